@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/sbplc/sbplc/parser"
+	"github.com/sbplc/sbplc/source"
+)
+
+// profileExts are the file name endings that directory and glob expansion pick up.
+var profileExts = []string{".sb", ".sbpl", ".sb.in"}
+
+func isProfileName(name string) bool {
+	for _, e := range profileExts {
+		if strings.HasSuffix(name, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// expandInputs turns command-line arguments into file names: "-" stays
+// (standard input), directories are walked for profile files, glob patterns
+// are expanded, and plain files are taken as they are whatever their name.
+func expandInputs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if a == "-" {
+			out = append(out, a)
+			continue
+		}
+		matches := []string{a}
+		if strings.ContainsAny(a, "*?[") {
+			m, err := filepath.Glob(a)
+			if err != nil {
+				return nil, fmt.Errorf("bad pattern %q: %v", a, err)
+			}
+			if len(m) == 0 {
+				return nil, fmt.Errorf("%s: no files match", a)
+			}
+			matches = m
+		}
+		for _, p := range matches {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
+			}
+			if !st.IsDir() {
+				out = append(out, p)
+				continue
+			}
+			var found []string
+			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				if !d.IsDir() && isProfileName(d.Name()) {
+					found = append(found, path)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
+			}
+			sort.Strings(found)
+			out = append(out, found...)
+		}
+	}
+	return out, nil
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// readSource reads one input ("-" is standard input, named <stdin>).
+func readSource(name string, stdin io.Reader) (*source.File, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(io.LimitReader(stdin, parser.MaxInputSize+1))
+		name = "<stdin>"
+	} else {
+		var f *os.File
+		f, err = os.Open(name)
+		if err == nil {
+			data, err = io.ReadAll(io.LimitReader(f, parser.MaxInputSize+1))
+			f.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
+	}
+	return source.NewFile(name, data), nil
+}

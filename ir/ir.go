@@ -1,0 +1,206 @@
+// Package ir is the flat rule representation that evaluation produces and
+// every analysis consumes (lint, the decision engine, compile, the editor).
+//
+// A Profile is what libsandbox would see after running the profile's Scheme:
+// an ordered list of rules, each with an action, one or more operations, an
+// optional filter tree and modifiers. Every rule, filter and value carries an
+// Origin pointing back to the user's source, through function and macro
+// expansion. The IR is deterministic: evaluating the same input twice gives
+// equal IR.
+//
+// ir imports only source; it knows nothing of Scheme.
+package ir
+
+import (
+	"github.com/sbplc/sbplc/source"
+)
+
+// Action is allow or deny.
+type Action uint8
+
+// Actions.
+const (
+	Deny Action = iota
+	Allow
+)
+
+func (a Action) String() string {
+	if a == Allow {
+		return "allow"
+	}
+	return "deny"
+}
+
+// Frame is one step of an expansion chain: the call of a function or macro
+// named Name at Call.
+type Frame struct {
+	Name string      // the function or macro called ("" for an anonymous lambda)
+	Call source.Span // the call form
+}
+
+// Origin says where an IR element comes from. Span is the form that produced
+// it (for a rule, the (allow ...)/(deny ...) form, which may sit inside a
+// helper's body); Chain lists the calls that led there, innermost first.
+type Origin struct {
+	Span  source.Span
+	Chain []Frame
+}
+
+// Primary is the span a diagnostic about this element should point at: the
+// outermost call site when the element was produced inside a helper (the line
+// in the user's profile that grants the access), otherwise Span.
+func (o Origin) Primary() source.Span {
+	if n := len(o.Chain); n > 0 && o.Chain[n-1].Call.IsValid() {
+		return o.Chain[n-1].Call
+	}
+	return o.Span
+}
+
+// ValueKind classifies an argument value.
+type ValueKind uint8
+
+// Value kinds.
+const (
+	String ValueKind = iota // a string (path, name, regex source, network address)
+	Int                     // an integer (signal numbers, enum values given as numbers)
+	Bool                    // #t / #f
+	Symbol                  // a symbol such as tcp, self, DIRECTORY, SIGKILL
+	Filter                  // a nested filter (e.g. (remote unix-socket (path-literal P)))
+)
+
+// Value is one argument of a filter or modifier.
+type Value struct {
+	Kind ValueKind
+	Str  string // String: the decoded text; Symbol: the name
+	Int  int64
+	Bool bool
+	Sub  *FilterNode // Kind == Filter
+
+	// Raw is true when the string came from a #"..." literal (directly or
+	// through string-append of raw literals only).
+	Raw bool
+	// Params lists the names of unbound (placeholder) params whose ${NAME}
+	// text is part of Str. Empty for fully concrete values.
+	Params []string
+
+	Origin Origin
+}
+
+// Symbolic reports whether the value contains placeholder text for unbound
+// params, so its concrete spelling is unknown.
+func (v Value) Symbolic() bool { return len(v.Params) > 0 }
+
+// FilterKind is the shape of a filter node.
+type FilterKind uint8
+
+// Filter kinds.
+const (
+	Leaf FilterKind = iota // a filter such as (subpath "/x")
+	All                    // require-all
+	Any                    // require-any (also several filters in one rule)
+	Not                    // require-not (exactly one child)
+)
+
+// Match is how a leaf filter compares its argument with the request.
+type Match uint8
+
+// Match kinds.
+const (
+	MatchOther   Match = iota // enum, boolean, network, entitlement, ... (see Name)
+	MatchExact                // literal / path / global-name / ...
+	MatchSubpath              // subpath and other subpath forms
+	MatchPrefix               // prefix / path-prefix / *-prefix
+	MatchRegex                // regex / path-regex / *-regex
+)
+
+func (m Match) String() string {
+	return [...]string{"other", "exact", "subpath", "prefix", "regex"}[m]
+}
+
+// FilterNode is one node of a rule's filter tree.
+type FilterNode struct {
+	Kind     FilterKind
+	Children []*FilterNode // All, Any, Not
+
+	// Leaf fields.
+	Name    string  // the canonical filter name after aliases (e.g. "literal" -> "path")
+	Written string  // the name as written (or as produced by a helper)
+	Base    string  // the base filter a derived form belongs to ("subpath" -> "path")
+	Match   Match   // how Args are compared
+	Args    []Value // several arguments are ORed
+
+	Origin Origin
+}
+
+// Op is one operation named by a rule.
+type Op struct {
+	Name    string // canonical name after sbpl aliases (sysctl-write -> sysctl*)
+	Written string // as written
+	Span    source.Span
+}
+
+// Modifier is a (with NAME ARGS...) clause.
+type Modifier struct {
+	Name   string
+	Args   []Value
+	Origin Origin
+}
+
+// Rule is one allow or deny statement.
+type Rule struct {
+	Action    Action
+	Ops       []Op
+	Filter    *FilterNode // nil: unfiltered (the operation's default, wherever it stands)
+	Modifiers []Modifier
+	Origin    Origin
+	// Index is the rule's position in Profile.Rules (set by the evaluator).
+	Index int
+}
+
+// Unfiltered reports whether the rule has no filter.
+func (r *Rule) Unfiltered() bool { return r.Filter == nil }
+
+// Import is one (import ...) form.
+type Import struct {
+	Name     string // as written
+	Path     string // resolved file, "" when not found
+	Resolved bool
+	// Index is len(Profile.Rules) when the import was evaluated: an
+	// unresolved import is an opaque block of unknown rules at that point.
+	Index  int
+	Origin Origin
+}
+
+// ParamUse records one param the profile asked for.
+type ParamUse struct {
+	Name   string
+	Bound  bool   // supplied by the caller
+	Value  string // the supplied value
+	Origin Origin // the first (param ...) call
+}
+
+// Profile is an evaluated profile.
+type Profile struct {
+	Version     int // 0 when no (version N) form was evaluated
+	VersionSpan source.Span
+	Rules       []*Rule
+	Imports     []Import
+	Params      []ParamUse
+	// Implicit is false when NO_IMPLICIT_RULES was set; the decision engine
+	// appends libsandbox's implicit policy rules only when it is true.
+	Implicit bool
+	// Debug and Trace record (debug ...) and (trace ...) settings.
+	Debug []string
+	Trace string
+}
+
+// Opaque reports whether the profile contains unresolved imports, so its
+// rules are not fully known.
+func (p *Profile) Opaque() bool {
+	for _, im := range p.Imports {
+		if !im.Resolved {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,558 @@
+package parser
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	plexer "github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/sbplc/sbplc/ast"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/source"
+)
+
+// Token types. The lexer is total: every byte of the input becomes part of a
+// token or of trivia, and lexical problems become tError/tUnterminated tokens
+// plus diagnostics, never a failure. It also balances parentheses: a ")" with
+// no open list becomes tStray, and every list left open gets a zero-width
+// tMissing token, so the participle grammar below can never fail.
+const (
+	tLParen plexer.TokenType = iota + 1
+	tVecOpen
+	tRParen
+	tMissing
+	tStray
+	tQuote
+	tQuasi
+	tUnquote
+	tSplice
+	tString
+	tRawString
+	tUnterminated
+	tNumber
+	tSymbol
+	tBool
+	tChar
+	tDot
+	tError
+)
+
+var tokenNames = map[string]plexer.TokenType{
+	"EOF": plexer.EOF, "LParen": tLParen, "VecOpen": tVecOpen, "RParen": tRParen, "Missing": tMissing,
+	"Stray": tStray, "Quote": tQuote, "Quasi": tQuasi, "Unquote": tUnquote, "Splice": tSplice,
+	"String": tString, "RawString": tRawString, "Unterminated": tUnterminated, "Number": tNumber,
+	"Symbol": tSymbol, "Bool": tBool, "Char": tChar, "Dot": tDot, "Error": tError,
+}
+
+// token is the lexer's own token; it is converted to participle's at the end.
+type token struct {
+	typ        plexer.TokenType
+	start, end int
+}
+
+type lexState struct {
+	src      []byte
+	file     *source.File
+	toks     []token
+	comments []*ast.Comment
+	diags    diag.List
+}
+
+// cppDirectives are recognised at the start of a line (after optional blanks).
+var cppDirectives = []string{"ifdef", "ifndef", "if", "elif", "else", "endif", "include", "define", "undef", "pragma", "error", "warning", "import"}
+
+func isDelim(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '\f', '\v', '(', ')', '"', ';':
+		return true
+	}
+	return false
+}
+
+func (lx *lexState) span(a, b int) source.Span { return source.Span{File: lx.file, Start: a, End: b} }
+
+func (lx *lexState) errorf(a, b int, code, format string, args ...any) {
+	lx.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: code, Span: lx.span(a, b), Message: fmt.Sprintf(format, args...)})
+}
+
+// atLineStart reports whether only blanks precede offset i on its line.
+func (lx *lexState) atLineStart(i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		switch lx.src[j] {
+		case ' ', '\t':
+			continue
+		case '\n':
+			return true
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// lex scans the whole input.
+func (lx *lexState) lex() {
+	src := lx.src
+	i := 0
+	for i < len(src) {
+		c := src[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+			i++
+		case c == ';':
+			j := lineEnd(src, i)
+			lx.comment(i, j, ast.LineComment)
+			i = j
+		case c == '(':
+			lx.toks = append(lx.toks, token{tLParen, i, i + 1})
+			i++
+		case c == ')':
+			lx.toks = append(lx.toks, token{tRParen, i, i + 1})
+			i++
+		case c == '\'':
+			lx.toks = append(lx.toks, token{tQuote, i, i + 1})
+			i++
+		case c == '`':
+			lx.toks = append(lx.toks, token{tQuasi, i, i + 1})
+			i++
+		case c == ',':
+			if i+1 < len(src) && src[i+1] == '@' {
+				lx.toks = append(lx.toks, token{tSplice, i, i + 2})
+				i += 2
+			} else {
+				lx.toks = append(lx.toks, token{tUnquote, i, i + 1})
+				i++
+			}
+		case c == '"':
+			i = lx.lexString(i, i+1, false)
+		case c == '#':
+			i = lx.lexHash(i)
+		case c == '/' && i+1 < len(src) && src[i+1] == '/':
+			j := lineEnd(src, i)
+			lx.comment(i, j, ast.SlashComment)
+			i = j
+		default:
+			i = lx.lexAtom(i)
+		}
+	}
+}
+
+func lineEnd(src []byte, i int) int {
+	for i < len(src) && src[i] != '\n' {
+		i++
+	}
+	// do not include a CR before the newline in the comment text
+	if i > 0 && i <= len(src) && i-1 >= 0 && src[i-1] == '\r' {
+		return i - 1
+	}
+	return i
+}
+
+func (lx *lexState) comment(a, b int, k ast.CommentKind) {
+	if b < a {
+		b = a
+	}
+	lx.comments = append(lx.comments, &ast.Comment{Sp: lx.span(a, b), Kind: k})
+}
+
+// lexString scans an ordinary string (raw=false) or #"..." (raw=true)
+// starting with the opening quote at open; body starts at i.
+func (lx *lexState) lexString(open, i int, raw bool) int {
+	src := lx.src
+	for i < len(src) {
+		switch src[i] {
+		case '"':
+			typ := tString
+			if raw {
+				typ = tRawString
+			}
+			lx.toks = append(lx.toks, token{typ, open, i + 1})
+			return i + 1
+		case '\\':
+			if !raw {
+				i += 2
+				continue
+			}
+		}
+		i++
+	}
+	// Unterminated: end the token at the end of its first line so the rest
+	// of the file is still read (better recovery than swallowing the file).
+	end := open
+	for end < len(src) && src[end] != '\n' {
+		end++
+	}
+	lx.toks = append(lx.toks, token{tUnterminated, open, end})
+	lx.errorf(open, open+1, "syntax-error", "unterminated string: add the closing '\"'")
+	return end
+}
+
+func (lx *lexState) lexHash(i int) int {
+	src := lx.src
+	if i+1 >= len(src) {
+		lx.toks = append(lx.toks, token{tError, i, i + 1})
+		lx.errorf(i, i+1, "syntax-error", "unexpected '#' at end of input")
+		return i + 1
+	}
+	switch n := src[i+1]; n {
+	case '"':
+		return lx.lexString(i, i+2, true)
+	case '|':
+		return lx.blockComment(i)
+	case ';':
+		return lx.datumComment(i)
+	case '(':
+		lx.toks = append(lx.toks, token{tVecOpen, i, i + 2})
+		return i + 2
+	case '\\':
+		// character literal: #\ followed by one rune, then any non-delimiters
+		j := i + 2
+		if j >= len(src) {
+			lx.toks = append(lx.toks, token{tError, i, j})
+			lx.errorf(i, j, "syntax-error", "incomplete character literal")
+			return j
+		}
+		_, sz := utf8.DecodeRune(src[j:])
+		j += sz
+		for j < len(src) && !isDelim(src[j]) {
+			j++
+		}
+		lx.toks = append(lx.toks, token{tChar, i, j})
+		return j
+	}
+	if lx.atLineStart(i) {
+		if j, ok := lx.cppLine(i); ok {
+			return j
+		}
+	}
+	j := i + 1
+	for j < len(src) && !isDelim(src[j]) {
+		j++
+	}
+	word := string(src[i:j])
+	switch strings.ToLower(word) {
+	case "#t", "#f", "#true", "#false":
+		lx.toks = append(lx.toks, token{tBool, i, j})
+		return j
+	}
+	if len(word) >= 2 && strings.ContainsRune("xXoObBdDeEiI", rune(word[1])) {
+		lx.toks = append(lx.toks, token{tNumber, i, j})
+		return j
+	}
+	lx.toks = append(lx.toks, token{tError, i, j})
+	lx.errorf(i, j, "syntax-error", "unknown '#' syntax %q", word)
+	return j
+}
+
+// cppLine recognises a C-preprocessor directive line (WebKit .sb.in files).
+func (lx *lexState) cppLine(i int) (int, bool) {
+	src := lx.src
+	j := i + 1
+	for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+		j++
+	}
+	k := j
+	for k < len(src) && src[k] >= 'a' && src[k] <= 'z' {
+		k++
+	}
+	word := string(src[j:k])
+	found := false
+	for _, d := range cppDirectives {
+		if word == d {
+			found = true
+			break
+		}
+	}
+	if !found || (k < len(src) && !isDelim(src[k]) && src[k] != '<') {
+		return i, false
+	}
+	// to end of line, following backslash continuations
+	e := k
+	for e < len(src) {
+		if src[e] == '\n' {
+			if e > 0 && src[e-1] == '\\' {
+				e++
+				continue
+			}
+			if e > 1 && src[e-1] == '\r' && src[e-2] == '\\' {
+				e++
+				continue
+			}
+			break
+		}
+		e++
+	}
+	end := e
+	if end > i && src[end-1] == '\r' {
+		end--
+	}
+	lx.comment(i, end, ast.CppLine)
+	return e, true
+}
+
+func (lx *lexState) blockComment(i int) int {
+	src := lx.src
+	depth := 0
+	j := i
+	for j < len(src) {
+		if src[j] == '#' && j+1 < len(src) && src[j+1] == '|' {
+			depth++
+			j += 2
+			continue
+		}
+		if src[j] == '|' && j+1 < len(src) && src[j+1] == '#' {
+			depth--
+			j += 2
+			if depth == 0 {
+				lx.comment(i, j, ast.BlockComment)
+				return j
+			}
+			continue
+		}
+		j++
+	}
+	lx.comment(i, j, ast.BlockComment)
+	lx.errorf(i, i+2, "syntax-error", "unterminated block comment: add the closing '|#'")
+	return j
+}
+
+// datumComment skips "#;" and the datum after it, recording both as trivia.
+func (lx *lexState) datumComment(i int) int {
+	sub := &lexState{src: lx.src, file: lx.file}
+	j := i + 2
+	depth := 0
+	started := false
+	for j < len(lx.src) {
+		c := lx.src[j]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
+			j++
+			continue
+		}
+		before := len(sub.toks)
+		beforeC := len(sub.comments)
+		// lex exactly one token (or one piece of trivia) at j
+		switch {
+		case c == ';':
+			j = lineEnd(lx.src, j)
+			continue
+		case c == '(':
+			sub.toks = append(sub.toks, token{tLParen, j, j + 1})
+			j++
+		case c == ')':
+			if depth == 0 {
+				goto done
+			}
+			sub.toks = append(sub.toks, token{tRParen, j, j + 1})
+			j++
+		case c == '\'' || c == '`':
+			j++
+			continue // a quote mark belongs to the next datum
+		case c == ',':
+			j++
+			if j < len(lx.src) && lx.src[j] == '@' {
+				j++
+			}
+			continue
+		case c == '"':
+			j = sub.lexString(j, j+1, false)
+		case c == '#':
+			j = sub.lexHash(j)
+		default:
+			j = sub.lexAtom(j)
+		}
+		if len(sub.comments) > beforeC && len(sub.toks) == before {
+			continue // trivia inside the commented datum
+		}
+		if len(sub.toks) == before {
+			continue
+		}
+		started = true
+		switch sub.toks[len(sub.toks)-1].typ {
+		case tLParen, tVecOpen:
+			depth++
+		case tRParen:
+			depth--
+		}
+		if depth <= 0 {
+			break
+		}
+	}
+done:
+	lx.diags = append(lx.diags, sub.diags...)
+	if !started || depth > 0 {
+		lx.errorf(i, i+2, "syntax-error", "'#;' must be followed by a complete datum")
+	}
+	lx.comment(i, j, ast.DatumComment)
+	return j
+}
+
+func (lx *lexState) lexAtom(i int) int {
+	src := lx.src
+	j := i
+	for j < len(src) && !isDelim(src[j]) {
+		j++
+	}
+	if j == i { // cannot happen: callers handle delimiters
+		j = i + 1
+	}
+	text := src[i:j]
+	if len(text) == 1 && text[0] == '.' {
+		lx.toks = append(lx.toks, token{tDot, i, j})
+		return j
+	}
+	if looksNumeric(text) {
+		lx.toks = append(lx.toks, token{tNumber, i, j})
+		return j
+	}
+	if bad, off := invalidSymbolChar(text); bad != 0 {
+		lx.toks = append(lx.toks, token{tError, i, j})
+		lx.errorf(i+off, i+off+1, "syntax-error", "unexpected character %q", string(bad))
+		return j
+	}
+	lx.toks = append(lx.toks, token{tSymbol, i, j})
+	return j
+}
+
+// looksNumeric reports whether an atom is a decimal number (TinyScheme reads
+// such atoms as numbers): optional sign, digits, optional fraction/exponent.
+func looksNumeric(t []byte) bool {
+	i := 0
+	if i < len(t) && (t[i] == '+' || t[i] == '-') {
+		i++
+	}
+	digits := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(t) && t[i] == '.' {
+		i++
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+		i++
+		if i < len(t) && (t[i] == '+' || t[i] == '-') {
+			i++
+		}
+		e := 0
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+			e++
+		}
+		if e == 0 {
+			return false
+		}
+	}
+	return i == len(t)
+}
+
+// invalidSymbolChar returns the first character that cannot appear in an
+// SBPL symbol, and its offset. "@" may not start a symbol (",@" is
+// unquote-splicing); brackets, braces, "|" and "\" are not symbol characters.
+func invalidSymbolChar(t []byte) (rune, int) {
+	for i, c := range t {
+		switch {
+		case c == '@' && i == 0:
+			return '@', i
+		case c == '[' || c == ']' || c == '{' || c == '}' || c == '|' || c == '\\':
+			return rune(c), i
+		case c < 0x20 || c == 0x7f:
+			return rune(c), i
+		}
+	}
+	return 0, 0
+}
+
+// balance classifies close parentheses and inserts tMissing tokens. When the
+// file leaves lists open, a "(" in column 1 is taken as the start of a new
+// top-level form, which closes the lists still open before it: this reports
+// an unclosed list where it opened and keeps the rest of the file readable.
+func (lx *lexState) balance() {
+	needRecovery := false
+	depth := 0
+	for _, t := range lx.toks {
+		switch t.typ {
+		case tLParen, tVecOpen:
+			depth++
+		case tRParen:
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	needRecovery = depth > 0
+	out := make([]token, 0, len(lx.toks)+depth+1)
+	var open []int // start offsets of open lists
+	closeAll := func(at int) {
+		for k := len(open) - 1; k >= 0; k-- {
+			out = append(out, token{tMissing, at, at})
+			if k == 0 {
+				lx.errorf(open[k], open[k]+1, "syntax-error", "list is never closed: add ')' to match this '('")
+			}
+		}
+		open = open[:0]
+	}
+	for _, t := range lx.toks {
+		switch t.typ {
+		case tLParen, tVecOpen:
+			if needRecovery && len(open) > 0 && t.typ == tLParen && lx.atColumn1(t.start) {
+				closeAll(lastEnd(out, t.start))
+			}
+			open = append(open, t.start)
+		case tRParen:
+			if len(open) == 0 {
+				t.typ = tStray
+				lx.errorf(t.start, t.end, "syntax-error", "unexpected ')' with no open list: remove it")
+			} else {
+				open = open[:len(open)-1]
+			}
+		}
+		out = append(out, t)
+	}
+	if len(open) > 0 {
+		closeAll(len(lx.src))
+	}
+	lx.toks = out
+}
+
+func lastEnd(out []token, dflt int) int {
+	if len(out) == 0 {
+		return dflt
+	}
+	return out[len(out)-1].end
+}
+
+func (lx *lexState) atColumn1(off int) bool { return off == 0 || lx.src[off-1] == '\n' }
+
+// sliceLexer feeds the token slice to participle.
+type sliceLexer struct {
+	toks []plexer.Token
+	i    int
+}
+
+func (s *sliceLexer) Next() (plexer.Token, error) {
+	if s.i >= len(s.toks) {
+		return plexer.Token{Type: plexer.EOF}, nil
+	}
+	t := s.toks[s.i]
+	s.i++
+	return t, nil
+}
+
+// definition implements participle's lexer.Definition over a pre-lexed slice.
+// It is only used through parseTokens; Lex itself is never called on text.
+type definition struct{}
+
+func (definition) Symbols() map[string]plexer.TokenType { return tokenNames }
+
+func (definition) Lex(filename string, r io.Reader) (plexer.Lexer, error) {
+	return nil, fmt.Errorf("sbplc lexer: use parser.Parse")
+}
