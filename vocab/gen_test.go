@@ -1,0 +1,81 @@
+package vocab
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/internal/vocabgen/gen"
+)
+
+// sharedVocab returns ../shared/vocab, skipping the test when it is missing
+// (failing under CI=true, where it must exist).
+func sharedVocab(t *testing.T) string {
+	t.Helper()
+	d, err := corpus.SharedDir()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared data missing under CI: %v", err)
+		}
+		t.Skipf("shared data not available: %v", err)
+	}
+	return filepath.Join(d, "vocab")
+}
+
+// TestGeneratedUpToDate regenerates the tables in memory and fails when
+// tables_gen.go differs: run `go generate ./vocab`.
+func TestGeneratedUpToDate(t *testing.T) {
+	want, err := gen.Generate(sharedVocab(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("tables_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("tables_gen.go is stale: run `go generate ./vocab` and commit the result")
+	}
+	// Generation is deterministic.
+	again, err := gen.Generate(sharedVocab(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again, want) {
+		t.Fatal("two generations differ")
+	}
+	if !strings.HasPrefix(string(got), "// Code generated ") || !strings.Contains(strings.SplitN(string(got), "\n", 2)[0], "DO NOT EDIT.") {
+		t.Error("missing generated-code header")
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	if _, err := gen.Generate(t.TempDir()); err == nil {
+		t.Error("Generate on an empty dir succeeded")
+	}
+	// A broken cross reference is reported.
+	src := sharedVocab(t)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "raw"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"operations.json", "filters.json", "modifiers.json", "builtins.json", "raw/sonoma_operation_names.json", "raw/sonoma_filter_kinds.json"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "operations.json" {
+			b = bytes.Replace(b, []byte(`"fallback": "file-read*"`), []byte(`"fallback": "file-reed*"`), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := gen.Generate(dir)
+	if err == nil || !strings.Contains(err.Error(), "unknown fallback") {
+		t.Errorf("Generate with a bad fallback: err = %v", err)
+	}
+}
