@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Walk visits n and its descendants depth-first. If f returns false the
@@ -89,7 +90,14 @@ func QuoteString(s string, raw bool) string {
 	}
 	var b strings.Builder
 	b.WriteByte('"')
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteByte(s[i]) // keep an invalid byte as it is: it reads back unchanged
+			i++
+			continue
+		}
+		i += size
 		switch r {
 		case '"':
 			b.WriteString(`\"`)

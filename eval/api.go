@@ -14,7 +14,7 @@ import (
 
 // Limits bound evaluation. Zero fields take the defaults.
 type Limits struct {
-	Steps     int // evaluation steps (default 10,000,000)
+	Steps     int // evaluation steps (default 1,000,000; the largest corpus profile needs 2,604)
 	Depth     int // call depth (default 10,000)
 	ListLen   int // elements in one list (default 1,000,000)
 	StringLen int // bytes in one string (default 1 MiB)
@@ -41,4 +41,9 @@ type Result struct {
 	File    *ast.File   // the main file's syntax tree (nil only if src was nil)
 	Profile *ir.Profile // always non-nil; partial when Diags has errors
 	Diags   diag.List   // parse and evaluation diagnostics, sorted
+	// Output is what the profile printed with display/write/newline
+	// (collected, never printed; capped at 64 KiB).
+	Output string
+	// Steps is the number of evaluation steps used (see Limits.Steps).
+	Steps int
 }

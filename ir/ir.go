@@ -141,8 +141,11 @@ type Op struct {
 
 // Modifier is a (with NAME ARGS...) clause.
 type Modifier struct {
-	Name   string
-	Args   []Value
+	Name string
+	Args []Value
+	// Rules are the nested rules of a message-filter modifier
+	// ((apply-message-filter (deny ...) (allow ...))), in order.
+	Rules  []*Rule
 	Origin Origin
 }
 

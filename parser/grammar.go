@@ -20,11 +20,15 @@ import (
 //	Atom  = Symbol | Number | String | RawString | Unterminated | Bool | Char | Dot | Error | Stray .
 //
 // Two parsers are built from it. The declarative one (gFile) is participle
-// end to end. Participle's per-alternative branching allocates for every
-// token (about 4.6 MB/s on the corpus), so production parsing uses gFastFile:
-// the same grammar at the top level, with lists read by a participle
-// Parseable hook (fastList) that follows the rules above without
-// backtracking. A differential test checks that both give identical trees.
+// end to end: it sees every token, and it is the reference. Participle's
+// reflective matching costs several allocations per node (about 1 MB/s on
+// the corpus, see BenchmarkParseDeclarative), so production parsing uses
+// gFastFile: the lexer hands participle one token per top-level datum (a
+// whole list or quote form becomes one Form token naming a range of the
+// lexer's token slice, see topTokens), participle reads that sequence
+// through the gFastItems hook, and the converter builds each form with a
+// recursive-descent reader that follows the same rules. A differential test
+// checks that both parsers give identical trees and diagnostics.
 
 type gFile struct {
 	Items []*gNode `parser:"@@*"`
@@ -47,26 +51,31 @@ type gQuote struct {
 	X    *gNode       `parser:"@@?"`
 }
 
-// gFastFile is the production root: top-level nodes are parsed by participle,
-// lists by the fastList hook.
+// gFastFile is the production root: the sequence of top-level data. A Form
+// token's position holds the index range of its tokens in the lexer's slice
+// (Pos.Line = first, Pos.Column = one past the last); atoms have the range
+// of their single token.
 type gFastFile struct {
-	Items []*gFastNode `parser:"@@*"`
+	Items gFastItems `parser:"@@"`
 }
 
-type gFastNode struct {
-	Atom  plexer.Token `parser:"@(Symbol | Number | String | RawString | Unterminated | Bool | Char | Dot | Error | Stray)"`
-	List  *fastList    `parser:"| @@"`
-	Quote *gFastQuote  `parser:"| @@"`
-}
+// gFastItems reads the top-level tokens (the File rule: Node*, where each
+// Node is now one Form or atom token). It implements participle.Parseable
+// because participle's generic repetition costs a parse-context branch and
+// about seven allocations per item, a third of the parse time.
+type gFastItems struct{ toks []plexer.Token }
 
-type gFastQuote struct {
-	Mark plexer.Token `parser:"@(Quote | Quasi | Unquote | Splice)"`
-	X    *gFastNode   `parser:"@@?"`
+// Parse implements participle.Parseable.
+func (it *gFastItems) Parse(lex *plexer.PeekingLexer) error {
+	for {
+		t := lex.Peek()
+		if t.Type != tForm && !isAtomTok(t.Type) {
+			break
+		}
+		it.toks = append(it.toks, *lex.Next())
+	}
+	return nil
 }
-
-// fastList implements participle.Parseable: it reads one list (and all lists
-// nested in it) from the token stream into the declarative gList shape.
-type fastList struct{ l *gList }
 
 func isAtomTok(t plexer.TokenType) bool {
 	switch t {
@@ -80,73 +89,9 @@ func isQuoteTok(t plexer.TokenType) bool {
 	return t == tQuote || t == tQuasi || t == tUnquote || t == tSplice
 }
 
-// Parse implements participle.Parseable.
-func (f *fastList) Parse(lex *plexer.PeekingLexer) error {
-	t := lex.Peek()
-	if t.Type != tLParen && t.Type != tVecOpen {
-		return participle.NextMatch
-	}
-	f.l = readList(lex)
-	return nil
-}
-
-// readList reads a list starting at an open parenthesis. The token stream is
-// balanced by the lexer, so the loop always ends at ")" or Missing.
-func readList(lex *plexer.PeekingLexer) *gList {
-	l := &gList{Open: *lex.Next()}
-	for {
-		t := lex.Peek()
-		switch {
-		case t.Type == tRParen || t.Type == tMissing:
-			l.Close = *lex.Next()
-			return l
-		case t.EOF():
-			l.Close = plexer.Token{Type: tMissing, Pos: t.Pos}
-			return l
-		}
-		l.Items = append(l.Items, readNode(lex))
-	}
-}
-
-// readNode reads one Node; the caller guarantees the next token starts one.
-func readNode(lex *plexer.PeekingLexer) *gNode {
-	t := lex.Peek()
-	switch {
-	case t.Type == tLParen || t.Type == tVecOpen:
-		return &gNode{List: readList(lex)}
-	case isQuoteTok(t.Type):
-		q := &gQuote{Mark: *lex.Next()}
-		nt := lex.Peek()
-		if isAtomTok(nt.Type) || isQuoteTok(nt.Type) || nt.Type == tLParen || nt.Type == tVecOpen {
-			q.X = readNode(lex)
-		}
-		return &gNode{Quote: q}
-	default:
-		return &gNode{Atom: *lex.Next()}
-	}
-}
-
-// toDecl converts the fast root to the declarative shape for the converter.
-func (f *gFastFile) toDecl() *gFile {
-	out := &gFile{Items: make([]*gNode, 0, len(f.Items))}
-	for _, n := range f.Items {
-		out.Items = append(out.Items, n.toDecl())
-	}
-	return out
-}
-
-func (n *gFastNode) toDecl() *gNode {
-	switch {
-	case n.List != nil:
-		return &gNode{List: n.List.l}
-	case n.Quote != nil:
-		q := &gQuote{Mark: n.Quote.Mark}
-		if n.Quote.X != nil {
-			q.X = n.Quote.X.toDecl()
-		}
-		return &gNode{Quote: q}
-	}
-	return &gNode{Atom: n.Atom}
+// startsNode reports whether a token can begin a Node of the grammar.
+func startsNode(t plexer.TokenType) bool {
+	return t == tLParen || t == tVecOpen || isQuoteTok(t) || isAtomTok(t)
 }
 
 var grammarOptions = []participle.Option{participle.Lexer(definition{}), participle.UseLookahead(1)}

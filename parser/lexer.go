@@ -37,13 +37,14 @@ const (
 	tChar
 	tDot
 	tError
+	tForm // one whole top-level list or quote form (fast path only)
 )
 
 var tokenNames = map[string]plexer.TokenType{
 	"EOF": plexer.EOF, "LParen": tLParen, "VecOpen": tVecOpen, "RParen": tRParen, "Missing": tMissing,
 	"Stray": tStray, "Quote": tQuote, "Quasi": tQuasi, "Unquote": tUnquote, "Splice": tSplice,
 	"String": tString, "RawString": tRawString, "Unterminated": tUnterminated, "Number": tNumber,
-	"Symbol": tSymbol, "Bool": tBool, "Char": tChar, "Dot": tDot, "Error": tError,
+	"Symbol": tSymbol, "Bool": tBool, "Char": tChar, "Dot": tDot, "Error": tError, "Form": tForm,
 }
 
 // token is the lexer's own token; it is converted to participle's at the end.
@@ -318,31 +319,40 @@ func (lx *lexState) blockComment(i int) int {
 	return j
 }
 
-// datumComment skips "#;" and the datum after it, recording both as trivia.
+// datumComment skips "#;" and the datum after it, recording both as one
+// piece of trivia. "#;" inside the skipped text asks for one more datum to
+// be skipped ("#; #; a b" comments out a and b); this is counted rather
+// than recursed into, so long chains cost linear time and constant stack.
 func (lx *lexState) datumComment(i int) int {
 	sub := &lexState{src: lx.src, file: lx.file}
+	src := lx.src
 	j := i + 2
-	depth := 0
-	started := false
-	for j < len(lx.src) {
-		c := lx.src[j]
+	depth := 0 // list nesting inside the datum being skipped
+	need := 1  // data still to skip at depth 0
+	for j < len(src) && need > 0 {
+		c := src[j]
 		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
 			j++
 			continue
 		}
+		if c == '#' && j+1 < len(src) && src[j+1] == ';' {
+			if depth == 0 {
+				need++
+			}
+			j += 2
+			continue
+		}
 		before := len(sub.toks)
-		beforeC := len(sub.comments)
-		// lex exactly one token (or one piece of trivia) at j
 		switch {
 		case c == ';':
-			j = lineEnd(lx.src, j)
+			j = lineEnd(src, j)
 			continue
 		case c == '(':
 			sub.toks = append(sub.toks, token{tLParen, j, j + 1})
 			j++
 		case c == ')':
 			if depth == 0 {
-				goto done
+				goto done // the enclosing list ends: the datum is missing
 			}
 			sub.toks = append(sub.toks, token{tRParen, j, j + 1})
 			j++
@@ -351,7 +361,7 @@ func (lx *lexState) datumComment(i int) int {
 			continue // a quote mark belongs to the next datum
 		case c == ',':
 			j++
-			if j < len(lx.src) && lx.src[j] == '@' {
+			if j < len(src) && src[j] == '@' {
 				j++
 			}
 			continue
@@ -362,26 +372,22 @@ func (lx *lexState) datumComment(i int) int {
 		default:
 			j = sub.lexAtom(j)
 		}
-		if len(sub.comments) > beforeC && len(sub.toks) == before {
-			continue // trivia inside the commented datum
-		}
 		if len(sub.toks) == before {
-			continue
+			continue // trivia (a block comment) inside the commented datum
 		}
-		started = true
 		switch sub.toks[len(sub.toks)-1].typ {
 		case tLParen, tVecOpen:
 			depth++
 		case tRParen:
 			depth--
 		}
-		if depth <= 0 {
-			break
+		if depth == 0 {
+			need--
 		}
 	}
 done:
 	lx.diags = append(lx.diags, sub.diags...)
-	if !started || depth > 0 {
+	if need > 0 {
 		lx.errorf(i, i+2, "syntax-error", "'#;' must be followed by a complete datum")
 	}
 	lx.comment(i, j, ast.DatumComment)
@@ -406,9 +412,9 @@ func (lx *lexState) lexAtom(i int) int {
 		lx.toks = append(lx.toks, token{tNumber, i, j})
 		return j
 	}
-	if bad, off := invalidSymbolChar(text); bad != 0 {
+	if off := invalidSymbolChar(text); off >= 0 {
 		lx.toks = append(lx.toks, token{tError, i, j})
-		lx.errorf(i+off, i+off+1, "syntax-error", "unexpected character %q", string(bad))
+		lx.errorf(i+off, i+off+1, "syntax-error", "unexpected character %s", describeByte(text[off]))
 		return j
 	}
 	lx.toks = append(lx.toks, token{tSymbol, i, j})
@@ -454,21 +460,31 @@ func looksNumeric(t []byte) bool {
 	return i == len(t)
 }
 
-// invalidSymbolChar returns the first character that cannot appear in an
-// SBPL symbol, and its offset. "@" may not start a symbol (",@" is
-// unquote-splicing); brackets, braces, "|" and "\" are not symbol characters.
-func invalidSymbolChar(t []byte) (rune, int) {
+// invalidSymbolChar returns the offset of the first character that cannot
+// appear in an SBPL symbol, or -1. "@" may not start a symbol (",@" is
+// unquote-splicing); brackets, braces, "|", "\\" and control characters are
+// not symbol characters.
+func invalidSymbolChar(t []byte) int {
 	for i, c := range t {
 		switch {
 		case c == '@' && i == 0:
-			return '@', i
+			return i
 		case c == '[' || c == ']' || c == '{' || c == '}' || c == '|' || c == '\\':
-			return rune(c), i
+			return i
 		case c < 0x20 || c == 0x7f:
-			return rune(c), i
+			return i
 		}
 	}
-	return 0, 0
+	return -1
+}
+
+// describeByte names a character for a message: '@' or a control character
+// as U+0000.
+func describeByte(c byte) string {
+	if c < 0x20 || c == 0x7f {
+		return fmt.Sprintf("U+%04X (a control character)", c)
+	}
+	return fmt.Sprintf("'%c'", c)
 }
 
 // balance classifies close parentheses and inserts tMissing tokens. When the
@@ -476,8 +492,7 @@ func invalidSymbolChar(t []byte) (rune, int) {
 // top-level form, which closes the lists still open before it: this reports
 // an unclosed list where it opened and keeps the rest of the file readable.
 func (lx *lexState) balance() {
-	needRecovery := false
-	depth := 0
+	depth, stray := 0, false
 	for _, t := range lx.toks {
 		switch t.typ {
 		case tLParen, tVecOpen:
@@ -485,10 +500,15 @@ func (lx *lexState) balance() {
 		case tRParen:
 			if depth > 0 {
 				depth--
+			} else {
+				stray = true
 			}
 		}
 	}
-	needRecovery = depth > 0
+	if depth == 0 && !stray {
+		return // balanced: nothing to do
+	}
+	needRecovery := depth > 0
 	out := make([]token, 0, len(lx.toks)+depth+1)
 	var open []int // start offsets of open lists
 	closeAll := func(at int) {

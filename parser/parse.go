@@ -6,6 +6,16 @@
 // reported as diagnostics and the tree built so far is always returned, so the
 // editor and the linter can keep working on broken input. Participle types
 // never leave this package.
+//
+// Stages: lex (tokens, comments and lexical errors) → limitDepth (bounds
+// nesting) → balance (stray ")" and unclosed lists, with recovery at the
+// next "(" in column 1) → participle (the top-level sequence; see grammar.go
+// for why lists are read by hand on the production path) → converter (ast
+// nodes, string escapes, numbers, dotted pairs) → attachComments (trivia).
+//
+// Limits: MaxInputSize bytes of input, MaxDepth levels of nesting and
+// MaxErrors reported errors per file. Every stage runs in time linear in the
+// input, and none recurses deeper than MaxDepth.
 package parser
 
 import (
@@ -15,6 +25,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/alecthomas/participle/v2"
 	plexer "github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/sbplc/sbplc/ast"
@@ -28,6 +39,10 @@ const MaxInputSize = 16 << 20
 
 // MaxDepth bounds list nesting; deeper input is reported and flattened.
 const MaxDepth = 1000
+
+// MaxErrors is the number of syntax errors reported per file; the rest are
+// summarised in one more diagnostic. The tree still covers the whole file.
+const MaxErrors = 100
 
 // Parse parses one file. It never panics and always returns a non-nil File.
 func Parse(f *source.File) (file *ast.File, diags diag.List) {
@@ -53,48 +68,116 @@ func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 		diags.Errorf(source.Span{File: f}, "input-too-large", "input is %d bytes; the limit is %d bytes", len(f.Text), MaxInputSize)
 		return file, diags
 	}
-	lx := &lexState{src: f.Text, file: f}
+	lx := &lexState{src: f.Text, file: f, toks: make([]token, 0, len(f.Text)/8+8)}
 	lx.lex()
 	lx.limitDepth()
 	lx.balance()
 	diags = append(diags, lx.diags...)
 
 	text := string(f.Text) // one copy; token values are substrings of it
-	ptoks := make([]plexer.Token, len(lx.toks))
-	for i, t := range lx.toks {
-		ptoks[i] = plexer.Token{Type: t.typ, Value: text[t.start:t.end], Pos: plexer.Position{Offset: t.start, Column: t.end}}
-	}
-	peek, err := plexer.Upgrade(&sliceLexer{toks: ptoks})
-	if err != nil {
-		diags.Errorf(source.Span{File: f}, "internal-error", "internal lexer error: %v", err)
-		return file, diags
-	}
-	var g *gFile
+	c := &converter{file: f, text: text, toks: lx.toks}
+	c.sizeSlabs()
+	var err error
 	if declarative {
-		g, err = declGrammar().ParseFromLexer(peek)
+		ptoks := make([]plexer.Token, len(lx.toks))
+		for i, t := range lx.toks {
+			ptoks[i] = plexer.Token{Type: t.typ, Value: text[t.start:t.end], Pos: plexer.Position{Offset: t.start, Column: t.end}}
+		}
+		var g *gFile
+		g, err = parseTokens(declGrammar(), ptoks)
+		if g != nil {
+			for _, it := range g.Items {
+				file.Forms = append(file.Forms, c.node(it, 0))
+			}
+		}
 	} else {
-		var fg *gFastFile
-		fg, err = fastGrammar().ParseFromLexer(peek)
-		if fg != nil {
-			g = fg.toDecl()
+		var g *gFastFile
+		g, err = parseTokens(fastGrammar(), lx.topTokens(text))
+		if g != nil {
+			file.Forms = make([]ast.Node, 0, len(g.Items.toks))
+			for _, t := range g.Items.toks {
+				n, _ := c.read(t.Pos.Line, 0)
+				file.Forms = append(file.Forms, n)
+			}
 		}
 	}
 	if err != nil {
 		// Cannot happen with a balanced token stream; keep what was built.
 		diags.Errorf(source.Span{File: f}, "internal-error", "internal parser error: %v (please report this)", err)
 	}
-	c := &converter{file: f, text: text}
-	if g != nil {
-		for _, it := range g.Items {
-			if n := c.node(it, 0, true); n != nil {
-				file.Forms = append(file.Forms, n)
-			}
-		}
+	diags = append(diags, c.diags...).Sort()
+	if len(diags) > MaxErrors {
+		rest := diags[MaxErrors]
+		n := len(diags)
+		diags = append(diags[:MaxErrors:MaxErrors], diag.Diagnostic{Severity: diag.Error, Code: "syntax-error", Span: rest.Span,
+			Message: fmt.Sprintf("too many syntax errors (%d); only the first %d are reported", n, MaxErrors)})
 	}
-	diags = append(diags, c.diags...)
 	file.Comments = lx.comments
 	attachComments(file)
 	return file, diags
+}
+
+// parseTokens runs a participle grammar over a pre-lexed token slice.
+func parseTokens[G any](p *participle.Parser[G], toks []plexer.Token) (*G, error) {
+	peek, err := plexer.Upgrade(&sliceLexer{toks: toks})
+	if err != nil {
+		return nil, err
+	}
+	return p.ParseFromLexer(peek)
+}
+
+// topTokens groups the balanced token stream into one participle token per
+// top-level datum: a list or quote form becomes a Form token covering the
+// range of lexer tokens it spans; a top-level atom keeps its own type. Every
+// token's Pos.Line and Pos.Column hold its index range in lx.toks.
+func (lx *lexState) topTokens(text string) []plexer.Token {
+	toks := lx.toks
+	out := make([]plexer.Token, 0, 64)
+	for i := 0; i < len(toks); {
+		j := skipNode(toks, i)
+		if j <= i { // cannot happen: at depth 0 every token starts a node
+			j = i + 1
+		}
+		typ := toks[i].typ
+		if !isAtomTok(typ) {
+			typ = tForm
+		}
+		out = append(out, plexer.Token{Type: typ, Value: text[toks[i].start:toks[j-1].end],
+			Pos: plexer.Position{Offset: toks[i].start, Line: i, Column: j}})
+		i = j
+	}
+	return out
+}
+
+// skipNode returns the index just past the Node starting at toks[i], by the
+// grammar's rules: a quote mark takes the following node if there is one,
+// and a list runs to its ")" or Missing token.
+func skipNode(toks []token, i int) int {
+	for i < len(toks) && isQuoteTok(toks[i].typ) {
+		i++
+		if i >= len(toks) || !startsNode(toks[i].typ) {
+			return i
+		}
+	}
+	if i >= len(toks) {
+		return i
+	}
+	if t := toks[i].typ; t != tLParen && t != tVecOpen {
+		return i + 1
+	}
+	d := 0
+	for ; i < len(toks); i++ {
+		switch toks[i].typ {
+		case tLParen, tVecOpen:
+			d++
+		case tRParen, tMissing:
+			d--
+			if d == 0 {
+				return i + 1
+			}
+		}
+	}
+	return i
 }
 
 // ParseString is a convenience for tests and tools.
@@ -102,153 +185,310 @@ func ParseString(name, text string) (*ast.File, diag.List) {
 	return Parse(source.NewFile(name, []byte(text)))
 }
 
-// limitDepth turns parentheses nested deeper than MaxDepth into error tokens.
+// limitDepth bounds the depth of the tree: a "(" or quote mark that would
+// nest a datum more than MaxDepth deep becomes an error token (a ")" that
+// matched such a "(" too), so that every later recursive pass is bounded.
 func (lx *lexState) limitDepth() {
-	depth := 0
-	reported := false
-	for i, t := range lx.toks {
+	quotes, depth, maxDepth := 0, 0, 0
+	for _, t := range lx.toks {
 		switch t.typ {
 		case tLParen, tVecOpen:
 			depth++
-			if depth > MaxDepth {
-				lx.toks[i].typ = tError
-				if !reported {
-					lx.errorf(t.start, t.end, "syntax-error", "lists are nested more than %d deep", MaxDepth)
-					reported = true
-				}
-			}
+			maxDepth = max(maxDepth, depth)
 		case tRParen:
-			if depth > MaxDepth {
-				lx.toks[i].typ = tError
+			depth = max(depth-1, 0)
+		case tQuote, tQuasi, tUnquote, tSplice:
+			quotes++
+		}
+	}
+	if maxDepth+quotes <= MaxDepth {
+		return // the common case: no datum can be too deep
+	}
+	var stack []int // for each open list: 1 + the quote marks applying to it
+	base, pending, suppressed := 0, 0, 0
+	reported := false
+	tooDeep := func(i int) {
+		t := &lx.toks[i]
+		if !reported {
+			lx.errorf(t.start, t.end, "syntax-error", "data are nested more than %d deep: simplify the expression", MaxDepth)
+			reported = true
+		}
+		t.typ = tError
+		pending = 0 // an error token is an atom: it ends the quote chain
+	}
+	for i, t := range lx.toks {
+		switch t.typ {
+		case tQuote, tQuasi, tUnquote, tSplice:
+			if base+pending+1 > MaxDepth {
+				tooDeep(i)
+				continue
 			}
-			if depth > 0 {
-				depth--
+			pending++
+		case tLParen, tVecOpen:
+			if base+pending+1 > MaxDepth {
+				tooDeep(i)
+				suppressed++
+				continue
 			}
+			stack = append(stack, pending+1)
+			base += pending + 1
+			pending = 0
+		case tRParen:
+			switch {
+			case suppressed > 0:
+				suppressed--
+				tooDeep(i)
+			case len(stack) > 0:
+				base -= stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+			}
+			pending = 0
+		default:
+			pending = 0
 		}
 	}
 }
 
 var quoteKinds = map[plexer.TokenType]ast.QuoteKind{tQuote: ast.QuoteQ, tQuasi: ast.QuasiQ, tUnquote: ast.UnquoteQ, tSplice: ast.UnquoteSplicingQ}
 
+// converter builds ast nodes, either from the declarative parse tree (node)
+// or directly from the lexer's tokens (read).
 type converter struct {
 	file  *source.File
 	text  string
+	toks  []token
 	diags diag.List
+	stack []ast.Node // scratch space for list elements while reading
+
+	// Slabs: nodes are carved out of chunks to save allocations.
+	elemSlab []ast.Node
+	symSlab  []ast.Symbol
+	listSlab []ast.List
+	strSlab  []ast.String
+}
+
+const slabSize = 128
+
+// sizeSlabs allocates the node slabs once, sized from the token counts: a
+// list per "(", a symbol per symbol token, and at most one list element per
+// token that can start a datum.
+func (c *converter) sizeSlabs() {
+	lists, syms, strs, elems := 0, 0, 0, 0
+	for _, t := range c.toks {
+		switch t.typ {
+		case tLParen, tVecOpen:
+			lists++
+		case tSymbol:
+			syms++
+		case tString, tRawString, tUnterminated:
+			strs++
+		}
+		if t.typ != tRParen && t.typ != tMissing {
+			elems++
+		}
+	}
+	c.listSlab = make([]ast.List, lists)
+	c.symSlab = make([]ast.Symbol, syms)
+	c.strSlab = make([]ast.String, strs)
+	c.elemSlab = make([]ast.Node, elems)
+}
+
+// elems returns a slice of n elements for a list.
+func (c *converter) elems(n int) []ast.Node {
+	if n == 0 {
+		return nil
+	}
+	if n > slabSize/4 {
+		return make([]ast.Node, n)
+	}
+	if len(c.elemSlab) < n {
+		c.elemSlab = make([]ast.Node, 4*slabSize)
+	}
+	e := c.elemSlab[:n:n]
+	c.elemSlab = c.elemSlab[n:]
+	return e
+}
+
+func (c *converter) newSymbol(sp source.Span, name string) *ast.Symbol {
+	if len(c.symSlab) == 0 {
+		c.symSlab = make([]ast.Symbol, slabSize)
+	}
+	s := &c.symSlab[0]
+	c.symSlab = c.symSlab[1:]
+	*s = *ast.NewSymbol(sp, name)
+	return s
+}
+
+func (c *converter) newList(sp source.Span) *ast.List {
+	if len(c.listSlab) == 0 {
+		c.listSlab = make([]ast.List, slabSize/2)
+	}
+	l := &c.listSlab[0]
+	c.listSlab = c.listSlab[1:]
+	*l = *ast.NewList(sp, nil)
+	return l
+}
+
+func (c *converter) newString(sp source.Span, v string, raw bool) *ast.String {
+	if len(c.strSlab) == 0 {
+		c.strSlab = make([]ast.String, slabSize/2)
+	}
+	s := &c.strSlab[0]
+	c.strSlab = c.strSlab[1:]
+	*s = *ast.NewString(sp, v, raw)
+	return s
 }
 
 func (c *converter) span(a, b int) source.Span { return source.Span{File: c.file, Start: a, End: b} }
 
 func tokEnd(t plexer.Token) int { return t.Pos.Column }
 
-func (c *converter) node(g *gNode, depth int, top bool) ast.Node {
+// node converts one declarative grammar node.
+func (c *converter) node(g *gNode, depth int) ast.Node {
 	switch {
-	case g.Atom.Type != 0:
-		return c.atom(g.Atom, top)
 	case g.List != nil:
-		return c.list(g.List, depth)
+		l := g.List
+		var dots []source.Span
+		elems := make([]ast.Node, 0, len(l.Items))
+		for _, it := range l.Items {
+			if it.List == nil && it.Quote == nil && it.Atom.Type == tDot {
+				elems = append(elems, nil) // marker for the dot, resolved by finishList
+				dots = append(dots, c.span(it.Atom.Pos.Offset, tokEnd(it.Atom)))
+				continue
+			}
+			elems = append(elems, c.node(it, depth+1))
+		}
+		return c.finishList(l.Open.Type, l.Open.Pos.Offset, tokEnd(l.Open), l.Close.Type == tRParen, tokEnd(l.Close), elems, dots)
 	case g.Quote != nil:
 		q := g.Quote
-		kind := quoteKinds[q.Mark.Type]
-		start, end := q.Mark.Pos.Offset, tokEnd(q.Mark)
 		var x ast.Node
 		if q.X != nil {
-			x = c.node(q.X, depth+1, false)
-			if x != nil {
-				end = x.Span().End
-			}
+			x = c.node(q.X, depth+1)
 		}
-		if x == nil {
-			c.diags.Errorf(c.span(start, tokEnd(q.Mark)), "syntax-error", "%q must be followed by a datum", kind.Mark())
-		}
-		return ast.NewQuote(c.span(start, end), kind, x)
-	default:
-		return c.atom(g.Atom, top)
+		return c.quote(q.Mark.Type, q.Mark.Pos.Offset, tokEnd(q.Mark), x)
 	}
+	return c.atom(token{g.Atom.Type, g.Atom.Pos.Offset, tokEnd(g.Atom)})
 }
 
-func (c *converter) list(g *gList, depth int) ast.Node {
-	start := g.Open.Pos.Offset
-	end := tokEnd(g.Close)
-	l := ast.NewList(c.span(start, end), nil)
-	l.Vector = g.Open.Type == tVecOpen
-	l.Closed = g.Close.Type == tRParen
-	if !l.Closed {
-		// span ends at the last element
-		end = tokEnd(g.Open)
-	}
-	elems := make([]ast.Node, 0, len(g.Items))
-	for _, it := range g.Items {
-		if it.List == nil && it.Quote == nil && it.Atom.Type == tDot {
-			elems = append(elems, nil) // marker for the dot, resolved below
-			continue
-		}
-		if n := c.node(it, depth+1, false); n != nil {
-			elems = append(elems, n)
-			if n.Span().End > end {
-				end = n.Span().End
+// read converts the node starting at c.toks[i] and returns the index after it.
+func (c *converter) read(i, depth int) (ast.Node, int) {
+	t := c.toks[i]
+	switch {
+	case t.typ == tLParen || t.typ == tVecOpen:
+		i++
+		mark := len(c.stack)
+		var dots []source.Span
+		closed, closeEnd := false, len(c.text)
+		for {
+			if i >= len(c.toks) { // cannot happen: the lexer balances lists
+				break
 			}
+			e := c.toks[i]
+			if e.typ == tRParen || e.typ == tMissing {
+				closed, closeEnd = e.typ == tRParen, e.end
+				i++
+				break
+			}
+			if e.typ == tDot {
+				c.stack = append(c.stack, nil)
+				dots = append(dots, c.span(e.start, e.end))
+				i++
+				continue
+			}
+			var n ast.Node
+			n, i = c.read(i, depth+1)
+			c.stack = append(c.stack, n)
 		}
-	}
-	if !l.Closed {
-		l.Sp.End = end
-	}
-	// Resolve dots: (a b . c) is legal; anything else is reported.
-	dotAt := -1
-	for i, e := range elems {
-		if e == nil {
-			dotAt = i
-			break
+		elems := c.elems(len(c.stack) - mark)
+		copy(elems, c.stack[mark:])
+		clear(c.stack[mark:])
+		c.stack = c.stack[:mark]
+		return c.finishList(t.typ, t.start, t.end, closed, closeEnd, elems, dots), i
+	case isQuoteTok(t.typ):
+		i++
+		var x ast.Node
+		if i < len(c.toks) && startsNode(c.toks[i].typ) {
+			x, i = c.read(i, depth+1)
 		}
+		return c.quote(t.typ, t.start, t.end, x), i
 	}
-	if dotAt >= 0 {
-		dots := 0
-		for _, e := range elems {
+	return c.atom(t), i + 1
+}
+
+// quote builds a quote form; x is nil when the mark has no datum.
+func (c *converter) quote(mark plexer.TokenType, start, markEnd int, x ast.Node) ast.Node {
+	kind := quoteKinds[mark]
+	end := markEnd
+	if x != nil {
+		end = x.Span().End
+	} else {
+		c.diags.Errorf(c.span(start, markEnd), "syntax-error", "%q must be followed by a datum", kind.Mark())
+	}
+	return ast.NewQuote(c.span(start, end), kind, x)
+}
+
+// finishList builds a list from its elements, where a nil element marks a
+// "." (dots holds their spans in order). An unclosed list's span ends at its
+// last element.
+func (c *converter) finishList(open plexer.TokenType, start, openEnd int, closed bool, closeEnd int, elems []ast.Node, dots []source.Span) ast.Node {
+	l := c.newList(c.span(start, closeEnd))
+	l.Vector = open == tVecOpen
+	l.Closed = closed
+	if len(dots) > 0 {
+		// (a b . c) is legal; anything else is reported.
+		dotAt := -1
+		for i, e := range elems {
 			if e == nil {
-				dots++
+				dotAt = i
+				break
 			}
 		}
-		if dots == 1 && dotAt > 0 && dotAt == len(elems)-2 && !l.Vector {
+		if len(dots) == 1 && dotAt > 0 && dotAt == len(elems)-2 && !l.Vector {
 			l.Tail = elems[dotAt+1]
 			elems = elems[:dotAt]
 		} else {
-			// mark every dot as a bad node
 			k := 0
-			for _, it := range g.Items {
-				if it.List == nil && it.Quote == nil && it.Atom.Type == tDot {
-					for k < len(elems) && elems[k] != nil {
-						k++
-					}
-					if k < len(elems) {
-						sp := c.span(it.Atom.Pos.Offset, tokEnd(it.Atom))
-						elems[k] = ast.NewBad(sp, ".")
-						c.diags.Errorf(sp, "syntax-error", "misplaced '.': a dotted pair needs one datum after the dot, as in (a . b)")
-					}
+			for i, e := range elems {
+				if e == nil {
+					elems[i] = ast.NewBad(dots[k], ".")
+					c.diags.Errorf(dots[k], "syntax-error", "misplaced '.': a dotted pair needs one datum after the dot, as in (a . b)")
+					k++
 				}
 			}
 		}
 	}
 	l.Elems = elems
+	if !closed {
+		end := openEnd
+		for _, e := range elems {
+			end = max(end, e.Span().End)
+		}
+		if l.Tail != nil {
+			end = max(end, l.Tail.Span().End)
+		}
+		l.Sp.End = end
+	}
 	return l
 }
 
-func (c *converter) atom(t plexer.Token, top bool) ast.Node {
-	start, end := t.Pos.Offset, tokEnd(t)
+func (c *converter) atom(t token) ast.Node {
+	start, end := t.start, t.end
 	sp := c.span(start, end)
-	text := t.Value
-	switch t.Type {
+	text := c.text[start:end]
+	switch t.typ {
 	case tSymbol:
-		return ast.NewSymbol(sp, text)
+		return c.newSymbol(sp, text)
 	case tNumber:
 		return c.number(sp, text)
 	case tString:
 		return c.str(sp, text[1:len(text)-1], start+1, false)
 	case tRawString:
-		return ast.NewString(sp, text[2:len(text)-1], true)
+		return c.newString(sp, text[2:len(text)-1], true)
 	case tUnterminated:
 		raw := strings.HasPrefix(text, "#\"")
 		var s *ast.String
 		if raw {
-			s = ast.NewString(sp, text[2:], true)
+			s = c.newString(sp, text[2:], true)
 		} else {
 			s = c.str(sp, text[1:], start+1, false)
 		}
@@ -261,10 +501,8 @@ func (c *converter) atom(t plexer.Token, top bool) ast.Node {
 	case tDot:
 		c.diags.Errorf(sp, "syntax-error", "misplaced '.' outside a list")
 		return ast.NewBad(sp, text)
-	case tStray, tError:
-		return ast.NewBad(sp, text) // already reported by the lexer
 	}
-	return ast.NewBad(sp, text)
+	return ast.NewBad(sp, text) // tStray, tError: already reported by the lexer
 }
 
 func (c *converter) number(sp source.Span, text string) ast.Node {
@@ -327,11 +565,11 @@ func (c *converter) char(sp source.Span, text string) ast.Node {
 // the character kept (recorded so the linter can flag it).
 func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast.String {
 	if strings.IndexByte(body, '\\') < 0 {
-		return ast.NewString(sp, body, raw)
+		return c.newString(sp, body, raw)
 	}
 	var b strings.Builder
 	b.Grow(len(body))
-	var escs []ast.Escape
+	escs := make([]ast.Escape, 0, strings.Count(body, `\`))
 	for i := 0; i < len(body); i++ {
 		ch := body[i]
 		if ch != '\\' {
@@ -383,17 +621,18 @@ func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast
 				j = i + 4
 			}
 			v, _ := strconv.ParseUint(digits, 16, 32)
-			if v > utf8.MaxRune {
+			end := j
+			if semi {
+				end++
+			}
+			if v > utf8.MaxRune || (v >= 0xD800 && v <= 0xDFFF) {
+				c.diags.Errorf(c.span(bodyOff+i, bodyOff+end), "syntax-error", "escape %s is not a valid character code", body[i:end])
 				v = utf8.RuneError
 			}
 			if v < 0x80 {
 				b.WriteByte(byte(v))
 			} else {
 				b.WriteRune(rune(v))
-			}
-			end := j
-			if semi {
-				end++
 			}
 			escs = append(escs, ast.Escape{Offset: bodyOff + i, Seq: body[i:end], Known: true})
 			i = end - 1
@@ -413,7 +652,7 @@ func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast
 			i += size
 		}
 	}
-	s := ast.NewString(sp, b.String(), raw)
+	s := c.newString(sp, b.String(), raw)
 	s.Escapes = escs
 	return s
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
 )
@@ -71,11 +73,30 @@ func expandInputs(args []string) ([]string, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
 			}
+			if len(found) == 0 {
+				return nil, fmt.Errorf("%s: no profile files (%s) in this directory", p, strings.Join(globNames(), ", "))
+			}
 			sort.Strings(found)
 			out = append(out, found...)
 		}
 	}
 	return out, nil
+}
+
+func globNames() []string {
+	var out []string
+	for _, e := range profileExts {
+		out = append(out, "*"+e)
+	}
+	return out
+}
+
+// requireInputs is the cobra argument check of commands that read profiles.
+func requireInputs(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usageErrorf("no input files: name profiles, directories or globs, or - for standard input (see '%s --help')", c.CommandPath())
+	}
+	return nil
 }
 
 func unwrapPathErr(err error) error {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -89,7 +90,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ee.Code
 	}
 	// cobra's own errors (unknown command, bad args) are usage errors.
-	fmt.Fprintf(stderr, "sbplc: %v\n", err)
+	msg := strings.TrimRight(err.Error(), "\n")
+	if !strings.Contains(msg, "--help") {
+		msg += "\nrun 'sbplc --help' for usage"
+	}
+	fmt.Fprintf(stderr, "sbplc: %s\n", msg)
 	return exitUsage
 }
 

@@ -14,60 +14,104 @@ import (
 
 func init() { register(newParseCmd) }
 
+// parseFormats are the accepted values of parse --format.
+var parseFormats = []string{"none", "sexpr", "json"}
+
+// jsonParseResult is one element of `parse --format json` output.
+type jsonParseResult struct {
+	*ast.JSONFile
+	Diagnostics []diag.JSONDiagnostic `json:"diagnostics"`
+}
+
 func newParseCmd() *cobra.Command {
 	var format string
 	c := &cobra.Command{
 		Use:   "parse [--format none|sexpr|json] FILE...",
 		Short: "parse profiles and report syntax errors",
-		Long: `parse reads each profile and reports syntax errors as
-file:line:col: severity: message [code]. With --format sexpr or json it also
-prints the syntax tree with byte-offset spans. Directories and globs expand to
-*.sb, *.sbpl and *.sb.in files; "-" reads standard input.`,
+		Long: `parse reads each profile and reports syntax errors on standard error as
+file:line:col: severity: message [code], with the offending line.
+
+With --format sexpr it prints each file's syntax tree as an indented
+S-expression with line:col spans; with --format json it prints one JSON
+array with an object per file: {"file", "forms", "diagnostics"}, where
+every node has type, start and end byte offsets, line and column.
+
+Directories are searched for *.sb, *.sbpl and *.sb.in files, glob patterns
+are expanded, and "-" reads standard input.
+
+Exit status: 0 when no file has a syntax error, 1 when one does, 2 for a
+usage or I/O error.`,
 		Example: `  sbplc parse profile.sb
   sbplc parse --format sexpr profile.sb
+  sbplc parse profiles/ 'extra/*.sb'
   cat profile.sb | sbplc parse --format json -`,
-		Args: cobra.MinimumNArgs(1),
+		Args: requireInputs,
 		RunE: func(c *cobra.Command, args []string) error {
-			switch format {
-			case "none", "sexpr", "json":
-			default:
-				return usageErrorf("unknown --format %q: use none, sexpr or json", format)
+			if !oneOf(format, parseFormats) {
+				return usageErrorf("unknown --format %q: use %s", format, strings.Join(parseFormats, ", "))
 			}
 			files, err := expandInputs(args)
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
 			var all diag.List
+			results := []jsonParseResult{}
+			var sexpr strings.Builder
 			for _, name := range files {
 				src, err := readSource(name, c.InOrStdin())
 				if err != nil {
 					return usageErrorf("%v", err)
 				}
 				f, ds := parser.Parse(src)
+				ds = ds.Sort()
 				all = append(all, ds...)
 				switch format {
 				case "sexpr":
-					var b strings.Builder
+					if len(files) > 1 {
+						fmt.Fprintf(&sexpr, ";; %s\n", src.Name)
+					}
 					for _, n := range f.Forms {
-						b.WriteString(ast.Dump(n))
-						b.WriteByte('\n')
+						sexpr.WriteString(ast.Dump(n))
+						sexpr.WriteByte('\n')
 					}
-					fmt.Fprint(c.OutOrStdout(), b.String())
 				case "json":
-					enc := json.NewEncoder(c.OutOrStdout())
-					enc.SetIndent("", "  ")
-					if err := enc.Encode(ast.ToJSON(f)); err != nil {
-						return usageErrorf("%v", err)
+					r := jsonParseResult{JSONFile: ast.ToJSON(f), Diagnostics: []diag.JSONDiagnostic{}}
+					for _, d := range ds {
+						r.Diagnostics = append(r.Diagnostics, diag.ToJSON(d))
 					}
+					results = append(results, r)
 				}
 			}
-			diag.WriteText(c.ErrOrStderr(), all.Sort(), diag.TextOptions{Snippet: true})
+			out := c.OutOrStdout()
+			switch format {
+			case "sexpr":
+				if _, err := fmt.Fprint(out, sexpr.String()); err != nil {
+					return usageErrorf("writing output: %v", err)
+				}
+			case "json":
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(results); err != nil {
+					return usageErrorf("writing output: %v", err)
+				}
+			}
+			diag.WriteText(c.ErrOrStderr(), all, diag.TextOptions{Snippet: true})
 			if all.HasErrors() {
 				return findings()
 			}
 			return nil
 		},
 	}
-	c.Flags().StringVar(&format, "format", "none", "tree output: none, sexpr or json")
+	c.Flags().StringVar(&format, "format", "none", "tree output on stdout: "+strings.Join(parseFormats, ", "))
 	return c
+}
+
+func oneOf(s string, list []string) bool {
+	for _, x := range list {
+		if s == x {
+			return true
+		}
+	}
+	return false
 }

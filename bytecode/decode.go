@@ -1,0 +1,374 @@
+package bytecode
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+)
+
+// MaxBlobSize bounds the input accepted by Decode. Real profiles are far
+// smaller (Apple's largest system profiles compile to a few hundred KiB).
+const MaxBlobSize = 64 << 20
+
+// Profile types in the header's first field.
+const (
+	TypeSingle = 0x0000
+	TypeBundle = 0x8000
+)
+
+// Header is the fixed header of a single compiled profile.
+type Header struct {
+	Type         uint16 `json:"type"`
+	NodeCount    uint16 `json:"node_count"`
+	OpCount      uint8  `json:"op_count"`
+	VarCount     uint8  `json:"var_count"`
+	StateCount   uint8  `json:"state_count"`
+	Pad          uint8  `json:"pad"`
+	ProfileCount uint16 `json:"profile_count"`
+	RegexCount   uint16 `json:"regex_count"`
+	PolicyCount  uint16 `json:"policy_count"`
+}
+
+// NodeKind tells filter nodes from decision (terminal) nodes.
+type NodeKind uint8
+
+// Node kinds (the node's tag byte).
+const (
+	FilterNode   NodeKind = 0
+	TerminalNode NodeKind = 1
+)
+
+func (k NodeKind) String() string {
+	switch k {
+	case FilterNode:
+		return "filter"
+	case TerminalNode:
+		return "terminal"
+	}
+	return fmt.Sprintf("tag(%d)", uint8(k))
+}
+
+// Terminal flag bits (bytes 1..3 of a terminal node).
+const (
+	FlagDeny             = 0x000001
+	FlagGrant            = 0x000002
+	FlagReport           = 0x000004
+	FlagNoSandbox        = 0x000008
+	FlagSIPOverride      = 0x000010
+	FlagNoTimes          = 0x000020
+	FlagAuthority        = 0x000040
+	FlagTelemetry        = 0x000080
+	FlagTelemetryBT      = 0x000100
+	FlagNoApprovalPrompt = 0x000200
+	FlagNoStorageClass   = 0x000800
+	FlagInline           = 0x800000
+)
+
+// flagNames lists the known terminal flags in bit order.
+var flagNames = []struct {
+	Bit  uint32
+	Name string
+}{
+	{FlagDeny, "deny"}, {FlagGrant, "grant"}, {FlagReport, "report"},
+	{FlagNoSandbox, "no-sandbox"}, {FlagSIPOverride, "sip-override"},
+	{FlagNoTimes, "no-times"}, {FlagAuthority, "authority"},
+	{FlagTelemetry, "telemetry"}, {FlagTelemetryBT, "telemetry-backtrace"},
+	{FlagNoApprovalPrompt, "no-approval-prompt"},
+	{FlagNoStorageClass, "no-storage-class"}, {FlagInline, "inline-modifier"},
+}
+
+// knownFlags is the union of the documented terminal flag bits.
+const knownFlags = FlagDeny | FlagGrant | FlagReport | FlagNoSandbox | FlagSIPOverride |
+	FlagNoTimes | FlagAuthority | FlagTelemetry | FlagTelemetryBT | FlagNoApprovalPrompt |
+	FlagNoStorageClass | FlagInline
+
+// RegexBit marks the regex form of a filter in the filter byte (iOS-era
+// blobs; not observed on macOS 14).
+const RegexBit = 0x80
+
+// Node is one 8-byte node.
+type Node struct {
+	Index  int      `json:"index"`
+	Offset int      `json:"offset"` // byte offset in the blob
+	Kind   NodeKind `json:"-"`
+	Raw    [8]byte  `json:"-"`
+
+	// Filter nodes.
+	Filter  uint8  `json:"filter,omitempty"` // filter byte (1-based id, maybe with RegexBit)
+	Arg     uint16 `json:"arg,omitempty"`
+	Match   uint16 `json:"match,omitempty"`
+	Unmatch uint16 `json:"unmatch,omitempty"`
+
+	// Terminal nodes.
+	Flags    uint32 `json:"flags,omitempty"`      // 24-bit flags
+	ModType  uint8  `json:"mod_type,omitempty"`   // byte 4 (meaningful with FlagInline)
+	ModArgID uint8  `json:"mod_arg_id,omitempty"` // byte 5
+	ModValue uint16 `json:"mod_value,omitempty"`  // bytes 6..7
+}
+
+// IsTerminal reports whether n is a decision node.
+func (n *Node) IsTerminal() bool { return n.Kind == TerminalNode }
+
+// Deny reports whether a terminal node denies.
+func (n *Node) Deny() bool { return n.Flags&FlagDeny != 0 }
+
+// Decision is "allow" or "deny" for a terminal node, "" otherwise.
+func (n *Node) Decision() string {
+	if n.Kind != TerminalNode {
+		return ""
+	}
+	if n.Deny() {
+		return "deny"
+	}
+	return "allow"
+}
+
+// FlagNames lists the names of the set flags other than deny, plus
+// "0x..." for unknown bits.
+func (n *Node) FlagNames() []string {
+	var out []string
+	rest := n.Flags
+	for _, f := range flagNames {
+		if rest&f.Bit == f.Bit {
+			rest &^= f.Bit
+			if f.Bit != FlagDeny {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	if rest != 0 {
+		out = append(out, fmt.Sprintf("0x%06x", rest))
+	}
+	return out
+}
+
+// Item is one pool item: a u16 length and that many bytes, 8-byte aligned.
+type Item struct {
+	Unit int    `json:"unit"`   // offset from the pool base in 8-byte units
+	Pos  int    `json:"offset"` // byte offset of the length field in the blob
+	Data []byte `json:"-"`      // the bytes after the length (aliases the input)
+	End  int    `json:"end"`    // byte offset just past Data
+}
+
+// Profile is a decoded single compiled profile.
+type Profile struct {
+	Layout Layout `json:"-"`
+	Size   int    `json:"size"`
+	Header Header `json:"header"`
+
+	RegexTable  []uint16 `json:"regex_table"`
+	VarTable    []uint16 `json:"var_table"`
+	StateTable  []uint16 `json:"state_table"`
+	PolicyTable []uint16 `json:"policy_table"`
+	OpTable     []uint16 `json:"op_table"`
+
+	OpTableAt int `json:"op_table_offset"`
+	NodesAt   int `json:"nodes_offset"`
+	PoolBase  int `json:"pool_base"`
+
+	Nodes []Node `json:"nodes"`
+	// Items is the pool read front to back, in offset order.
+	Items []Item `json:"items"`
+	// PoolError is set when the pool does not parse as a sequence of items
+	// (the structural verifier reports it; Items holds what did parse).
+	PoolError string `json:"pool_error,omitempty"`
+
+	data []byte
+}
+
+// Data returns the blob the profile was decoded from.
+func (p *Profile) Data() []byte { return p.data }
+
+// ItemAt returns the pool item that starts at unit offset u.
+func (p *Profile) ItemAt(u int) (*Item, bool) {
+	i, ok := p.itemIndex(u)
+	if !ok {
+		return nil, false
+	}
+	return &p.Items[i], true
+}
+
+// itemIndex finds the item at unit offset u (Items is sorted by Unit).
+func (p *Profile) itemIndex(u int) (int, bool) {
+	i := sort.Search(len(p.Items), func(i int) bool { return p.Items[i].Unit >= u })
+	if i < len(p.Items) && p.Items[i].Unit == u {
+		return i, true
+	}
+	return 0, false
+}
+
+// Node returns node i, or nil when i is out of range.
+func (p *Profile) Node(i int) *Node {
+	if i < 0 || i >= len(p.Nodes) {
+		return nil
+	}
+	return &p.Nodes[i]
+}
+
+// DecodeError is a structural problem that prevents decoding.
+type DecodeError struct {
+	Offset int // byte offset of the problem, -1 when not located
+	Msg    string
+}
+
+func (e *DecodeError) Error() string {
+	if e.Offset >= 0 {
+		return fmt.Sprintf("offset %d (0x%x): %s", e.Offset, e.Offset, e.Msg)
+	}
+	return e.Msg
+}
+
+func errAt(off int, format string, args ...any) error {
+	return &DecodeError{Offset: off, Msg: fmt.Sprintf(format, args...)}
+}
+
+func align8(n int) int { return (n + 7) &^ 7 }
+
+// Decode parses a single compiled profile with layout l. The returned
+// profile aliases data. Decode checks everything needed to read the blob
+// safely (sizes, table and node bounds); graph-level properties (edges,
+// reachability, pool references) are left to Verify so that they can be
+// reported all at once.
+func Decode(data []byte, l Layout) (*Profile, error) {
+	if l.HeaderSize <= 0 {
+		return nil, errAt(-1, "layout %q has no header description", l.Name)
+	}
+	if len(data) > MaxBlobSize {
+		return nil, errAt(-1, "blob is %d bytes, more than the %d-byte limit", len(data), MaxBlobSize)
+	}
+	if len(data) < l.HeaderSize {
+		return nil, errAt(len(data), "truncated header: %d bytes, the %s header is %d", len(data), l.Name, l.HeaderSize)
+	}
+	u8 := func(at int) uint8 {
+		if at < 0 {
+			return 0
+		}
+		return data[at]
+	}
+	u16 := func(at int) uint16 {
+		if at < 0 {
+			return 0
+		}
+		return binary.LittleEndian.Uint16(data[at:])
+	}
+	p := &Profile{Layout: l, Size: len(data), data: data}
+	h := &p.Header
+	h.Type = u16(0)
+	h.NodeCount = u16(l.NodeCountAt)
+	h.OpCount = u8(l.OpCountAt)
+	h.VarCount = u8(l.VarCountAt)
+	h.StateCount = u8(l.StateCountAt)
+	h.Pad = u8(l.PadAt)
+	h.ProfileCount = u16(l.ProfileCountAt)
+	h.RegexCount = u16(l.RegexCountAt)
+	h.PolicyCount = u16(l.PolicyCountAt)
+
+	switch h.Type {
+	case TypeSingle:
+	case TypeBundle:
+		return nil, errAt(0, "profile bundle (type 0x8000): only single compiled profiles are supported")
+	default:
+		return nil, errAt(0, "unknown profile type 0x%04x (a single compiled profile has type 0); is this a %s blob?", h.Type, l.Release)
+	}
+	if h.ProfileCount != 0 {
+		return nil, errAt(l.ProfileCountAt, "profile count %d in a single profile (want 0)", h.ProfileCount)
+	}
+
+	// Tables of u16 entries after the header.
+	off := l.HeaderSize
+	table := func(name string, n int) ([]uint16, error) {
+		end := off + 2*n
+		if end > len(data) {
+			return nil, errAt(off, "truncated %s table: %d entries need bytes %d..%d, blob is %d bytes", name, n, off, end, len(data))
+		}
+		t := make([]uint16, n)
+		for i := range t {
+			t[i] = binary.LittleEndian.Uint16(data[off+2*i:])
+		}
+		off = end
+		return t, nil
+	}
+	var err error
+	if p.RegexTable, err = table("regex", int(h.RegexCount)); err != nil {
+		return nil, err
+	}
+	if p.VarTable, err = table("pattern-variable", int(h.VarCount)); err != nil {
+		return nil, err
+	}
+	if p.StateTable, err = table("state", int(h.StateCount)); err != nil {
+		return nil, err
+	}
+	if p.PolicyTable, err = table("policy", int(h.PolicyCount)); err != nil {
+		return nil, err
+	}
+	p.OpTableAt = off
+	if p.OpTable, err = table("operation", int(h.OpCount)); err != nil {
+		return nil, err
+	}
+	p.NodesAt = align8(off)
+	if p.NodesAt > len(data) {
+		return nil, errAt(off, "truncated before the node array (blob ends inside the alignment padding)")
+	}
+	if h.NodeCount == 0 {
+		return nil, errAt(l.NodeCountAt, "node count is 0: a compiled profile has at least one decision node")
+	}
+	end := p.NodesAt + 8*int(h.NodeCount)
+	if end > len(data) {
+		return nil, errAt(p.NodesAt, "truncated node array: %d nodes need bytes %d..%d, blob is %d bytes (node count too large or blob cut short)",
+			h.NodeCount, p.NodesAt, end, len(data))
+	}
+	p.Nodes = make([]Node, h.NodeCount)
+	for i := range p.Nodes {
+		at := p.NodesAt + 8*i
+		n := &p.Nodes[i]
+		n.Index, n.Offset = i, at
+		copy(n.Raw[:], data[at:at+8])
+		n.Kind = NodeKind(data[at])
+		switch n.Kind {
+		case FilterNode:
+			n.Filter = data[at+1]
+			n.Arg = binary.LittleEndian.Uint16(data[at+2:])
+			n.Match = binary.LittleEndian.Uint16(data[at+4:])
+			n.Unmatch = binary.LittleEndian.Uint16(data[at+6:])
+		case TerminalNode:
+			n.Flags = uint32(data[at+1]) | uint32(data[at+2])<<8 | uint32(data[at+3])<<16
+			n.ModType = data[at+4]
+			n.ModArgID = data[at+5]
+			n.ModValue = binary.LittleEndian.Uint16(data[at+6:])
+		}
+	}
+	p.PoolBase = end
+	p.readPool()
+	return p, nil
+}
+
+// readPool walks the pool as a sequence of 8-byte aligned items.
+func (p *Profile) readPool() {
+	data := p.data
+	at := p.PoolBase
+	for at < len(data) {
+		if at+2 > len(data) {
+			p.PoolError = fmt.Sprintf("offset %d: truncated pool item (1 byte left where a 2-byte length is expected)", at)
+			return
+		}
+		n := int(binary.LittleEndian.Uint16(data[at:]))
+		end := at + 2 + n
+		if end > len(data) {
+			p.PoolError = fmt.Sprintf("offset %d: pool item of %d bytes runs past the end of the blob (%d bytes)", at, n, len(data))
+			return
+		}
+		unit := (at - p.PoolBase) / 8
+		p.Items = append(p.Items, Item{Unit: unit, Pos: at, Data: data[at+2 : end], End: end})
+		next := align8(end)
+		if next > len(data) {
+			next = len(data)
+		}
+		for i := end; i < next; i++ {
+			if data[i] != 0 {
+				p.PoolError = fmt.Sprintf("offset %d: non-zero byte 0x%02x in the padding after a pool item", i, data[i])
+				return
+			}
+		}
+		at = next
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !darwin
+
+package bytecode
+
+func hostDarwin() (int, bool) { return 0, false }

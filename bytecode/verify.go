@@ -1,0 +1,361 @@
+package bytecode
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/sbplc/sbplc/diag"
+)
+
+// Finding is one result of the structural verifier.
+type Finding struct {
+	Severity diag.Severity `json:"-"`
+	Code     string        `json:"code"`
+	Offset   int           `json:"offset"` // byte offset in the blob, -1 if not located
+	Message  string        `json:"message"`
+}
+
+func (f Finding) String() string {
+	if f.Offset >= 0 {
+		return fmt.Sprintf("offset %d (0x%x): %s: %s [%s]", f.Offset, f.Offset, f.Severity, f.Message, f.Code)
+	}
+	return fmt.Sprintf("%s: %s [%s]", f.Severity, f.Message, f.Code)
+}
+
+// Findings is a verifier result.
+type Findings []Finding
+
+// HasErrors reports whether any finding is an error.
+func (fs Findings) HasErrors() bool {
+	for _, f := range fs {
+		if f.Severity >= diag.Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Verifier codes.
+const (
+	CodeDecode      = "bytecode-decode"      // the blob cannot be decoded
+	CodeHeader      = "bytecode-header"      // header values
+	CodeLayout      = "bytecode-layout"      // alignment and table placement
+	CodeOpTable     = "bytecode-op-table"    // op-table entries
+	CodeNode        = "bytecode-node"        // node tags, filter ids, flags
+	CodeEdge        = "bytecode-edge"        // match/unmatch edges
+	CodeCycle       = "bytecode-cycle"       // a loop in the decision graph
+	CodeUnreachable = "bytecode-unreachable" // nodes no operation reaches
+	CodePool        = "bytecode-pool"        // pool items and references
+	CodePattern     = "bytecode-pattern"     // matching programs
+	CodeArg         = "bytecode-arg"         // inline filter arguments
+)
+
+type verifier struct {
+	p   *Profile
+	voc Vocabulary
+	out Findings
+	// unverified is set when the blob uses constructs whose encoding is
+	// not pinned down by verified blobs, so strict pool accounting would
+	// be guesswork.
+	unverified bool
+}
+
+func (v *verifier) add(sev diag.Severity, code string, off int, format string, args ...any) {
+	v.out = append(v.out, Finding{Severity: sev, Code: code, Offset: off, Message: fmt.Sprintf(format, args...)})
+}
+
+// Verify runs the structural checks on a decoded profile: header sanity,
+// table alignment, op-table entries, node tags, edges (in range, forward,
+// acyclic), filter ids and arguments, terminal flags, and pool accounting
+// (every item referenced, none overlapping, nothing after the last). voc
+// may be nil; checks that need filter names are then skipped.
+func Verify(p *Profile, voc Vocabulary) Findings {
+	v := &verifier{p: p, voc: voc}
+	v.header()
+	v.layout()
+	v.opTable()
+	v.nodes()
+	v.graph()
+	v.pool()
+	sort.SliceStable(v.out, func(i, j int) bool {
+		a, b := v.out[i], v.out[j]
+		if a.Offset != b.Offset {
+			return a.Offset < b.Offset
+		}
+		return a.Severity > b.Severity
+	})
+	return v.out
+}
+
+// DecodeAndVerify decodes data and verifies it; a decoding error becomes
+// an error finding.
+func DecodeAndVerify(data []byte, l Layout, voc Vocabulary) (*Profile, Findings) {
+	p, err := Decode(data, l)
+	if err != nil {
+		off := -1
+		msg := err.Error()
+		if de, ok := err.(*DecodeError); ok {
+			off, msg = de.Offset, de.Msg
+		}
+		return nil, Findings{{Severity: diag.Error, Code: CodeDecode, Offset: off, Message: msg}}
+	}
+	return p, Verify(p, voc)
+}
+
+func (v *verifier) header() {
+	p, l := v.p, v.p.Layout
+	if !l.Verified {
+		v.add(diag.Warning, CodeHeader, -1, "the %s layout is not verified against real blobs (%s)", l.Name, l.Source)
+	}
+	if l.OpCount > 0 && int(p.Header.OpCount) != l.OpCount {
+		v.add(diag.Error, CodeHeader, l.OpCountAt,
+			"op count %d, but %s libsandbox writes %d operations: the blob is corrupt or from another OS release (choose the layout with --target)",
+			p.Header.OpCount, l.Release, l.OpCount)
+	}
+	if v.voc != nil {
+		_, known := v.voc.OperationName(0) // the vocabulary has an op table for this release
+		if _, ok := v.voc.OperationName(int(p.Header.OpCount) - 1); known && !ok && p.Header.OpCount > 0 {
+			v.add(diag.Error, CodeHeader, l.OpCountAt, "op count %d is more than the %s vocabulary knows", p.Header.OpCount, l.Name)
+		}
+	}
+	if l.PadAt >= 0 && p.Header.Pad != 0 {
+		v.add(diag.Warning, CodeHeader, l.PadAt, "header pad byte is 0x%02x, libsandbox writes 0", p.Header.Pad)
+	}
+	if p.Header.VarCount > 0 || p.Header.StateCount > 0 || p.Header.PolicyCount > 0 || p.Header.RegexCount > 0 {
+		v.unverified = true
+	}
+}
+
+func (v *verifier) layout() {
+	p := v.p
+	end := p.OpTableAt + 2*len(p.OpTable)
+	for i := end; i < p.NodesAt; i++ {
+		if p.data[i] != 0 {
+			v.add(diag.Error, CodeLayout, i, "non-zero byte 0x%02x in the alignment padding before the node array", p.data[i])
+			break
+		}
+	}
+	for _, tb := range []struct {
+		name string
+		t    []uint16
+	}{{"regex", p.RegexTable}, {"pattern-variable", p.VarTable}, {"state", p.StateTable}, {"policy", p.PolicyTable}} {
+		name := tb.name
+		for i, u := range tb.t {
+			if _, ok := p.ItemAt(int(u)); !ok {
+				v.add(diag.Error, CodeLayout, -1, "%s table entry %d points to pool offset %d, where no pool item starts", name, i, u)
+			}
+		}
+	}
+}
+
+func (v *verifier) opTable() {
+	p := v.p
+	for i, e := range p.OpTable {
+		if int(e) >= len(p.Nodes) {
+			v.add(diag.Error, CodeOpTable, p.OpTableAt+2*i, "operation %s (op %d) points to node %d, but there are %d nodes",
+				OpName(v.voc, i), i, e, len(p.Nodes))
+		}
+	}
+}
+
+func (v *verifier) nodes() {
+	p := v.p
+	for i := range p.Nodes {
+		n := &p.Nodes[i]
+		switch n.Kind {
+		case FilterNode:
+			if v.voc != nil {
+				fi, ok := v.voc.Filter(int(n.Filter &^ RegexBit))
+				if !ok {
+					v.add(diag.Error, CodeNode, n.Offset+1, "node %d: unknown filter id %d for %s", i, n.Filter, p.Layout.Name)
+				} else if n.Filter&RegexBit != 0 {
+					v.unverified = true
+					v.add(diag.Warning, CodeNode, n.Offset+1, "node %d: regex form of %s (filter byte 0x%02x) is not verified on %s", i, fi.Name, n.Filter, p.Layout.Name)
+					if int(n.Arg) >= len(p.RegexTable) {
+						v.add(diag.Error, CodeArg, n.Offset+2, "node %d: regex index %d, but the regex table has %d entries", i, n.Arg, len(p.RegexTable))
+					}
+				} else {
+					v.filterArg(n, fi)
+				}
+			}
+		case TerminalNode:
+			if n.Flags&^knownFlags != 0 {
+				v.add(diag.Warning, CodeNode, n.Offset+1, "node %d: unknown terminal flag bits 0x%06x", i, n.Flags&^knownFlags)
+			}
+			if n.Flags&FlagInline != 0 {
+				v.unverified = true
+				v.add(diag.Warning, CodeNode, n.Offset+4, "node %d: terminal with an inline modifier (type %d, arg %d, value %d): the encoding is not verified",
+					i, n.ModType, n.ModArgID, n.ModValue)
+			} else if n.ModType != 0 || n.ModArgID != 0 || n.ModValue != 0 {
+				v.add(diag.Warning, CodeNode, n.Offset+4, "node %d: terminal without the inline-modifier flag has non-zero bytes 4..7", i)
+			}
+		default:
+			v.add(diag.Error, CodeNode, n.Offset, "node %d: tag 0x%02x is neither filter (0) nor decision (1)", i, n.Raw[0])
+		}
+	}
+}
+
+func (v *verifier) filterArg(n *Node, fi FilterInfo) {
+	p := v.p
+	switch fi.Kind {
+	case ArgPool:
+		it, ok := p.ItemAt(int(n.Arg))
+		if !ok {
+			v.add(diag.Error, CodePool, n.Offset+2, "node %d: %s argument points to pool offset %d, where no pool item starts", n.Index, fi.Name, n.Arg)
+			return
+		}
+		if fi.ArgKind == "network-address" {
+			v.unverified = true
+			return
+		}
+		if _, err := DecodePattern(it.Data); err != nil {
+			v.add(diag.Warning, CodePattern, it.Pos, "node %d: %s pattern: %v", n.Index, fi.Name, err)
+		}
+	case ArgInline:
+		// Inline values are not range-checked: the enum tables are partial
+		// and libsandbox accepts numbers (socket-protocol 256).
+	default:
+		v.unverified = true
+	}
+}
+
+func (v *verifier) graph() {
+	p := v.p
+	nn := len(p.Nodes)
+	valid := func(e uint16) bool { return int(e) < nn }
+	for i := range p.Nodes {
+		n := &p.Nodes[i]
+		if n.Kind != FilterNode {
+			continue
+		}
+		for k, e := range [2]uint16{n.Match, n.Unmatch} {
+			name := [2]string{"match", "unmatch"}[k]
+			switch {
+			case !valid(e):
+				v.add(diag.Error, CodeEdge, n.Offset+4+2*k, "node %d: %s edge to node %d, but there are %d nodes", i, name, e, nn)
+			case int(e) <= i:
+				v.add(diag.Warning, CodeEdge, n.Offset+4+2*k, "node %d: %s edge goes back to node %d (libsandbox numbers nodes so that edges go forward)", i, name, e)
+			}
+		}
+	}
+	// Cycle detection over valid edges (iterative DFS, colours).
+	color := make([]uint8, nn)
+	type frame struct{ node, next int }
+	reported := false
+	for root := 0; root < nn && !reported; root++ {
+		if color[root] != 0 {
+			continue
+		}
+		stack := []frame{{root, 0}}
+		color[root] = 1
+		for len(stack) > 0 && !reported {
+			top := &stack[len(stack)-1]
+			n := &p.Nodes[top.node]
+			if n.Kind != FilterNode || top.next >= 2 {
+				color[top.node] = 2
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			e := n.Match
+			if top.next == 1 {
+				e = n.Unmatch
+			}
+			top.next++
+			if !valid(e) {
+				continue
+			}
+			switch color[e] {
+			case 0:
+				color[e] = 1
+				stack = append(stack, frame{int(e), 0})
+			case 1:
+				v.add(diag.Error, CodeCycle, n.Offset, "node %d: the decision graph loops back to node %d, so evaluation would never reach a decision", top.node, e)
+				reported = true
+			}
+		}
+	}
+	// Reachability from the op table.
+	seen := make([]bool, nn)
+	var work []int
+	for _, e := range p.OpTable {
+		if valid(e) && !seen[e] {
+			seen[e] = true
+			work = append(work, int(e))
+		}
+	}
+	for len(work) > 0 {
+		i := work[len(work)-1]
+		work = work[:len(work)-1]
+		n := &p.Nodes[i]
+		if n.Kind != FilterNode {
+			continue
+		}
+		for _, e := range [2]uint16{n.Match, n.Unmatch} {
+			if valid(e) && !seen[e] {
+				seen[e] = true
+				work = append(work, int(e))
+			}
+		}
+	}
+	var unreach []int
+	for i, s := range seen {
+		if !s {
+			unreach = append(unreach, i)
+		}
+	}
+	if len(unreach) > 0 && len(p.PolicyTable) == 0 {
+		v.add(diag.Warning, CodeUnreachable, p.Nodes[unreach[0]].Offset, "%d node(s) not reachable from any operation: %v", len(unreach), capList(unreach, 10))
+	}
+}
+
+func (v *verifier) pool() {
+	p := v.p
+	if p.PoolError != "" {
+		v.add(diag.Error, CodePool, -1, "pool: %s", p.PoolError)
+		return
+	}
+	// Which items are referenced?
+	ref := make([]bool, len(p.Items))
+	mark := func(u uint16) {
+		if i, ok := p.itemIndex(int(u)); ok {
+			ref[i] = true
+		}
+	}
+	for _, t := range [][]uint16{p.RegexTable, p.VarTable, p.StateTable, p.PolicyTable} {
+		for _, u := range t {
+			mark(u)
+		}
+	}
+	for i := range p.Nodes {
+		n := &p.Nodes[i]
+		switch {
+		case n.Kind == FilterNode && n.Filter&RegexBit == 0:
+			if v.voc == nil {
+				mark(n.Arg)
+				continue
+			}
+			if fi, ok := v.voc.Filter(int(n.Filter)); !ok || fi.Kind != ArgInline {
+				mark(n.Arg)
+			}
+		case n.Kind == TerminalNode && n.Flags&FlagInline != 0:
+			mark(n.ModValue)
+		}
+	}
+	sev := diag.Error
+	if v.unverified || v.voc == nil {
+		sev = diag.Warning
+	}
+	for i, r := range ref {
+		if !r {
+			it := &p.Items[i]
+			v.add(sev, CodePool, it.Pos, "pool item at pool offset %d (%d bytes) is not referenced by any node or table: trailing or corrupt data", it.Unit, len(it.Data))
+		}
+	}
+}
+
+func capList(xs []int, n int) []int {
+	if len(xs) > n {
+		return xs[:n]
+	}
+	return xs
+}

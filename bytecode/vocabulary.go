@@ -1,0 +1,59 @@
+package bytecode
+
+import (
+	"sync"
+
+	"github.com/sbplc/sbplc/vocab"
+)
+
+// vocabVocabulary adapts package vocab to Vocabulary for one layout.
+type vocabVocabulary struct {
+	l Layout
+	t vocab.Target
+
+	once    sync.Once
+	filters map[int]FilterInfo
+}
+
+// VocabularyFor returns the embedded vocabulary of l's OS release. Filter
+// ids are translated with l.FilterIDBias.
+func VocabularyFor(l Layout) Vocabulary {
+	t, ok := vocab.LookupTarget(l.Name)
+	if !ok {
+		t = vocab.Target{Name: l.Name, OSKey: l.OSKey}
+	}
+	return &vocabVocabulary{l: l, t: t}
+}
+
+func (v *vocabVocabulary) OperationName(id int) (string, bool) { return vocab.OperationByID(v.t, id) }
+
+func (v *vocabVocabulary) OperationID(name string) (int, bool) { return vocab.OperationID(v.t, name) }
+
+func (v *vocabVocabulary) Filter(id int) (FilterInfo, bool) {
+	v.once.Do(v.load)
+	fi, ok := v.filters[id]
+	return fi, ok
+}
+
+func (v *vocabVocabulary) load() {
+	v.filters = map[int]FilterInfo{}
+	for _, f := range vocab.Filters() {
+		if f.Form != vocab.FormBase {
+			continue
+		}
+		vid, ok := f.IDs[v.t.OSKey]
+		if !ok {
+			continue
+		}
+		fi := FilterInfo{Name: f.Name, ArgKind: f.ArgKind, Kind: argKindOf(f.ArgKind)}
+		for _, nv := range f.Values {
+			if nv.HasValue {
+				fi.Values = append(fi.Values, NamedValue{Name: nv.Name, Value: nv.Value})
+			}
+		}
+		if len(fi.Values) == 0 {
+			fi.Values = wellKnownValues[f.Name]
+		}
+		v.filters[vid-v.l.FilterIDBias] = fi
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sbplc/sbplc/compile"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/internal/fsutil"
+	"github.com/sbplc/sbplc/lint"
+)
+
+func init() { register(newCompileCmd) }
+
+// compileBackend returns the libsandbox backend; tests substitute a fake.
+var compileBackend = compile.Native
+
+func newCompileCmd() *cobra.Command {
+	var emit, output string
+	var noLint, noVerify bool
+	var ef evalFlags
+	c := &cobra.Command{
+		Use:   "compile [-D K=V] [--prelude F] [--emit bytecode|sbpl|json] -o OUT PROFILE",
+		Short: "compile a profile to bytecode (macOS) or to a flattened profile",
+		Long: `compile checks a profile and writes it in one of three forms:
+
+  --emit bytecode  the compiled profile libsandbox produces (macOS only):
+                   the bytes sandbox_apply takes. libsandbox is called
+                   in-process (sandbox_compile_string with a params handle);
+                   nothing is applied.
+  --emit sbpl      the flattened profile: one self-contained file with
+                   params, helpers, macros and preludes expanded, usable
+                   with sandbox-exec -f without any params (every OS).
+  --emit json      the rule IR with source positions (every OS).
+
+Before compiling, the profile is evaluated and linted; an error-level
+finding stops compilation unless --no-lint. libsandbox's own errors
+("... at <input string>, line L, column C") are reported at the position in
+your file (or prelude). The bytecode is then decoded, verified and
+cross-checked against the source like 'sbplc verify --profile' (skip with
+--no-verify).
+
+OUT is written atomically: on any failure the previous OUT is untouched.
+Exit status: 0 written, 1 the profile has errors or failed verification,
+2 usage or I/O errors (including --emit bytecode on a system without
+libsandbox).`,
+		Example: `  sbplc compile -o app.sb.bin app.sb
+  sbplc compile -D HOME=/Users/me --prelude common.sb -o app.sb.bin app.sb
+  sbplc compile --emit sbpl -D ROOT=/private/tmp -o flat.sb app.sb && sandbox-exec -f flat.sb true`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			em, err := compile.ParseEmit(emit)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			if output == "" {
+				return usageErrorf("no output file: use -o OUT (or -o - for standard output)")
+			}
+			opts, err := ef.options()
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			co := compile.Options{Emit: em, Eval: opts, NoLint: noLint, NoVerify: noVerify}
+			if em == compile.EmitBytecode {
+				b, err := compileBackend()
+				if err != nil {
+					return usageErrorf("%v", err)
+				}
+				co.Backend = b
+			}
+			lo := lint.Options{Target: ef.target, ParamsGiven: len(ef.defines) > 0 || len(ef.paramFiles) > 0, Eval: opts}
+			co.Lint = func(res *eval.Result) diag.List { return lint.Run(res, nil, lo) }
+			src, err := readSource(args[0], c.InOrStdin())
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			out, err := compile.Build(src, co)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			stderr := c.ErrOrStderr()
+			diag.WriteText(stderr, out.Diags, diag.TextOptions{Snippet: true})
+			name := output
+			if name == "-" {
+				name = "<stdout>"
+			}
+			writeFindings(stderr, name, out.Findings)
+			if out.Report != nil {
+				for _, d := range out.Report.Disagreements {
+					fmt.Fprintf(stderr, "%s: error: %s %s: compiled profile says %s, %s says %s [cross-check]\n", name, d.Op, d.Resource, d.Blob, src.Name, d.Source)
+					if d.Reason != "" {
+						fmt.Fprintf(stderr, "  note: %s\n", d.Reason)
+					}
+				}
+			}
+			if out.Failed != "" {
+				fmt.Fprintf(stderr, "sbplc: not writing %s: %s\n", name, out.Failed)
+				return findings()
+			}
+			if output == "-" {
+				c.OutOrStdout().Write(out.Data)
+				return nil
+			}
+			if err := fsutil.WriteFileAtomic(output, out.Data, 0o644); err != nil {
+				return usageErrorf("%v", err)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&emit, "emit", "bytecode", "output form: bytecode (macOS), sbpl (flattened profile) or json (rule IR)")
+	c.Flags().StringVarP(&output, "output", "o", "", "write to OUT atomically (- for standard output)")
+	c.Flags().BoolVar(&noLint, "no-lint", false, "compile even when lint reports errors")
+	c.Flags().BoolVar(&noVerify, "no-verify", false, "do not decode, verify and cross-check the compiled bytecode")
+	ef.add(c)
+	return c
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/compile"
+	"github.com/sbplc/sbplc/corpus"
+)
+
+// bcRun runs sbplc in-process.
+func bcRun(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// vectorFile returns a file of a bytecode vector.
+func vectorFile(t *testing.T, vector, file string) string {
+	t.Helper()
+	shared, err := corpus.SharedDir()
+	if err != nil {
+		t.Skipf("shared research data not available: %v", err)
+	}
+	p := filepath.Join(shared, "bytecode", "vectors", vector, file)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readVector(t *testing.T, vector, file string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(vectorFile(t, vector, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const strict1 = "sonoma14.4.1_golden_strict_1"
+
+// withFake makes the compile command use f instead of libsandbox.
+func withFake(t *testing.T, f *compile.Fake) {
+	t.Helper()
+	old := compileBackend
+	compileBackend = func() (compile.Backend, error) { return f, nil }
+	t.Cleanup(func() { compileBackend = old })
+}
+
+func writeTemp(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const previous = "previous output\n"
+
+func TestCompileWithoutLibsandbox(t *testing.T) {
+	if runtime.GOOS == "darwin" {
+		t.Skip("libsandbox exists here")
+	}
+	dir := t.TempDir()
+	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
+	out := writeTemp(t, dir, "p.bin", previous)
+	_, stderr, code := bcRun(t, "compile", "-o", out, src)
+	if code != 2 || !strings.Contains(stderr, "compiling to bytecode needs macOS (libsandbox); use --emit sbpl for a portable flattened profile") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	assertFile(t, out, previous)
+}
+
+func TestCompileBytecodeWithFake(t *testing.T) {
+	blob := readVector(t, strict1, strict1+".sb.bin")
+	fake := &compile.Fake{Blob: blob}
+	withFake(t, fake)
+	dir := t.TempDir()
+	src := writeTemp(t, dir, "p.sb", string(readVector(t, strict1, "strict_1.sb.INFERRED")))
+	out := writeTemp(t, dir, "p.bin", previous)
+	_, stderr, code := bcRun(t, "compile", "-D", "B=2", "-D", "A=1", "-o", out, src)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	assertFile(t, out, string(blob))
+	reqs := fake.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	if got := reqs[0].Params; len(got) != 2 || got[0] != (compile.Param{Key: "A", Value: "1"}) || got[1] != (compile.Param{Key: "B", Value: "2"}) {
+		t.Errorf("params %v, want A=1 B=2 in key order", got)
+	}
+	if !strings.Contains(string(reqs[0].Source), "(deny file-read* file-write* (literal \"/etc/hosts\"))") {
+		t.Errorf("libsandbox did not get the source text: %q", reqs[0].Source)
+	}
+}
+
+func TestCompileLibsandboxErrorMapsToSource(t *testing.T) {
+	dir := t.TempDir()
+	prelude := writeTemp(t, dir, "prelude.sb", "; shared\n(define (helper) #t)\n")
+	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow frobnicate-thing)\n")
+	out := writeTemp(t, dir, "p.bin", previous)
+	// Line 5 of prelude+file is line 3 of p.sb.
+	withFake(t, &compile.Fake{ErrText: "unbound variable: frobnicate-thing at <input string>, line 5, column 8"})
+	_, stderr, code := bcRun(t, "compile", "--no-lint", "--prelude", prelude, "-o", out, src)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := src + ":3:8: error: libsandbox: unbound variable: frobnicate-thing [libsandbox]"
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	assertFile(t, out, previous)
+
+	// An error in the prelude points into the prelude.
+	withFake(t, &compile.Fake{ErrText: "unbound variable: x at <input string>, line 2, column 1"})
+	_, stderr, _ = bcRun(t, "compile", "--no-lint", "--prelude", prelude, "-o", out, src)
+	if !strings.Contains(stderr, prelude+":2:1: error: libsandbox: unbound variable: x") {
+		t.Errorf("prelude error not mapped:\n%s", stderr)
+	}
+}
+
+func TestCompileLintErrorsStop(t *testing.T) {
+	blob := readVector(t, strict1, strict1+".sb.bin")
+	fake := &compile.Fake{Blob: blob}
+	withFake(t, fake)
+	dir := t.TempDir()
+	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow frobnicate-thing)\n")
+	out := writeTemp(t, dir, "p.bin", previous)
+	_, stderr, code := bcRun(t, "compile", "-o", out, src)
+	if code != 1 || !strings.Contains(stderr, src+":4:") || !strings.Contains(stderr, "--no-lint") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if len(fake.Requests()) != 0 {
+		t.Errorf("libsandbox was called despite lint errors")
+	}
+	assertFile(t, out, previous)
+	// --no-lint hands it to libsandbox; the fake's blob then disagrees
+	// with the source, which --no-verify accepts.
+	_, stderr, code = bcRun(t, "compile", "--no-lint", "--no-verify", "-o", out, src)
+	if code != 0 {
+		t.Fatalf("--no-lint --no-verify: exit %d: %s", code, stderr)
+	}
+	assertFile(t, out, string(blob))
+}
+
+func TestCompileVerificationFailureKeepsOutput(t *testing.T) {
+	blob := readVector(t, strict1, strict1+".sb.bin")
+	dir := t.TempDir()
+	src := writeTemp(t, dir, "p.sb", string(readVector(t, strict1, "strict_1.sb.INFERRED")))
+	out := writeTemp(t, dir, "p.bin", previous)
+
+	// A truncated blob fails structural verification.
+	withFake(t, &compile.Fake{Blob: blob[:len(blob)-3]})
+	_, stderr, code := bcRun(t, "compile", "-o", out, src)
+	if code != 1 || !strings.Contains(stderr, "[bytecode-pool]") || !strings.Contains(stderr, "not writing") {
+		t.Fatalf("truncated: exit %d:\n%s", code, stderr)
+	}
+	assertFile(t, out, previous)
+
+	// A blob that does not implement the source fails the cross-check.
+	other := writeTemp(t, dir, "other.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/elsewhere\"))\n")
+	withFake(t, &compile.Fake{Blob: blob})
+	_, stderr, code = bcRun(t, "compile", "-o", out, other)
+	if code != 1 || !strings.Contains(stderr, "[cross-check]") || !strings.Contains(stderr, "path=/private/tmp/elsewhere") {
+		t.Fatalf("cross-check: exit %d:\n%s", code, stderr)
+	}
+	assertFile(t, out, previous)
+
+	// A non-compile backend failure is an environment error.
+	withFake(t, &compile.Fake{Err: os.ErrPermission})
+	_, stderr, code = bcRun(t, "compile", "-o", out, src)
+	if code != 2 {
+		t.Fatalf("backend failure: exit %d:\n%s", code, stderr)
+	}
+	assertFile(t, out, previous)
+}
+
+func TestCompileEmitSBPLAndJSON(t *testing.T) {
+	dir := t.TempDir()
+	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(define (ro p) (allow file-read* (subpath p)))\n(ro (param \"ROOT\"))\n")
+	out := filepath.Join(dir, "flat.sb")
+	_, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-D", "ROOT=/private/tmp", "-o", out, src)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), "(allow file-read* (subpath \"/private/tmp\"))") || strings.Contains(string(b), "param") {
+		t.Errorf("flattened profile:\n%s", b)
+	}
+	// The flattened profile is itself a profile that flattens to itself.
+	out2 := filepath.Join(dir, "flat2.sb")
+	if _, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out2, out); code != 0 {
+		t.Fatalf("re-flatten: %s", stderr)
+	}
+	assertFile(t, out2, string(b))
+
+	js := filepath.Join(dir, "p.json")
+	if _, stderr, code := bcRun(t, "compile", "--emit", "json", "-D", "ROOT=/private/tmp", "-o", js, src); code != 0 {
+		t.Fatalf("json: %s", stderr)
+	}
+	jb, _ := os.ReadFile(js)
+	if !json.Valid(jb) || !strings.Contains(string(jb), "/private/tmp") {
+		t.Errorf("json output: %s", jb)
+	}
+	// Standard output.
+	stdout, _, code := bcRun(t, "compile", "--emit", "sbpl", "-D", "ROOT=/x", "-o", "-", src)
+	if code != 0 || !strings.Contains(stdout, "(subpath \"/x\")") {
+		t.Errorf("-o -: exit %d, %q", code, stdout)
+	}
+}
+
+func TestCompileUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
+	for _, args := range [][]string{
+		{"compile", src},
+		{"compile", "--emit", "elf", "-o", "x", src},
+		{"compile", "--emit", "sbpl", "-o", filepath.Join(dir, "x"), filepath.Join(dir, "missing.sb")},
+		{"compile", "--emit", "sbpl", "-D", "NOEQUALS", "-o", filepath.Join(dir, "x"), src},
+	} {
+		if _, stderr, code := bcRun(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+	}
+	// An evaluation error stops --emit sbpl, and leaves OUT alone.
+	bad := writeTemp(t, dir, "bad.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath 42))\n")
+	out := writeTemp(t, dir, "flat.sb", previous)
+	if _, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, bad); code != 1 {
+		t.Errorf("bad profile: exit %d (%s)", code, stderr)
+	}
+	assertFile(t, out, previous)
+}
+
+func assertFile(t *testing.T, name, want string) {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != want {
+		t.Errorf("%s: got %d bytes %q, want %q", name, len(b), trunc(string(b)), trunc(want))
+	}
+}
+
+func trunc(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sbplc/sbplc/bytecode"
+)
+
+func init() { register(newDisasmCmd) }
+
+func newDisasmCmd() *cobra.Command {
+	var format, target string
+	var all bool
+	c := &cobra.Command{
+		Use:   "disasm [--format text|json|dot] [--target OS] BLOB",
+		Short: "print a compiled profile's decision graphs",
+		Long: `disasm decodes a compiled sandbox profile (the bytecode libsandbox's
+sandbox_compile_* produce, e.g. with 'sbplc compile') and prints, for each
+group of operations that share an entry, its decision graph with operation
+names, filter names and decoded arguments (literal, subpath and prefix
+patterns, enum names).
+
+--format text is the readable listing, json the full decoding (header, op
+table, nodes, pool items, verifier findings), dot a Graphviz graph:
+  sbplc disasm --format dot p.sb.bin | dot -Tsvg > p.svg
+
+The blob format depends on the OS release that compiled it and nothing in
+the blob says which: --target picks the layout (default: the running
+macOS, or macos14 elsewhere). The blob is also verified structurally;
+errors are printed to standard error and make the exit status 1.`,
+		Example: `  sbplc disasm profile.sb.bin
+  sbplc disasm --format dot profile.sb.bin | dot -Tpng -o profile.png
+  sbplc disasm --format json --target macos14 profile.sb.bin | jq '.operations[21]'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			switch format {
+			case "text", "json", "dot":
+			default:
+				return usageErrorf("unknown --format %q: use text, json or dot", format)
+			}
+			l, err := blobLayout(target, c.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			name, data, err := readBlob(args[0], c.InOrStdin())
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			voc := bytecode.VocabularyFor(l)
+			p, fs := bytecode.DecodeAndVerify(data, l, voc)
+			if p != nil {
+				out := c.OutOrStdout()
+				switch format {
+				case "text":
+					err = p.WriteText(out, name, voc, all)
+				case "json":
+					err = p.WriteJSON(out, name, voc, fs)
+				case "dot":
+					err = p.WriteDot(out, name, voc, all)
+				}
+				if err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
+			writeFindings(c.ErrOrStderr(), name, fs)
+			if fs.HasErrors() {
+				return findings()
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "text", "output: text, json or dot (Graphviz)")
+	c.Flags().StringVar(&target, "target", "", "OS release whose blob layout and vocabulary apply: "+strings.Join(bytecode.LayoutNames(), ", ")+" (default: this Mac's, else macos14)")
+	c.Flags().BoolVar(&all, "all", false, "list every operation name of a group (text and dot abbreviate long lists)")
+	return c
+}
+
+// blobLayout resolves --target for blob commands.
+func blobLayout(target string, stderr io.Writer) (bytecode.Layout, error) {
+	if target == "" {
+		l, ok := bytecode.HostLayout()
+		if !ok {
+			fmt.Fprintf(stderr, "sbplc: warning: no blob layout for this macOS release; assuming %s (use --target)\n", l.Name)
+		}
+		return l, nil
+	}
+	l, ok := bytecode.LookupLayout(target)
+	if !ok {
+		return l, usageErrorf("unknown --target %q for compiled profiles (known: %s)", target, strings.Join(bytecode.LayoutNames(), ", "))
+	}
+	return l, nil
+}
+
+// readBlob reads a compiled profile ("-" is standard input).
+func readBlob(name string, stdin io.Reader) (string, []byte, error) {
+	var r io.Reader
+	if name == "-" {
+		r, name = stdin, "<stdin>"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return name, nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return name, nil, fmt.Errorf("%s: is a directory, not a compiled profile", name)
+		}
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, bytecode.MaxBlobSize+1))
+	if err != nil {
+		return name, nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
+	}
+	if len(data) > bytecode.MaxBlobSize {
+		return name, nil, fmt.Errorf("%s: larger than %d bytes; not a compiled profile", name, bytecode.MaxBlobSize)
+	}
+	return name, data, nil
+}
+
+// writeFindings prints verifier findings as NAME: offset 0xN: severity:
+// message [code].
+func writeFindings(w io.Writer, name string, fs bytecode.Findings) {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(name)
+		if f.Offset >= 0 {
+			fmt.Fprintf(&b, ": offset 0x%x", f.Offset)
+		}
+		fmt.Fprintf(&b, ": %s: %s [%s]\n", f.Severity, f.Message, f.Code)
+	}
+	io.WriteString(w, b.String())
+}

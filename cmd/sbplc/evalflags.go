@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/parser"
+	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/vocab"
+)
+
+// evalFlags are the evaluation flags shared by expand, lint, query and
+// compile: add(cmd) registers them, options() turns them into eval.Options.
+type evalFlags struct {
+	defines      []string // -D KEY=VALUE
+	paramFiles   []string // --params FILE
+	preludes     []string // --prelude FILE
+	importDirs   []string // -I DIR
+	strictParams bool
+	target       string
+}
+
+// add registers the flags on cmd.
+func (f *evalFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.defines, "define", "D", nil, "set a profile parameter: -D KEY=VALUE (repeatable); (param \"KEY\") returns VALUE")
+	fl.StringArrayVar(&f.paramFiles, "params", nil, "read parameters from FILE, one KEY=VALUE per line (# comments; repeatable)")
+	fl.StringArrayVar(&f.preludes, "prelude", nil, "evaluate FILE first, in the same environment (repeatable, in order)")
+	fl.StringArrayVarP(&f.importDirs, "import-dir", "I", nil, "search DIR for (import ...) after the importing file's directory (repeatable)")
+	fl.BoolVar(&f.strictParams, "strict-params", false, "an unset param is #f, as in libsandbox, instead of a ${NAME} placeholder")
+	fl.StringVar(&f.target, "target", "", "OS release whose operation table applies, e.g. macos14 (default: newest known)")
+}
+
+// options builds eval.Options from the flags. Parameter files are read and
+// preludes loaded here; errors are usage errors.
+func (f *evalFlags) options() (eval.Options, error) {
+	opts := eval.Options{Params: map[string]string{}, StrictParams: f.strictParams,
+		ImportDirs: f.importDirs, SystemDirs: runtime.GOOS == "darwin", Target: f.target}
+	if f.target != "" {
+		if _, ok := vocab.LookupTarget(f.target); !ok {
+			return opts, fmt.Errorf("unknown --target %q (known: %s)", f.target, strings.Join(vocab.TargetNames(), ", "))
+		}
+	}
+	for _, pf := range f.paramFiles {
+		data, err := os.ReadFile(pf)
+		if err != nil {
+			return opts, fmt.Errorf("--params: %s: %v", pf, unwrapPathErr(err))
+		}
+		if err := parseParamFile(pf, data, opts.Params); err != nil {
+			return opts, err
+		}
+	}
+	for _, d := range f.defines {
+		k, v, ok := strings.Cut(d, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return opts, fmt.Errorf("-D %q: expected KEY=VALUE", d)
+		}
+		opts.Params[k] = v
+	}
+	for _, p := range f.preludes {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return opts, fmt.Errorf("--prelude: %s: %v", p, unwrapPathErr(err))
+		}
+		if len(data) > parser.MaxInputSize {
+			return opts, fmt.Errorf("--prelude: %s: larger than %d bytes", p, parser.MaxInputSize)
+		}
+		opts.Preludes = append(opts.Preludes, source.NewFile(p, data))
+	}
+	return opts, nil
+}
+
+// parseParamFile reads KEY=VALUE lines. Blank lines and lines starting with
+// # are ignored; the value is everything after the first '=' (not trimmed,
+// except for a final carriage return).
+func parseParamFile(name string, data []byte, into map[string]string) error {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return fmt.Errorf("--params: %s:%d: expected KEY=VALUE, got %q", name, n, line)
+		}
+		into[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("--params: %s: %v", name, err)
+	}
+	return nil
+}

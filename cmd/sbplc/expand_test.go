@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func expandRun(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(append([]string{"expand"}, args...), strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func expandDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const expandProfile = `(version 1)
+(deny default)
+(define (home p) (string-append (param "HOME") p))
+(define ops (list file-read* file-write*))
+(import "lib.sb")
+(apply allow (append ops (list (subpath (home "/Library")))))
+(with-filter (require-not (literal "/x")) (allow mach-lookup (global-name "com.apple.a")))
+`
+
+func TestExpandCmd(t *testing.T) {
+	dir := expandDir(t, map[string]string{
+		"p.sb":   expandProfile,
+		"lib.sb": "(allow file-read-metadata)\n",
+		"params": "# comment\nHOME=/Users/me\n",
+		"pre.sb": "(define (pre-helper) (allow process-fork))\n",
+		"use.sb": "(version 1)\n(pre-helper)\n",
+	})
+	p := filepath.Join(dir, "p.sb")
+	want := `(version 1)
+(deny default)
+(allow file-read-metadata)
+(allow file-read* file-write* (subpath "/Users/me/Library"))
+(allow mach-lookup (require-all (global-name "com.apple.a") (require-not (literal "/x"))))
+`
+	out, errs, code := expandRun(t, "", "-D", "HOME=/Users/me", p)
+	if code != 0 || out != want || errs != "" {
+		t.Fatalf("expand -D: code %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	// --params FILE gives the same result.
+	out2, _, code := expandRun(t, "", "--params", filepath.Join(dir, "params"), p)
+	if code != 0 || out2 != want {
+		t.Fatalf("expand --params: code %d\n%s", code, out2)
+	}
+	// Fixed point: expanding the output prints the same text.
+	out3, errs, code := expandRun(t, out, "-")
+	if code != 0 || out3 != out {
+		t.Fatalf("expand of expand output differs (code %d):\n%s\nstderr: %s", code, out3, errs)
+	}
+	// Unbound params warn once and use ${NAME}.
+	out, errs, code = expandRun(t, "", p)
+	if code != 0 || !strings.Contains(out, `(subpath "${HOME}/Library")`) || strings.Count(errs, "[unbound-param]") != 1 {
+		t.Fatalf("unbound param: code %d\n%s\n%s", code, out, errs)
+	}
+	// --strict-params: the param is #f and the path filter fails, exit 1.
+	_, errs, code = expandRun(t, "", "--strict-params", p)
+	if code != 1 || !strings.Contains(errs, "string-append: argument 1 must be a string, got boolean #f") {
+		t.Fatalf("strict params: code %d\n%s", code, errs)
+	}
+	// --prelude evaluates first in the same environment.
+	out, errs, code = expandRun(t, "", "--prelude", filepath.Join(dir, "pre.sb"), filepath.Join(dir, "use.sb"))
+	if code != 0 || out != "(version 1)\n(allow process-fork)\n" {
+		t.Fatalf("prelude: code %d\n%s\n%s", code, out, errs)
+	}
+	// -I DIR finds imports elsewhere.
+	other := expandDir(t, map[string]string{"main.sb": "(version 1)\n(import \"lib.sb\")\n"})
+	out, errs, code = expandRun(t, "", "-I", dir, filepath.Join(other, "main.sb"))
+	if code != 0 || out != "(version 1)\n(allow file-read-metadata)\n" {
+		t.Fatalf("-I: code %d\n%s\n%s", code, out, errs)
+	}
+}
+
+func TestExpandCmdJSON(t *testing.T) {
+	src := "(version 1)\n(define (h) (allow file-read* (subpath \"/a\")))\n(h)\n"
+	out, errs, code := expandRun(t, src, "--format", "json", "-")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errs)
+	}
+	var got struct {
+		Version int `json:"version"`
+		Rules   []struct {
+			Action string `json:"action"`
+			Ops    []struct{ Name string }
+			Origin struct {
+				Span    struct{ Line, Column int }
+				Primary struct {
+					File         string
+					Line, Column int
+				}
+				Chain []struct{ Name string }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got.Version != 1 || len(got.Rules) != 1 {
+		t.Fatalf("bad IR: %s", out)
+	}
+	r := got.Rules[0]
+	if r.Action != "allow" || r.Ops[0].Name != "file-read*" || r.Origin.Span.Line != 2 ||
+		r.Origin.Primary.Line != 3 || r.Origin.Primary.Column != 1 || r.Origin.Primary.File != "<stdin>" ||
+		len(r.Origin.Chain) != 1 || r.Origin.Chain[0].Name != "h" {
+		t.Fatalf("bad origin: %+v\n%s", r, out)
+	}
+}
+
+func TestExpandCmdErrors(t *testing.T) {
+	// Error diagnostics: positioned text on stderr, exit 1.
+	_, errs, code := expandRun(t, "(version 1)\n(allow file-raed*)\n", "-")
+	if code != 1 || !strings.Contains(errs, "<stdin>:2:8: error: unbound variable: file-raed*; did you mean file-read*? [unbound-identifier]") {
+		t.Fatalf("code %d\n%s", code, errs)
+	}
+	// Usage errors exit 2.
+	for _, args := range [][]string{
+		{"--format", "yaml", "-"},
+		{"-D", "NOEQUALS", "-"},
+		{"--params", "/nonexistent/params", "-"},
+		{"--prelude", "/nonexistent/prelude.sb", "-"},
+		{"--target", "macos99", "-"},
+		{"/nonexistent/profile.sb"},
+		{},
+	} {
+		if _, errs, code := expandRun(t, "", args...); code != 2 {
+			t.Errorf("expand %v: code %d, want 2 (%s)", args, code, errs)
+		}
+	}
+	// A malformed --params line is a usage error naming the line.
+	dir := expandDir(t, map[string]string{"bad": "A=1\nnot a pair\n"})
+	if _, errs, code := expandRun(t, "", "--params", filepath.Join(dir, "bad"), "-"); code != 2 || !strings.Contains(errs, "bad:2: expected KEY=VALUE") {
+		t.Errorf("bad params file: code %d, %s", code, errs)
+	}
+}
+
+func TestExpandCmdOutputFile(t *testing.T) {
+	dir := expandDir(t, map[string]string{"out.sb": "keep me\n"})
+	dst := filepath.Join(dir, "out.sb")
+	// Errors: the output file is left untouched.
+	if _, _, code := expandRun(t, "(allow nope)\n", "-o", dst, "-"); code != 1 {
+		t.Fatalf("code %d", code)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "keep me\n" {
+		t.Fatalf("output file changed on error: %q", b)
+	}
+	if _, _, code := expandRun(t, "(version 1)\n(allow file-read*)\n", "-o", dst, "-"); code != 0 {
+		t.Fatalf("code %d", code)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "(version 1)\n(allow file-read*)\n" {
+		t.Fatalf("output file: %q", b)
+	}
+}

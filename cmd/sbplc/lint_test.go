@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func lintRunCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func lintWriteFile(t *testing.T, path, text string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const lintBad = `(version 1)
+(deny default)
+(allow file-write* (subpath "/tmp/x"))
+(allow file-read* (subpath "/Users/ana/proj"))
+`
+
+func TestLintTextAndExit(t *testing.T) {
+	dir := t.TempDir()
+	p := lintWriteFile(t, filepath.Join(dir, "p.sb"), lintBad)
+	code, out, errs := lintRunCmd(t, "", "lint", "--no-config", p)
+	if code != exitFindings {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errs)
+	}
+	want := p + `:3:29: error: /tmp is a symlink to /private/tmp: Seatbelt matches resolved paths, so "/tmp/x" never matches; write "/private/tmp/x" [unresolved-symlink-path]
+ 3 | (allow file-write* (subpath "/tmp/x"))
+   |                             ^^^^^^^^
+      = fix: write /private/tmp
+`
+	if !strings.HasPrefix(out, want) {
+		t.Errorf("text output:\n%s\nwant prefix:\n%s", out, want)
+	}
+	if !strings.Contains(out, "[hardcoded-home]") {
+		t.Errorf("missing info finding:\n%s", out)
+	}
+	if !strings.Contains(errs, "1 error(s), 0 warning(s), 1 info in 1 file(s)") {
+		t.Errorf("summary: %q", errs)
+	}
+	// Fail level: info findings only -> exit 0 at the default level.
+	clean := lintWriteFile(t, filepath.Join(dir, "c.sb"), "(version 1)\n(deny default)\n(allow file-read* (subpath \"/Users/ana/proj\"))\n")
+	if code, _, _ := lintRunCmd(t, "", "lint", "--no-config", clean); code != exitOK {
+		t.Errorf("info-only file: exit %d, want 0", code)
+	}
+	if code, _, _ := lintRunCmd(t, "", "lint", "--no-config", "--fail-on", "info", clean); code != exitFindings {
+		t.Errorf("--fail-on info: exit %d, want 1", code)
+	}
+	if code, _, _ := lintRunCmd(t, "", "lint", "--no-config", "--disable", "unresolved-symlink-path", p); code != exitOK {
+		t.Errorf("--disable: exit %d, want 0", code)
+	}
+}
+
+func TestLintUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"lint", "--format", "xml", "x.sb"},
+		{"lint", "--fail-on", "fatal", "x.sb"},
+		{"lint", "--disable", "no-such-rule", "x.sb"},
+		{"lint", "/nonexistent/p.sb"},
+		{"lint", "--target", "macos1", "x.sb"},
+	} {
+		code, _, errs := lintRunCmd(t, "", args...)
+		if code != exitUsage || !strings.HasPrefix(errs, "sbplc: ") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, errs)
+		}
+	}
+	_, _, errs := lintRunCmd(t, "", "lint", "--disable", "shadowed-rul", "x.sb")
+	if !strings.Contains(errs, "did you mean shadowed-rule") {
+		t.Errorf("no suggestion: %q", errs)
+	}
+}
+
+func TestLintJSON(t *testing.T) {
+	code, out, _ := lintRunCmd(t, lintBad, "lint", "--no-config", "--format", "json", "-")
+	if code != exitFindings {
+		t.Fatalf("exit %d", code)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	if len(got) < 2 {
+		t.Fatalf("want 2+ findings, got %d", len(got))
+	}
+	f := got[0]
+	for _, k := range []string{"code", "severity", "message", "file", "line", "column", "end_line", "end_column", "fixes"} {
+		if _, ok := f[k]; !ok {
+			t.Errorf("finding lacks %q: %v", k, f)
+		}
+	}
+	if f["file"] != "<stdin>" || f["code"] != "unresolved-symlink-path" || f["line"].(float64) != 3 {
+		t.Errorf("first finding = %v", f)
+	}
+	edit := f["fixes"].([]any)[0].(map[string]any)["edits"].([]any)[0].(map[string]any)
+	if edit["new_text"] != "/private" || edit["start_offset"].(float64) != float64(strings.Index(lintBad, `/tmp/x`)) {
+		t.Errorf("fix edit = %v", edit)
+	}
+	// A clean file is an empty array, not null.
+	_, out, _ = lintRunCmd(t, "(version 1)\n(deny default)\n", "lint", "--no-config", "--format", "json", "-")
+	if strings.TrimSpace(out) != "[]" {
+		t.Errorf("clean JSON = %q", out)
+	}
+}
+
+func TestLintSARIF(t *testing.T) {
+	_, out, _ := lintRunCmd(t, lintBad, "lint", "--no-config", "--format", "sarif", "-")
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID   string `json:"id"`
+						Help struct {
+							Text string `json:"text"`
+						} `json:"help"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex int    `json:"ruleIndex"`
+				Level     string `json:"level"`
+				Locations []struct {
+					PhysicalLocation struct {
+						Region struct {
+							StartLine   int `json:"startLine"`
+							StartColumn int `json:"startColumn"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+				Fixes []any `json:"fixes"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("bad SARIF: %v", err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "sbplc" {
+		t.Fatalf("SARIF header: %+v", log)
+	}
+	run := log.Runs[0]
+	if len(run.Tool.Driver.Rules) < 40 {
+		t.Errorf("SARIF lists %d rules", len(run.Tool.Driver.Rules))
+	}
+	for _, r := range run.Results {
+		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("ruleIndex %d names %s, result is %s", r.RuleIndex, run.Tool.Driver.Rules[r.RuleIndex].ID, r.RuleID)
+		}
+		if !strings.Contains(run.Tool.Driver.Rules[r.RuleIndex].Help.Text, "## Avoid") {
+			t.Errorf("rule %s has no help text", r.RuleID)
+		}
+	}
+	r0 := run.Results[0]
+	if r0.RuleID != "unresolved-symlink-path" || r0.Level != "error" || r0.Locations[0].PhysicalLocation.Region.StartLine != 3 ||
+		r0.Locations[0].PhysicalLocation.Region.StartColumn != 29 || len(r0.Fixes) != 1 {
+		t.Errorf("first result = %+v", r0)
+	}
+}
+
+func TestLintGitHub(t *testing.T) {
+	_, out, _ := lintRunCmd(t, lintBad, "lint", "--no-config", "--format", "github", "-")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want := `::error file=<stdin>,line=3,col=29,endLine=3,endColumn=37,title=unresolved-symlink-path::/tmp is a symlink`
+	if !strings.HasPrefix(lines[0], want) {
+		t.Errorf("github line:\n%s\nwant prefix\n%s", lines[0], want)
+	}
+	if !strings.HasPrefix(lines[len(lines)-1], "::notice ") {
+		t.Errorf("info should be a notice: %s", lines[len(lines)-1])
+	}
+}
+
+func TestLintConfigAndIgnores(t *testing.T) {
+	dir := t.TempDir()
+	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), `rules:
+  unresolved-symlink-path: warning
+  hardcoded-home: off
+ignore:
+  - "vendor/**"
+`)
+	p := lintWriteFile(t, filepath.Join(dir, "sub", "p.sb"), lintBad)
+	lintWriteFile(t, filepath.Join(dir, "vendor", "v.sb"), "(allow file-write-creat)\n")
+	code, out, errs := lintRunCmd(t, "", "lint", dir)
+	if code != exitOK {
+		t.Errorf("exit %d (errors downgraded to warnings should pass): %s %s", code, out, errs)
+	}
+	if !strings.Contains(out, p+":3:29: warning: /tmp is a symlink") {
+		t.Errorf("configured level not applied:\n%s", out)
+	}
+	if strings.Contains(out, "hardcoded-home") || strings.Contains(out, "v.sb") {
+		t.Errorf("disabled rule or ignored file reported:\n%s", out)
+	}
+	// Flags win over the file.
+	if _, out, _ := lintRunCmd(t, "", "lint", "--enable", "hardcoded-home", p); !strings.Contains(out, "hardcoded-home") {
+		t.Errorf("--enable did not override the config:\n%s", out)
+	}
+	// A broken config is a usage error with a position.
+	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  x: loud\n")
+	code, _, errs = lintRunCmd(t, "", "lint", p)
+	if code != exitUsage || !strings.Contains(errs, ".sbplc.yaml:2:6: error: unknown level") {
+		t.Errorf("bad config: exit %d, %q", code, errs)
+	}
+	// An unknown rule in the config is a warning on stderr, not fatal.
+	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  shadowed-rul: off\n")
+	code, _, errs = lintRunCmd(t, "", "lint", p)
+	if code != exitFindings || !strings.Contains(errs, `2:3: warning: unknown rule "shadowed-rul"; did you mean shadowed-rule?`) {
+		t.Errorf("unknown config rule: exit %d, %q", code, errs)
+	}
+	// --config names the file explicitly.
+	cfg := lintWriteFile(t, filepath.Join(t.TempDir(), "lint.yaml"), "rules:\n  unresolved-symlink-path: off\n")
+	if code, out, _ := lintRunCmd(t, "", "lint", "--config", cfg, p); code != exitOK || strings.Contains(out, "unresolved-symlink-path") {
+		t.Errorf("--config: exit %d\n%s", code, out)
+	}
+}
+
+// TestLintParallelDeterministic lints many files with different job counts
+// and expects byte-identical output in input order.
+func TestLintParallelDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 40; i++ {
+		lintWriteFile(t, filepath.Join(dir, fmt.Sprintf("p%02d.sb", i)), fmt.Sprintf("(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp/%d\"))\n", i))
+	}
+	_, one, _ := lintRunCmd(t, "", "lint", "--no-config", "--jobs", "1", "--format", "json", dir)
+	for _, j := range []string{"4", "16"} {
+		_, many, _ := lintRunCmd(t, "", "lint", "--no-config", "--jobs", j, "--format", "json", dir)
+		if many != one {
+			t.Fatalf("--jobs %s output differs from --jobs 1", j)
+		}
+	}
+	if strings.Index(one, "p00.sb") > strings.Index(one, "p39.sb") {
+		t.Error("output not in file order")
+	}
+}
+
+func TestLintHomeFlag(t *testing.T) {
+	src := "(version 1)\n(deny default)\n(allow file-read* (subpath \"/home/ana\"))\n"
+	_, out, _ := lintRunCmd(t, src, "lint", "--no-config", "-")
+	if strings.Contains(out, "readable-ssh-keys") {
+		t.Fatalf("probe home should default to /Users/...:\n%s", out)
+	}
+	_, out, _ = lintRunCmd(t, src, "lint", "--no-config", "--home", "/home/ana", "-")
+	if !strings.Contains(out, "/home/ana/.ssh/id_rsa") {
+		t.Errorf("--home not used by probes:\n%s", out)
+	}
+}
+
+func TestRulesCmd(t *testing.T) {
+	code, out, _ := lintRunCmd(t, "", "rules")
+	if code != 0 || !strings.HasPrefix(out, "ID ") || !strings.Contains(out, "shadowed-rule") {
+		t.Fatalf("rules: %d\n%s", code, out)
+	}
+	_, out, _ = lintRunCmd(t, "", "rules", "--format", "json")
+	var rs []ruleJSON
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) < 40 {
+		t.Fatalf("rules json: %v (%d rules)", err, len(rs))
+	}
+	for _, r := range rs {
+		if r.ID == "" || r.Category == "" || r.Severity == "" || r.Summary == "" {
+			t.Errorf("incomplete rule %+v", r)
+		}
+	}
+	_, out, _ = lintRunCmd(t, "", "rules", "--category", "secrets")
+	if strings.Contains(out, "shadowed-rule") || !strings.Contains(out, "readable-ssh-keys") {
+		t.Errorf("--category secrets:\n%s", out)
+	}
+	if code, _, _ := lintRunCmd(t, "", "rules", "--category", "nope"); code != exitUsage {
+		t.Errorf("unknown category: exit %d", code)
+	}
+}
+
+func TestExplainCmd(t *testing.T) {
+	code, out, _ := lintRunCmd(t, "", "explain", "unresolved-symlink-path")
+	if code != 0 || !strings.HasPrefix(out, "unresolved-symlink-path  (category paths, default severity error, on by default)") ||
+		!strings.Contains(out, "## Avoid") || !strings.Contains(out, "## Prefer") || !strings.Contains(out, "## Rationale") {
+		t.Fatalf("explain: %d\n%s", code, out)
+	}
+	_, out, _ = lintRunCmd(t, "", "explain", "complex-regex")
+	if !strings.Contains(out, "max-length: 200") {
+		t.Errorf("options not shown:\n%s", out)
+	}
+	code, _, errs := lintRunCmd(t, "", "explain", "shadowed-rul")
+	if code != exitUsage || !strings.Contains(errs, "did you mean shadowed-rule") {
+		t.Errorf("unknown rule: %d %q", code, errs)
+	}
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestVersion(t *testing.T) {
+	out, errs, code := parseRun(t, "", "version")
+	re := regexp.MustCompile(`^sbplc \S+ ` + runtime.GOOS + "/" + runtime.GOARCH + ` go\S+\n$`)
+	if code != 0 || errs != "" || !re.MatchString(out) {
+		t.Errorf("version: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+	old := version
+	version = "v1.2.3"
+	defer func() { version = old }()
+	if out, _, _ := parseRun(t, "", "version"); !strings.HasPrefix(out, "sbplc v1.2.3 ") {
+		t.Errorf("release version: %q", out)
+	}
+	if _, errs, code := parseRun(t, "", "version", "extra"); code != 2 || errs == "" {
+		t.Errorf("version with an argument: code %d, stderr %q", code, errs)
+	}
+}
+
+func TestMainUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate" for "sbplc"`},
+		{[]string{"--no-such-flag"}, "unknown flag: --no-such-flag"},
+		{[]string{"parse", "-x", "a.sb"}, "unknown shorthand flag: 'x'"},
+	}
+	for _, tt := range tests {
+		_, errs, code := parseRun(t, "", tt.args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2", tt.args, code)
+		}
+		if !strings.HasPrefix(errs, "sbplc: ") || !strings.Contains(errs, tt.want) || !strings.Contains(errs, "--help") {
+			t.Errorf("%v: stderr %q, want %q and a pointer to --help", tt.args, errs, tt.want)
+		}
+		if strings.Contains(errs, "goroutine") || strings.Count(errs, tt.want) != 1 {
+			t.Errorf("%v: message printed badly: %q", tt.args, errs)
+		}
+	}
+}
+
+func TestMainHelp(t *testing.T) {
+	out, errs, code := parseRun(t, "", "--help")
+	if code != 0 || errs != "" {
+		t.Fatalf("help: code %d, stderr %q", code, errs)
+	}
+	for _, want := range []string{"parse", "version", "Examples:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, code = parseRun(t, "", "parse", "--help")
+	if code != 0 || !strings.Contains(out, "sbplc parse --format sexpr profile.sb") || !strings.Contains(out, "Exit status") {
+		t.Errorf("parse help: code %d\n%s", code, out)
+	}
+}
+
+func TestExitErrorText(t *testing.T) {
+	if got := findings().Error(); got != "exit 1" {
+		t.Errorf("findings(): %q", got)
+	}
+	if got := usageErrorf("bad %s", "thing").Error(); got != "bad thing" {
+		t.Errorf("usageErrorf: %q", got)
+	}
+}
+
+// TestExamplesAreClean keeps the bundled examples (the README's first
+// command lints one) free of syntax errors and lint findings.
+func TestExamplesAreClean(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples")
+	files, err := filepath.Glob(filepath.Join(dir, "*.sb"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	if out, errs, code := parseRun(t, "", "parse", dir); code != 0 || out != "" || errs != "" {
+		t.Errorf("parse examples/: code %d\n%s%s", code, out, errs)
+	}
+	out, errs, code := parseRun(t, "", "lint", dir)
+	if code != 0 || strings.Contains(out, ": warning:") || strings.Contains(out, ": error:") || strings.Contains(out, ": info:") {
+		t.Errorf("lint examples/: code %d\n%s%s", code, out, errs)
+	}
+}

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/source"
+)
+
+func init() { register(newQueryCmd) }
+
+// policyFlags are the decision-engine flags shared by query, test and audit.
+type policyFlags struct {
+	assume     []string // --assume FILTER=true|false
+	model      []string // --model KEY=VALUE
+	noImplicit bool
+	version    int
+	home       string
+}
+
+func (f *policyFlags) add(c *cobra.Command, homeDefault, homeHelp string) {
+	fl := c.Flags()
+	fl.StringArrayVar(&f.assume, "assume", nil, "decide a filter the engine cannot evaluate: FILTER=true|false (e.g. require-entitlement=true, extension=false; repeatable)")
+	fl.StringArrayVar(&f.model, "model", nil, "switch an unverified model choice: KEY=VALUE (specific-beats-wildcard, newer-version-defaults, localhost-matches-any; repeatable)")
+	fl.BoolVar(&f.noImplicit, "no-implicit", false, "leave out libsandbox's implicit rules (allow signal / mach-task-name with (target self))")
+	fl.IntVar(&f.version, "sbpl-version", 0, "evaluate as (version N) whatever the profile declares (0: the profile's)")
+	fl.StringVar(&f.home, "home", homeDefault, homeHelp)
+}
+
+func (f *policyFlags) options(target string) (policy.Options, error) {
+	o := policy.Options{NoImplicit: f.noImplicit, Version: f.version, Home: f.home, Target: target}
+	if f.version < 0 {
+		return o, fmt.Errorf("--sbpl-version %d: want a positive version", f.version)
+	}
+	if len(f.assume) > 0 {
+		o.Assume = map[string]bool{}
+	}
+	for _, a := range f.assume {
+		k, v, ok := strings.Cut(a, "=")
+		k = strings.TrimSpace(k)
+		var b bool
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true", "yes", "1":
+			b = true
+		case "false", "no", "0":
+		default:
+			ok = false
+		}
+		if !ok || k == "" {
+			return o, fmt.Errorf("--assume %q: write FILTER=true or FILTER=false", a)
+		}
+		o.Assume[k] = b
+	}
+	if len(f.model) > 0 {
+		m := policy.DefaultModel()
+		for _, kv := range f.model {
+			if err := m.Set(kv); err != nil {
+				return o, fmt.Errorf("--model: %v", err)
+			}
+		}
+		o.Model = &m
+	}
+	if f.home != "" && !strings.HasPrefix(f.home, "/") {
+		return o, fmt.Errorf("--home %q: want an absolute path", f.home)
+	}
+	return o, nil
+}
+
+// loadedProfile is an evaluated profile with its engine.
+type loadedProfile struct {
+	src    *source.File
+	res    *eval.Result
+	engine *policy.Engine
+}
+
+// loadEngine reads and evaluates the profile and builds the engine. The
+// evaluation and engine diagnostics go to stderr; errors make it refuse
+// (exit 1), because an answer on a profile libsandbox rejects would mislead.
+func loadEngine(c *cobra.Command, name string, ef *evalFlags, pf *policyFlags) (*loadedProfile, error) {
+	eo, err := ef.options()
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	po, err := pf.options(ef.target)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	if po.Home != "/" {
+		po.Home = strings.TrimSuffix(po.Home, "/")
+	}
+	src, err := readSource(name, c.InOrStdin())
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	res := eval.Run(src, eo)
+	e, eds := policy.New(res.Profile, po)
+	ds := append(res.Diags, eds...).Sort()
+	diag.WriteText(c.ErrOrStderr(), ds, diag.TextOptions{Snippet: true})
+	if ds.HasErrors() {
+		fmt.Fprintf(c.ErrOrStderr(), "sbplc: %s has errors; fix them first (libsandbox would refuse the profile)\n", src.Name)
+		return nil, findings()
+	}
+	return &loadedProfile{src: src, res: res, engine: e}, nil
+}
+
+// stepText renders one step of the fallback chain.
+func stepText(s policy.Step) string {
+	switch s.How {
+	case policy.HowFiltered:
+		return s.Op + " (filtered rule matched)"
+	case policy.HowUnfiltered:
+		if s.Tried > 0 {
+			return fmt.Sprintf("%s (%d filtered rules did not match; unfiltered rule)", s.Op, s.Tried)
+		}
+		return s.Op + " (unfiltered rule)"
+	case policy.HowTerminal:
+		return s.Op + " (built-in default)"
+	}
+	if s.Tried == 0 {
+		return s.Op + " (no rules)"
+	}
+	return fmt.Sprintf("%s (%d filtered rules, none matched)", s.Op, s.Tried)
+}
+
+func chainText(d policy.Decision) string {
+	var parts []string
+	for _, s := range d.Chain {
+		parts = append(parts, stepText(s))
+	}
+	return strings.Join(parts, " -> ")
+}
+
+// ruleLocation is "file:line:col" of the deciding rule, or a description
+// of the built-in decision.
+func ruleLocation(d policy.Decision) string {
+	switch {
+	case d.Implicit:
+		return "<implicit policy>"
+	case d.Rule == nil:
+		return ""
+	}
+	return policy.RuleSpan(d.Rule).String()
+}
+
+// writeDecisionText prints a query answer.
+func writeDecisionText(w io.Writer, d policy.Decision) {
+	fmt.Fprintln(w, d.Result)
+	if d.Rule != nil {
+		fmt.Fprintf(w, "  rule:     %s: %s\n", ruleLocation(d), policy.RuleText(d))
+		if !d.Implicit {
+			for _, fr := range d.Rule.Origin.Chain {
+				if fr.Name != "" && fr.Call.IsValid() {
+					fmt.Fprintf(w, "            in expansion of (%s ...) at %s\n", fr.Name, fr.Call)
+				}
+			}
+		}
+	} else if d.Result != policy.Unknown {
+		fmt.Fprintf(w, "  rule:     none: the built-in default of %s\n", d.Chain[len(d.Chain)-1].Op)
+	}
+	if len(d.Chain) > 0 {
+		fmt.Fprintf(w, "  chain:    %s\n", chainText(d))
+	}
+	if d.Canonical != "" && d.Canonical != d.Resource.Text {
+		fmt.Fprintf(w, "  resource: %s (canonical form of %s)\n", d.Canonical, d.Resource.Text)
+	}
+	if d.Result == policy.Unknown {
+		fmt.Fprintf(w, "  reason:   %s\n", d.Reason)
+	}
+	if len(d.Modifiers) > 0 {
+		var ms []string
+		for _, m := range d.Modifiers {
+			ms = append(ms, m.Name)
+		}
+		fmt.Fprintf(w, "  modifiers: %s\n", strings.Join(ms, ", "))
+	}
+}
+
+// jsonRule is the deciding rule in JSON output.
+type jsonRule struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Text     string `json:"text"`
+	Implicit bool   `json:"implicit,omitempty"`
+}
+
+// jsonDecision is the JSON answer of sbplc query.
+type jsonDecision struct {
+	Decision          string    `json:"decision"`
+	Operation         string    `json:"operation"`
+	Resource          string    `json:"resource"`
+	CanonicalResource string    `json:"canonical_resource"`
+	Rule              *jsonRule `json:"rule"`
+	Chain             []string  `json:"chain"`
+	Reason            string    `json:"reason"`
+}
+
+func toJSONDecision(d policy.Decision) jsonDecision {
+	j := jsonDecision{Decision: d.Result.String(), Operation: d.Op, Resource: d.Resource.Text,
+		CanonicalResource: d.Canonical, Chain: []string{}, Reason: d.Reason}
+	for _, s := range d.Chain {
+		j.Chain = append(j.Chain, s.Op)
+	}
+	if d.Rule != nil {
+		r := &jsonRule{Text: policy.RuleText(d), Implicit: d.Implicit}
+		if sp := policy.RuleSpan(d.Rule); sp.IsValid() && !d.Implicit {
+			p := sp.StartPos()
+			r.File, r.Line, r.Column = sp.Filename(), p.Line, p.Col
+		}
+		j.Rule = r
+	}
+	return j
+}
+
+func newQueryCmd() *cobra.Command {
+	var (
+		format, vnode string
+		ef            evalFlags
+		pf            policyFlags
+	)
+	c := &cobra.Command{
+		Use:   "query [flags] PROFILE OPERATION [RESOURCE]",
+		Short: "answer whether a profile allows an operation on a resource, and which rule decides",
+		Long: `query evaluates PROFILE and answers allow, deny or unknown for OPERATION on
+RESOURCE, following the Seatbelt decision model: an operation's filtered rules
+newest first, then its unfiltered rule, else the fallback to its parent
+(file-read-data -> file-read* -> file* -> default), else its built-in
+default. It prints the deciding rule with its position and source text and the
+chain of operations walked.
+
+RESOURCE by operation family:
+  file-*, process-exec*      an absolute path (canonicalised: /tmp, /var, /etc
+                             -> /private/..., //, . and .. collapsed)
+  mach-*, sysctl-*, iokit-*, a name (mach names may be local:NAME or xpc:NAME)
+  *preference*, appleevent-send, ...
+  network-*                  PROTO:HOST:PORT (tcp:*:443, udp:localhost:53,
+                             tcp6:[::1]:22) or unix:PATH
+  signal, process-info*,     self, pgrp, others, children, same-sandbox or
+  mach-task-*                initproc
+  process-fork, lsopen, ...  nothing
+
+The answer is unknown, with the reason, when it depends on something the
+engine cannot see (entitlements, sandbox extensions, process attributes, an
+unresolved import, an unbound param); --assume decides such filters.
+Exit status: 0 for an answer (including unknown), 1 when the profile has
+errors, 2 for usage errors.`,
+		Example: `  sbplc query profile.sb file-read-data /Users/me/.ssh/id_rsa
+  sbplc query -D HOME=/Users/me profile.sb file-write-data /tmp/out.txt
+  sbplc query --format json profile.sb network-outbound tcp:*:443
+  sbplc query profile.sb mach-lookup com.apple.windowserver.active
+  sbplc query --assume require-entitlement=true app.sb file-read-data /x`,
+		Args: cobra.RangeArgs(2, 3),
+		RunE: func(c *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageErrorf("unknown --format %q: use text or json", format)
+			}
+			lp, err := loadEngine(c, args[0], &ef, &pf)
+			if err != nil {
+				return err
+			}
+			resource := ""
+			if len(args) == 3 {
+				resource = args[2]
+			}
+			op, err := lp.engine.ResolveOp(args[1])
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			res, err := policy.ParseResource(op, resource)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			if vnode != "" {
+				if res.Kind != policy.KindPath {
+					return usageErrorf("--vnode-type applies to file paths only")
+				}
+				res.Vnode = strings.ToUpper(vnode)
+			}
+			d := lp.engine.Query(policy.Request{Op: op, Resource: res})
+			if format == "json" {
+				b, _ := json.MarshalIndent(toJSONDecision(d), "", "  ")
+				fmt.Fprintf(c.OutOrStdout(), "%s\n", b)
+				return nil
+			}
+			writeDecisionText(c.OutOrStdout(), d)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	c.Flags().StringVar(&vnode, "vnode-type", "", "file type for (vnode-type ...) filters: REGULAR-FILE, DIRECTORY, SYMLINK, ...")
+	ef.add(c)
+	pf.add(c, "", "substitute ${HOME} placeholders (an unset HOME param, pattern variables) with DIR")
+	return c
+}

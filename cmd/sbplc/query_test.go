@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// queryRun runs sbplc in-process and returns stdout, stderr and the exit code.
+func queryRun(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// queryFile writes a profile into a fresh directory and returns its path.
+func queryFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const queryProfile = `(version 1)
+(deny default)
+(define (home-subpath p) (subpath (string-append (param "HOME") p)))
+(allow file-read* (home-subpath "/proj"))
+(deny file-read* (home-subpath "/proj/.env"))
+(allow network-outbound (remote tcp "*:443"))
+(allow file-read* (require-all (subpath "/e") (require-entitlement "com.x")))
+`
+
+func TestQueryText(t *testing.T) {
+	p := queryFile(t, "q.sb", queryProfile)
+	out, errs, code := queryRun(t, "", "query", "-D", "HOME=/Users/me", p, "file-read-data", "/Users/me/proj/.env")
+	if code != 0 || errs != "" {
+		t.Fatalf("code %d, stderr %q", code, errs)
+	}
+	want := "deny\n" +
+		"  rule:     " + p + ":5:1: (deny file-read* (home-subpath \"/proj/.env\"))\n" +
+		"  chain:    file-read-data (no rules) -> file-read* (filtered rule matched)\n"
+	if out != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+	// Default decision, canonicalised resource.
+	out, _, code = queryRun(t, "", "query", "-D", "HOME=/Users/me", p, "file-write-data", "/tmp/../tmp/x")
+	want = "deny\n" +
+		"  rule:     " + p + ":2:1: (deny default)\n" +
+		"  chain:    file-write-data (no rules) -> file-write* (no rules) -> file* (no rules) -> default (unfiltered rule)\n" +
+		"  resource: /private/tmp/x (canonical form of /tmp/../tmp/x)\n"
+	if code != 0 || out != want {
+		t.Errorf("code %d, got:\n%s\nwant:\n%s", code, out, want)
+	}
+	// Built-in default.
+	out, _, _ = queryRun(t, "", "query", "-D", "HOME=/Users/me", p, "process-info-pidinfo", "others")
+	if !strings.HasPrefix(out, "allow\n  rule:     none: the built-in default of process-info*\n") {
+		t.Errorf("terminal default:\n%s", out)
+	}
+	// Unknown with the reason and a way to decide.
+	out, _, code = queryRun(t, "", "query", "-D", "HOME=/Users/me", p, "file-read-data", "/e/x")
+	if code != 0 || !strings.HasPrefix(out, "unknown\n") || !strings.Contains(out, "--assume entitlement=true|false") {
+		t.Errorf("unknown answer:\n%s", out)
+	}
+	out, _, _ = queryRun(t, "", "query", "-D", "HOME=/Users/me", "--assume", "require-entitlement=true", p, "file-read-data", "/e/x")
+	if !strings.HasPrefix(out, "allow\n") {
+		t.Errorf("--assume true:\n%s", out)
+	}
+}
+
+func TestQueryJSON(t *testing.T) {
+	p := queryFile(t, "q.sb", queryProfile)
+	out, _, code := queryRun(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "network-outbound", "tcp:*:443")
+	if code != 0 {
+		t.Fatalf("code %d", code)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, k := range []string{"decision", "operation", "resource", "canonical_resource", "rule", "chain"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("key %q missing in %s", k, out)
+		}
+	}
+	rule := got["rule"].(map[string]any)
+	if got["decision"] != "allow" || rule["line"] != 6.0 || rule["column"] != 1.0 || rule["file"] != p ||
+		rule["text"] != `(allow network-outbound (remote tcp "*:443"))` {
+		t.Errorf("json = %s", out)
+	}
+	if ch := got["chain"].([]any); len(ch) != 1 || ch[0] != "network-outbound" {
+		t.Errorf("chain = %v", ch)
+	}
+	// A built-in default has rule null.
+	out, _, _ = queryRun(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "file-clone", "/x")
+	if !strings.Contains(out, `"rule": null`) || !strings.Contains(out, `"decision": "allow"`) {
+		t.Errorf("terminal json = %s", out)
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	p := queryFile(t, "q.sb", queryProfile)
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"query", p, "file-raed-data", "/x"}, 2, `did you mean "file-read-data"`},
+		{[]string{"query", p, "file-read-data", "relative"}, 2, "not absolute"},
+		{[]string{"query", p, "network-outbound", "tcp:*:http"}, 2, "invalid port"},
+		{[]string{"query", "--format", "xml", p, "file-read-data", "/x"}, 2, "unknown --format"},
+		{[]string{"query", "--assume", "x", p, "file-read-data", "/x"}, 2, "FILTER=true"},
+		{[]string{"query", "--model", "nope=1", p, "file-read-data", "/x"}, 2, "unknown model setting"},
+		{[]string{"query", "--vnode-type", "DIRECTORY", p, "mach-lookup", "x"}, 2, "file paths only"},
+		{[]string{"query", filepath.Join(t.TempDir(), "missing.sb"), "file-read-data", "/x"}, 2, "no such file"},
+		{[]string{"query", p}, 2, "accepts between 2 and 3 arg"},
+	} {
+		_, errs, code := queryRun(t, "", c.args...)
+		if code != c.code || !strings.Contains(errs, c.msg) {
+			t.Errorf("%v: code %d, stderr %q; want %d and %q", c.args[1:], code, errs, c.code, c.msg)
+		}
+	}
+	// A profile with errors is refused with its diagnostics.
+	bad := queryFile(t, "bad.sb", "(version 1)\n(allow file-read* (literal \"/x\")\n")
+	out, errs, code := queryRun(t, "", "query", bad, "file-read-data", "/x")
+	if code != 1 || out != "" || !strings.Contains(errs, "bad.sb:2:") || !strings.Contains(errs, "fix them first") {
+		t.Errorf("bad profile: code %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestQueryStdinAndModel(t *testing.T) {
+	src := "(version 1)\n(deny default)\n(allow file-read-data (subpath \"/x\"))\n(deny file-read* (subpath \"/x\"))\n"
+	out, _, code := queryRun(t, src, "query", "-", "file-read-data", "/x/y")
+	if code != 0 || !strings.HasPrefix(out, "allow\n") || !strings.Contains(out, "<stdin>:3:1") {
+		t.Errorf("stdin: %d %s", code, out)
+	}
+	out, _, _ = queryRun(t, src, "query", "--model", "specific-beats-wildcard=false", "-", "file-read-data", "/x/y")
+	if !strings.HasPrefix(out, "deny\n") {
+		t.Errorf("expansion model: %s", out)
+	}
+	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "--no-implicit", "-", "signal", "self")
+	if !strings.HasPrefix(out, "deny\n") {
+		t.Errorf("--no-implicit: %s", out)
+	}
+	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "-", "signal", "self")
+	if !strings.HasPrefix(out, "allow\n") || !strings.Contains(out, "implicit policy") {
+		t.Errorf("implicit: %s", out)
+	}
+	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "--sbpl-version", "2", "-", "file-clone", "/x")
+	if !strings.HasPrefix(out, "unknown\n") || !strings.Contains(out, "version 2") {
+		t.Errorf("--sbpl-version: %s", out)
+	}
+	out, _, _ = queryRun(t, "(version 1)(deny default)(allow file-read* (require-all (subpath \"/d\") (vnode-type DIRECTORY)))",
+		"query", "--vnode-type", "directory", "-", "file-read-data", "/d/e")
+	if !strings.HasPrefix(out, "allow\n") {
+		t.Errorf("--vnode-type: %s", out)
+	}
+}
+
+func TestQueryHomePlaceholder(t *testing.T) {
+	p := queryFile(t, "h.sb", queryProfile)
+	// Without -D HOME the evaluator leaves ${HOME}; --home resolves it.
+	out, errs, code := queryRun(t, "", "query", "--home", "/Users/me/", p, "file-read-data", "/Users/me/proj/.env")
+	if code != 0 || !strings.HasPrefix(out, "deny\n") || !strings.Contains(out, ":5:1:") {
+		t.Errorf("--home: code %d\n%s", code, out)
+	}
+	if !strings.Contains(errs, `param "HOME" is not set`) {
+		t.Errorf("the unbound-param warning should still be shown: %q", errs)
+	}
+	out, _, _ = queryRun(t, "", "query", p, "file-read-data", "/Users/me/proj/.env")
+	if !strings.HasPrefix(out, "unknown\n") || !strings.Contains(out, "HOME") {
+		t.Errorf("no home: %s", out)
+	}
+	_, errs, code = queryRun(t, "", "query", "--home", "relative", p, "file-read-data", "/x")
+	if code != 2 || !strings.Contains(errs, "absolute") {
+		t.Errorf("relative --home: %d %q", code, errs)
+	}
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/policy"
+)
+
+func init() { register(newTestCmd) }
+
+// jsonCase is one case of `sbplc test --format json`.
+type jsonCase struct {
+	File      string    `json:"file"`
+	Line      int       `json:"line"`
+	Expect    string    `json:"expect"`
+	Operation string    `json:"operation"`
+	Resource  string    `json:"resource"`
+	Got       string    `json:"got"`
+	Pass      bool      `json:"pass"`
+	Problem   string    `json:"problem,omitempty"`
+	Rule      *jsonRule `json:"rule"`
+	Reason    string    `json:"reason"`
+}
+
+func newTestCmd() *cobra.Command {
+	var (
+		format string
+		ef     evalFlags
+		pf     policyFlags
+	)
+	c := &cobra.Command{
+		Use:   "test [flags] PROFILE [TESTFILE]",
+		Short: "run policy unit tests: expected allow/deny answers for a profile",
+		Long: `test checks expectations against PROFILE's decisions, like 'opa test'. An
+expectation is a whole-line comment in the profile:
+
+  ; expect deny file-read-data /Users/me/.ssh/id_rsa
+  ; expect allow network-outbound tcp:*:443
+  ; expect unknown file-read-data /Users/me/x      ; depends on an entitlement
+
+or a line of TESTFILE (the leading ";" is optional there; other lines must
+be blank or comments starting with # or ;). The syntax is
+
+  expect allow|deny|unknown [vnode=TYPE] [rule=LINE|default|implicit] OPERATION RESOURCE
+
+RESOURCE is the rest of the line in 'sbplc query' syntax (a leading ~ is the
+--home directory; quote it as a Go string to keep surrounding spaces).
+rule=LINE also checks the deciding rule: its line in the profile (for a rule
+made by a helper, the line of the outermost call), or default for a built-in
+default, or implicit for libsandbox's implicit rules.
+
+Each case prints PASS or FAIL with the deciding rule. Exit status: 0 when all
+cases pass, 1 when one fails or an expectation is malformed (or the profile
+has errors), 2 for usage errors or when there is nothing to test.`,
+		Example: `  sbplc test profile.sb
+  sbplc test -D HOME=/Users/me profile.sb profile.expect
+  sbplc test --format json profile.sb`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(c *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageErrorf("unknown --format %q: use text or json", format)
+			}
+			lp, err := loadEngine(c, args[0], &ef, &pf)
+			if err != nil {
+				return err
+			}
+			testSrc, standalone := lp.src, false
+			if len(args) == 2 {
+				if testSrc, err = readSource(args[1], c.InOrStdin()); err != nil {
+					return usageErrorf("%v", err)
+				}
+				standalone = true
+			}
+			xs, bad := policy.ParseExpectations(testSrc, pf.home, standalone)
+			if len(xs) == 0 && len(bad) == 0 {
+				return usageErrorf("%s: no expectations found: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", testSrc.Name)
+			}
+			var results []policy.CaseResult
+			failed := len(bad)
+			for _, x := range xs {
+				r := lp.engine.Check(x)
+				if !r.Pass {
+					failed++
+				}
+				results = append(results, r)
+			}
+			out := c.OutOrStdout()
+			if format == "json" {
+				cases := []jsonCase{}
+				for _, r := range results {
+					p := r.Span.StartPos()
+					jc := jsonCase{File: r.Span.Filename(), Line: p.Line, Expect: r.Want.String(), Operation: r.Op,
+						Resource: r.Resource, Pass: r.Pass, Problem: r.Problem, Reason: r.Decision.Reason}
+					if len(r.Decision.Chain) > 0 {
+						jc.Got = r.Decision.Result.String()
+						jc.Rule = toJSONDecision(r.Decision).Rule
+					}
+					cases = append(cases, jc)
+				}
+				b, _ := json.MarshalIndent(struct {
+					Cases       []jsonCase            `json:"cases"`
+					Passed      int                   `json:"passed"`
+					Failed      int                   `json:"failed"`
+					Diagnostics []diag.JSONDiagnostic `json:"diagnostics"`
+				}{cases, len(results) - (failed - len(bad)), failed, jsonDiags(bad)}, "", "  ")
+				fmt.Fprintf(out, "%s\n", b)
+			} else {
+				diag.WriteText(c.ErrOrStderr(), bad, diag.TextOptions{Snippet: true})
+				for _, r := range results {
+					writeCaseText(out, r)
+				}
+				fmt.Fprintf(out, "%d passed, %d failed\n", len(results)-(failed-len(bad)), failed)
+			}
+			if failed > 0 {
+				return findings()
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	ef.add(c)
+	pf.add(c, "", "expand a leading ~ in resources, and ${HOME} placeholders, to DIR")
+	return c
+}
+
+func jsonDiags(ds diag.List) []diag.JSONDiagnostic {
+	out := []diag.JSONDiagnostic{}
+	for _, d := range ds {
+		out = append(out, diag.ToJSON(d))
+	}
+	return out
+}
+
+// writeCaseText prints one case:
+//
+//	PASS file:line: expect deny OP RESOURCE  <- rule file:line:col (text)
+//	FAIL file:line: expect allow OP RESOURCE: got deny  <- rule ...
+func writeCaseText(w interface{ Write([]byte) (int, error) }, r policy.CaseResult) {
+	p := r.Span.StartPos()
+	status := "PASS"
+	if !r.Pass {
+		status = "FAIL"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s:%d: expect %s %s %s", status, r.Span.Filename(), p.Line, r.Want, r.Op, r.Resource)
+	if c := r.Decision.Canonical; c != "" && c != r.Resource {
+		fmt.Fprintf(&b, " (canonical %s)", c)
+	}
+	if !r.Pass {
+		fmt.Fprintf(&b, ": %s", r.Problem)
+	}
+	d := r.Decision
+	switch {
+	case len(d.Chain) == 0:
+	case d.Rule != nil:
+		fmt.Fprintf(&b, "\n    decided by %s: %s", ruleLocation(d), policy.RuleText(d))
+	default:
+		fmt.Fprintf(&b, "\n    decided by the built-in default of %s", d.Chain[len(d.Chain)-1].Op)
+	}
+	if d.Result == policy.Unknown && len(d.Chain) > 0 {
+		fmt.Fprintf(&b, "\n    unknown because %s", d.Reason)
+	}
+	b.WriteByte('\n')
+	w.Write([]byte(b.String()))
+}

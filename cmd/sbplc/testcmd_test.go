@@ -1,0 +1,95 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+const testProfile = `(version 1)
+(deny default)
+(allow file-read* (subpath "/usr"))
+(deny file-read* (subpath "/usr/local/secret"))
+; expect allow file-read-data /usr/bin/ls
+; expect deny rule=4 file-read-data /usr/local/secret/k
+; expect allow rule=implicit signal self
+`
+
+func TestTestPasses(t *testing.T) {
+	p := queryFile(t, "t.sb", testProfile)
+	out, errs, code := queryRun(t, "", "test", p)
+	if code != 0 || errs != "" {
+		t.Fatalf("code %d, stderr %q\n%s", code, errs, out)
+	}
+	want := "PASS " + p + ":5: expect allow file-read-data /usr/bin/ls\n" +
+		"    decided by " + p + ":3:1: (allow file-read* (subpath \"/usr\"))\n" +
+		"PASS " + p + ":6: expect deny file-read-data /usr/local/secret/k\n" +
+		"    decided by " + p + ":4:1: (deny file-read* (subpath \"/usr/local/secret\"))\n" +
+		"PASS " + p + ":7: expect allow signal self\n" +
+		"    decided by <implicit policy>: (allow signal (target self)) ; implicit policy rule\n" +
+		"3 passed, 0 failed\n"
+	if out != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+func TestTestFailures(t *testing.T) {
+	p := queryFile(t, "t.sb", testProfile+"; expect allow file-read-data /etc/passwd\n; expect deny rule=3 file-read-data /usr/local/secret/x\n")
+	out, _, code := queryRun(t, "", "test", p)
+	if code != 1 {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"FAIL " + p + ":8: expect allow file-read-data /etc/passwd (canonical /private/etc/passwd): got deny, want allow\n    decided by " + p + ":2:1: (deny default)",
+		"FAIL " + p + ":9: expect deny file-read-data /usr/local/secret/x: decided by rule 4, want rule=3",
+		"3 passed, 2 failed",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTestSeparateFile(t *testing.T) {
+	p := queryFile(t, "t.sb", "(version 1)\n(allow default)\n(deny network*)\n")
+	x := queryFile(t, "t.expect", "# network is closed\nexpect deny network-outbound tcp:*:443\n; expect allow file-read-data ~/x\nexpect unknown file-read-data /x\nnot an expectation\n")
+	out, errs, code := queryRun(t, "", "test", "--home", "/Users/me", p, x)
+	if code != 1 {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "PASS "+x+":2:") || !strings.Contains(out, "PASS "+x+":3: expect allow file-read-data /Users/me/x") ||
+		!strings.Contains(out, "FAIL "+x+":4:") || !strings.Contains(out, "2 passed, 2 failed") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	if !strings.Contains(errs, x+":5:1: error: not an expectation") {
+		t.Errorf("stderr: %s", errs)
+	}
+}
+
+func TestTestJSONAndUsage(t *testing.T) {
+	p := queryFile(t, "t.sb", testProfile)
+	out, _, code := queryRun(t, "", "test", "--format", "json", p)
+	var got struct {
+		Cases []struct {
+			Line int    `json:"line"`
+			Pass bool   `json:"pass"`
+			Got  string `json:"got"`
+			Rule *struct {
+				Line int `json:"line"`
+			} `json:"rule"`
+		} `json:"cases"`
+		Passed int `json:"passed"`
+		Failed int `json:"failed"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != 0 {
+		t.Fatalf("code %d, %v\n%s", code, err, out)
+	}
+	if len(got.Cases) != 3 || got.Passed != 3 || got.Failed != 0 || got.Cases[1].Rule.Line != 4 || got.Cases[1].Got != "deny" {
+		t.Errorf("json: %+v", got)
+	}
+	empty := queryFile(t, "e.sb", "(version 1)\n(deny default)\n")
+	_, errs, code := queryRun(t, "", "test", empty)
+	if code != 2 || !strings.Contains(errs, "no expectations found") {
+		t.Errorf("no expectations: code %d, %q", code, errs)
+	}
+}

@@ -1,0 +1,563 @@
+package compile
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sbplc/sbplc/bytecode"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/vocab"
+)
+
+// CrossCheckOptions configure CrossCheck.
+type CrossCheckOptions struct {
+	// Target is the vocabulary target of the engine ("macos14").
+	Target string
+	// MaxWorlds bounds the probe combinations per operation (default 512).
+	MaxWorlds int
+	// MaxProbes bounds the probes of the whole check (default 100,000);
+	// Report.Truncated says when it was reached.
+	MaxProbes int
+}
+
+// Disagreement is one probe on which the blob and the source differ.
+type Disagreement struct {
+	Op       string
+	Resource string // the probe, e.g. "path=/etc/hosts socket-domain=AF_INET"
+	Blob     string // the blob's decision ("allow" / "deny")
+	Source   string // the decision engine's answer on the source
+	Reason   string // the engine's explanation (rule position, default)
+}
+
+// Report is the result of a cross-check.
+type Report struct {
+	Operations    int // operations checked
+	Probes        int // probes evaluated on both sides
+	Agree         int
+	Undecided     int // probes where either side could not decide
+	Disagreements []Disagreement
+	// Truncated is set when the probe budget ran out before every
+	// operation was checked.
+	Truncated bool
+}
+
+// probe is one value of one filter dimension.
+type probe struct {
+	str   string
+	num   int
+	isInt bool
+	label string
+}
+
+// world assigns a probe value to some filter dimensions.
+type world map[string]probe
+
+const (
+	unmatchedPath   = "/sbplc-unmatched/probe"
+	unmatchedString = "sbplc.unmatched.probe"
+	unmatchedInt    = 0xfff0
+)
+
+// Injected lists the rules libsandbox adds to every profile it compiles
+// (macOS 14.4.1, bytecode-format §2.6): the flow-divert allow tested first
+// on network-outbound, and target-self allows on the task and signal
+// operations (the engine's implicit policy has signal and mach-task-name).
+func Injected() []*ir.Rule {
+	leaf := func(name string, v ir.Value) *ir.FilterNode {
+		return &ir.FilterNode{Kind: ir.Leaf, Name: name, Written: name, Base: name, Match: ir.MatchExact, Args: []ir.Value{v}}
+	}
+	rule := func(op string, f *ir.FilterNode) *ir.Rule {
+		return &ir.Rule{Action: ir.Allow, Ops: []ir.Op{{Name: op, Written: op}}, Filter: f}
+	}
+	out := []*ir.Rule{rule("network-outbound", leaf("control-name", ir.Value{Kind: ir.String, Str: "com.apple.flow-divert"}))}
+	for _, op := range []string{"mach-task-inspect", "mach-task-name", "mach-task-read", "signal"} {
+		r := rule(op, leaf("target", ir.Value{Kind: ir.Symbol, Str: "self"}))
+		r.Filter.Match = ir.MatchOther
+		out = append(out, r)
+	}
+	return out
+}
+
+// injectedFor returns the Injected rules that libsandbox adds to prof:
+// the flow-divert allow only when the profile has a network-outbound rule
+// (profiles without one compile network-outbound straight to the default,
+// golden_strict_1 and param_path), the target-self rules always.
+func injectedFor(prof *ir.Profile) []*ir.Rule {
+	network := false
+	for _, r := range prof.Rules {
+		for _, o := range r.Ops {
+			if o.Name == "network-outbound" {
+				network = true
+			}
+		}
+	}
+	var out []*ir.Rule
+	for _, r := range Injected() {
+		if r.Ops[0].Name == "network-outbound" && !network {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// leafRef is a leaf of the augmented profile that CrossCheck evaluates
+// itself and forces in the engine through Options.Assume.
+type leafRef struct {
+	key  string
+	node *ir.FilterNode
+	rule int // index in the augmented profile's rules
+}
+
+// selfEvaluated reports whether CrossCheck evaluates a leaf itself rather
+// than leaving it to the engine: everything but path and target, whose
+// resolution rules (canonical paths, target names) the engine owns.
+func selfEvaluated(f *ir.FilterNode) bool {
+	switch dimOf(f) {
+	case "path", "target", "vnode-type", "local", "remote":
+		return false
+	}
+	return true
+}
+
+// dimOf is the filter dimension a leaf tests: its base filter (subpath
+// and literal test path).
+func dimOf(f *ir.FilterNode) string {
+	if f.Base != "" {
+		return f.Base
+	}
+	return f.Name
+}
+
+// CrossCheck compares, for every operation of the blob, the decoded
+// graph's decisions with the decision engine's answers on prof (plus the
+// rules libsandbox injects) over probes built from the graph's filters and
+// the profile's own filter values, plus values that no filter matches.
+func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, opts CrossCheckOptions) *Report {
+	if opts.MaxWorlds <= 0 {
+		opts.MaxWorlds = 512
+	}
+	if opts.MaxProbes <= 0 {
+		opts.MaxProbes = 100000
+	}
+	if opts.Target == "" {
+		opts.Target = p.Layout.Name
+	}
+	rep := &Report{}
+	aug, leaves := augment(prof, opts.Target)
+	engines := map[string]*policy.Engine{}
+	// engineFor returns an engine whose self-evaluated leaves among
+	// relevant are forced to their value in w.
+	engineFor := func(w world, relevant []leafRef) *policy.Engine {
+		assume := map[string]bool{}
+		var key strings.Builder
+		for _, l := range relevant {
+			v, ok := evalLeaf(l.node, w)
+			if !ok {
+				continue
+			}
+			assume[l.key] = v
+			key.WriteString(l.key)
+			if v {
+				key.WriteString("=1;")
+			} else {
+				key.WriteString("=0;")
+			}
+		}
+		if e, ok := engines[key.String()]; ok {
+			return e
+		}
+		e, _ := policy.New(aug, policy.Options{Assume: assume, Target: opts.Target})
+		engines[key.String()] = e
+		return e
+	}
+	// Leaves by the operations their rule names.
+	leavesOf := map[string][]leafRef{}
+	for _, l := range leaves {
+		seen := map[string]bool{}
+		for _, o := range aug.Rules[l.rule].Ops {
+			if !seen[o.Name] {
+				seen[o.Name] = true
+				leavesOf[o.Name] = append(leavesOf[o.Name], l)
+			}
+		}
+	}
+
+	for op := range p.OpTable {
+		name, ok := voc.OperationName(op)
+		if !ok {
+			continue
+		}
+		if o, ok := vocab.LookupOperation(name); !ok || o.NoOp {
+			continue
+		}
+		if rep.Probes >= opts.MaxProbes {
+			rep.Truncated = true
+			break
+		}
+		rep.Operations++
+		var relevant []leafRef
+		chain := vocab.Ancestors(name)
+		if len(chain) == 0 {
+			chain = []string{name}
+		}
+		for _, a := range chain {
+			relevant = append(relevant, leavesOf[a]...)
+		}
+		dims := dimensions(p, voc, op, aug, name)
+		for _, w := range worlds(dims, opts.MaxWorlds) {
+			blob := p.Evaluate(voc, op, blobRequest(w))
+			e := engineFor(w, relevant)
+			d := e.Query(policy.Request{Op: name, Resource: engineResource(name, w)})
+			rep.Probes++
+			if blob.Decision == "" || d.Result == policy.Unknown {
+				rep.Undecided++
+				continue
+			}
+			if blob.Decision == d.Result.String() {
+				rep.Agree++
+				continue
+			}
+			dis := Disagreement{Op: name, Resource: w.String(), Blob: blob.Decision + fmt.Sprintf(" (node %d)", blob.Node), Source: d.Result.String()}
+			dis.Reason = d.Reason
+			if d.Rule != nil {
+				if sp := d.Rule.Origin.Primary(); sp.IsValid() {
+					dis.Reason += " at " + sp.String()
+				} else if d.Implicit {
+					dis.Reason += " (implicit rule)"
+				}
+			}
+			rep.Disagreements = append(rep.Disagreements, dis)
+		}
+	}
+	return rep
+}
+
+// augment copies prof with the injected rules appended and every
+// self-evaluated leaf renamed to a unique Assume key.
+func augment(prof *ir.Profile, target string) (*ir.Profile, []leafRef) {
+	cp := *prof
+	cp.Rules = nil
+	var leaves []leafRef
+	ruleIndex := 0
+	var clone func(f *ir.FilterNode) *ir.FilterNode
+	clone = func(f *ir.FilterNode) *ir.FilterNode {
+		if f == nil {
+			return nil
+		}
+		n := *f
+		if f.Kind == ir.Leaf {
+			if selfEvaluated(f) {
+				key := fmt.Sprintf("sbplc-crosscheck-leaf-%d", len(leaves))
+				n.Written = key
+				leaves = append(leaves, leafRef{key: key, node: f, rule: ruleIndex})
+			}
+			return &n
+		}
+		n.Children = make([]*ir.FilterNode, len(f.Children))
+		for i, c := range f.Children {
+			n.Children[i] = clone(c)
+		}
+		return &n
+	}
+	rules := injectedDefaults(target, prof)
+	rules = append(rules, prof.Rules...)
+	rules = append(rules, injectedFor(prof)...)
+	for _, r := range rules {
+		ruleIndex = len(cp.Rules)
+		rc := *r
+		rc.Filter = clone(r.Filter)
+		rc.Index = len(cp.Rules)
+		cp.Rules = append(cp.Rules, &rc)
+	}
+	return &cp, leaves
+}
+
+// evalLeaf evaluates a self-evaluated leaf in w; ok is false when w has
+// no value for its dimension or the argument form is not understood.
+func evalLeaf(f *ir.FilterNode, w world) (bool, bool) {
+	v, ok := w[dimOf(f)]
+	if !ok {
+		return false, false
+	}
+	for _, a := range f.Args {
+		switch a.Kind {
+		case ir.String:
+			if v.isInt || a.Symbolic() {
+				return false, false
+			}
+			switch f.Match {
+			case ir.MatchExact, ir.MatchOther:
+				if v.str == a.Str {
+					return true, true
+				}
+			case ir.MatchPrefix:
+				if strings.HasPrefix(v.str, a.Str) {
+					return true, true
+				}
+			case ir.MatchSubpath:
+				if v.str == a.Str || strings.HasPrefix(v.str, strings.TrimSuffix(a.Str, "/")+"/") {
+					return true, true
+				}
+			default:
+				return false, false
+			}
+		case ir.Int, ir.Symbol:
+			n := int(a.Int)
+			if a.Kind == ir.Symbol {
+				x, ok := bytecode.WellKnownValue(dimOf(f), a.Str)
+				if !ok {
+					return false, false
+				}
+				n = int(x)
+			}
+			if !v.isInt {
+				return false, false
+			}
+			if v.num == n {
+				return true, true
+			}
+		default:
+			return false, false
+		}
+	}
+	return false, true
+}
+
+// dimensions collects the probe values for op: from the blob's graph and
+// from the profile's rules that name op or one of its ancestors.
+func dimensions(p *bytecode.Profile, voc bytecode.Vocabulary, op int, prof *ir.Profile, name string) map[string][]probe {
+	dims := map[string][]probe{}
+	add := func(dim string, pr probe) {
+		for _, x := range dims[dim] {
+			if x.isInt == pr.isInt && x.str == pr.str && x.num == pr.num {
+				return
+			}
+		}
+		dims[dim] = append(dims[dim], pr)
+	}
+	addString := func(dim, s string, m ir.Match) {
+		add(dim, probe{str: s, label: s})
+		switch m {
+		case ir.MatchSubpath:
+			add(dim, probe{str: strings.TrimSuffix(s, "/") + "/sbplc-probe", label: strings.TrimSuffix(s, "/") + "/sbplc-probe"})
+		case ir.MatchPrefix:
+			add(dim, probe{str: s + "sbplc-probe", label: s + "sbplc-probe"})
+		}
+	}
+	addInt := func(dim string, n int) {
+		add(dim, probe{num: n, isInt: true, label: intLabel(dim, n)})
+	}
+	for _, n := range p.Filters(voc, op) {
+		dim := bytecode.FilterName(voc, n.Filter)
+		a := p.FilterArg(voc, n)
+		switch {
+		case a.Regex:
+		case a.Kind == bytecode.ArgInline:
+			addInt(dim, a.Int)
+		case a.Pattern != nil && a.Pattern.Shape != bytecode.ShapeProgram:
+			m := map[bytecode.PatternShape]ir.Match{bytecode.ShapeExact: ir.MatchExact, bytecode.ShapeSubpath: ir.MatchSubpath, bytecode.ShapePrefix: ir.MatchPrefix}[a.Pattern.Shape]
+			addString(dim, a.Pattern.Text, m)
+		}
+	}
+	related := map[string]bool{}
+	for _, a := range vocab.Ancestors(name) {
+		related[a] = true
+	}
+	related[name] = true
+	var walk func(f *ir.FilterNode)
+	walk = func(f *ir.FilterNode) {
+		if f == nil {
+			return
+		}
+		if f.Kind != ir.Leaf {
+			for _, c := range f.Children {
+				walk(c)
+			}
+			return
+		}
+		for _, a := range f.Args {
+			switch a.Kind {
+			case ir.String:
+				if !a.Symbolic() && f.Match != ir.MatchRegex {
+					addString(dimOf(f), a.Str, f.Match)
+				}
+			case ir.Int:
+				addInt(dimOf(f), int(a.Int))
+			case ir.Symbol:
+				if x, ok := bytecode.WellKnownValue(dimOf(f), a.Str); ok {
+					addInt(dimOf(f), int(x))
+				}
+			}
+		}
+	}
+	for _, r := range prof.Rules {
+		for _, o := range r.Ops {
+			if related[o.Name] {
+				walk(r.Filter)
+				break
+			}
+		}
+	}
+	// Values that no filter matches.
+	for dim, ps := range dims {
+		if ps[0].isInt {
+			addInt(dim, unmatchedInt)
+		} else if dim == "path" {
+			add(dim, probe{str: unmatchedPath, label: unmatchedPath})
+		} else {
+			add(dim, probe{str: unmatchedString, label: unmatchedString})
+		}
+	}
+	return dims
+}
+
+func intLabel(dim string, n int) string {
+	if n == unmatchedInt {
+		return "(other)"
+	}
+	if dim == "target" && n == 1 {
+		return "self"
+	}
+	return strconv.Itoa(n)
+}
+
+// worlds enumerates the combinations of dims, or when there are more than
+// max, every single-dimension variation of the all-unmatched world.
+func worlds(dims map[string][]probe, max int) []world {
+	keys := make([]string, 0, len(dims))
+	total := 1
+	for k, ps := range dims {
+		keys = append(keys, k)
+		if total <= max {
+			total *= len(ps)
+		}
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return []world{{}}
+	}
+	if total <= max {
+		out := []world{{}}
+		for _, k := range keys {
+			var next []world
+			for _, w := range out {
+				for _, pr := range dims[k] {
+					nw := world{}
+					for kk, vv := range w {
+						nw[kk] = vv
+					}
+					nw[k] = pr
+					next = append(next, nw)
+				}
+			}
+			out = next
+		}
+		return out
+	}
+	base := world{}
+	for _, k := range keys {
+		ps := dims[k]
+		base[k] = ps[len(ps)-1] // the unmatched value is last
+	}
+	out := []world{base}
+	for _, k := range keys {
+		for _, pr := range dims[k][:len(dims[k])-1] {
+			nw := world{}
+			for kk, vv := range base {
+				nw[kk] = vv
+			}
+			nw[k] = pr
+			out = append(out, nw)
+		}
+	}
+	return out
+}
+
+func (w world) String() string {
+	keys := make([]string, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, k+"="+w[k].label)
+	}
+	if len(parts) == 0 {
+		return "(no resource)"
+	}
+	return strings.Join(parts, " ")
+}
+
+// blobRequest is w as the blob sees it: paths resolved the way the kernel
+// presents them.
+func blobRequest(w world) bytecode.Request {
+	r := bytecode.Request{Strings: map[string]string{}, Ints: map[string]int{}}
+	for k, v := range w {
+		if v.isInt {
+			r.Ints[k] = v.num
+			continue
+		}
+		s := v.str
+		if k == "path" {
+			if c, err := policy.CanonicalPath(s); err == nil {
+				s = c
+			}
+		}
+		r.Strings[k] = s
+	}
+	if _, ok := r.Strings["path"]; !ok {
+		r.Strings["path"] = unmatchedPath
+	}
+	if _, ok := r.Ints["target"]; !ok {
+		r.Ints["target"] = unmatchedInt
+	}
+	return r
+}
+
+// engineResource is w as a decision-engine resource for op.
+func engineResource(op string, w world) policy.Resource {
+	r := policy.Resource{Port: policy.AnyPort}
+	switch policy.Family(op) {
+	case policy.KindPath:
+		path := unmatchedPath
+		if v, ok := w["path"]; ok && !v.isInt {
+			path = v.str
+		}
+		if res, err := policy.ParseResource(op, path); err == nil {
+			return res
+		}
+		r.Kind, r.Path, r.Text = policy.KindPath, path, path
+	case policy.KindTarget:
+		r.Kind, r.Target = policy.KindTarget, "others"
+		if v, ok := w["target"]; ok && v.isInt && v.num == 1 {
+			r.Target = "self"
+		}
+		r.Text = r.Target
+	case policy.KindNetwork:
+		r.Kind, r.Proto, r.Host, r.Text = policy.KindNetwork, "ip", "*", "ip:*:*"
+	case policy.KindName:
+		r.Kind, r.Name = policy.KindName, unmatchedString
+		for _, k := range sortedKeys(w) {
+			if v := w[k]; !v.isInt && k != "path" {
+				r.Name = v.str
+				break
+			}
+		}
+		r.Text = r.Name
+	}
+	return r
+}
+
+func sortedKeys(w world) []string {
+	keys := make([]string, 0, len(w))
+	for k := range w {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

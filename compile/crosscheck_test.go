@@ -1,0 +1,188 @@
+package compile
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/bytecode"
+	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/source"
+)
+
+type vec struct {
+	name   string
+	blob   []byte
+	src    *source.File
+	params map[string]string
+}
+
+func vectors(t testing.TB) []vec {
+	t.Helper()
+	shared, err := corpus.SharedDir()
+	if err != nil {
+		t.Skipf("shared research data not available: %v", err)
+	}
+	dir := filepath.Join(shared, "bytecode", "vectors")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []vec
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "sonoma14.4.1_") {
+			continue
+		}
+		d := filepath.Join(dir, e.Name())
+		v := vec{name: e.Name(), params: map[string]string{}}
+		if v.blob, err = os.ReadFile(filepath.Join(d, e.Name()+".sb.bin")); err != nil {
+			t.Fatal(err)
+		}
+		files, _ := os.ReadDir(d)
+		for _, f := range files {
+			n := f.Name()
+			if strings.HasSuffix(n, ".sb") || strings.HasSuffix(n, ".sb.INFERRED") {
+				b, err := os.ReadFile(filepath.Join(d, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				v.src = source.NewFile(n, b)
+			}
+			if n == "params.json" {
+				b, _ := os.ReadFile(filepath.Join(d, n))
+				if err := json.Unmarshal(b, &v.params); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if v.src == nil {
+			t.Fatalf("%s has no source", e.Name())
+		}
+		out = append(out, v)
+	}
+	if len(out) < 45 {
+		t.Fatalf("%d vectors", len(out))
+	}
+	return out
+}
+
+// ipprotoPrelude binds the IPPROTO_* constants that libsandbox binds and
+// the evaluator's vocabulary does not know yet (the blobs hold 6 and 17).
+var ipprotoPrelude = source.NewFile("ipproto.sb", []byte("(define IPPROTO_TCP 6)\n(define IPPROTO_UDP 17)\n"))
+
+func TestCrossCheckVectors(t *testing.T) {
+	l := bytecode.DefaultLayout()
+	voc := bytecode.VocabularyFor(l)
+	for _, v := range vectors(t) {
+		t.Run(v.name, func(t *testing.T) {
+			p, fs := bytecode.DecodeAndVerify(v.blob, l, voc)
+			if fs.HasErrors() {
+				t.Fatal(fs)
+			}
+			res := eval.Run(v.src, eval.Options{Params: v.params, Target: "macos14", Preludes: []*source.File{ipprotoPrelude}})
+			if res.Diags.HasErrors() {
+				t.Fatalf("eval: %v", res.Diags)
+			}
+			rep := CrossCheck(p, voc, res.Profile, CrossCheckOptions{})
+			for _, d := range rep.Disagreements {
+				t.Errorf("%s %s: blob %s, source %s (%s)", d.Op, d.Resource, d.Blob, d.Source, d.Reason)
+			}
+			if rep.Operations != 190 || rep.Agree == 0 {
+				t.Errorf("report %+v", rep)
+			}
+			t.Logf("%+v", *rep)
+		})
+	}
+}
+
+func findVec(t *testing.T, name string) vec {
+	t.Helper()
+	for _, v := range vectors(t) {
+		if v.name == name {
+			return v
+		}
+	}
+	t.Fatalf("no vector %s", name)
+	return vec{}
+}
+
+func crossCheckSource(t *testing.T, blob []byte, src string, params map[string]string) *Report {
+	t.Helper()
+	l := bytecode.DefaultLayout()
+	voc := bytecode.VocabularyFor(l)
+	p, fs := bytecode.DecodeAndVerify(blob, l, voc)
+	if fs.HasErrors() {
+		t.Fatal(fs)
+	}
+	res := eval.Run(source.NewFile("test.sb", []byte(src)), eval.Options{Params: params, Target: "macos14", Preludes: []*source.File{ipprotoPrelude}})
+	if res.Diags.HasErrors() {
+		t.Fatalf("eval: %v", res.Diags)
+	}
+	return CrossCheck(p, voc, res.Profile, CrossCheckOptions{})
+}
+
+// A source that differs from what was compiled is caught, with the
+// operation, the resource and both answers.
+func TestCrossCheckCatchesWrongSource(t *testing.T) {
+	v := findVec(t, "sonoma14.4.1_golden_strict_1")
+	cases := []struct {
+		name, src, wantOp, wantRes, wantBlob string
+	}{
+		{"allow dropped", "(version 1)(deny default)(deny file-read* file-write* (literal \"/etc/hosts\"))",
+			"file-read*", "path=/private/tmp/strict_ok", "allow"},
+		{"wrong subpath", "(version 1)(deny default)(allow file-read* file-write* (subpath \"/private/tmp/other\"))(deny file-read* file-write* (literal \"/etc/hosts\"))",
+			"file-read-data", "path=/private/tmp/strict_ok/sbplc-probe", "allow"},
+		{"extra deny", "(version 1)(deny default)(allow file-read* file-write* (subpath \"/private/tmp/strict_ok\"))(deny file-write* (subpath \"/private/tmp/strict_ok/sbplc-probe\"))",
+			"file-write-data", "path=/private/tmp/strict_ok/sbplc-probe", "allow"},
+		{"allow default", "(version 1)(allow default)(allow file-read* file-write* (subpath \"/private/tmp/strict_ok\"))(deny file-read* file-write* (literal \"/etc/hosts\"))",
+			"file-read*", "path=/sbplc-unmatched/probe", "deny"},
+	}
+	for _, c := range cases {
+		rep := crossCheckSource(t, v.blob, c.src, nil)
+		found := false
+		for _, d := range rep.Disagreements {
+			if d.Op == c.wantOp && strings.Contains(d.Resource, c.wantRes) && strings.HasPrefix(d.Blob, c.wantBlob) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no disagreement on %s %s; got %+v", c.name, c.wantOp, c.wantRes, rep.Disagreements)
+		}
+	}
+}
+
+// Params are substituted before the comparison: the param_path vector
+// agrees with ROOT=/private/tmp and disagrees with another ROOT.
+func TestCrossCheckParams(t *testing.T) {
+	v := findVec(t, "sonoma14.4.1_param_path_root_private_tmp")
+	if rep := crossCheckSource(t, v.blob, string(v.src.Text), map[string]string{"ROOT": "/private/tmp"}); len(rep.Disagreements) > 0 {
+		t.Errorf("ROOT=/private/tmp: %+v", rep.Disagreements)
+	}
+	rep := crossCheckSource(t, v.blob, string(v.src.Text), map[string]string{"ROOT": "/private/var"})
+	if len(rep.Disagreements) == 0 {
+		t.Errorf("ROOT=/private/var: no disagreement")
+	}
+}
+
+// A blob whose decision node is flipped disagrees with its own source.
+func TestCrossCheckCatchesFlippedDecision(t *testing.T) {
+	v := findVec(t, "sonoma14.4.1_triple_all_tcp")
+	b := append([]byte(nil), v.blob...)
+	p, err := bytecode.Decode(b, bytecode.DefaultLayout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Find the allow terminal and make it deny|report.
+	for _, n := range p.Nodes {
+		if n.IsTerminal() && !n.Deny() {
+			b[n.Offset+1] = 0x05
+		}
+	}
+	rep := crossCheckSource(t, b, string(v.src.Text), nil)
+	if len(rep.Disagreements) == 0 {
+		t.Fatal("flipped allow node: no disagreement")
+	}
+}

@@ -1,0 +1,155 @@
+package compile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/sbplc/sbplc/bytecode"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/source"
+)
+
+// Emit selects the output of Build.
+type Emit string
+
+// Outputs.
+const (
+	EmitBytecode Emit = "bytecode" // libsandbox's compiled profile (macOS only)
+	EmitSBPL     Emit = "sbpl"     // the flattened profile, usable with sandbox-exec -f
+	EmitJSON     Emit = "json"     // the rule IR with source positions
+)
+
+// ParseEmit checks an --emit value.
+func ParseEmit(s string) (Emit, error) {
+	switch e := Emit(s); e {
+	case EmitBytecode, EmitSBPL, EmitJSON:
+		return e, nil
+	}
+	return "", fmt.Errorf("unknown --emit %q: use bytecode, sbpl or json", s)
+}
+
+// Options configure Build.
+type Options struct {
+	Emit Emit
+	Eval eval.Options
+	// Lint runs the lint rules on the evaluated profile; nil means only the
+	// evaluator's diagnostics are checked. Error-level findings stop the
+	// build unless NoLint.
+	Lint   func(*eval.Result) diag.List
+	NoLint bool
+	// NoVerify skips decoding, verifying and cross-checking the bytecode.
+	NoVerify bool
+	// Backend compiles to bytecode; nil means Native().
+	Backend Backend
+	// Layout decodes the bytecode for verification (default: HostLayout).
+	Layout *bytecode.Layout
+}
+
+// Output is the outcome of Build.
+type Output struct {
+	// Data is what to write; nil when the build failed.
+	Data []byte
+	// Diags are the evaluator's, the linter's and libsandbox's
+	// diagnostics, at the user's positions.
+	Diags diag.List
+	// Findings and Report are the verification of the bytecode.
+	Findings bytecode.Findings
+	Report   *Report
+	// Failed says why nothing is to be written ("" on success).
+	Failed string
+}
+
+// Build evaluates src, checks it, and produces the requested output. An
+// error return is a usage or environment problem (no libsandbox, bad
+// params); problems with the profile are in Output.
+func Build(src *source.File, opts Options) (*Output, error) {
+	out := &Output{}
+	if opts.Emit == "" {
+		opts.Emit = EmitBytecode
+	}
+	backend := opts.Backend
+	if opts.Emit == EmitBytecode && backend == nil {
+		b, err := Native()
+		if err != nil {
+			return nil, err
+		}
+		backend = b
+	}
+	params := ParamsFromMap(opts.Eval.Params)
+	if err := params.Validate(); err != nil {
+		return nil, err
+	}
+
+	res := eval.Run(src, opts.Eval)
+	out.Diags = append(out.Diags, res.Diags...)
+	if !opts.NoLint && opts.Lint != nil {
+		// The linter reports the evaluation diagnostics too.
+		out.Diags = opts.Lint(res)
+	}
+	evalErrors := res.Diags.HasErrors()
+	if !opts.NoLint && out.Diags.HasErrors() {
+		out.Failed = "the profile has errors (use --no-lint to compile anyway)"
+		return out, nil
+	}
+	switch opts.Emit {
+	case EmitSBPL, EmitJSON:
+		if evalErrors {
+			out.Failed = "the profile has evaluation errors, so the flattened output would be incomplete"
+			return out, nil
+		}
+		if opts.Emit == EmitSBPL {
+			out.Data = []byte(eval.FormatSBPL(res.Profile))
+			return out, nil
+		}
+		js, err := json.MarshalIndent(ir.ToJSON(res.Profile), "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		out.Data = append(js, '\n')
+		return out, nil
+	}
+
+	unit := NewUnit(opts.Eval.Preludes, src)
+	r, err := backend.Compile(Request{Source: unit.Text, Params: params})
+	if err != nil {
+		var ce *Error
+		if errors.As(err, &ce) {
+			out.Diags = append(out.Diags, unit.Diagnostic(err))
+			out.Diags = out.Diags.Sort()
+			out.Failed = "libsandbox rejected the profile"
+			return out, nil
+		}
+		return nil, fmt.Errorf("%s: %v", backend.Name(), err)
+	}
+	if r.Bytecode == nil {
+		out.Failed = fmt.Sprintf("libsandbox resolved the profile to the builtin profile %q; there is no bytecode to write", r.Builtin)
+		return out, nil
+	}
+	if !opts.NoVerify {
+		l := bytecode.DefaultLayout()
+		if opts.Layout != nil {
+			l = *opts.Layout
+		} else if hl, ok := bytecode.HostLayout(); ok {
+			l = hl
+		}
+		voc := bytecode.VocabularyFor(l)
+		p, fs := bytecode.DecodeAndVerify(r.Bytecode, l, voc)
+		out.Findings = fs
+		if fs.HasErrors() {
+			out.Failed = "the compiled profile failed verification (use --no-verify to write it anyway)"
+			return out, nil
+		}
+		if !evalErrors && !res.Profile.Opaque() {
+			out.Report = CrossCheck(p, voc, res.Profile, CrossCheckOptions{Target: l.Name})
+			if len(out.Report.Disagreements) > 0 {
+				out.Failed = "the compiled profile's decisions disagree with sbplc's model of the source (use --no-verify to write it anyway)"
+				return out, nil
+			}
+		}
+	}
+	out.Data = r.Bytecode
+	return out, nil
+}

@@ -1,0 +1,158 @@
+package diag_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/source"
+)
+
+var testFile = source.NewFile("p.sb", []byte("(version 1)\n(allow\tfile-read* (subpath \"/tmp\"))\n(deny default\n  (with message \"é\"))\n"))
+
+func sp(a, b int) source.Span { return source.Span{File: testFile, Start: a, End: b} }
+
+func TestString(t *testing.T) {
+	d := diag.Diagnostic{Severity: diag.Warning, Code: "unresolved-symlink-path", Message: "write /private/tmp: Seatbelt matches resolved paths", Span: sp(39, 45)}
+	want := "p.sb:2:28: warning: write /private/tmp: Seatbelt matches resolved paths [unresolved-symlink-path]"
+	if d.String() != want || d.Error() != want {
+		t.Errorf("String() = %q, want %q", d.String(), want)
+	}
+	noSpan := diag.Diagnostic{Severity: diag.Error, Message: "no input"}
+	if noSpan.String() != "error: no input" {
+		t.Errorf("without span or code: %q", noSpan.String())
+	}
+}
+
+func TestSeverity(t *testing.T) {
+	for in, want := range map[string]diag.Severity{"error": diag.Error, " Warning ": diag.Warning, "warn": diag.Warning, "info": diag.Info, "style": diag.Info, "note": diag.Info, "hint": diag.Info} {
+		got, err := diag.ParseSeverity(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSeverity(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := diag.ParseSeverity("fatal"); err == nil || !strings.Contains(err.Error(), "want error, warning or info") {
+		t.Errorf("bad severity: %v", err)
+	}
+	if diag.Error.String() != "error" || diag.Severity(7).String() != "severity(7)" {
+		t.Error("severity names")
+	}
+	if !(diag.Error > diag.Warning && diag.Warning > diag.Info) {
+		t.Error("severities are ordered")
+	}
+}
+
+func TestList(t *testing.T) {
+	var l diag.List
+	if l.HasErrors() || l.Max() != diag.Info || l.CountAtLeast(diag.Info) != 0 {
+		t.Error("empty list")
+	}
+	l.Warnf(sp(12, 18), "b", "second %d", 2)
+	l.Errorf(sp(0, 1), "a", "first")
+	l.Add(diag.Diagnostic{Severity: diag.Info, Code: "c", Message: "third", Span: sp(12, 18)})
+	l.Warnf(sp(12, 18), "b", "second %d", 2) // exact duplicate
+	l.Add(diag.Diagnostic{Severity: diag.Error, Message: "other file", Span: source.Span{File: source.NewFile("a.sb", nil)}})
+	if !l.HasErrors() || l.Max() != diag.Error || l.CountAtLeast(diag.Warning) != 4 {
+		t.Errorf("counts: %v %v %d", l.HasErrors(), l.Max(), l.CountAtLeast(diag.Warning))
+	}
+	s := l.Sort()
+	var got []string
+	for _, d := range s {
+		got = append(got, d.Message)
+	}
+	want := "other file|first|second 2|third" // by file, offset, then most severe first; duplicate removed
+	if strings.Join(got, "|") != want {
+		t.Errorf("Sort: %s, want %s", strings.Join(got, "|"), want)
+	}
+}
+
+func TestWriteText(t *testing.T) {
+	ds := []diag.Diagnostic{
+		{Severity: diag.Warning, Code: "unresolved-symlink-path", Message: "write /private/tmp", Span: sp(39, 45),
+			Notes: []string{"/tmp is a symlink"}, Fixes: []diag.Fix{{Title: "spell the resolved path"}},
+			Related: []diag.Related{{Span: sp(0, 11), Message: "version declared here"}}},
+		{Severity: diag.Error, Code: "syntax-error", Message: "list is never closed", Span: sp(48, 80)},
+		{Severity: diag.Info, Message: "no position"},
+	}
+	var plain bytes.Buffer
+	if err := diag.WriteText(&plain, ds, diag.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wantPlain := `p.sb:2:28: warning: write /private/tmp [unresolved-symlink-path]
+p.sb:3:1: error: list is never closed [syntax-error]
+info: no position
+`
+	if plain.String() != wantPlain {
+		t.Errorf("plain text:\n%s\nwant:\n%s", plain.String(), wantPlain)
+	}
+	var snip bytes.Buffer
+	diag.WriteText(&snip, ds[:2], diag.TextOptions{Snippet: true})
+	// The tab is shown as one space so the caret lines up; a span running
+	// over several lines is underlined to the end of its first line.
+	wantSnip := `p.sb:2:28: warning: write /private/tmp [unresolved-symlink-path]
+ 2 | (allow file-read* (subpath "/tmp"))
+   |                            ^^^^^^
+      = related: p.sb:1:1: version declared here
+      = note: /tmp is a symlink
+      = fix: spell the resolved path
+p.sb:3:1: error: list is never closed [syntax-error]
+ 3 | (deny default
+   | ^^^^^^^^^^^^^
+`
+	if snip.String() != wantSnip {
+		t.Errorf("snippet text:\n%s\nwant:\n%s", snip.String(), wantSnip)
+	}
+	var color bytes.Buffer
+	diag.WriteText(&color, ds[1:2], diag.TextOptions{Color: true})
+	if !strings.Contains(color.String(), "\x1b[31merror:\x1b[0m") {
+		t.Errorf("colour output: %q", color.String())
+	}
+	// A zero-width span still gets one caret.
+	var zero bytes.Buffer
+	diag.WriteText(&zero, []diag.Diagnostic{{Severity: diag.Error, Message: "m", Span: sp(11, 11)}}, diag.TextOptions{Snippet: true})
+	if !strings.HasSuffix(zero.String(), " 1 | (version 1)\n   |            ^\n") {
+		t.Errorf("zero-width span:\n%s", zero.String())
+	}
+}
+
+func TestWriteJSON(t *testing.T) {
+	var empty bytes.Buffer
+	diag.WriteJSON(&empty, nil)
+	if strings.TrimSpace(empty.String()) != "[]" {
+		t.Errorf("no diagnostics: %q, want []", empty.String())
+	}
+	d := diag.Diagnostic{Severity: diag.Warning, Code: "c", Message: "m é", Span: sp(39, 45),
+		Notes:   []string{"n"},
+		Related: []diag.Related{{Span: sp(0, 1), Message: "r"}},
+		Fixes:   []diag.Fix{{Title: "f", Edits: []diag.Edit{{Span: sp(39, 45), NewText: "/private/tmp"}}}}}
+	var out bytes.Buffer
+	if err := diag.WriteJSON(&out, []diag.Diagnostic{d}); err != nil {
+		t.Fatal(err)
+	}
+	var got []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	g := got[0]
+	for k, want := range map[string]any{"code": "c", "severity": "warning", "message": "m é", "file": "p.sb",
+		"line": 2.0, "column": 28.0, "end_line": 2.0, "end_column": 34.0} {
+		if g[k] != want {
+			t.Errorf("%s = %v, want %v", k, g[k], want)
+		}
+	}
+	edit := g["fixes"].([]any)[0].(map[string]any)["edits"].([]any)[0].(map[string]any)
+	if edit["new_text"] != "/private/tmp" || edit["start_offset"] != 39.0 || edit["end_offset"] != 45.0 || edit["line"] != 2.0 {
+		t.Errorf("edit: %v", edit)
+	}
+	if r := g["related"].([]any)[0].(map[string]any); r["message"] != "r" || r["line"] != 1.0 {
+		t.Errorf("related: %v", r)
+	}
+	// fixes is always an array; related and notes are left out when empty.
+	var bare bytes.Buffer
+	diag.WriteJSON(&bare, []diag.Diagnostic{{Severity: diag.Error, Message: "x"}})
+	if !strings.Contains(bare.String(), `"fixes": []`) || strings.Contains(bare.String(), "related") || strings.Contains(bare.String(), "notes") {
+		t.Errorf("bare diagnostic JSON: %s", bare.String())
+	}
+}

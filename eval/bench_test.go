@@ -1,0 +1,66 @@
+package eval
+
+import (
+	"syscall"
+	"testing"
+
+	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/parser"
+	"github.com/sbplc/sbplc/source"
+)
+
+func benchCorpus(b *testing.B, name string) {
+	es := corpus.ForTest(b)
+	e, ok := corpus.Find(es, name)
+	if !ok {
+		b.Skipf("%s not in the corpus", name)
+	}
+	data, err := e.Read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, _ := parser.Parse(source.NewFile(e.File, data))
+	opts := corpusOptions(b, es, e)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		res := EvalFile(f, opts)
+		if len(res.Profile.Rules) == 0 {
+			b.Fatal("no rules")
+		}
+	}
+	// CPU time of the process per evaluation: honest on a loaded machine,
+	// where wall time includes waiting for a core (GC work included).
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+}
+
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// BenchmarkEvalWebProcess evaluates the 1,025-line WebKit WebProcess profile
+// (already parsed; its preprocessor lines are comments).
+func BenchmarkEvalWebProcess(b *testing.B) { benchCorpus(b, "com.apple.WebProcess.sb.in") }
+
+// BenchmarkEvalFlattened evaluates the 1,616-line flattened 10.14.6 profile.
+func BenchmarkEvalFlattened(b *testing.B) { benchCorpus(b, "generic_profiles__10.14.6") }
+
+// BenchmarkRunWebProcess parses and evaluates the WebProcess profile.
+func BenchmarkRunWebProcess(b *testing.B) {
+	es := corpus.ForTest(b)
+	e, _ := corpus.Find(es, "com.apple.WebProcess.sb.in")
+	data, err := e.Read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		Run(source.NewFile(e.File, data), Options{})
+	}
+}

@@ -1,0 +1,1156 @@
+package eval
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/parser"
+	"github.com/sbplc/sbplc/source"
+)
+
+// Argument helpers. Each reports a positioned error naming the builtin.
+
+func (c *call) bad(ev *evaluator, i int, want string) {
+	ev.fail(c.sp(i), "type-error", "%s: argument %d must be %s, got %s %s", c.Name, i+1, want, typeName(c.Args[i]), showValue(c.Args[i]))
+}
+
+func (c *call) str(ev *evaluator, i int) *strV {
+	s, ok := c.Args[i].(*strV)
+	if !ok {
+		c.bad(ev, i, "a string")
+	}
+	return s
+}
+
+func (c *call) sym(ev *evaluator, i int) *sym {
+	s, ok := c.Args[i].(*sym)
+	if !ok {
+		c.bad(ev, i, "a symbol")
+	}
+	return s
+}
+
+func (c *call) integer(ev *evaluator, i int) int64 {
+	switch n := c.Args[i].(type) {
+	case intV:
+		return int64(n)
+	case realV:
+		if float64(n) == math.Trunc(float64(n)) && math.Abs(float64(n)) < 1<<62 {
+			return int64(n)
+		}
+	}
+	c.bad(ev, i, "an integer")
+	return 0
+}
+
+func (c *call) list(ev *evaluator, i int) []value {
+	vs, ok := listToSlice(c.Args[i], ev.lim.ListLen)
+	if !ok {
+		c.bad(ev, i, "a list")
+	}
+	ev.charge(c.Sp, len(vs))
+	return vs
+}
+
+func (c *call) proc(ev *evaluator, i int) value {
+	if !isProc(c.Args[i]) {
+		c.bad(ev, i, "a procedure")
+	}
+	return c.Args[i]
+}
+
+func (ev *evaluator) checkLen(n int, sp source.Span) {
+	if n > ev.lim.ListLen {
+		ev.fatal(sp, "eval-limit", "list exceeds the length limit (%d elements)", ev.lim.ListLen)
+	}
+}
+
+func (ev *evaluator) newStr(s string, sp source.Span) *strV {
+	ev.charge(sp, len(s)/16)
+	if len(s) > ev.lim.StringLen {
+		ev.fatal(sp, "eval-limit", "string exceeds the size limit (%d bytes)", ev.lim.StringLen)
+	}
+	return &strV{S: s, Origin: ev.origin(sp)}
+}
+
+// Equality.
+
+func eqv(a, b value) bool {
+	if _, ok := a.(*paramFalse); ok {
+		a = boolV(false)
+	}
+	if _, ok := b.(*paramFalse); ok {
+		b = boolV(false)
+	}
+	switch x := a.(type) {
+	case intV:
+		y, ok := b.(intV)
+		return ok && x == y
+	case realV:
+		y, ok := b.(realV)
+		return ok && x == y
+	case boolV:
+		y, ok := b.(boolV)
+		return ok && x == y
+	case charV:
+		y, ok := b.(charV)
+		return ok && x == y
+	case *nilT:
+		_, ok := b.(*nilT)
+		return ok
+	case *opV:
+		y, ok := b.(*opV)
+		return ok && x.Name == y.Name
+	case *strV:
+		// TinyScheme compares string atoms by identity; literals that read
+		// the same are distinct. Treat identical text as eqv for symbolic
+		// analysis of (eq? x "") checks.
+		y, ok := b.(*strV)
+		return ok && (x == y || (x.S == "" && y.S == ""))
+	case *modNameV:
+		y, ok := b.(*modNameV)
+		return ok && x.Name == y.Name
+	}
+	return a == b
+}
+
+func equalCharged(ev *evaluator, sp source.Span, a, b value) bool {
+	n := 0
+	r := equalN(a, b, 0, &n)
+	ev.charge(sp, n)
+	return r
+}
+
+func equal(a, b value, depth int) bool {
+	n := 0
+	return equalN(a, b, depth, &n)
+}
+
+func equalN(a, b value, depth int, n *int) bool {
+	*n++
+	if *n > 1<<20 {
+		return false
+	}
+	if depth > 10000 {
+		return false
+	}
+	if a == b {
+		return true
+	}
+	switch x := a.(type) {
+	case *pair:
+		y, ok := b.(*pair)
+		if !ok {
+			return false
+		}
+		for {
+			if !equalN(x.Car, y.Car, depth+1, n) {
+				return false
+			}
+			xn, ok1 := x.Cdr.(*pair)
+			yn, ok2 := y.Cdr.(*pair)
+			if !ok1 || !ok2 {
+				return equalN(x.Cdr, y.Cdr, depth+1, n)
+			}
+			x, y = xn, yn
+			depth++
+			if depth > 1000000 {
+				return false
+			}
+		}
+	case *strV:
+		y, ok := b.(*strV)
+		return ok && x.S == y.S
+	case *vectorV:
+		y, ok := b.(*vectorV)
+		if !ok || len(x.Elems) != len(y.Elems) {
+			return false
+		}
+		for i := range x.Elems {
+			if !equalN(x.Elems[i], y.Elems[i], depth+1, n) {
+				return false
+			}
+		}
+		return true
+	case *filterV:
+		y, ok := b.(*filterV)
+		return ok && (x.N == y.N || filterKey(x.N) == filterKey(y.N))
+	}
+	return eqv(a, b)
+}
+
+// Numbers.
+
+func num(ev *evaluator, c *call, i int) (int64, float64, bool) {
+	switch n := c.Args[i].(type) {
+	case intV:
+		return int64(n), float64(n), false
+	case realV:
+		return 0, float64(n), true
+	}
+	c.bad(ev, i, "a number")
+	return 0, 0, false
+}
+
+func arith(op byte) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		var acc int64
+		var facc float64
+		isReal := false
+		if len(c.Args) == 0 {
+			if op == '*' {
+				return intV(1)
+			}
+			return intV(0)
+		}
+		for i := range c.Args {
+			n, f, r := num(ev, c, i)
+			if r && !isReal {
+				isReal, facc = true, float64(acc)
+			}
+			if i == 0 {
+				acc, facc = n, f
+				if len(c.Args) == 1 {
+					switch op {
+					case '-':
+						acc, facc = -n, -f
+					case '/':
+						if f == 0 {
+							ev.fail(c.sp(0), "eval-error", "/: division by zero")
+						}
+						if !r && n != 0 && 1%n == 0 {
+							acc = 1 / n
+						} else {
+							isReal, facc = true, 1/f
+						}
+					}
+				}
+				continue
+			}
+			switch op {
+			case '+':
+				acc += n
+				facc += f
+			case '-':
+				acc -= n
+				facc -= f
+			case '*':
+				acc *= n
+				facc *= f
+			case '/':
+				if f == 0 {
+					ev.fail(c.sp(i), "eval-error", "/: division by zero")
+				}
+				if !isReal && acc%n == 0 {
+					acc /= n
+				} else {
+					if !isReal {
+						isReal, facc = true, float64(acc)
+					}
+					facc /= f
+				}
+			}
+		}
+		if isReal {
+			return realV(facc)
+		}
+		return intV(acc)
+	}
+}
+
+func compare(name string, ok func(a, b float64) bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		res := true
+		for i := 0; i+1 < len(c.Args); i++ {
+			_, a, _ := num(ev, c, i)
+			_, b, _ := num(ev, c, i+1)
+			if !ok(a, b) {
+				res = false
+			}
+		}
+		if len(c.Args) == 1 {
+			num(ev, c, 0)
+		}
+		return boolV(res)
+	}
+}
+
+func intOp(name string, f func(a, b int64) int64) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		a, b := c.integer(ev, 0), c.integer(ev, 1)
+		if b == 0 {
+			ev.fail(c.sp(1), "eval-error", "%s: division by zero", name)
+		}
+		return intV(f(a, b))
+	}
+}
+
+// Strings.
+
+func strCmp(ci bool, ok func(int) bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		for i := 0; i+1 < len(c.Args); i++ {
+			a, b := c.str(ev, i).S, c.str(ev, i+1).S
+			if ci {
+				a, b = strings.ToLower(a), strings.ToLower(b)
+			}
+			if !ok(strings.Compare(a, b)) {
+				return boolV(false)
+			}
+		}
+		return boolV(true)
+	}
+}
+
+func biStringAppend(ev *evaluator, c *call) value {
+	var b strings.Builder
+	raw := len(c.Args) > 0
+	var params []string
+	var porig *ir.Origin
+	for i := range c.Args {
+		s := c.str(ev, i)
+		b.WriteString(s.S)
+		if b.Len() > ev.lim.StringLen {
+			ev.fatal(c.Sp, "eval-limit", "string exceeds the size limit (%d bytes)", ev.lim.StringLen)
+		}
+		raw = raw && s.Raw
+		if len(s.Params) > 0 {
+			params = mergeParams(params, s.Params)
+			if porig == nil {
+				o := s.Origin
+				porig = &o
+			}
+		}
+	}
+	ev.charge(c.Sp, b.Len()/16)
+	out := &strV{S: b.String(), Raw: raw, Params: params}
+	if porig != nil {
+		out.Origin = *porig
+	} else {
+		out.Origin = ev.origin(c.Sp)
+	}
+	return out
+}
+
+func mergeParams(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, p := range b {
+		found := false
+		for _, q := range out {
+			if q == p {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// derived keeps the params and origin of s for a string computed from it.
+func derived(ev *evaluator, s *strV, text string, sp source.Span) *strV {
+	out := ev.newStr(text, sp)
+	if len(s.Params) > 0 {
+		out.Params = s.Params
+		out.Origin = s.Origin
+	}
+	return out
+}
+
+func biSubstring(ev *evaluator, c *call) value {
+	s := c.str(ev, 0)
+	start := int(c.integer(ev, 1))
+	end := len(s.S)
+	if len(c.Args) > 2 {
+		end = int(c.integer(ev, 2))
+	}
+	if start < 0 || start > len(s.S) {
+		ev.fail(c.sp(1), "eval-error", "substring: start %d is out of range for a string of length %d", start, len(s.S))
+	}
+	if end < start || end > len(s.S) {
+		ev.fail(c.sp(len(c.Args)-1), "eval-error", "substring: end %d is out of range (start %d, length %d)", end, start, len(s.S))
+	}
+	return derived(ev, s, s.S[start:end], c.Sp)
+}
+
+func biNumberToString(ev *evaluator, c *call) value {
+	base := 10
+	if len(c.Args) > 1 {
+		base = int(c.integer(ev, 1))
+		if base != 2 && base != 8 && base != 10 && base != 16 {
+			ev.fail(c.sp(1), "eval-error", "number->string: radix must be 2, 8, 10 or 16")
+		}
+	}
+	switch n := c.Args[0].(type) {
+	case intV:
+		return ev.newStr(strconv.FormatInt(int64(n), base), c.Sp)
+	case realV:
+		return ev.newStr(strconv.FormatFloat(float64(n), 'g', -1, 64), c.Sp)
+	}
+	c.bad(ev, 0, "a number")
+	return nil
+}
+
+func biStringToNumber(ev *evaluator, c *call) value {
+	sv := c.str(ev, 0)
+	s := sv.S
+	if len(sv.Params) > 0 {
+		for _, p := range sv.Params {
+			key := "number:" + p
+			if !ev.paramWarned[key] {
+				ev.paramWarned[key] = true
+				ev.warn(c.Sp, "unbound-param", "param %q is not set, so this number is unknown; analysing it as 0 (pass -D %s=NUMBER)", p, p)
+			}
+		}
+		return intV(0)
+	}
+	base := 10
+	if len(c.Args) > 1 {
+		base = int(c.integer(ev, 1))
+	}
+	if n, err := strconv.ParseInt(s, base, 64); err == nil {
+		return intV(n)
+	}
+	if base == 10 {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXpP_") {
+			return realV(f)
+		}
+	}
+	return boolV(false)
+}
+
+// Lists.
+
+func biAppend(ev *evaluator, c *call) value {
+	if len(c.Args) == 0 {
+		return theNil
+	}
+	var out []value
+	for i := 0; i < len(c.Args)-1; i++ {
+		out = append(out, c.list(ev, i)...)
+		ev.checkLen(len(out), c.Sp)
+	}
+	res := c.Args[len(c.Args)-1]
+	for i := len(out) - 1; i >= 0; i-- {
+		res = cons(out[i], res)
+	}
+	return res
+}
+
+func cxr(path string) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		v := c.Args[0]
+		for i := len(path) - 1; i >= 0; i-- {
+			p, ok := v.(*pair)
+			if !ok {
+				ev.fail(c.sp(0), "type-error", "%s: %s has no %s", c.Name, showValue(c.Args[0]), map[byte]string{'a': "car", 'd': "cdr"}[path[i]])
+			}
+			if path[i] == 'a' {
+				v = p.Car
+			} else {
+				v = p.Cdr
+			}
+		}
+		return v
+	}
+}
+
+func member(cmp func(a, b value) bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		v := c.Args[1]
+		for n := 0; ; n++ {
+			p, ok := v.(*pair)
+			if !ok || n > ev.lim.ListLen {
+				return boolV(false)
+			}
+			if n&63 == 63 {
+				ev.charge(c.Sp, 64)
+			}
+			if cmp(c.Args[0], p.Car) {
+				return p
+			}
+			v = p.Cdr
+		}
+	}
+}
+
+func assoc(cmp func(a, b value) bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		for _, it := range c.list(ev, 1) {
+			if p, ok := it.(*pair); ok && cmp(c.Args[0], p.Car) {
+				return p
+			}
+		}
+		return boolV(false)
+	}
+}
+
+func biMap(ev *evaluator, c *call) value {
+	fn := c.proc(ev, 0)
+	lists := make([][]value, len(c.Args)-1)
+	n := -1
+	for i := range lists {
+		lists[i] = c.list(ev, i+1)
+		if n < 0 || len(lists[i]) < n {
+			n = len(lists[i])
+		}
+	}
+	out := make([]value, n)
+	for k := 0; k < n; k++ {
+		args := make([]value, len(lists))
+		for i := range lists {
+			args[i] = lists[i][k]
+		}
+		out[k] = ev.apply(fn, args, c.Sp, c.Env)
+	}
+	return listOf(out...)
+}
+
+func biForEach(ev *evaluator, c *call) value {
+	fn := c.proc(ev, 0)
+	lists := make([][]value, len(c.Args)-1)
+	n := -1
+	for i := range lists {
+		lists[i] = c.list(ev, i+1)
+		if n < 0 || len(lists[i]) < n {
+			n = len(lists[i])
+		}
+	}
+	for k := 0; k < n; k++ {
+		args := make([]value, len(lists))
+		for i := range lists {
+			args[i] = lists[i][k]
+		}
+		ev.apply(fn, args, c.Sp, c.Env)
+	}
+	return theUnspec
+}
+
+func biApply(ev *evaluator, c *call) value {
+	fn := c.Args[0]
+	var args []value
+	if len(c.Args) > 1 {
+		args = append(args, c.Args[1:len(c.Args)-1]...)
+		args = append(args, c.list(ev, len(c.Args)-1)...)
+	}
+	return ev.apply(fn, args, c.Sp, c.Env)
+}
+
+func biFilter(ev *evaluator, c *call) value {
+	fn := c.proc(ev, 0)
+	var out []value
+	for _, x := range c.list(ev, 1) {
+		if truthy(ev.apply(fn, []value{x}, c.Sp, c.Env)) {
+			out = append(out, x)
+		}
+	}
+	return listOf(out...)
+}
+
+func biFoldr(ev *evaluator, c *call) value {
+	fn := c.proc(ev, 0)
+	acc := c.Args[1]
+	xs := c.list(ev, 2)
+	for i := len(xs) - 1; i >= 0; i-- {
+		acc = ev.apply(fn, []value{xs[i], acc}, c.Sp, c.Env)
+	}
+	return acc
+}
+
+func biFlatten(ev *evaluator, c *call) value {
+	var out []value
+	var walk func(v value, d int)
+	walk = func(v value, d int) {
+		if d > 1000 {
+			ev.fail(c.Sp, "eval-limit", "flatten: list is nested too deeply")
+		}
+		for {
+			switch p := v.(type) {
+			case *pair:
+				if _, ok := p.Car.(*pair); ok {
+					walk(p.Car, d+1)
+				} else if _, ok := p.Car.(*nilT); !ok {
+					out = append(out, p.Car)
+				}
+				ev.checkLen(len(out), c.Sp)
+				v = p.Cdr
+				continue
+			case *nilT:
+			default:
+				out = append(out, v)
+			}
+			return
+		}
+	}
+	walk(c.Args[0], 0)
+	return listOf(out...)
+}
+
+func biListTail(ev *evaluator, c *call) value {
+	v := c.Args[0]
+	k := c.integer(ev, 1)
+	for i := int64(0); i < k; i++ {
+		p, ok := v.(*pair)
+		if !ok {
+			ev.fail(c.sp(1), "eval-error", "%s: index %d is out of range", c.Name, k)
+		}
+		v = p.Cdr
+	}
+	return v
+}
+
+func biListRef(ev *evaluator, c *call) value {
+	v := biListTail(ev, c)
+	p, ok := v.(*pair)
+	if !ok {
+		ev.fail(c.sp(1), "eval-error", "list-ref: index %d is out of range", c.integer(ev, 1))
+	}
+	return p.Car
+}
+
+// read / eval / ports.
+
+func biOpenInputString(ev *evaluator, c *call) value {
+	s := c.str(ev, 0)
+	name := "<string>"
+	if s.Origin.Span.IsValid() {
+		name = s.Origin.Span.String() + " (string)"
+	}
+	return &portV{Text: s.S, File: source.NewFile(name, []byte(s.S))}
+}
+
+func biRead(ev *evaluator, c *call) value {
+	var p *portV
+	if len(c.Args) == 0 {
+		return theEOF
+	}
+	p, ok := c.Args[0].(*portV)
+	if !ok {
+		c.bad(ev, 0, "an input port")
+	}
+	if !p.Done {
+		f, ds := parser.Parse(p.File)
+		if ds.HasErrors() {
+			ev.fail(c.Sp, "eval-error", "read: cannot read %q: %s", truncate(p.Text, 40), ds[0].Message)
+		}
+		p.Forms, p.Done = f.Forms, true
+	}
+	if p.Pos >= len(p.Forms) {
+		return theEOF
+	}
+	n := p.Forms[p.Pos]
+	p.Pos++
+	v, _ := ev.datum(n)
+	return stripSpans(v, c.Sp, 0)
+}
+
+// stripSpans replaces the spans of a datum read from a string (they point
+// into a synthetic file) with sp.
+func stripSpans(v value, sp source.Span, d int) value {
+	p, ok := v.(*pair)
+	if !ok || d > 1000 {
+		if s, ok := v.(*strV); ok {
+			s.Origin = ir.Origin{Span: sp}
+		}
+		return v
+	}
+	for c := p; c != nil; {
+		c.CarSp, c.Sp = sp, source.Span{}
+		c.Car = stripSpans(c.Car, sp, d+1)
+		n, ok := c.Cdr.(*pair)
+		if !ok {
+			break
+		}
+		c = n
+	}
+	return p
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+func biEval(ev *evaluator, c *call) value {
+	var e *env
+	if len(c.Args) > 1 {
+		if ee, ok := c.Args[1].(*envV); ok {
+			e = ee.E
+		}
+	}
+	return ev.eval(c.Args[0], c.Sp, e)
+}
+
+func biError(ev *evaluator, c *call) value {
+	var b strings.Builder
+	for i, a := range c.Args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		writeValue(&b, a, i == 0, 0)
+	}
+	ev.fail(c.Sp, "scheme-error", "%s", truncate(b.String(), 300))
+	return nil
+}
+
+func biDisplay(ev *evaluator, c *call) value {
+	ev.charge(c.Sp, 16)
+	if ev.output.Len() < 1<<16 {
+		writeValue(&ev.output, c.Args[0], c.Name == "display", 0)
+	}
+	return theUnspec
+}
+
+func biDefined(ev *evaluator, c *call) value {
+	s := c.sym(ev, 0)
+	_, ok := c.Env.lookup(s)
+	if len(c.Args) > 1 {
+		if ee, ok2 := c.Args[1].(*envV); ok2 {
+			_, ok = ee.E.lookup(s)
+		}
+	}
+	return boolV(ok)
+}
+
+func biGensym(ev *evaluator, c *call) value {
+	ev.gensym++
+	return ev.intern("gensym-" + strconv.Itoa(ev.gensym))
+}
+
+func pred(f func(v value) bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value { return boolV(f(c.Args[0])) }
+}
+
+// globalTable is the initial global environment: Scheme builtins, special
+// forms and the SBPL vocabulary. It is built once and shared; its values are
+// immutable.
+var (
+	globalOnce sync.Once
+	globalMap  map[string]value
+	namesOnce  sync.Once
+	namesList  []string
+)
+
+func globalTable() map[string]value {
+	globalOnce.Do(func() { globalMap = buildGlobals() })
+	return globalMap
+}
+
+func buildGlobals() map[string]value {
+	t := make(map[string]value, 2048)
+	def := func(name string, min, max int, fn func(ev *evaluator, c *call) value) {
+		t[name] = &builtin{Name: name, Min: min, Max: max, Fn: fn}
+	}
+	syn := func(name string, fn syntaxFn) { t[name] = &syntaxV{Name: name, Fn: fn} }
+
+	syn("quote", synQuote)
+	syn("quasiquote", synQuasi)
+	syn("lambda", synLambda)
+	syn("define", synDefine)
+	syn("set!", synSet)
+	syn("if", synIf)
+	syn("begin", synBegin)
+	syn("when", synWhen)
+	syn("unless", synUnless)
+	syn("and", synAnd)
+	syn("or", synOr)
+	syn("cond", synCond)
+	syn("case", synCase)
+	syn("let", synLet)
+	syn("let*", synLetStar)
+	syn("letrec", synLetrec)
+	syn("letrec*", synLetrec)
+	syn("do", synDo)
+	syn("macro", synMacro)
+	syn("define-macro", synDefineMacro)
+	syn("delay", synDelay)
+
+	// Lists.
+	def("cons", 2, 2, func(ev *evaluator, c *call) value { return cons(c.Args[0], c.Args[1]) })
+	def("list", 0, -1, func(ev *evaluator, c *call) value { return listOf(c.Args...) })
+	def("list*", 1, -1, func(ev *evaluator, c *call) value {
+		res := c.Args[len(c.Args)-1]
+		for i := len(c.Args) - 2; i >= 0; i-- {
+			res = cons(c.Args[i], res)
+		}
+		return res
+	})
+	for _, p := range []string{"a", "d", "aa", "ad", "da", "dd", "aaa", "aad", "ada", "add", "daa", "dad", "dda", "ddd",
+		"addd", "dddd"} {
+		def("c"+p+"r", 1, 1, cxr(p))
+	}
+	def("set-car!", 2, 2, func(ev *evaluator, c *call) value {
+		p, ok := c.Args[0].(*pair)
+		if !ok {
+			c.bad(ev, 0, "a pair")
+		}
+		p.Car = c.Args[1]
+		return theUnspec
+	})
+	def("set-cdr!", 2, 2, func(ev *evaluator, c *call) value {
+		p, ok := c.Args[0].(*pair)
+		if !ok {
+			c.bad(ev, 0, "a pair")
+		}
+		p.Cdr = c.Args[1]
+		return theUnspec
+	})
+	def("append", 0, -1, biAppend)
+	def("reverse", 1, 1, func(ev *evaluator, c *call) value {
+		xs := c.list(ev, 0)
+		var out value = theNil
+		for _, x := range xs {
+			out = cons(x, out)
+		}
+		return out
+	})
+	def("length", 1, 1, func(ev *evaluator, c *call) value { return intV(len(c.list(ev, 0))) })
+	def("list-tail", 2, 2, biListTail)
+	def("list-ref", 2, 2, biListRef)
+	def("last-pair", 1, 1, func(ev *evaluator, c *call) value {
+		p, ok := c.Args[0].(*pair)
+		if !ok {
+			c.bad(ev, 0, "a pair")
+		}
+		for n := 0; n < ev.lim.ListLen; n++ {
+			q, ok := p.Cdr.(*pair)
+			if !ok {
+				break
+			}
+			p = q
+		}
+		return p
+	})
+	def("memq", 2, 2, member(eqv))
+	def("memv", 2, 2, member(eqv))
+	def("member", 2, 2, member(func(a, b value) bool { return equal(a, b, 0) }))
+	def("assq", 2, 2, assoc(eqv))
+	def("assv", 2, 2, assoc(eqv))
+	def("assoc", 2, 2, assoc(func(a, b value) bool { return equal(a, b, 0) }))
+	def("map", 2, -1, biMap)
+	def("for-each", 2, -1, biForEach)
+	def("apply", 1, -1, biApply)
+	def("filter", 2, 2, biFilter)
+	def("foldr", 3, 3, biFoldr)
+	def("flatten", 1, 1, biFlatten)
+	def("null?", 1, 1, pred(func(v value) bool { _, ok := v.(*nilT); return ok }))
+	def("pair?", 1, 1, pred(func(v value) bool { _, ok := v.(*pair); return ok }))
+	def("list?", 1, 1, pred(func(v value) bool { _, ok := listToSlice(v, DefaultListLen); return ok }))
+	def("vector", 0, -1, func(ev *evaluator, c *call) value { return &vectorV{Elems: append([]value(nil), c.Args...)} })
+	def("vector?", 1, 1, pred(func(v value) bool { _, ok := v.(*vectorV); return ok }))
+	def("vector->list", 1, 1, func(ev *evaluator, c *call) value {
+		v, ok := c.Args[0].(*vectorV)
+		if !ok {
+			c.bad(ev, 0, "a vector")
+		}
+		return listOf(v.Elems...)
+	})
+	def("list->vector", 1, 1, func(ev *evaluator, c *call) value { return &vectorV{Elems: c.list(ev, 0)} })
+	def("vector-length", 1, 1, func(ev *evaluator, c *call) value {
+		v, ok := c.Args[0].(*vectorV)
+		if !ok {
+			c.bad(ev, 0, "a vector")
+		}
+		return intV(len(v.Elems))
+	})
+	def("vector-ref", 2, 2, func(ev *evaluator, c *call) value {
+		v, ok := c.Args[0].(*vectorV)
+		if !ok {
+			c.bad(ev, 0, "a vector")
+		}
+		k := c.integer(ev, 1)
+		if k < 0 || k >= int64(len(v.Elems)) {
+			ev.fail(c.sp(1), "eval-error", "vector-ref: index %d is out of range", k)
+		}
+		return v.Elems[k]
+	})
+
+	// Predicates and equality.
+	def("not", 1, 1, func(ev *evaluator, c *call) value { return boolV(!truthy(c.Args[0])) })
+	def("eq?", 2, 2, func(ev *evaluator, c *call) value { return boolV(eqv(c.Args[0], c.Args[1])) })
+	def("eqv?", 2, 2, func(ev *evaluator, c *call) value { return boolV(eqv(c.Args[0], c.Args[1])) })
+	def("equal?", 2, 2, func(ev *evaluator, c *call) value { return boolV(equalCharged(ev, c.Sp, c.Args[0], c.Args[1])) })
+	def("boolean?", 1, 1, pred(func(v value) bool { return typeName(v) == "boolean" }))
+	def("symbol?", 1, 1, pred(func(v value) bool { _, ok := v.(*sym); return ok }))
+	def("string?", 1, 1, pred(func(v value) bool { _, ok := v.(*strV); return ok }))
+	def("char?", 1, 1, pred(func(v value) bool { _, ok := v.(charV); return ok }))
+	def("number?", 1, 1, pred(func(v value) bool {
+		switch v.(type) {
+		case intV, realV:
+			return true
+		}
+		return false
+	}))
+	def("integer?", 1, 1, pred(func(v value) bool {
+		switch n := v.(type) {
+		case intV:
+			return true
+		case realV:
+			return float64(n) == math.Trunc(float64(n))
+		}
+		return false
+	}))
+	t["real?"] = t["number?"]
+	t["rational?"] = t["number?"]
+	t["complex?"] = t["number?"]
+	def("exact?", 1, 1, pred(func(v value) bool { _, ok := v.(intV); return ok }))
+	def("inexact?", 1, 1, pred(func(v value) bool { _, ok := v.(realV); return ok }))
+	def("procedure?", 1, 1, pred(isProc))
+	def("closure?", 1, 1, pred(func(v value) bool { _, ok := v.(*closure); return ok }))
+	def("macro?", 1, 1, pred(func(v value) bool { _, ok := v.(*macroV); return ok }))
+	def("atom?", 1, 1, pred(func(v value) bool { _, ok := v.(*pair); return !ok }))
+	def("environment?", 1, 1, pred(func(v value) bool { _, ok := v.(*envV); return ok }))
+	def("port?", 1, 1, pred(func(v value) bool { _, ok := v.(*portV); return ok }))
+	t["input-port?"] = t["port?"]
+	def("eof-object?", 1, 1, pred(func(v value) bool { _, ok := v.(*eofT); return ok }))
+	def("defined?", 1, 2, biDefined)
+
+	// Numbers.
+	def("+", 0, -1, arith('+'))
+	def("-", 1, -1, arith('-'))
+	def("*", 0, -1, arith('*'))
+	def("/", 1, -1, arith('/'))
+	def("=", 1, -1, compare("=", func(a, b float64) bool { return a == b }))
+	def("<", 1, -1, compare("<", func(a, b float64) bool { return a < b }))
+	def(">", 1, -1, compare(">", func(a, b float64) bool { return a > b }))
+	def("<=", 1, -1, compare("<=", func(a, b float64) bool { return a <= b }))
+	def(">=", 1, -1, compare(">=", func(a, b float64) bool { return a >= b }))
+	def("quotient", 2, 2, intOp("quotient", func(a, b int64) int64 { return a / b }))
+	def("remainder", 2, 2, intOp("remainder", func(a, b int64) int64 { return a % b }))
+	def("modulo", 2, 2, intOp("modulo", func(a, b int64) int64 {
+		m := a % b
+		if m != 0 && (m < 0) != (b < 0) {
+			m += b
+		}
+		return m
+	}))
+	def("zero?", 1, 1, func(ev *evaluator, c *call) value { _, f, _ := num(ev, c, 0); return boolV(f == 0) })
+	def("positive?", 1, 1, func(ev *evaluator, c *call) value { _, f, _ := num(ev, c, 0); return boolV(f > 0) })
+	def("negative?", 1, 1, func(ev *evaluator, c *call) value { _, f, _ := num(ev, c, 0); return boolV(f < 0) })
+	def("even?", 1, 1, func(ev *evaluator, c *call) value { return boolV(c.integer(ev, 0)%2 == 0) })
+	def("odd?", 1, 1, func(ev *evaluator, c *call) value { return boolV(c.integer(ev, 0)%2 != 0) })
+	def("abs", 1, 1, func(ev *evaluator, c *call) value {
+		n, f, r := num(ev, c, 0)
+		if r {
+			return realV(math.Abs(f))
+		}
+		if n < 0 {
+			n = -n
+		}
+		return intV(n)
+	})
+	minmax := func(max bool) func(ev *evaluator, c *call) value {
+		return func(ev *evaluator, c *call) value {
+			best := 0
+			for i := range c.Args {
+				_, f, _ := num(ev, c, i)
+				_, bf, _ := num(ev, c, best)
+				if (max && f > bf) || (!max && f < bf) {
+					best = i
+				}
+			}
+			return c.Args[best]
+		}
+	}
+	def("max", 1, -1, minmax(true))
+	def("min", 1, -1, minmax(false))
+	def("number->string", 1, 2, biNumberToString)
+	def("string->number", 1, 2, biStringToNumber)
+	def("exact->inexact", 1, 1, func(ev *evaluator, c *call) value { _, f, _ := num(ev, c, 0); return realV(f) })
+	def("inexact->exact", 1, 1, func(ev *evaluator, c *call) value {
+		n, f, r := num(ev, c, 0)
+		if r {
+			return intV(int64(math.Round(f)))
+		}
+		return intV(n)
+	})
+	rnd := func(fn func(float64) float64) func(ev *evaluator, c *call) value {
+		return func(ev *evaluator, c *call) value {
+			n, f, r := num(ev, c, 0)
+			if !r {
+				return intV(n)
+			}
+			return realV(fn(f))
+		}
+	}
+	def("floor", 1, 1, rnd(math.Floor))
+	def("ceiling", 1, 1, rnd(math.Ceil))
+	def("truncate", 1, 1, rnd(math.Trunc))
+	def("round", 1, 1, rnd(math.RoundToEven))
+	def("expt", 2, 2, func(ev *evaluator, c *call) value {
+		a, af, ar := num(ev, c, 0)
+		b, bf, br := num(ev, c, 1)
+		if !ar && !br && b >= 0 && b < 64 {
+			r := int64(1)
+			for i := int64(0); i < b; i++ {
+				r *= a
+			}
+			return intV(r)
+		}
+		return realV(math.Pow(af, bf))
+	})
+
+	// Strings, symbols, characters.
+	def("string-append", 0, -1, biStringAppend)
+	def("string-length", 1, 1, func(ev *evaluator, c *call) value { return intV(len(c.str(ev, 0).S)) })
+	def("substring", 2, 3, biSubstring)
+	def("string=?", 1, -1, strCmp(false, func(n int) bool { return n == 0 }))
+	def("string<?", 1, -1, strCmp(false, func(n int) bool { return n < 0 }))
+	def("string>?", 1, -1, strCmp(false, func(n int) bool { return n > 0 }))
+	def("string<=?", 1, -1, strCmp(false, func(n int) bool { return n <= 0 }))
+	def("string>=?", 1, -1, strCmp(false, func(n int) bool { return n >= 0 }))
+	def("string-ci=?", 1, -1, strCmp(true, func(n int) bool { return n == 0 }))
+	def("string-ci<?", 1, -1, strCmp(true, func(n int) bool { return n < 0 }))
+	def("string-ci>?", 1, -1, strCmp(true, func(n int) bool { return n > 0 }))
+	def("string-prefix?", 2, 2, func(ev *evaluator, c *call) value {
+		return boolV(strings.HasPrefix(c.str(ev, 1).S, c.str(ev, 0).S))
+	})
+	def("string-suffix?", 2, 2, func(ev *evaluator, c *call) value {
+		return boolV(strings.HasSuffix(c.str(ev, 1).S, c.str(ev, 0).S))
+	})
+	def("string-upcase", 1, 1, func(ev *evaluator, c *call) value {
+		s := c.str(ev, 0)
+		return derived(ev, s, strings.ToUpper(s.S), c.Sp)
+	})
+	def("string-downcase", 1, 1, func(ev *evaluator, c *call) value {
+		s := c.str(ev, 0)
+		return derived(ev, s, strings.ToLower(s.S), c.Sp)
+	})
+	def("string-copy", 1, 1, func(ev *evaluator, c *call) value {
+		s := c.str(ev, 0)
+		cp := *s
+		return &cp
+	})
+	def("string-ref", 2, 2, func(ev *evaluator, c *call) value {
+		s := c.str(ev, 0).S
+		k := c.integer(ev, 1)
+		if k < 0 || k >= int64(len(s)) {
+			ev.fail(c.sp(1), "eval-error", "string-ref: index %d is out of range for a string of length %d", k, len(s))
+		}
+		return charV(s[k])
+	})
+	def("string", 0, -1, func(ev *evaluator, c *call) value {
+		var b strings.Builder
+		for i, a := range c.Args {
+			ch, ok := a.(charV)
+			if !ok {
+				c.bad(ev, i, "a character")
+			}
+			b.WriteRune(rune(ch))
+		}
+		return ev.newStr(b.String(), c.Sp)
+	})
+	def("string->list", 1, 1, func(ev *evaluator, c *call) value {
+		var out []value
+		for _, r := range c.str(ev, 0).S {
+			out = append(out, charV(r))
+		}
+		return listOf(out...)
+	})
+	def("list->string", 1, 1, func(ev *evaluator, c *call) value {
+		var b strings.Builder
+		for _, a := range c.list(ev, 0) {
+			ch, ok := a.(charV)
+			if !ok {
+				ev.fail(c.sp(0), "type-error", "list->string: element must be a character, got %s", describe(a))
+			}
+			b.WriteRune(rune(ch))
+		}
+		return ev.newStr(b.String(), c.Sp)
+	})
+	def("make-string", 1, 2, func(ev *evaluator, c *call) value {
+		n := c.integer(ev, 0)
+		if n < 0 || n > int64(ev.lim.StringLen) {
+			ev.fail(c.sp(0), "eval-limit", "make-string: length %d is out of range", n)
+		}
+		ch := ' '
+		if len(c.Args) > 1 {
+			x, ok := c.Args[1].(charV)
+			if !ok {
+				c.bad(ev, 1, "a character")
+			}
+			ch = rune(x)
+		}
+		return ev.newStr(strings.Repeat(string(ch), int(n)), c.Sp)
+	})
+	def("symbol->string", 1, 1, func(ev *evaluator, c *call) value {
+		switch s := c.Args[0].(type) {
+		case *sym:
+			return ev.newStr(s.Name, c.Sp)
+		case *opV:
+			return ev.newStr(s.Written, c.Sp)
+		}
+		c.bad(ev, 0, "a symbol")
+		return nil
+	})
+	def("string->symbol", 1, 1, func(ev *evaluator, c *call) value { return ev.intern(c.str(ev, 0).S) })
+	def("char->integer", 1, 1, func(ev *evaluator, c *call) value {
+		ch, ok := c.Args[0].(charV)
+		if !ok {
+			c.bad(ev, 0, "a character")
+		}
+		return intV(ch)
+	})
+	def("integer->char", 1, 1, func(ev *evaluator, c *call) value { return charV(rune(c.integer(ev, 0))) })
+	def("char-upcase", 1, 1, func(ev *evaluator, c *call) value {
+		ch, ok := c.Args[0].(charV)
+		if !ok {
+			c.bad(ev, 0, "a character")
+		}
+		return charV([]rune(strings.ToUpper(string(rune(ch))))[0])
+	})
+	def("char-downcase", 1, 1, func(ev *evaluator, c *call) value {
+		ch, ok := c.Args[0].(charV)
+		if !ok {
+			c.bad(ev, 0, "a character")
+		}
+		return charV([]rune(strings.ToLower(string(rune(ch))))[0])
+	})
+	def("char=?", 2, 2, func(ev *evaluator, c *call) value { return boolV(eqv(c.Args[0], c.Args[1])) })
+	def("gensym", 0, 0, biGensym)
+
+	// Evaluation and I/O.
+	def("eval", 1, 2, biEval)
+	def("error", 0, -1, biError)
+	def("display", 1, 2, biDisplay)
+	def("write", 1, 2, biDisplay)
+	def("newline", 0, 1, func(ev *evaluator, c *call) value { ev.output.WriteByte('\n'); return theUnspec })
+	def("open-input-string", 1, 1, biOpenInputString)
+	def("read", 0, 1, biRead)
+	def("current-environment", 0, 0, func(ev *evaluator, c *call) value { return &envV{E: c.Env} })
+	def("interaction-environment", 0, 0, func(ev *evaluator, c *call) value { return &envV{} })
+	def("force", 1, 1, func(ev *evaluator, c *call) value {
+		if cl, ok := c.Args[0].(*closure); ok && cl.Name == "promise" {
+			return ev.apply(cl, nil, c.Sp, c.Env)
+		}
+		return c.Args[0]
+	})
+
+	addSBPL(t, def, syn)
+	return t
+}
+
+// globalNames is the sorted list of initially bound names (did-you-mean candidates).
+func globalNames() []string {
+	namesOnce.Do(func() {
+		t := globalTable()
+		namesList = make([]string, 0, len(t))
+		for k, v := range t {
+			if _, ok := v.(*constV); ok {
+				continue
+			}
+			namesList = append(namesList, k)
+		}
+		sort.Strings(namesList)
+	})
+	return namesList
+}
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -1,0 +1,739 @@
+package eval
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/sbplc/sbplc/ast"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/parser"
+	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/vocab"
+)
+
+// Run parses src and evaluates it. Parse and evaluation diagnostics are
+// merged and sorted.
+func Run(src *source.File, opts Options) *Result {
+	if src == nil {
+		return &Result{Profile: &ir.Profile{Implicit: true}}
+	}
+	f, pd := parser.Parse(src)
+	r := EvalFile(f, opts)
+	r.Diags = append(pd, r.Diags...).Sort()
+	return r
+}
+
+// EvalFile evaluates an already parsed file: the preludes first, then the
+// file's forms, in one environment. It never panics.
+func EvalFile(f *ast.File, opts Options) *Result {
+	ev := newEvaluator(opts)
+	if f != nil {
+		ev.mainFile = f.Src
+	}
+	res := &Result{File: f, Profile: ev.prof}
+	for _, p := range opts.Preludes {
+		if ev.aborted {
+			break
+		}
+		pf, pd := parser.Parse(p)
+		ev.diags = append(ev.diags, pd...)
+		ev.evalFileForms(pf)
+	}
+	if f != nil && !ev.aborted {
+		ev.evalFileForms(f)
+	}
+	ev.finish()
+	res.Diags = ev.diags.Sort()
+	res.Output = ev.output.String()
+	res.Steps = ev.steps
+	return res
+}
+
+// frameNode is one element of the dynamic call chain (a persistent list).
+type frameNode struct {
+	F      ir.Frame
+	Parent *frameNode
+	N      int
+}
+
+// evalErr aborts the current top-level form. A zero Diag means the problem
+// was already reported.
+type evalErr struct {
+	D     diag.Diagnostic
+	Fatal bool // stop evaluating altogether (limits)
+}
+
+type evaluator struct {
+	opts  Options
+	lim   Limits
+	syms  map[string]*sym
+	diags diag.List
+	prof  *ir.Profile
+
+	steps int
+	depth int
+	chain *frameNode
+
+	withFilters []*ir.FilterNode
+	withMods    []ir.Modifier
+
+	paramWarned map[string]bool
+	paramSeen   map[string]bool
+	importStack []string
+	nImports    int
+	output      strings.Builder
+	aborted     bool
+	versionSeen bool
+	gensym      int
+	msg         *msgCtx
+	argStack    []value
+	spStack     []source.Span
+	cur         *source.File
+	mainFile    *source.File
+	curCpp      bool // cur has C-preprocessor lines (evaluated as comments)
+	target      vocab.Target
+	hasTarget   bool
+}
+
+func newEvaluator(opts Options) *evaluator {
+	ev := &evaluator{
+		opts:        opts,
+		lim:         opts.Limits.withDefaults(),
+		syms:        make(map[string]*sym, 512),
+		prof:        &ir.Profile{Implicit: true},
+		paramWarned: map[string]bool{},
+		paramSeen:   map[string]bool{},
+	}
+	if opts.Target != "" {
+		ev.target, ev.hasTarget = vocab.LookupTarget(opts.Target)
+	}
+	if _, ok := opts.Params["NO_IMPLICIT_RULES"]; ok {
+		ev.prof.Implicit = false
+	}
+	return ev
+}
+
+// intern returns the symbol named name, with its initial global binding
+// from the builtin table.
+func (ev *evaluator) intern(name string) *sym {
+	if s, ok := ev.syms[name]; ok {
+		return s
+	}
+	s := &sym{Name: name}
+	if v, ok := globalTable()[name]; ok {
+		if p, ok := v.(*pair); ok {
+			v = copyList(p) // shared table values must not be mutated
+		}
+		s.gval, s.gbound = v, true
+	}
+	ev.syms[name] = s
+	return s
+}
+
+func copyList(p *pair) value {
+	items, _ := listToSlice(p, DefaultListLen)
+	return listOf(items...)
+}
+
+// evalFileForms evaluates every top-level form of f, reporting errors per form.
+func (ev *evaluator) evalFileForms(f *ast.File) {
+	if f == nil {
+		return
+	}
+	prev, prevCpp := ev.cur, ev.curCpp
+	ev.cur, ev.curCpp = f.Src, false
+	for _, c := range f.Comments {
+		if c.Kind == ast.CppLine {
+			ev.curCpp = true
+			break
+		}
+	}
+	defer func() { ev.cur, ev.curCpp = prev, prevCpp }()
+	for _, n := range f.Forms {
+		if ev.aborted {
+			return
+		}
+		v, sp := ev.datum(n)
+		ev.topLevel(v, sp, nil)
+	}
+}
+
+// topLevel evaluates one form, converting aborts and Go panics into diagnostics.
+func (ev *evaluator) topLevel(v value, sp source.Span, e *env) {
+	saveChain, saveDepth := ev.chain, ev.depth
+	saveWF, saveWM := len(ev.withFilters), len(ev.withMods)
+	saveArgs := len(ev.argStack)
+	defer func() {
+		ev.chain, ev.depth = saveChain, saveDepth
+		ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
+		ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
+		if r := recover(); r != nil {
+			if ee, ok := r.(*evalErr); ok {
+				if ee.D.Message != "" {
+					ev.diags.Add(ee.D)
+				}
+				if ee.Fatal {
+					ev.aborted = true
+				}
+				return
+			}
+			ev.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: "internal-error", Span: sp,
+				Message: fmt.Sprintf("internal evaluator error: %v (please report this)", r),
+				Notes:   []string{firstLines(string(debug.Stack()), 12)}})
+			ev.aborted = true
+		}
+	}()
+	ev.eval(v, sp, e)
+}
+
+func firstLines(s string, n int) string {
+	ls := strings.SplitN(s, "\n", n+1)
+	if len(ls) > n {
+		ls = ls[:n]
+	}
+	return strings.Join(ls, "\n")
+}
+
+// fail aborts the current top-level form with an error diagnostic.
+func (ev *evaluator) fail(sp source.Span, code, format string, args ...any) {
+	panic(&evalErr{D: ev.errDiag(sp, code, fmt.Sprintf(format, args...))})
+}
+
+// errDiag builds an error diagnostic at sp, with the call chain as related
+// locations so that errors inside helpers can be traced to the user's call.
+func (ev *evaluator) errDiag(sp source.Span, code, msg string) diag.Diagnostic {
+	d := diag.Diagnostic{Severity: diag.Error, Code: code, Span: sp, Message: msg}
+	ev.addChain(&d, sp)
+	return d
+}
+
+func (ev *evaluator) addChain(d *diag.Diagnostic, sp source.Span) {
+	o := ev.origin(sp)
+	if p := o.Primary(); p != sp && p.IsValid() {
+		d.Span = p
+		if sp.IsValid() {
+			d.Related = append(d.Related, diag.Related{Span: sp, Message: "raised here"})
+		}
+	}
+	for _, f := range o.Chain {
+		if f.Call == d.Span {
+			continue
+		}
+		name := f.Name
+		if name == "" {
+			name = "lambda"
+		}
+		d.Related = append(d.Related, diag.Related{Span: f.Call, Message: "in call of " + name})
+	}
+}
+
+func (ev *evaluator) warn(sp source.Span, code, format string, args ...any) {
+	d := diag.Diagnostic{Severity: diag.Warning, Code: code, Span: sp, Message: fmt.Sprintf(format, args...)}
+	ev.addChain(&d, sp)
+	ev.diags.Add(d)
+}
+
+func (ev *evaluator) fatal(sp source.Span, code, format string, args ...any) {
+	d := ev.errDiag(sp, code, fmt.Sprintf(format, args...))
+	panic(&evalErr{D: d, Fatal: true})
+}
+
+// origin returns the Origin for an element produced by the form at sp in
+// the current dynamic context. Outer frames whose call form lexically
+// contains an inner location (macros such as with-filter wrapping user
+// rules) are dropped so that Primary points at the user's own form.
+func (ev *evaluator) origin(sp source.Span) ir.Origin {
+	o := ir.Origin{Span: sp}
+	if ev.chain == nil {
+		return o
+	}
+	o.Chain = make([]ir.Frame, 0, ev.chain.N)
+	for f := ev.chain; f != nil; f = f.Parent {
+		o.Chain = append(o.Chain, f.F)
+	}
+	// Trim frames that contain the next inner location.
+	out := o.Chain[:0]
+	inner := sp
+	for _, f := range o.Chain {
+		if contains(f.Call, inner) {
+			continue
+		}
+		out = append(out, f)
+		inner = f.Call
+	}
+	o.Chain = out
+	if len(o.Chain) == 0 {
+		o.Chain = nil
+	}
+	return o
+}
+
+func contains(outer, inner source.Span) bool {
+	return outer.IsValid() && inner.IsValid() && outer.File == inner.File &&
+		outer.Start <= inner.Start && inner.End <= outer.End
+}
+
+// env is a local environment frame; globals live on the symbols.
+type env struct {
+	syms   []*sym
+	vals   []value
+	parent *env
+	// inline storage for small frames (one allocation per call)
+	s0 [3]*sym
+	v0 [3]value
+}
+
+// newEnv returns a frame with room for n bindings.
+func newEnv(parent *env, n int) *env {
+	e := &env{parent: parent}
+	if n <= len(e.s0) {
+		e.syms, e.vals = e.s0[:0], e.v0[:0]
+	} else {
+		e.syms, e.vals = make([]*sym, 0, n), make([]value, 0, n)
+	}
+	return e
+}
+
+func (e *env) lookup(s *sym) (value, bool) {
+	for f := e; f != nil; f = f.parent {
+		for i := len(f.syms) - 1; i >= 0; i-- {
+			if f.syms[i] == s {
+				return f.vals[i], true
+			}
+		}
+	}
+	if s.gbound {
+		return s.gval, true
+	}
+	return nil, false
+}
+
+func (e *env) define(s *sym, v value) {
+	if e == nil {
+		s.gval, s.gbound = v, true
+		return
+	}
+	for i, x := range e.syms {
+		if x == s {
+			e.vals[i] = v
+			return
+		}
+	}
+	e.syms = append(e.syms, s)
+	e.vals = append(e.vals, v)
+}
+
+func (e *env) set(s *sym, v value) bool {
+	for f := e; f != nil; f = f.parent {
+		for i := len(f.syms) - 1; i >= 0; i-- {
+			if f.syms[i] == s {
+				f.vals[i] = v
+				return true
+			}
+		}
+	}
+	if s.gbound {
+		s.gval = v
+		return true
+	}
+	return false
+}
+
+// datum converts a syntax node to a Scheme value.
+func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
+	sp := n.Span()
+	switch n := n.(type) {
+	case *ast.List:
+		if n.Vector {
+			vs := make([]value, len(n.Elems))
+			for i, x := range n.Elems {
+				vs[i], _ = ev.datum(x)
+			}
+			return &vectorV{Elems: vs}, sp
+		}
+		var tail value = theNil
+		if n.Tail != nil {
+			tail, _ = ev.datum(n.Tail)
+		}
+		for i := len(n.Elems) - 1; i >= 0; i-- {
+			v, vsp := ev.datum(n.Elems[i])
+			tail = &pair{Car: v, Cdr: tail, CarSp: vsp}
+		}
+		if p, ok := tail.(*pair); ok {
+			p.Sp = sp
+		}
+		return tail, sp
+	case *ast.Symbol:
+		return ev.intern(n.Name), sp
+	case *ast.String:
+		return &strV{S: n.Value, Raw: n.Raw, Origin: ir.Origin{Span: sp}}, sp
+	case *ast.Number:
+		if n.IsFloat {
+			return realV(n.Float), sp
+		}
+		return intV(n.Int), sp
+	case *ast.Bool:
+		return boolV(n.Value), sp
+	case *ast.Char:
+		return charV(n.Value), sp
+	case *ast.Quote:
+		var x value = theUnspec
+		xsp := sp
+		if n.X != nil {
+			x, xsp = ev.datum(n.X)
+		}
+		return &pair{Car: ev.intern(n.Kind.Name()), CarSp: sp, Sp: sp,
+			Cdr: &pair{Car: x, CarSp: xsp, Cdr: theNil}}, sp
+	case *ast.Bad:
+		return badV{}, sp
+	}
+	return theUnspec, sp
+}
+
+// badV stands for text the parser could not read; evaluating it aborts the
+// form silently (the parser already reported it).
+type badV struct{}
+
+func (ev *evaluator) step(sp source.Span) {
+	ev.steps++
+	if ev.steps > ev.lim.Steps {
+		ev.fatal(sp, "eval-limit", "evaluation exceeded the step limit (%d steps); the profile probably loops forever", ev.lim.Steps)
+	}
+}
+
+// charge counts n units of builtin work (list elements, string bytes / 16)
+// against the step budget, so that loops of large copies end too.
+func (ev *evaluator) charge(sp source.Span, n int) {
+	ev.steps += n
+	if ev.steps > ev.lim.Steps {
+		ev.fatal(sp, "eval-limit", "evaluation exceeded the step limit (%d steps); the profile probably loops forever", ev.lim.Steps)
+	}
+}
+
+// call holds a builtin's evaluated arguments.
+type call struct {
+	Name  string
+	Args  []value
+	ArgSp []source.Span
+	Sp    source.Span // the call form
+	Env   *env
+}
+
+func (c *call) sp(i int) source.Span {
+	if i < len(c.ArgSp) && c.ArgSp[i].IsValid() {
+		return c.ArgSp[i]
+	}
+	return c.Sp
+}
+
+// eval evaluates x (read from sp) in e.
+func (ev *evaluator) eval(x value, sp source.Span, e *env) value {
+	saveChain := ev.chain
+	ev.depth++
+	if ev.depth > ev.lim.Depth {
+		ev.fatal(sp, "eval-limit", "evaluation exceeded the recursion depth limit (%d); the profile probably recurses without end", ev.lim.Depth)
+	}
+	v := ev.evalLoop(x, sp, e)
+	ev.depth--
+	ev.chain = saveChain
+	return v
+}
+
+func (ev *evaluator) pushFrame(name string, call source.Span, pushed *bool) {
+	if *pushed && ev.chain != nil && ev.chain.N >= 2 {
+		if ev.chain.F.Name == name && ev.chain.F.Call == call {
+			return
+		}
+		ev.chain = &frameNode{F: ir.Frame{Name: name, Call: call}, Parent: ev.chain.Parent, N: ev.chain.N}
+		return
+	}
+	n := 1
+	if ev.chain != nil {
+		n = ev.chain.N + 1
+	}
+	ev.chain = &frameNode{F: ir.Frame{Name: name, Call: call}, Parent: ev.chain, N: n}
+	*pushed = true
+}
+
+func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
+	pushed := false
+	for {
+		ev.step(sp)
+		switch t := x.(type) {
+		case *sym:
+			v, ok := e.lookup(t)
+			if !ok {
+				ev.unbound(t, sp, e)
+			}
+			switch c := v.(type) {
+			case *opV:
+				if sp.IsValid() {
+					cp := *c
+					cp.Sp = sp
+					return &cp
+				}
+			case *constV:
+				return ev.intern(c.Name)
+			}
+			return v
+		case *pair:
+			headSp := t.CarSp
+			if !headSp.IsValid() {
+				headSp = sp
+			}
+			var fn value
+			if hs, ok := t.Car.(*sym); ok {
+				v, found := e.lookup(hs)
+				if !found {
+					ev.unbound(hs, headSp, e)
+				}
+				switch f := v.(type) {
+				case *syntaxV:
+					r, nsp, ne, tail := f.Fn(ev, t, sp, e)
+					if !tail {
+						return r
+					}
+					x, sp, e = r, nsp, ne
+					continue
+				case *macroV:
+					exp := ev.expand(f, t, sp, e)
+					ev.pushFrame(f.Name, sp, &pushed)
+					x = exp
+					if p, ok := exp.(*pair); ok && p.Sp.IsValid() {
+						// keep sp: the expansion is attributed to the macro call
+					}
+					continue
+				}
+				fn = v
+			} else {
+				fn = ev.eval(t.Car, headSp, e)
+				if m, ok := fn.(*macroV); ok {
+					x = ev.expand(m, t, sp, e)
+					continue
+				}
+			}
+			// Evaluate the arguments onto the evaluator's argument stack.
+			base := len(ev.argStack)
+			rest := t.Cdr
+			for {
+				p, ok := rest.(*pair)
+				if !ok {
+					if _, isNil := rest.(*nilT); !isNil {
+						ev.fail(sp, "eval-error", "malformed call: improper argument list")
+					}
+					break
+				}
+				asp := p.CarSp
+				if !asp.IsValid() {
+					asp = sp
+				}
+				v := ev.eval(p.Car, asp, e)
+				ev.argStack = append(ev.argStack, v)
+				ev.spStack = append(ev.spStack, asp)
+				rest = p.Cdr
+			}
+			args, argSp := ev.argStack[base:], ev.spStack[base:]
+			switch f := fn.(type) {
+			case *builtin:
+				r := ev.callBuiltin(f, args, argSp, sp, e)
+				clear(args)
+				ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
+				return r
+			case *closure:
+				ne := ev.bind(f, args, sp)
+				clear(args)
+				ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
+				ev.pushFrame(f.Name, sp, &pushed)
+				body, bsp := f.Body, f.BodySp
+				x, sp, e = ev.evalBody(body, bsp, ne)
+				continue
+			default:
+				ev.fail(headSp, "eval-error", "%s is not a procedure (it is %s)", showValue(t.Car), describe(fn))
+			}
+		case badV:
+			panic(&evalErr{})
+		default:
+			return x
+		}
+	}
+}
+
+func describe(v value) string {
+	tn := typeName(v)
+	switch tn[0] {
+	case 'a', 'e', 'i', 'o', 'u':
+		if tn == "empty list" || tn == "unspecified value" {
+			return "the " + tn
+		}
+		return "an " + tn
+	}
+	return "a " + tn
+}
+
+// evalBody evaluates all but the last form of a body and returns the last
+// for tail evaluation.
+func (ev *evaluator) evalBody(body value, sp source.Span, e *env) (value, source.Span, *env) {
+	p, ok := body.(*pair)
+	if !ok {
+		return theUnspec, sp, e
+	}
+	for {
+		next, ok := p.Cdr.(*pair)
+		csp := p.CarSp
+		if !csp.IsValid() {
+			csp = sp
+		}
+		if !ok {
+			return p.Car, csp, e
+		}
+		ev.eval(p.Car, csp, e)
+		p = next
+	}
+}
+
+// bind creates the environment for a closure call.
+func (ev *evaluator) bind(f *closure, args []value, sp source.Span) *env {
+	n := len(f.Params)
+	if len(args) < n || (f.Rest == nil && len(args) > n) {
+		name := f.Name
+		if name == "" {
+			name = "lambda"
+		}
+		want := fmt.Sprintf("%d", n)
+		if f.Rest != nil {
+			want = fmt.Sprintf("at least %d", n)
+		}
+		ev.fail(sp, "arity", "%s: expected %s argument%s, got %d", name, want, plural(n), len(args))
+	}
+	ne := newEnv(f.Env, n+1)
+	ne.syms = append(ne.syms, f.Params...)
+	ne.vals = append(ne.vals, args[:n]...)
+	if f.Rest != nil {
+		ne.syms = append(ne.syms, f.Rest)
+		ne.vals = append(ne.vals, listOf(args[n:]...))
+	}
+	return ne
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (ev *evaluator) callBuiltin(f *builtin, args []value, argSp []source.Span, sp source.Span, e *env) value {
+	if len(args) < f.Min || (f.Max >= 0 && len(args) > f.Max) {
+		var want string
+		switch {
+		case f.Max < 0:
+			want = fmt.Sprintf("at least %d", f.Min)
+		case f.Min == f.Max:
+			want = fmt.Sprintf("%d", f.Min)
+		default:
+			want = fmt.Sprintf("%d to %d", f.Min, f.Max)
+		}
+		n := f.Min
+		if f.Max >= 0 {
+			n = f.Max
+		}
+		ev.fail(sp, "arity", "%s: expected %s argument%s, got %d", f.Name, want, plural(n), len(args))
+	}
+	return f.Fn(ev, &call{Name: f.Name, Args: args, ArgSp: argSp, Sp: sp, Env: e})
+}
+
+// apply calls fn with already evaluated arguments (apply, map, for-each, ...).
+func (ev *evaluator) apply(fn value, args []value, sp source.Span, e *env) value {
+	switch f := fn.(type) {
+	case *builtin:
+		asp := make([]source.Span, len(args))
+		for i := range asp {
+			asp[i] = sp
+		}
+		return ev.callBuiltin(f, args, asp, sp, e)
+	case *closure:
+		ev.depth++
+		if ev.depth > ev.lim.Depth {
+			ev.fatal(sp, "eval-limit", "evaluation exceeded the recursion depth limit (%d); the profile probably recurses without end", ev.lim.Depth)
+		}
+		save := ev.chain
+		ne := ev.bind(f, args, sp)
+		pushed := false
+		ev.pushFrame(f.Name, sp, &pushed)
+		body, bsp, be := ev.evalBody(f.Body, f.BodySp, ne)
+		v := ev.eval(body, bsp, be)
+		ev.chain = save
+		ev.depth--
+		return v
+	default:
+		ev.fail(sp, "eval-error", "cannot call %s: it is not a procedure", describe(fn))
+	}
+	return nil
+}
+
+// expand runs a macro transformer on form.
+func (ev *evaluator) expand(m *macroV, form *pair, sp source.Span, e *env) value {
+	var arg value = form
+	if !m.Whole {
+		arg = form.Cdr
+	}
+	if m.Whole {
+		return ev.apply(m.Proc, []value{arg}, sp, e)
+	}
+	args, ok := listToSlice(arg, ev.lim.ListLen)
+	if !ok {
+		ev.fail(sp, "eval-error", "%s: malformed macro call", m.Name)
+	}
+	return ev.apply(m.Proc, args, sp, e)
+}
+
+// unbound reports an unbound identifier with a did-you-mean suggestion.
+func (ev *evaluator) unbound(s *sym, sp source.Span, e *env) {
+	msg := fmt.Sprintf("unbound variable: %s", s.Name)
+	d := ev.errDiag(sp, "unbound-identifier", msg)
+	if sug := ev.suggest(s.Name, e); sug != "" {
+		d.Message += fmt.Sprintf("; did you mean %s?", sug)
+		d.Fixes = append(d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}})
+	}
+	if note := unboundNote(s.Name); note != "" {
+		d.Notes = append(d.Notes, note)
+	}
+	panic(&evalErr{D: d})
+}
+
+func (ev *evaluator) suggest(name string, e *env) string {
+	cands := globalNames()
+	var extra []string
+	for n, s := range ev.syms {
+		if s.gbound {
+			if _, builtin := globalTable()[n]; !builtin {
+				extra = append(extra, n)
+			}
+		}
+	}
+	for f := e; f != nil; f = f.parent {
+		for _, s := range f.syms {
+			extra = append(extra, s.Name)
+		}
+	}
+	if len(extra) > 0 {
+		sortStrings(extra)
+		cands = append(append([]string(nil), cands...), extra...)
+	}
+	return suggestName(name, cands)
+}
+
+// finish runs end-of-profile processing.
+func (ev *evaluator) finish() {
+	for i, r := range ev.prof.Rules {
+		r.Index = i
+	}
+	if !ev.versionSeen && len(ev.prof.Rules) > 0 && !ev.aborted {
+		r := ev.prof.Rules[0]
+		ev.diags.Add(diag.Diagnostic{Severity: diag.Warning, Code: "missing-version", Span: r.Origin.Primary(),
+			Message: "profile has no (version N) form; libsandbox rejects it with \"no version specified\"",
+			Fixes:   []diag.Fix{{Title: "add (version 1)", Edits: []diag.Edit{{Span: source.Span{File: r.Origin.Primary().File}, NewText: "(version 1)\n"}}}}})
+	}
+}

@@ -1,0 +1,161 @@
+package eval
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/testutil"
+	"github.com/sbplc/sbplc/source"
+)
+
+// testPrelude defines (show X...): write each value, then a newline.
+const testPrelude = `(define (show . xs) (for-each (lambda (x) (write x) (display " ")) xs) (newline))`
+
+// TestChunks runs every chunk of testdata/*.sb. In a chunk:
+//
+//	; want "re"    expects a diagnostic on that line (testutil)
+//	;> TEXT        expects TEXT as the next line printed by (show ...)
+//	;= TEXT        expects TEXT as the next line of `sbplc expand` output
+//	;! strict      evaluates with --strict-params
+//	;! param K=V   sets a param
+//
+// A chunk without ;= lines does not check the expansion.
+func TestChunks(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.sb")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no chunk files: %v", err)
+	}
+	for _, file := range files {
+		chunks, err := testutil.ReadChunks(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range chunks {
+			t.Run(filepath.Base(file)+"/"+c.Name, func(t *testing.T) { runChunk(t, c) })
+		}
+	}
+}
+
+func runChunk(t *testing.T, c testutil.Chunk) {
+	opts := Options{Params: map[string]string{},
+		Preludes: []*source.File{source.NewFile("prelude", []byte(testPrelude))},
+		ReadFile: chunkFS(c)}
+	var wantOut, wantExp []string
+	for _, l := range strings.Split(c.Text, "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, ";> "):
+			wantOut = append(wantOut, strings.TrimPrefix(l, ";> "))
+		case l == ";>":
+			wantOut = append(wantOut, "")
+		case strings.HasPrefix(l, ";= "):
+			wantExp = append(wantExp, strings.TrimPrefix(l, ";= "))
+		case l == ";! strict":
+			opts.StrictParams = true
+		case strings.HasPrefix(l, ";! param "):
+			k, v, _ := strings.Cut(strings.TrimPrefix(l, ";! param "), "=")
+			opts.Params[k] = v
+		case strings.HasPrefix(l, ";! target "):
+			opts.Target = strings.TrimPrefix(l, ";! target ")
+		case strings.HasPrefix(l, ";! limit-steps "):
+			opts.Limits.Steps = atoi(strings.TrimPrefix(l, ";! limit-steps "))
+		case strings.HasPrefix(l, ";! limit-depth "):
+			opts.Limits.Depth = atoi(strings.TrimPrefix(l, ";! limit-depth "))
+		case strings.HasPrefix(l, ";! limit-rules "):
+			opts.Limits.Rules = atoi(strings.TrimPrefix(l, ";! limit-rules "))
+		}
+	}
+	src := source.NewFile(c.Name+".sb", []byte(c.Text))
+	res := Run(src, opts)
+	var got []testutil.Got
+	for _, d := range res.Diags {
+		if d.Span.File != src {
+			t.Errorf("diagnostic outside the chunk: %s", d)
+			continue
+		}
+		got = append(got, testutil.Got{Line: d.Span.StartPos().Line, Text: d.Message + " [" + d.Code + "]"})
+	}
+	testutil.CheckWants(t, c, got)
+	if len(wantOut) > 0 {
+		gotOut := strings.Split(strings.TrimSuffix(res.Output, "\n"), "\n")
+		for i := range gotOut {
+			gotOut[i] = strings.TrimRight(gotOut[i], " ")
+		}
+		if strings.Join(gotOut, "\n") != strings.Join(wantOut, "\n") {
+			t.Errorf("%s:%d: chunk %s: output\n got: %q\nwant: %q", c.File, c.StartLine, c.Name, gotOut, wantOut)
+		}
+	}
+	if len(wantExp) > 0 {
+		gotExp := strings.Split(strings.TrimSuffix(FormatSBPL(res.Profile), "\n"), "\n")
+		if strings.Join(gotExp, "\n") != strings.Join(wantExp, "\n") {
+			t.Errorf("%s:%d: chunk %s: expansion\n got:\n%s\nwant:\n%s", c.File, c.StartLine, c.Name, strings.Join(gotExp, "\n"), strings.Join(wantExp, "\n"))
+		}
+	}
+	if !diag.List(res.Diags).HasErrors() {
+		checkFixedPoint(t, c.Name, res)
+	}
+}
+
+// chunkFS serves imports from "; file NAME" sections: lines after
+// ";; file: NAME" up to ";; end" become the file NAME.
+func chunkFS(c testutil.Chunk) func(string) ([]byte, error) {
+	files := map[string]string{}
+	var cur string
+	var b strings.Builder
+	for _, l := range strings.Split(c.Text, "\n") {
+		if strings.HasPrefix(l, ";; file: ") {
+			cur = strings.TrimSpace(strings.TrimPrefix(l, ";; file: "))
+			b.Reset()
+			continue
+		}
+		if cur != "" && strings.TrimSpace(l) == ";; end" {
+			files[cur] = b.String()
+			cur = ""
+			continue
+		}
+		if cur != "" {
+			b.WriteString(strings.TrimPrefix(l, ";; "))
+			b.WriteByte('\n')
+		}
+	}
+	return func(name string) ([]byte, error) {
+		if s, ok := files[filepath.Base(name)]; ok && filepath.Dir(name) == "." {
+			return []byte(s), nil
+		}
+		if s, ok := files[name]; ok {
+			return []byte(s), nil
+		}
+		return nil, os.ErrNotExist
+	}
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, r := range strings.TrimSpace(s) {
+		n = n*10 + int(r-'0')
+	}
+	return n
+}
+
+// checkFixedPoint checks that the expansion evaluates to the same rules and
+// that expanding it again prints the same text.
+func checkFixedPoint(t *testing.T, name string, res *Result) {
+	t.Helper()
+	text := FormatSBPL(res.Profile)
+	again := Run(source.NewFile(name+".expanded.sb", []byte(text)), Options{})
+	for _, d := range again.Diags {
+		if d.Severity == diag.Error {
+			t.Errorf("expansion of %s does not evaluate: %s\n%s", name, d, text)
+			return
+		}
+	}
+	if a, b := Dump(res.Profile), Dump(again.Profile); a != b {
+		t.Errorf("expansion of %s evaluates to different rules:\n--- original\n%s\n--- re-evaluated\n%s", name, a, b)
+	}
+	if t2 := FormatSBPL(again.Profile); t2 != text {
+		t.Errorf("expand is not a fixed point for %s:\n--- first\n%s\n--- second\n%s", name, text, t2)
+	}
+}

@@ -1,0 +1,126 @@
+package eval
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/parser"
+	"github.com/sbplc/sbplc/source"
+)
+
+// SystemProfileDirs are libsandbox's import search path on macOS.
+var SystemProfileDirs = []string{"/System/Library/Sandbox/Profiles", "/usr/share/sandbox"}
+
+func rel(sp source.Span, msg string) diag.Related { return diag.Related{Span: sp, Message: msg} }
+
+func (ev *evaluator) readFile(path string) ([]byte, error) {
+	if ev.opts.ReadFile != nil {
+		return ev.opts.ReadFile(path)
+	}
+	return os.ReadFile(path)
+}
+
+// candidates lists the files (import NAME) may refer to, in search order.
+func (ev *evaluator) candidates(name string) []string {
+	if filepath.IsAbs(name) {
+		return []string{filepath.Clean(name)}
+	}
+	var out []string
+	if ev.cur != nil && ev.cur.Name != "" && !strings.HasPrefix(ev.cur.Name, "<") {
+		out = append(out, filepath.Join(filepath.Dir(ev.cur.Name), name))
+	} else {
+		out = append(out, filepath.Clean(name))
+	}
+	for _, d := range ev.opts.ImportDirs {
+		out = append(out, filepath.Join(d, name))
+	}
+	if ev.opts.SystemDirs {
+		for _, d := range SystemProfileDirs {
+			out = append(out, filepath.Join(d, name))
+		}
+	}
+	return out
+}
+
+func biImport(ev *evaluator, c *call) value {
+	s := c.str(ev, 0)
+	name := s.S
+	im := ir.Import{Name: name, Index: len(ev.prof.Rules), Origin: ev.origin(c.Sp)}
+	if ev.msg != nil {
+		ev.fail(c.Sp, "import", "import is not allowed inside apply-message-filter")
+	}
+	var data []byte
+	var path string
+	var lastErr error
+	for _, p := range ev.candidates(name) {
+		b, err := ev.readFile(p)
+		if err == nil {
+			data, path = b, p
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			lastErr = err
+		}
+	}
+	if path == "" {
+		ev.prof.Imports = append(ev.prof.Imports, im)
+		d := diag.Diagnostic{Severity: diag.Warning, Code: "import-not-found", Span: c.Sp,
+			Message: "cannot find imported profile " + quote(name) + "; its rules are unknown to the analysis"}
+		if lastErr != nil {
+			d.Message = "cannot read imported profile " + quote(name) + ": " + lastErr.Error() + "; its rules are unknown to the analysis"
+		}
+		d.Notes = append(d.Notes, "searched: "+strings.Join(ev.candidates(name), ", "))
+		if !ev.opts.SystemDirs {
+			d.Notes = append(d.Notes, "add -I DIR to search a directory holding Apple's system profiles")
+		}
+		ev.addChain(&d, c.Sp)
+		ev.diags.Add(d)
+		return theUnspec
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	for _, p := range ev.importStack {
+		if p == abs {
+			chain := append(append([]string(nil), ev.importStack...), abs)
+			for i := range chain {
+				chain[i] = filepath.Base(chain[i])
+			}
+			ev.fail(c.Sp, "import-cycle", "import cycle: %s", strings.Join(chain, " imports "))
+		}
+	}
+	ev.nImports++
+	if ev.nImports > ev.lim.Imports {
+		ev.fatal(c.Sp, "eval-limit", "more than %d imports; is there an import loop?", ev.lim.Imports)
+	}
+	if len(data) > parser.MaxInputSize {
+		ev.fail(c.Sp, "import", "imported profile %s is larger than %d bytes", quote(name), parser.MaxInputSize)
+	}
+	im.Path, im.Resolved = path, true
+	ev.prof.Imports = append(ev.prof.Imports, im)
+	src := source.NewFile(path, data)
+	f, ds := parser.Parse(src)
+	ev.diags = append(ev.diags, ds...)
+	if ev.cur != nil && len(ev.importStack) == 0 {
+		if a, err := filepath.Abs(ev.cur.Name); err == nil {
+			ev.importStack = append(ev.importStack, a)
+			defer func() { ev.importStack = ev.importStack[:0] }()
+		}
+	}
+	ev.importStack = append(ev.importStack, abs)
+	n := len(ev.importStack)
+	saveChain := ev.chain
+	ev.chain = &frameNode{F: ir.Frame{Name: "import", Call: ev.origin(c.Sp).Primary()}, Parent: nil, N: 1}
+	ev.evalFileForms(f)
+	ev.chain = saveChain
+	ev.importStack = ev.importStack[:n-1]
+	return theUnspec
+}
+
+func quote(s string) string { return `"` + s + `"` }

@@ -1,0 +1,75 @@
+package lsp
+
+import (
+	"strings"
+	"testing"
+)
+
+func codeActions(t *testing.T, c *client, uri string, r Range, only ...string) []CodeAction {
+	t.Helper()
+	params := map[string]any{"textDocument": map[string]any{"uri": uri}, "range": r,
+		"context": map[string]any{"diagnostics": []any{}}}
+	if len(only) > 0 {
+		params["context"] = map[string]any{"diagnostics": []any{}, "only": only}
+	}
+	var actions []CodeAction
+	c.callInto("textDocument/codeAction", params, &actions)
+	return actions
+}
+
+func TestCodeActions(t *testing.T) {
+	c := initialized(t, Options{})
+	const uri = "file:///a.sb"
+	text := "(version 1)\n  (allow bad-op) ; é😀 bad-op\n(allow good-op)\n"
+	c.open(uri, text)
+	if p := c.diagnostics(); len(p.Diagnostics) != 1 {
+		t.Fatalf("want one finding, got %+v", p)
+	}
+	// A zero-width range at the cursor inside the finding.
+	actions := codeActions(t, c, uri, Range{Start: Position{1, 10}, End: Position{1, 10}})
+	if len(actions) != 2 {
+		t.Fatalf("got %d actions %+v, want a fix and an ignore", len(actions), actions)
+	}
+	fix, ignore := actions[0], actions[1]
+	if fix.Title != "replace with good-op" || fix.Kind != "quickfix" || !fix.IsPreferred || len(fix.Diagnostics) != 1 || fix.Diagnostics[0].Code != "fake-rule" {
+		t.Fatalf("fix action %+v", fix)
+	}
+	if got := applyEdits(t, text, fix.Edit.Changes[uri]); got != strings.Replace(text, "bad-op", "good-op", 1) {
+		t.Fatalf("fix gives %q", got)
+	}
+	if ignore.Title != "ignore fake-rule on this line" || ignore.IsPreferred {
+		t.Fatalf("ignore action %+v", ignore)
+	}
+	want := "(version 1)\n  ; sbplc:ignore fake-rule " + IgnoreReason + "\n  (allow bad-op) ; é😀 bad-op\n(allow good-op)\n"
+	if got := applyEdits(t, text, ignore.Edit.Changes[uri]); got != want {
+		t.Fatalf("ignore gives %q, want %q", got, want)
+	}
+	// Nothing on a line without findings, or when other kinds are asked for.
+	if a := codeActions(t, c, uri, Range{Start: Position{2, 0}, End: Position{2, 5}}); len(a) != 0 {
+		t.Fatalf("actions on a clean line: %+v", a)
+	}
+	if a := codeActions(t, c, uri, Range{Start: Position{1, 10}, End: Position{1, 10}}, "refactor"); len(a) != 0 {
+		t.Fatalf("refactor actions: %+v", a)
+	}
+	if a := codeActions(t, c, uri, Range{Start: Position{1, 10}, End: Position{1, 10}}, "quickfix"); len(a) != 2 {
+		t.Fatalf("quickfix-only actions: %+v", a)
+	}
+	// Syntax errors are not ignorable and have no fix.
+	c.change(uri, 2, "(allow \"oops")
+	c.diagnostics()
+	if a := codeActions(t, c, uri, Range{End: Position{0, 12}}); len(a) != 0 {
+		t.Fatalf("actions for a syntax error: %+v", a)
+	}
+}
+
+// TestCodeActionsStale: findings for an older text offer no edits.
+func TestCodeActionsStale(t *testing.T) {
+	c := initialized(t, Options{Debounce: 200 * 1e6})
+	const uri = "file:///s.sb"
+	c.open(uri, "(allow bad-op)")
+	c.diagnostics()
+	c.change(uri, 2, "x (allow bad-op)")
+	if a := codeActions(t, c, uri, Range{End: Position{0, 16}}); len(a) != 0 {
+		t.Fatalf("actions for stale findings: %+v", a)
+	}
+}

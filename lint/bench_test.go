@@ -1,0 +1,56 @@
+package lint_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/lint"
+	"github.com/sbplc/sbplc/source"
+)
+
+// BenchmarkLintLargest lints the largest corpus profile (1,616 lines),
+// parse and evaluation included.
+func BenchmarkLintLargest(b *testing.B) {
+	es := corpus.ForTest(b)
+	e := corpus.Largest(es, 1, "profile")[0]
+	data, err := e.Read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		lint.File(source.NewFile(e.File, data), nil, lint.Options{})
+	}
+}
+
+// generated returns a profile with n path rules in a deny-list layout:
+// subpath allows, literal denies inside them and a few regexes.
+func generated(n int) []byte {
+	var sb strings.Builder
+	sb.WriteString("(version 1)\n(deny default)\n")
+	for i := 0; i < n; i++ {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&sb, "(allow file-read* (subpath \"/private/tmp/p%d\"))\n", i)
+		case 1:
+			fmt.Fprintf(&sb, "(deny file-read* (literal \"/private/tmp/p%d/secret\"))\n", i-1)
+		case 2:
+			fmt.Fprintf(&sb, "(allow file-write* (literal \"/private/var/db/f%d\"))\n", i)
+		default:
+			fmt.Fprintf(&sb, "(allow file-read* (regex #\"^/usr/share/d%d/[^/]+$\"))\n", i)
+		}
+	}
+	return []byte(sb.String())
+}
+
+func BenchmarkLintGenerated10k(b *testing.B) {
+	data := generated(10000)
+	b.ReportAllocs()
+	for b.Loop() {
+		lint.File(source.NewFile("gen.sb", data), nil, lint.Options{})
+	}
+}
+

@@ -1,0 +1,239 @@
+package lint
+
+import (
+	"strings"
+
+	"github.com/sbplc/sbplc/ast"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/vocab"
+)
+
+// Index holds per-profile lookups shared by the rules of one run.
+type Index struct {
+	// PathArgs lists every string argument of a path-typed filter, in rule
+	// order (including filters nested in values, such as
+	// (remote unix-socket (path-literal P))).
+	PathArgs []PathArg
+}
+
+// PathArg is one path argument of a rule's filter.
+type PathArg struct {
+	Rule *ir.Rule
+	Leaf *ir.FilterNode
+	Val  *ir.Value
+	Neg  bool // under an odd number of require-not
+}
+
+func buildIndex(prof *ir.Profile) *Index {
+	ix := &Index{}
+	for _, r := range prof.Rules {
+		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
+			if !isPathFilter(l) {
+				return
+			}
+			for i := range l.Args {
+				if l.Args[i].Kind == ir.String {
+					ix.PathArgs = append(ix.PathArgs, PathArg{Rule: r, Leaf: l, Val: &l.Args[i], Neg: neg})
+				}
+			}
+		})
+	}
+	return ix
+}
+
+// eachLeaf calls fn for every leaf of n, including filters nested in
+// argument values.
+func eachLeaf(n *ir.FilterNode, neg bool, fn func(l *ir.FilterNode, neg bool)) {
+	if n == nil {
+		return
+	}
+	switch n.Kind {
+	case ir.Leaf:
+		fn(n, neg)
+		for i := range n.Args {
+			if n.Args[i].Kind == ir.Filter && n.Args[i].Sub != nil {
+				eachLeaf(n.Args[i].Sub, neg, fn)
+			}
+		}
+	case ir.Not:
+		for _, c := range n.Children {
+			eachLeaf(c, !neg, fn)
+		}
+	default:
+		for _, c := range n.Children {
+			eachLeaf(c, neg, fn)
+		}
+	}
+}
+
+// filterInfo returns the vocabulary entry for a leaf (by canonical name,
+// then as written, then its base).
+func filterInfo(l *ir.FilterNode) *vocab.Filter {
+	for _, n := range []string{l.Name, l.Written, l.Base} {
+		if n == "" {
+			continue
+		}
+		if f, ok := vocab.LookupFilter(n); ok {
+			return f
+		}
+	}
+	return nil
+}
+
+// baseName is the base filter of a leaf ("path" for literal, subpath, ...).
+func baseName(l *ir.FilterNode) string {
+	if l.Base != "" {
+		return l.Base
+	}
+	if f := filterInfo(l); f != nil && f.Base != "" {
+		return f.Base
+	}
+	return l.Name
+}
+
+// isPathFilter reports whether the leaf takes path patterns.
+func isPathFilter(l *ir.FilterNode) bool {
+	if f, ok := vocab.LookupFilter(baseName(l)); ok && f.ArgKind == "path-pattern" {
+		return true
+	}
+	switch baseName(l) {
+	case "path", "literal", "subpath", "prefix", "regex", "path-prefix", "path-regex", "path-literal":
+		return true
+	}
+	return false
+}
+
+// isFilePath reports whether the leaf matches file-system paths of the
+// request itself (the path filter family), not process or mount paths.
+func isFilePath(l *ir.FilterNode) bool {
+	b := baseName(l)
+	return b == "path" || b == "literal" || b == "path-literal"
+}
+
+// matchOf returns the leaf's match kind, consulting the vocabulary when the
+// IR left it unset.
+func matchOf(l *ir.FilterNode) ir.Match {
+	if l.Match != ir.MatchOther {
+		return l.Match
+	}
+	if f := filterInfo(l); f != nil {
+		return f.Match
+	}
+	return ir.MatchOther
+}
+
+// writtenName is the filter name as the user wrote it.
+func writtenName(l *ir.FilterNode) string {
+	if l.Written != "" {
+		return l.Written
+	}
+	return l.Name
+}
+
+// valueSpan is the best span for a finding about v in rule r.
+func valueSpan(r *ir.Rule, l *ir.FilterNode, v *ir.Value) source.Span {
+	if v != nil {
+		if sp := v.Origin.Primary(); sp.IsValid() {
+			return sp
+		}
+	}
+	if l != nil {
+		if sp := l.Origin.Primary(); sp.IsValid() {
+			return sp
+		}
+	}
+	return r.Origin.Primary()
+}
+
+// leafSpan is the best span for a finding about leaf l of rule r.
+func leafSpan(r *ir.Rule, l *ir.FilterNode) source.Span {
+	if l != nil {
+		if sp := l.Origin.Primary(); sp.IsValid() {
+			return sp
+		}
+	}
+	return r.Origin.Primary()
+}
+
+// ruleSpan is the span of the rule's form at the user's call site.
+func ruleSpan(r *ir.Rule) source.Span { return r.Origin.Primary() }
+
+// opSpan is the span of the operation symbol when it is in the user's file
+// at the rule's own form, else the rule's span.
+func opSpan(r *ir.Rule, op ir.Op) source.Span {
+	if len(r.Origin.Chain) == 0 && op.Span.IsValid() {
+		return op.Span
+	}
+	return ruleSpan(r)
+}
+
+// literalEdit returns an edit replacing bytes [from, to) of v's decoded
+// text with repl, when v is written as one string literal in the user's file
+// whose source text maps byte for byte onto the value (no escapes before
+// to). ok is false otherwise.
+func (p *Pass) literalEdit(v *ir.Value, from, to int, repl string) (diag.Edit, bool) {
+	sp := v.Origin.Span
+	if !sp.IsValid() || len(v.Origin.Chain) != 0 || sp.File != p.Src || v.Symbolic() {
+		return diag.Edit{}, false
+	}
+	text := sp.Text()
+	open := 1
+	if strings.HasPrefix(text, "#\"") {
+		open = 2
+	} else if !strings.HasPrefix(text, "\"") {
+		return diag.Edit{}, false
+	}
+	if len(text) < open+1 || text[len(text)-1] != '"' {
+		return diag.Edit{}, false
+	}
+	inner := text[open : len(text)-1]
+	if to > len(inner) || from > to || inner[:to] != v.Str[:to] {
+		return diag.Edit{}, false
+	}
+	if open == 1 && strings.Contains(inner[:to], "\\") {
+		return diag.Edit{}, false
+	}
+	start := sp.Start + open
+	return diag.Edit{Span: source.Span{File: sp.File, Start: start + from, End: start + to}, NewText: repl}, true
+}
+
+// opsUnder reports whether the rule names an operation that is op or one
+// of its ancestors (so the rule applies to op).
+func ruleAppliesTo(r *ir.Rule, op string) (ir.Op, bool) {
+	anc := vocab.Ancestors(op)
+	for _, o := range r.Ops {
+		for _, a := range anc {
+			if o.Name == a {
+				return o, true
+			}
+		}
+	}
+	return ir.Op{}, false
+}
+
+// opCovers reports whether a rule on operation a applies to requests on b
+// through fallback (a is b or one of b's ancestors).
+func opCovers(a, b string) bool {
+	for _, x := range vocab.Ancestors(b) {
+		if x == a {
+			return true
+		}
+	}
+	return a == b
+}
+
+// topForms returns the top-level lists of the file with head symbol name.
+func topForms(f *ast.File, name string) []*ast.List {
+	if f == nil {
+		return nil
+	}
+	var out []*ast.List
+	for _, n := range f.Forms {
+		if l, ok := n.(*ast.List); ok && l.HeadSymbol() == name {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,155 @@
+// Package lint is sbplc's rule engine: a registry of rules that run over an
+// evaluated profile (the flat IR of package ir, with the syntax tree where
+// syntax matters), inline suppressions, configuration and the shared
+// analyses the rules need (rule precedence, effective-policy probes).
+//
+// A rule is a value (see Rule) listed in registry.go. Its Run function gets a
+// *Pass and reports findings through it; rules never print. Each rule has an
+// embedded Markdown document (docs/<id>.md) with Avoid, Prefer and Rationale
+// sections, which `sbplc explain ID` prints and a test executes.
+//
+// Entry points: Run lints an eval.Result; File parses, evaluates and lints
+// one source file.
+package lint
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/sbplc/sbplc/ast"
+	"github.com/sbplc/sbplc/config"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/source"
+)
+
+// Category groups rules.
+type Category string
+
+// Rule categories.
+const (
+	Correctness Category = "correctness" // fails to compile or load, or silently meaningless
+	Paths       Category = "paths"       // path and regex semantics
+	Ordering    Category = "ordering"    // rule precedence
+	Overbreadth Category = "overbreadth" // grants far more than needed
+	Escape      Category = "escape"      // lets the process act outside the sandbox
+	Secrets     Category = "secrets"     // exposes credentials and private data
+	Style       Category = "style"       // maintainability
+)
+
+// Categories lists the categories in display order.
+var Categories = []Category{Correctness, Paths, Ordering, Overbreadth, Escape, Secrets, Style}
+
+// Rule is one lint rule.
+type Rule struct {
+	ID       string   // kebab-case, stable: config key, ignore comments, SARIF ruleId
+	Category Category // see Categories
+	Severity diag.Severity
+	// Off is true for rules that are disabled unless enabled by config or flag.
+	Off     bool
+	Summary string // lowercase, no final period, at most 60 characters
+	// Run reports the rule's findings. Nil for rules the runner implements
+	// itself (unused-ignore, unknown-rule-in-ignore).
+	Run func(p *Pass)
+	// Params documents the rule's options (name -> default), read with
+	// Pass.Param.
+	Params map[string]string
+}
+
+// Doc returns the rule's embedded Markdown document.
+func (r *Rule) Doc() string { return docFor(r.ID) }
+
+var kebab = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+
+// ValidID reports whether id is kebab-case.
+func ValidID(id string) bool { return kebab.MatchString(id) }
+
+// Pass is what a rule sees while it runs on one file.
+type Pass struct {
+	Rule    *Rule
+	File    *ast.File // syntax tree of the main file (may be nil)
+	Src     *source.File
+	Profile *ir.Profile // never nil
+	Config  *config.Config
+	Opts    Options
+
+	run *runState
+}
+
+// finding is a reported diagnostic plus whether the rule chose the severity.
+type finding struct {
+	d        diag.Diagnostic
+	explicit bool
+}
+
+// Report adds a finding at the rule's default severity (or the configured one).
+func (p *Pass) Report(d diag.Diagnostic) {
+	d.Code = p.Rule.ID
+	p.run.add(p.Rule, finding{d: d})
+}
+
+// ReportSev adds a finding with a rule-chosen severity (a configured level
+// still wins).
+func (p *Pass) ReportSev(sev diag.Severity, d diag.Diagnostic) {
+	d.Code = p.Rule.ID
+	d.Severity = sev
+	p.run.add(p.Rule, finding{d: d, explicit: true})
+}
+
+// Reportf adds a finding with a formatted message.
+func (p *Pass) Reportf(span source.Span, format string, args ...any) {
+	p.Report(diag.Diagnostic{Span: span, Message: fmt.Sprintf(format, args...)})
+}
+
+// Param returns the rule option key from the configuration, or the rule's
+// documented default.
+func (p *Pass) Param(key string) string {
+	return p.Config.RuleParam(p.Rule.ID, key, p.Rule.Params[key])
+}
+
+// Home is the home directory used for escape and secrets probes.
+func (p *Pass) Home() string { return p.run.home }
+
+// Target is the OS table name in use ("" = newest known).
+func (p *Pass) Target() string { return p.run.target }
+
+// EvalDiags returns the parse and evaluation diagnostics not yet claimed by
+// a rule.
+func (p *Pass) EvalDiags() []*diag.Diagnostic {
+	var out []*diag.Diagnostic
+	for i := range p.run.evalDiags {
+		if !p.run.claimed[i] {
+			out = append(out, &p.run.evalDiags[i])
+		}
+	}
+	return out
+}
+
+// Claim takes over an evaluation diagnostic: it is removed from the
+// pass-through output and re-reported as this rule's finding d, at
+// d.Severity (a configured level still wins).
+func (p *Pass) Claim(orig *diag.Diagnostic, d diag.Diagnostic) {
+	for i := range p.run.evalDiags {
+		if &p.run.evalDiags[i] == orig {
+			p.run.claimed[i] = true
+		}
+	}
+	d.Code = p.Rule.ID
+	p.run.add(p.Rule, finding{d: d, explicit: true})
+}
+
+// Drop removes an evaluation diagnostic from the output without a finding
+// (the rule decided it is not a problem).
+func (p *Pass) Drop(orig *diag.Diagnostic) {
+	for i := range p.run.evalDiags {
+		if &p.run.evalDiags[i] == orig {
+			p.run.claimed[i] = true
+		}
+	}
+}
+
+// UserSpan reports whether sp lies in the file being linted.
+func (p *Pass) UserSpan(sp source.Span) bool { return sp.File != nil && sp.File == p.Src }
+
+// Index returns the shared rule index for the profile (computed once per run).
+func (p *Pass) Index() *Index { return p.run.index() }

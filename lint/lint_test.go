@@ -1,0 +1,261 @@
+package lint_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sbplc/sbplc/config"
+	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/lint"
+	"github.com/sbplc/sbplc/source"
+)
+
+// applyFixes applies the first fix of every finding with code (edits must
+// not overlap) and returns the new text.
+func applyFixes(t *testing.T, text string, ds diag.List, code string) string {
+	t.Helper()
+	var edits []diag.Edit
+	for _, d := range ds {
+		if d.Code == code && len(d.Fixes) > 0 {
+			edits = append(edits, d.Fixes[0].Edits...)
+		}
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].Span.Start > edits[j].Span.Start })
+	out := text
+	for _, e := range edits {
+		out = out[:e.Span.Start] + e.NewText + out[e.Span.End:]
+	}
+	return out
+}
+
+func TestFixes(t *testing.T) {
+	for _, tc := range []struct{ code, in, want string }{
+		{"unresolved-symlink-path", `(allow file-write* (subpath "/tmp/x") (regex #"^/var/db/"))`, `(allow file-write* (subpath "/private/tmp/x") (regex #"^/private/var/db/"))`},
+		{"subpath-trailing-slash", `(allow file-write* (subpath "/private/tmp/a/"))`, `(allow file-write* (subpath "/private/tmp/a"))`},
+		{"non-canonical-path", `(deny file-read* (subpath "/private/tmp/a/../b//c"))`, `(deny file-read* (subpath "/private/tmp/b/c"))`},
+		{"regex-unanchored", `(allow file-write* (regex #"/private/tmp/x/"))`, `(allow file-write* (regex #"^/private/tmp/x/"))`},
+		{"non-sbpl-string-escape", `(allow file-read* (regex "^/a\.b$"))`, `(allow file-read* (regex "^/a\\.b$"))`},
+		{"unknown-operation", `(allow file-write-creat (subpath "/private/tmp"))`, `(allow file-write-create (subpath "/private/tmp"))`},
+		{"remote-host-not-allowed", `(allow network-outbound (remote tcp "127.0.0.1:80"))`, `(allow network-outbound (remote tcp "localhost:80"))`},
+		{"malformed-network-address", `(allow network-outbound (remote tcp "localhost"))`, `(allow network-outbound (remote tcp "localhost:*"))`},
+		{"unused-ignore", "(allow file-read* (subpath \"/usr\")) ; sbplc:ignore hardcoded-home x\n", "(allow file-read* (subpath \"/usr\"))\n"},
+		{"unused-ignore", "; sbplc:ignore hardcoded-home x\n(allow file-read* (subpath \"/usr\"))\n", "(allow file-read* (subpath \"/usr\"))\n"},
+	} {
+		in := "(version 1)\n(deny default)\n" + tc.in
+		ds := lintText(t, "fix.sb", in, lint.Options{})
+		got := applyFixes(t, in, ds, tc.code)
+		if want := "(version 1)\n(deny default)\n" + tc.want; got != want {
+			t.Errorf("%s fix:\n got %s\nwant %s", tc.code, got, want)
+		}
+		// The fixed text no longer triggers the rule.
+		if left := codes(lintText(t, "fixed.sb", got, lint.Options{}), tc.code); len(left) > 0 {
+			t.Errorf("%s still fires after its fix: %v", tc.code, left)
+		}
+	}
+	// missing-version inserts the form at the top.
+	in := "(deny default)\n"
+	got := applyFixes(t, in, lintText(t, "v.sb", in, lint.Options{}), "missing-version")
+	if got != "(version 1)\n(deny default)\n" {
+		t.Errorf("missing-version fix = %q", got)
+	}
+	// No fix when the value is not a plain literal in the file.
+	in = "(version 1)\n(deny default)\n(allow file-write* (subpath (string-append \"/tm\" \"p/x\")))\n"
+	for _, d := range lintText(t, "nf.sb", in, lint.Options{}) {
+		if d.Code == "unresolved-symlink-path" && len(d.Fixes) > 0 {
+			t.Errorf("fix offered for a computed value: %v", d.Fixes)
+		}
+	}
+}
+
+func parseCfg(t *testing.T, text string) *config.Config {
+	t.Helper()
+	c, err := config.Parse("/p/.sbplc.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestConfigSelection(t *testing.T) {
+	src := source.NewFile("/p/a.sb", []byte("(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp\"))\n(setenv \"X\" \"1\")\n"))
+	count := func(ds diag.List, code string) (int, diag.Severity) {
+		n, s := 0, diag.Info
+		for _, d := range ds {
+			if d.Code == code {
+				n++
+				s = d.Severity
+			}
+		}
+		return n, s
+	}
+	ds, _ := lint.File(src, nil, lint.Options{})
+	if n, s := count(ds, "unresolved-symlink-path"); n != 1 || s != diag.Error {
+		t.Fatalf("default: %d %v", n, s)
+	}
+	ds, _ = lint.File(src, parseCfg(t, "rules:\n  unresolved-symlink-path: info\n  unbound-identifier: warning\n"), lint.Options{})
+	if n, s := count(ds, "unresolved-symlink-path"); n != 1 || s != diag.Info {
+		t.Errorf("configured level: %d %v", n, s)
+	}
+	if n, s := count(ds, "unbound-identifier"); n != 1 || s != diag.Warning {
+		t.Errorf("configured level of an evaluator finding: %d %v", n, s)
+	}
+	ds, _ = lint.File(src, parseCfg(t, "rules:\n  paths: {}\n  unbound-identifier: off\n"), lint.Options{Disable: []string{"paths"}})
+	if n, _ := count(ds, "unresolved-symlink-path"); n != 0 {
+		t.Errorf("--disable paths left %d findings", n)
+	}
+	if n, _ := count(ds, "unbound-identifier"); n != 0 {
+		t.Errorf("disabled evaluator finding still reported")
+	}
+	ds, _ = lint.File(src, parseCfg(t, "rules:\n  unresolved-symlink-path:\n    ignore: [\"a.sb\"]\n"), lint.Options{})
+	if n, _ := count(ds, "unresolved-symlink-path"); n != 0 {
+		t.Errorf("per-rule ignore glob not applied")
+	}
+	// --disable is applied after --enable: "all" wins over a named rule.
+	ds, _ = lint.File(src, nil, lint.Options{Enable: []string{"implicit-default"}, Disable: []string{"all"}})
+	for _, d := range ds {
+		if _, isRule := lint.Lookup(d.Code); isRule {
+			t.Errorf("rule finding with every rule disabled: %v", d)
+		}
+	}
+	ds, _ = lint.File(src, nil, lint.Options{Enable: []string{"style"}})
+	if n, _ := count(ds, "implicit-default"); n != 0 {
+		t.Errorf("implicit-default fired on a profile with (deny default)")
+	}
+	if errs := lint.Validate(parseCfg(t, "rules:\n  no-such: off\n"), lint.Options{Enable: []string{"escape,nope"}}); len(errs) != 2 {
+		t.Errorf("Validate = %v", errs)
+	}
+}
+
+func TestTargetTable(t *testing.T) {
+	text := "(version 1)\n(deny default)\n(allow file-graft (subpath \"/private/tmp\"))\n"
+	if got := codes(lintText(t, "t.sb", text, lint.Options{}), "unknown-operation"); len(got) != 0 {
+		t.Errorf("newest-known target: %v", got)
+	}
+	got := codes(lintText(t, "t.sb", text, lint.Options{Target: "macos14"}), "unknown-operation")
+	if len(got) != 1 || !strings.Contains(got[0], "3:8: error: operation file-graft is not in the macos14 operation table") {
+		t.Errorf("--target macos14: %v", got)
+	}
+}
+
+func TestParamsGivenMakesUnboundParamAnError(t *testing.T) {
+	text := "(version 1)\n(deny default)\n(allow file-write* (subpath (param \"PROJECT\")))\n"
+	sev := func(opts lint.Options) diag.Severity {
+		for _, d := range lintText(t, "p.sb", text, opts) {
+			if d.Code == "unbound-param" {
+				return d.Severity
+			}
+		}
+		t.Fatal("no unbound-param finding")
+		return 0
+	}
+	if s := sev(lint.Options{}); s != diag.Info {
+		t.Errorf("without -D: %v", s)
+	}
+	if s := sev(lint.Options{ParamsGiven: true, Eval: eval.Options{Params: map[string]string{"OTHER": "x"}}}); s != diag.Error {
+		t.Errorf("with -D: %v", s)
+	}
+}
+
+func TestBoundParamsReachProbes(t *testing.T) {
+	text := "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"DIR\")))\n"
+	opts := lint.Options{Eval: eval.Options{Params: map[string]string{"DIR": "/Users/bob"}}, Home: "/Users/bob"}
+	if got := codes(lintText(t, "p.sb", text, opts), "readable-ssh-keys"); len(got) != 1 || !strings.Contains(got[0], "/Users/bob/.ssh/id_rsa") {
+		t.Errorf("probe through a bound param: %v", got)
+	}
+	opts.Eval.Params["DIR"] = "/tmp/x"
+	if got := codes(lintText(t, "p.sb", text, opts), "unresolved-symlink-path"); len(got) != 1 {
+		t.Errorf("/tmp through a bound param: %v", got)
+	}
+}
+
+func TestRunConcurrentAndDeterministic(t *testing.T) {
+	es := corpus.ForTest(t)
+	big := corpus.Largest(es, 3, "profile")
+	var srcs []*source.File
+	for _, e := range big {
+		b, err := e.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs = append(srcs, source.NewFile(e.File, b))
+	}
+	want := make([]string, len(srcs))
+	for i, s := range srcs {
+		ds, _ := lint.File(s, nil, lint.Options{})
+		want[i] = fmt.Sprint(ds)
+	}
+	var wg sync.WaitGroup
+	for k := 0; k < 4; k++ {
+		for i, s := range srcs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ds, _ := lint.File(s, nil, lint.Options{})
+				if got := fmt.Sprint(ds); got != want[i] {
+					t.Errorf("%s: concurrent run differs", s.Name)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+func TestRunWithoutFile(t *testing.T) {
+	// Run must tolerate an empty result (no syntax tree, no profile).
+	if ds := lint.Run(&eval.Result{}, nil, lint.Options{}); len(ds) != 0 {
+		t.Errorf("empty result: %v", ds)
+	}
+	ds := lint.Run(&eval.Result{}, nil, lint.Options{NoEvalDiags: true})
+	if len(ds) != 0 {
+		t.Errorf("%v", ds)
+	}
+}
+
+func TestNoEvalDiags(t *testing.T) {
+	text := "(version 1)\n(deny default)\n(allow file-read* (subpath \"/usr\")\n"
+	ds, res := lint.File(source.NewFile("s.sb", []byte(text)), nil, lint.Options{NoEvalDiags: true})
+	if len(res.Diags) == 0 {
+		t.Fatal("expected a syntax error from the parser")
+	}
+	for _, d := range ds {
+		if d.Code == res.Diags[0].Code {
+			t.Errorf("evaluation diagnostic included with NoEvalDiags: %v", d)
+		}
+	}
+}
+
+func FuzzLint(f *testing.F) {
+	for _, s := range []string{
+		"(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp\"))",
+		"(allow file-read* (regex #\"^/(a|b\"))",
+		"; sbplc:ignore-file x\n(deny file-read* (literal \"~/x\")) ; sbplc:ignore ,,, \n",
+		"(define (f p) (subpath p))(allow file-read* (f \"/var/../x/\"))(allow network-outbound (remote ip \"h:99999\"))",
+		"(deny default)(allow default)(allow mach-lookup)(deny mach-lookup (global-name-regex #\".*\"))",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		src := source.NewFile("fuzz.sb", []byte(text))
+		ds, _ := lint.File(src, nil, lint.Options{Enable: []string{"all"}})
+		for _, d := range ds {
+			if d.Code == "lint-internal-error" {
+				t.Fatalf("internal error: %v\n%s", d, strings.Join(d.Notes, "\n"))
+			}
+			if d.Span.IsValid() && (d.Span.Start < 0 || d.Span.End > len(d.Span.File.Text) || d.Span.Start > d.Span.End) {
+				t.Fatalf("bad span %v", d)
+			}
+			for _, fx := range d.Fixes {
+				for _, e := range fx.Edits {
+					if e.Span.File != src || e.Span.Start < 0 || e.Span.End > len(text) || e.Span.Start > e.Span.End {
+						t.Fatalf("bad fix edit %+v in %v", e, d)
+					}
+				}
+			}
+		}
+	})
+}

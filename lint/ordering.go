@@ -1,0 +1,717 @@
+package lint
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/policy"
+)
+
+var orderingRules = []*Rule{
+	{ID: "shadowed-rule", Category: Ordering, Severity: diag.Warning,
+		Summary: "rule that a later opposite rule always overrides", Run: runShadowed},
+	{ID: "duplicate-rule", Category: Ordering, Severity: diag.Info,
+		Summary: "rule repeated with the same action and filter", Run: runDuplicate},
+	{ID: "redundant-rule", Category: Ordering, Severity: diag.Info,
+		Summary: "rule covered by a later rule with the same action", Run: runRedundant},
+	{ID: "unfiltered-vs-filtered-precedence", Category: Ordering, Severity: diag.Warning,
+		Summary: "unfiltered rule that cannot override a filtered one", Run: runUnfilteredVsFiltered},
+	{ID: "default-not-first", Category: Ordering, Severity: diag.Warning,
+		Summary: "(allow default) or (deny default) after other rules", Run: runDefaultNotFirst},
+}
+
+// engine returns the decision engine for the profile, built once per run.
+func (p *Pass) engine() *policy.Engine {
+	return p.run.cached("policy", func() any {
+		e, _ := policy.New(p.Profile, policy.Options{Home: p.Home(), Target: p.Target()})
+		return e
+	}).(*policy.Engine)
+}
+
+// deadRule is a rule that never decides for some operations, with the
+// later rules that decide instead.
+type deadRule struct {
+	rule    *ir.Rule
+	ops     []string
+	by      []*ir.Rule // covering rules (newer), one per covered leaf
+	exact   bool       // every covering rule has an identical filter
+	opposed bool       // some covering rule has the opposite action
+}
+
+// deadRules runs the coverage analysis once per run: for each operation
+// the profile names, walk its filtered rules newest first, keeping an
+// index of what the newer rules match; a rule all of whose alternatives are
+// matched by newer rules never decides. Only sound subsumptions are used
+// (literal, subpath, prefix and anchored-regex prefixes, regexes tested on
+// literals, identical filters), so the analysis may miss dead rules but
+// never reports a live one. The per-operation rule lists come from the
+// decision engine (policy.Engine.RulesFor), which applies the fallback
+// model. Cost: about O(rules x path depth) per operation.
+func (p *Pass) deadRules() []*deadRule {
+	return p.run.cached("dead", func() any {
+		e := p.engine()
+		ops := map[string]bool{}
+		for _, r := range p.Profile.Rules {
+			for _, o := range r.Ops {
+				ops[o.Name] = true
+			}
+		}
+		names := make([]string, 0, len(ops))
+		for o := range ops {
+			names = append(names, o)
+		}
+		sort.Strings(names)
+		type perRule struct {
+			d     *deadRule
+			alive bool
+		}
+		state := map[*ir.Rule]*perRule{}
+		keys := map[*ir.FilterNode]string{}
+		for _, op := range names {
+			rl := e.RulesFor(op)
+			cov := newCoverIndex(keys)
+			for _, r := range rl.Filtered { // newest first
+				if r.Filter == nil || !ruleSpan(r).IsValid() {
+					// implicit rules have no position: index them only
+					cov.add(r)
+					continue
+				}
+				by, exact, opposed, ok := cov.covers(r)
+				st := state[r]
+				if st == nil {
+					st = &perRule{d: &deadRule{rule: r, exact: true}}
+					state[r] = st
+				}
+				if !ok {
+					st.alive = true
+				} else {
+					st.d.ops = append(st.d.ops, op)
+					st.d.by = append(st.d.by, by...)
+					st.d.exact = st.d.exact && exact
+					st.d.opposed = st.d.opposed || opposed
+				}
+				cov.add(r)
+			}
+		}
+		var out []*deadRule
+		for _, r := range p.Profile.Rules {
+			st := state[r]
+			if st == nil || st.alive || len(st.d.ops) == 0 {
+				continue
+			}
+			// Dead for every operation it names?
+			covered := map[string]bool{}
+			for _, o := range st.d.ops {
+				covered[o] = true
+			}
+			all := true
+			for _, o := range r.Ops {
+				if !covered[o.Name] {
+					all = false
+				}
+			}
+			if all {
+				out = append(out, st.d)
+			}
+		}
+		return out
+	}).([]*deadRule)
+}
+
+func relatedRules(rs []*ir.Rule, msg string) []diag.Related {
+	seen := map[*ir.Rule]bool{}
+	var out []diag.Related
+	for _, r := range rs {
+		if seen[r] || len(out) >= 2 {
+			continue
+		}
+		seen[r] = true
+		if sp := ruleSpan(r); sp.IsValid() {
+			out = append(out, diag.Related{Span: sp, Message: msg})
+		}
+	}
+	return out
+}
+
+func firstLine(rs []*ir.Rule) string {
+	for _, r := range rs {
+		if sp := ruleSpan(r); sp.IsValid() {
+			return fmt.Sprintf("line %d", sp.StartPos().Line)
+		}
+	}
+	return "a later rule"
+}
+
+func runShadowed(p *Pass) {
+	for _, d := range p.deadRules() {
+		if !d.opposed {
+			continue
+		}
+		var opp []*ir.Rule
+		for _, b := range d.by {
+			if b.Action != d.rule.Action {
+				opp = append(opp, b)
+			}
+		}
+		p.Report(diag.Diagnostic{Span: ruleSpan(d.rule),
+			Message: fmt.Sprintf("this %s never takes effect: the later %s at %s matches everything it matches, and among filtered rules the last match wins; move this rule after it, or narrow the later rule",
+				d.rule.Action, oppositeAction(d.rule.Action), firstLine(opp)),
+			Related: relatedRules(opp, "overriding rule")})
+	}
+	// Unfiltered rules: only the last one per operation counts.
+	for _, op := range unfilteredOps(p.Profile) {
+		rs := op.rules
+		last := rs[len(rs)-1]
+		for _, r := range rs[:len(rs)-1] {
+			if r.Action == last.Action {
+				continue // duplicate-rule
+			}
+			if !allOpsReplaced(p.Profile, r) {
+				continue
+			}
+			p.Report(diag.Diagnostic{Span: ruleSpan(r),
+				Message: fmt.Sprintf("this unfiltered %s %s never takes effect: the later unfiltered %s %s replaces it (the last unfiltered rule is the operation's default)", r.Action, op.name, last.Action, op.name),
+				Related: relatedRules([]*ir.Rule{last}, "replacing rule")})
+		}
+	}
+}
+
+func oppositeAction(a ir.Action) string {
+	if a == ir.Allow {
+		return "deny"
+	}
+	return "allow"
+}
+
+func runDuplicate(p *Pass) {
+	for _, d := range p.deadRules() {
+		if d.opposed || !d.exact {
+			continue
+		}
+		p.Report(diag.Diagnostic{Span: ruleSpan(d.rule),
+			Message: fmt.Sprintf("duplicate rule: the %s at %s has the same action and filter; remove this one", d.rule.Action, firstLine(d.by)),
+			Related: relatedRules(d.by, "same rule")})
+	}
+	for _, op := range unfilteredOps(p.Profile) {
+		rs := op.rules
+		last := rs[len(rs)-1]
+		for _, r := range rs[:len(rs)-1] {
+			if r.Action == last.Action && allOpsReplaced(p.Profile, r) {
+				p.Report(diag.Diagnostic{Span: ruleSpan(r),
+					Message: fmt.Sprintf("duplicate unfiltered (%s %s): the one at %s already sets this operation's default; remove this one", r.Action, op.name, firstLine([]*ir.Rule{last})),
+					Related: relatedRules([]*ir.Rule{last}, "same rule")})
+			}
+		}
+	}
+}
+
+func runRedundant(p *Pass) {
+	for _, d := range p.deadRules() {
+		if d.opposed || d.exact {
+			continue
+		}
+		p.Report(diag.Diagnostic{Span: ruleSpan(d.rule),
+			Message: fmt.Sprintf("this %s is redundant: the later %s at %s already matches everything it matches", d.rule.Action, d.rule.Action, firstLine(d.by)),
+			Related: relatedRules(d.by, "broader rule")})
+	}
+}
+
+type unfilteredOp struct {
+	name  string
+	rules []*ir.Rule // written order, at least two
+}
+
+// unfilteredOps lists the operations named by more than one unfiltered rule.
+func unfilteredOps(prof *ir.Profile) []unfilteredOp {
+	by := map[string][]*ir.Rule{}
+	var order []string
+	for _, r := range prof.Rules {
+		if r.Filter != nil {
+			continue
+		}
+		for _, o := range r.Ops {
+			if len(by[o.Name]) == 0 {
+				order = append(order, o.Name)
+			}
+			if l := by[o.Name]; len(l) == 0 || l[len(l)-1] != r {
+				by[o.Name] = append(by[o.Name], r)
+			}
+		}
+	}
+	var out []unfilteredOp
+	for _, n := range order {
+		if len(by[n]) > 1 {
+			out = append(out, unfilteredOp{name: n, rules: by[n]})
+		}
+	}
+	return out
+}
+
+// allOpsReplaced reports whether every operation of unfiltered rule r has a
+// later unfiltered rule.
+func allOpsReplaced(prof *ir.Profile, r *ir.Rule) bool {
+	for _, o := range r.Ops {
+		found := false
+		for _, s := range prof.Rules[r.Index+1:] {
+			if s.Filter != nil {
+				continue
+			}
+			for _, so := range s.Ops {
+				if so.Name == o.Name {
+					found = true
+				}
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return r.Index+1 <= len(prof.Rules)
+}
+
+func runUnfilteredVsFiltered(p *Pass) {
+	e := p.engine()
+	reported := map[*ir.Rule]bool{}
+	for _, u := range p.Profile.Rules {
+		// Only "re-open" rules: a filtered deny and a later unfiltered allow.
+		// An unfiltered deny after filtered allows is the allow-list idiom,
+		// and it works: the filtered allows still win.
+		if u.Filter != nil || reported[u] || u.Action != ir.Allow {
+			continue
+		}
+		for _, o := range u.Ops {
+			if o.Name == "default" {
+				continue
+			}
+			rl := e.RulesFor(o.Name)
+			if rl.Bottom != u {
+				continue
+			}
+			var earlier []*ir.Rule
+			for _, f := range rl.Filtered {
+				if f.Action != u.Action && f.Index < u.Index && ruleSpan(f).IsValid() {
+					earlier = append(earlier, f)
+				}
+			}
+			if len(earlier) == 0 {
+				continue
+			}
+			sort.Slice(earlier, func(i, j int) bool { return earlier[i].Index < earlier[j].Index })
+			reported[u] = true
+			p.Report(diag.Diagnostic{Span: ruleSpan(u),
+				Message: fmt.Sprintf("this unfiltered (%s %s) does not override the earlier filtered %s at %s: an unfiltered rule is only the operation's default, and filtered rules win wherever they stand; remove the filtered rule, or write this one with a filter such as (subpath \"/\")",
+					u.Action, o.Written, oppositeAction(u.Action), firstLine(earlier)),
+				Related: relatedRules(earlier, "filtered rule that still wins")})
+			break
+		}
+	}
+}
+
+func runDefaultNotFirst(p *Pass) {
+	var defs []*ir.Rule
+	for _, r := range p.Profile.Rules {
+		for _, o := range r.Ops {
+			if o.Name == "default" && r.Filter == nil {
+				defs = append(defs, r)
+				break
+			}
+		}
+	}
+	if len(defs) == 0 {
+		return
+	}
+	first := defs[0]
+	before := 0
+	for _, r := range p.Profile.Rules[:first.Index] {
+		if ruleSpan(r).File == p.Src && p.Src != nil {
+			before++
+		}
+	}
+	if before > 0 && ruleSpan(first).File == p.Src {
+		p.Reportf(ruleSpan(first), "(%s default) comes after %d other rule(s): it is the default wherever it stands, but readers take a late default as \"override everything above\"; put it right after (version 1)", first.Action, before)
+	}
+	for _, r := range defs[1:] {
+		if r.Action != first.Action && ruleSpan(r).File == p.Src {
+			p.Report(diag.Diagnostic{Span: ruleSpan(r),
+				Message: fmt.Sprintf("second default rule (%s default) replaces the (%s default) at %s: the profile's posture flips; keep one default rule", r.Action, first.Action, firstLine([]*ir.Rule{first})),
+				Related: relatedRules([]*ir.Rule{first}, "first default rule")})
+		}
+	}
+}
+
+// coverIndex indexes the leaves of rules already seen (newer rules) for
+// subsumption queries.
+type coverIndex struct {
+	literal map[string][]*ir.Rule
+	subpath map[string][]*ir.Rule
+	prefix  map[string][]*ir.Rule
+	whole   map[string][]*ir.Rule // identical filter keys (any shape)
+	leafKey map[string][]*ir.Rule // identical non-path leaves
+	keys    map[*ir.FilterNode]string
+
+	// Regexes: anchored ones by their literal prefix (a path can only
+	// match when it starts with it), the rest in a bounded list.
+	regexByPrefix map[string][]coverRegex
+	regexOther    []coverRegex
+	regexSrc      map[string]*ir.Rule
+	everything    *ir.Rule // a regex that matches every path
+}
+
+type coverRegex struct {
+	re   *regexp.Regexp
+	rule *ir.Rule
+}
+
+func newCoverIndex(keys map[*ir.FilterNode]string) *coverIndex {
+	return &coverIndex{literal: map[string][]*ir.Rule{}, subpath: map[string][]*ir.Rule{},
+		prefix: map[string][]*ir.Rule{}, whole: map[string][]*ir.Rule{}, leafKey: map[string][]*ir.Rule{},
+		regexByPrefix: map[string][]coverRegex{}, regexSrc: map[string]*ir.Rule{}, keys: keys}
+}
+
+// maxRegexScan bounds the regexes without a usable literal prefix that a
+// literal is tested against (beyond it, coverage is not claimed: sound).
+const maxRegexScan = 64
+
+// key memoises filterKey per node for the run.
+func (c *coverIndex) key(f *ir.FilterNode) string {
+	if k, ok := c.keys[f]; ok {
+		return k
+	}
+	k := filterKey(f)
+	c.keys[f] = k
+	return k
+}
+
+func (c *coverIndex) add(r *ir.Rule) {
+	if r.Filter == nil {
+		return
+	}
+	wk := c.key(r.Filter)
+	c.whole[wk] = append(c.whole[wk], r)
+	for _, l := range disjuncts(r.Filter) {
+		if l.Kind != ir.Leaf {
+			continue
+		}
+		if !isFilePath(l) {
+			k := c.key(l)
+			c.leafKey[k] = append(c.leafKey[k], r)
+			continue
+		}
+		for _, a := range l.Args {
+			if a.Kind != ir.String || a.Symbolic() {
+				continue
+			}
+			switch matchOf(l) {
+			case ir.MatchExact:
+				c.literal[a.Str] = append(c.literal[a.Str], r)
+			case ir.MatchSubpath:
+				k := subKey(a.Str)
+				c.subpath[k] = append(c.subpath[k], r)
+			case ir.MatchPrefix:
+				c.prefix[a.Str] = append(c.prefix[a.Str], r)
+			case ir.MatchRegex:
+				c.addRegex(a.Str, r)
+			}
+		}
+	}
+}
+
+func (c *coverIndex) addRegex(src string, r *ir.Rule) {
+	if _, ok := c.regexSrc[src]; !ok {
+		c.regexSrc[src] = r
+	}
+	re := compileRegex(src)
+	if re == nil {
+		return
+	}
+	if c.everything == nil && matchesEverything(src, true) {
+		c.everything = r
+	}
+	if pre, anchored := regexLiteralPrefix(src); anchored && !topLevelAlt(src) {
+		c.regexByPrefix[pre] = append(c.regexByPrefix[pre], coverRegex{re: re, rule: r})
+		return
+	}
+	if len(c.regexOther) < maxRegexScan {
+		c.regexOther = append(c.regexOther, coverRegex{re: re, rule: r})
+	}
+}
+
+// regexMatching finds an indexed regex that matches the literal path s.
+func (c *coverIndex) regexMatching(s string) *ir.Rule {
+	if len(c.regexByPrefix) > 0 {
+		for i := len(s); i >= 0; i-- {
+			for _, rx := range c.regexByPrefix[s[:i]] {
+				if rx.re.MatchString(s) {
+					return rx.rule
+				}
+			}
+		}
+	}
+	for _, rx := range c.regexOther {
+		if rx.re.MatchString(s) {
+			return rx.rule
+		}
+	}
+	return nil
+}
+
+// disjuncts flattens top-level require-any nodes.
+func disjuncts(f *ir.FilterNode) []*ir.FilterNode {
+	if f == nil {
+		return nil
+	}
+	if f.Kind == ir.Any {
+		var out []*ir.FilterNode
+		for _, c := range f.Children {
+			out = append(out, disjuncts(c)...)
+		}
+		return out
+	}
+	return []*ir.FilterNode{f}
+}
+
+// covers reports whether every alternative of r's filter is matched by
+// some indexed rule.
+func (c *coverIndex) covers(r *ir.Rule) (by []*ir.Rule, exact, opposed, ok bool) {
+	if ws := c.whole[c.key(r.Filter)]; len(ws) > 0 {
+		return ws[:1], true, ws[0].Action != r.Action, true
+	}
+	for _, d := range disjuncts(r.Filter) {
+		cr := c.coverNode(d)
+		if cr == nil {
+			return nil, false, false, false
+		}
+		by = append(by, cr)
+		if cr.Action != r.Action {
+			opposed = true
+		}
+	}
+	return by, false, opposed, len(by) > 0
+}
+
+// coverNode returns a rule matching everything node n matches, or nil.
+func (c *coverIndex) coverNode(n *ir.FilterNode) *ir.Rule {
+	switch n.Kind {
+	case ir.All:
+		// A conjunction matches less than any of its parts.
+		for _, ch := range n.Children {
+			if r := c.coverNode(ch); r != nil {
+				return r
+			}
+		}
+		return nil
+	case ir.Any:
+		var first *ir.Rule
+		for _, ch := range n.Children {
+			r := c.coverNode(ch)
+			if r == nil {
+				return nil
+			}
+			if first == nil {
+				first = r
+			}
+		}
+		return first
+	case ir.Not:
+		if ws := c.whole[c.key(n)]; len(ws) > 0 {
+			return ws[0]
+		}
+		return nil
+	}
+	if !isFilePath(n) {
+		if ws := c.leafKey[c.key(n)]; len(ws) > 0 {
+			return ws[0]
+		}
+		return nil
+	}
+	var first *ir.Rule
+	for _, a := range n.Args {
+		if a.Kind != ir.String || a.Symbolic() {
+			return nil
+		}
+		r := c.coverPath(matchOf(n), a.Str)
+		if r == nil {
+			return nil
+		}
+		if first == nil {
+			first = r
+		}
+	}
+	return first
+}
+
+// coverPath finds an indexed rule matching every path that (m, s) matches.
+func (c *coverIndex) coverPath(m ir.Match, s string) *ir.Rule {
+	var lit string // the fixed leading text every match starts with
+	switch m {
+	case ir.MatchExact:
+		if rs := c.literal[s]; len(rs) > 0 {
+			return rs[0]
+		}
+		if r := c.subpathOf(s, true); r != nil {
+			return r
+		}
+		if r := c.prefixOf(s); r != nil {
+			return r
+		}
+		return c.regexMatching(s)
+	case ir.MatchSubpath:
+		s = subKey(s)
+		if r := c.subpathOf(s, true); r != nil {
+			return r
+		}
+		if r := c.prefixOf(s); r != nil {
+			return r
+		}
+		return c.everythingRegex()
+	case ir.MatchPrefix:
+		lit = s
+	case ir.MatchRegex:
+		pre, anchored := regexLiteralPrefix(s)
+		if !anchored || topLevelAlt(s) {
+			if rs := c.regexSame(s); rs != nil {
+				return rs
+			}
+			return c.everythingRegex()
+		}
+		if rs := c.regexSame(s); rs != nil {
+			return rs
+		}
+		lit = pre
+	default:
+		return nil
+	}
+	// Every match starts with lit: covered by a subpath D when lit starts
+	// with D + "/", or by a prefix that lit starts with.
+	if i := strings.LastIndexByte(lit, '/'); i > 0 {
+		if r := c.subpathOf(lit[:i], true); r != nil && len(lit) > i {
+			return r
+		}
+	}
+	if r := c.prefixOf(lit); r != nil {
+		return r
+	}
+	return c.everythingRegex()
+}
+
+func topLevelAlt(s string) bool {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '|':
+			if depth == 0 {
+				return true
+			}
+		case '[':
+			if j, err := scanBracket(s, i); err == nil {
+				i = j
+			}
+		}
+	}
+	return false
+}
+
+// subKey is a subpath argument without trailing slashes ("/" stays).
+func subKey(s string) string {
+	if t := strings.TrimRight(s, "/"); t != "" {
+		return t
+	}
+	if strings.HasPrefix(s, "/") {
+		return "/"
+	}
+	return s
+}
+
+// subpathOf finds a subpath rule D with s == D or s under D.
+func (c *coverIndex) subpathOf(s string, self bool) *ir.Rule {
+	if len(c.subpath) == 0 {
+		return nil
+	}
+	if rs := c.subpath["/"]; len(rs) > 0 && strings.HasPrefix(s, "/") {
+		return rs[0]
+	}
+	cur := s
+	for cur != "" {
+		if rs := c.subpath[cur]; len(rs) > 0 && (self || cur != s) {
+			return rs[0]
+		}
+		i := strings.LastIndexByte(cur, '/')
+		if i <= 0 {
+			break
+		}
+		cur = cur[:i]
+	}
+	return nil
+}
+
+// prefixOf finds a prefix rule P with s starting with P.
+func (c *coverIndex) prefixOf(s string) *ir.Rule {
+	if len(c.prefix) == 0 {
+		return nil
+	}
+	for i := len(s); i >= 0; i-- {
+		if rs := c.prefix[s[:i]]; len(rs) > 0 {
+			return rs[0]
+		}
+	}
+	return nil
+}
+
+func (c *coverIndex) regexSame(s string) *ir.Rule { return c.regexSrc[s] }
+
+func (c *coverIndex) everythingRegex() *ir.Rule { return c.everything }
+
+// filterKey is a canonical text of a filter tree (names and arguments).
+func filterKey(f *ir.FilterNode) string {
+	var b strings.Builder
+	writeKey(&b, f, 0)
+	return b.String()
+}
+
+func writeKey(b *strings.Builder, f *ir.FilterNode, depth int) {
+	if f == nil || depth > 64 {
+		b.WriteString("#t")
+		return
+	}
+	switch f.Kind {
+	case ir.All:
+		b.WriteString("(all")
+	case ir.Any:
+		b.WriteString("(any")
+	case ir.Not:
+		b.WriteString("(not")
+	default:
+		b.WriteString("(" + f.Name)
+		for _, a := range f.Args {
+			b.WriteByte(' ')
+			switch a.Kind {
+			case ir.String:
+				b.WriteString(strconv.Quote(a.Str))
+			case ir.Int:
+				b.WriteString(strconv.FormatInt(a.Int, 10))
+			case ir.Bool:
+				b.WriteString(strconv.FormatBool(a.Bool))
+			case ir.Symbol:
+				b.WriteString(a.Str)
+			case ir.Filter:
+				writeKey(b, a.Sub, depth+1)
+			}
+		}
+	}
+	for _, c := range f.Children {
+		b.WriteByte(' ')
+		writeKey(b, c, depth+1)
+	}
+	b.WriteByte(')')
+}

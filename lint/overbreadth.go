@@ -1,0 +1,298 @@
+package lint
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/policy"
+)
+
+var overbreadthRules = []*Rule{
+	{ID: "allow-default", Category: Overbreadth, Severity: diag.Warning,
+		Summary: "(allow default) makes the profile a deny list", Run: runAllowDefault},
+	unfilteredRule("unfiltered-file-write", diag.Warning, "file writes allowed everywhere",
+		[]string{"file*", "file-write*", "file-write-data", "file-write-create", "file-write-unlink"},
+		"writes anywhere (LaunchAgents, shell startup files, git hooks, binaries on PATH) are persistence outside the sandbox; allow the directories the program writes, e.g. (subpath (param \"PROJECT\"))", true),
+	unfilteredRule("unfiltered-file-read", diag.Info, "file reads allowed everywhere",
+		[]string{"file*", "file-read*", "file-read-data"},
+		"every readable secret (SSH keys, cloud credentials, browser data) can be read; allow the directories the program reads", false),
+	unfilteredRule("unfiltered-network", diag.Warning, "outbound network allowed to any host",
+		[]string{"network*", "network-outbound"},
+		"direct egress bypasses any filtering proxy and lets readable data leave; allow (remote tcp \"localhost:PORT\") for a proxy", false),
+	unfilteredRule("unfiltered-network-inbound", diag.Info, "listening allowed on any address and port",
+		[]string{"network-inbound", "network-bind"},
+		"the process can open listeners on every interface; allow (local tcp \"localhost:PORT\")", false),
+	unfilteredRule("unfiltered-process-exec", diag.Warning, "any binary may be executed",
+		[]string{"process-exec*", "process*"},
+		"the process can run whatever it downloads or writes, and helpers such as osascript or open; allow the binaries it needs with (literal ...) or (subpath \"/usr/bin\")", false),
+	unfilteredRule("unfiltered-mach-lookup", diag.Warning, "every Mach/XPC service reachable",
+		[]string{"mach-lookup", "mach*"},
+		"Mach services run outside the sandbox with their own privileges (LaunchServices, pasteboard, securityd); allow the services it needs with (global-name ...)", false),
+	unfilteredRule("unfiltered-iokit", diag.Warning, "every IOKit user client may be opened",
+		[]string{"iokit-open", "iokit-open-user-client", "iokit-open-service", "iokit*", "iokit-set-properties"},
+		"IOKit user clients are a large kernel attack surface; allow specific classes with (iokit-user-client-class ...)", false),
+	{ID: "sysctl-write", Category: Overbreadth, Severity: diag.Warning,
+		Summary: "kernel tunables may be written", Run: runSysctlWrite},
+	{ID: "signal-without-target", Category: Overbreadth, Severity: diag.Warning,
+		Summary: "signals allowed to processes outside the sandbox", Run: runSignalTarget},
+	{ID: "process-info-others", Category: Overbreadth, Severity: diag.Info,
+		Summary: "other processes' arguments and environment readable", Run: runProcessInfoOthers},
+	{ID: "task-port-access", Category: Overbreadth, Severity: diag.Warning,
+		Summary: "task or host ports of other processes", Run: runTaskPort},
+	{ID: "system-privileged-ops", Category: Overbreadth, Severity: diag.Warning,
+		Summary: "privileged system operations allowed unfiltered", Run: runSystemPrivileged},
+	{ID: "implicit-preamble-allows", Category: Overbreadth, Severity: diag.Warning,
+		Summary: "path denies without denying file-link and file-clone", Run: runImplicitPreamble},
+	{ID: "dynamic-code-generation", Category: Overbreadth, Severity: diag.Info,
+		Summary: "JIT (writable and executable memory) allowed", Run: runDynamicCode},
+	{ID: "file-write-dev", Category: Overbreadth, Severity: diag.Warning,
+		Summary: "raw disk, memory or packet devices writable", Run: runFileWriteDev},
+}
+
+// allowsOp returns the first op of an allow rule that is one of names.
+func allowsOp(r *ir.Rule, names []string) (ir.Op, bool) {
+	if r.Action != ir.Allow {
+		return ir.Op{}, false
+	}
+	for _, o := range r.Ops {
+		for _, n := range names {
+			if o.Name == n {
+				return o, true
+			}
+		}
+	}
+	return ir.Op{}, false
+}
+
+// broadFilter reports whether the filter matches (nearly) everything for
+// its operation: (subpath "/"), (remote ip "*:*"), (local ip "*:*").
+func broadFilter(f *ir.FilterNode, home string, writeRoots bool) (string, bool) {
+	if f == nil {
+		return "", true
+	}
+	if f.Kind != ir.Leaf {
+		return "", false
+	}
+	b := baseName(f)
+	for _, a := range f.Args {
+		if a.Kind != ir.String {
+			continue
+		}
+		switch {
+		case (b == "path") && matchOf(f) == ir.MatchSubpath:
+			s := subKey(a.Str)
+			if s == "/" {
+				return fmt.Sprintf("(subpath %q)", a.Str), true
+			}
+			if writeRoots {
+				for _, root := range []string{"/Users", "/Library", "/Applications", "/usr/local", "/opt/homebrew", "/opt", "/System/Volumes/Data", home, "${HOME}"} {
+					if s == root || (a.Symbolic() && isHomeParamValue(a)) {
+						return fmt.Sprintf("(subpath %q)", a.Str), true
+					}
+				}
+			}
+		case b == "remote" || b == "local":
+			if a.Str == "*:*" {
+				return fmt.Sprintf("(%s ... %q)", b, a.Str), true
+			}
+		}
+	}
+	return "", false
+}
+
+func isHomeParamValue(v ir.Value) bool {
+	for _, n := range v.Params {
+		for _, h := range HomeParams {
+			if n == h && strings.TrimSuffix(v.Str, "/") == "${"+n+"}" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func unfilteredRule(id string, sev diag.Severity, summary string, ops []string, why string, writeRoots bool) *Rule {
+	return &Rule{ID: id, Category: Overbreadth, Severity: sev, Summary: summary, Run: func(p *Pass) {
+		for _, r := range p.Profile.Rules {
+			o, ok := allowsOp(r, ops)
+			if !ok {
+				continue
+			}
+			what, broad := broadFilter(r.Filter, p.Home(), writeRoots)
+			if !broad {
+				continue
+			}
+			if what == "" {
+				p.Reportf(opSpan(r, o), "unfiltered (allow %s): %s", o.Written, why)
+			} else {
+				p.Reportf(ruleSpan(r), "(allow %s %s) is nearly unfiltered: %s", o.Written, what, why)
+			}
+		}
+	}}
+}
+
+func runAllowDefault(p *Pass) {
+	for _, r := range p.Profile.Rules {
+		if o, ok := allowsOp(r, []string{"default"}); ok && r.Filter == nil {
+			p.Reportf(opSpan(r, o), "(allow default) allows every operation not denied below, including new ones in later macOS releases, file-mount, Apple Events and every Mach service; start from (deny default) and allow what the program needs")
+		}
+	}
+}
+
+func runSysctlWrite(p *Pass) {
+	for _, r := range p.Profile.Rules {
+		if o, ok := allowsOp(r, []string{"sysctl*", "sysctl-write"}); ok {
+			msg := fmt.Sprintf("(allow %s) lets the process change kernel tunables; programs need (allow sysctl-read) only", o.Written)
+			if o.Written == "sysctl-write" && o.Name == "sysctl*" {
+				msg = "sysctl-write names sysctl* (an sbpl1.scm rebinding): this allows reading and writing every sysctl; write (allow sysctl-read) if reads are what the program needs"
+			}
+			p.Reportf(opSpan(r, o), "%s", msg)
+		}
+	}
+}
+
+// targetArgs returns the symbols of (target ...) leaves, and whether the
+// filter restricts the target at all.
+func targetArgs(f *ir.FilterNode) ([]string, bool) {
+	var out []string
+	found := false
+	eachLeaf(f, false, func(l *ir.FilterNode, neg bool) {
+		if baseName(l) == "target" && !neg {
+			found = true
+			for _, a := range l.Args {
+				if a.Kind == ir.Symbol || a.Kind == ir.String {
+					out = append(out, a.Str)
+				}
+			}
+		}
+	})
+	return out, found
+}
+
+func runSignalTarget(p *Pass) {
+	for _, r := range p.Profile.Rules {
+		o, ok := allowsOp(r, []string{"signal"})
+		if !ok {
+			continue
+		}
+		ts, found := targetArgs(r.Filter)
+		if !found {
+			p.Reportf(opSpan(r, o), "(allow signal) without (target ...) lets the process signal every process of the user (the editor, the agent host, the supervisor); write (allow signal (target self)) or (target children)")
+			continue
+		}
+		for _, t := range ts {
+			if t == "others" {
+				p.Reportf(ruleSpan(r), "(allow signal (target others)) lets the process kill or stop processes outside the sandbox; use (target self), (target children) or (target same-sandbox)")
+				break
+			}
+		}
+	}
+}
+
+func runProcessInfoOthers(p *Pass) {
+	for _, r := range p.Profile.Rules {
+		o, ok := allowsOp(r, []string{"process-info*", "process-info-pidinfo", "process-info-codesignature", "process-info-listpids"})
+		if !ok || o.Name == "process-info-listpids" {
+			continue
+		}
+		ts, found := targetArgs(r.Filter)
+		if !found || contains(ts, "others") {
+			p.Reportf(opSpan(r, o), "(allow %s) reaches other processes: their arguments and environment (KERN_PROCARGS2) often carry tokens; write (target self)", o.Written)
+		}
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func runTaskPort(p *Pass) {
+	for _, r := range p.Profile.Rules {
+		o, ok := allowsOp(r, []string{"mach-priv-task-port", "mach-priv-host-port", "mach-task-name", "process-info-dirtycontrol", "mach-task*", "mach-task-read", "mach-task-inspect"})
+		if !ok {
+			continue
+		}
+		ts, found := targetArgs(r.Filter)
+		if found && !contains(ts, "others") {
+			continue
+		}
+		p.Reportf(opSpan(r, o), "(allow %s) gives task or host ports of processes outside the sandbox: reading their memory and injecting threads is a direct escape; remove it or restrict it with (target self)", o.Written)
+	}
+}
+
+var privilegedOps = []string{"system-privilege", "system-kext-load", "system-kext-unload", "system-set-time", "system-swap",
+	"system-reboot", "system-mac-syscall", "file-mount", "file-unmount", "system-audit", "system*", "nvram-set", "nvram*", "nvram-delete"}
+
+func runSystemPrivileged(p *Pass) {
+	for _, r := range p.Profile.Rules {
+		o, ok := allowsOp(r, privilegedOps)
+		if !ok || r.Filter != nil {
+			continue
+		}
+		extra := ""
+		if o.Name == "file-mount" || o.Name == "system*" {
+			extra = " (file-mount is the operation behind devfs-mount sandbox escapes)"
+		}
+		p.Reportf(opSpan(r, o), "unfiltered (allow %s): a privileged operation no tool needs%s; remove it", o.Written, extra)
+	}
+}
+
+func runImplicitPreamble(p *Pass) {
+	if p.Profile.Version > 1 {
+		return
+	}
+	denyDefault := false
+	var firstDeny *ir.Rule
+	linkDenied := map[string]bool{}
+	for _, r := range p.Profile.Rules {
+		for _, o := range r.Ops {
+			if r.Action == ir.Deny && o.Name == "default" && r.Filter == nil {
+				denyDefault = true
+			}
+			if r.Action == ir.Deny && (o.Name == "file-link" || o.Name == "file-clone" || o.Name == "file*") {
+				linkDenied[o.Name] = true
+			}
+			if r.Action == ir.Deny && r.Filter != nil && firstDeny == nil && ruleSpan(r).File == p.Src &&
+				(o.Name == "file-read*" || o.Name == "file-read-data") {
+				firstDeny = r
+			}
+		}
+	}
+	if !denyDefault || firstDeny == nil || linkDenied["file*"] || (linkDenied["file-link"] && linkDenied["file-clone"]) {
+		return
+	}
+	p.Reportf(ruleSpan(firstDeny), "this path deny does not stop hard links or clones: the (version 1) preamble allows file-link and file-clone even under (deny default), and Seatbelt matches paths, not files; add (deny file-link file-clone ...) for the same paths")
+}
+
+func runDynamicCode(p *Pass) {
+	for _, r := range p.Profile.Rules {
+		if o, ok := allowsOp(r, []string{"dynamic-code-generation"}); ok {
+			p.Reportf(opSpan(r, o), "(allow dynamic-code-generation) permits writable+executable memory (JIT); under (version 1) it is allowed by default already, so write (deny dynamic-code-generation) unless the program runs a JIT")
+		}
+	}
+}
+
+var devProbes = []string{"/dev/disk0", "/dev/rdisk0", "/dev/mem", "/dev/kmem", "/dev/bpf0", "/dev/pf"}
+
+func runFileWriteDev(p *Pass) {
+	e := p.engine()
+	reported := map[*ir.Rule]bool{}
+	for _, path := range devProbes {
+		d, err := e.QueryText("file-write-data", path)
+		if err != nil || d.Result != policy.Allow || d.Rule == nil || d.Implicit || d.Rule.Filter == nil || reported[d.Rule] {
+			continue
+		}
+		if !ruleSpan(d.Rule).IsValid() {
+			continue
+		}
+		reported[d.Rule] = true
+		p.Reportf(ruleSpan(d.Rule), "this rule allows writing %s: raw disks, kernel memory and packet filters must stay closed; allow /dev/null, /dev/zero, /dev/tty and /dev/dtracehelper by (literal ...)", path)
+	}
+}

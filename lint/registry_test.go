@@ -1,0 +1,106 @@
+package lint_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/lint"
+	"github.com/sbplc/sbplc/source"
+)
+
+// lintText lints text with every rule enabled and returns the findings.
+func lintText(t testing.TB, name, text string, opts lint.Options) diag.List {
+	t.Helper()
+	opts.Enable = append(opts.Enable, "all")
+	ds, _ := lint.File(source.NewFile(name, []byte(text)), nil, opts)
+	return ds
+}
+
+func codes(ds diag.List, code string) []string {
+	var out []string
+	for _, d := range ds {
+		if d.Code == code {
+			out = append(out, d.String())
+		}
+	}
+	return out
+}
+
+func TestRegistry(t *testing.T) {
+	rules := lint.All()
+	if len(rules) < 40 {
+		t.Fatalf("%d rules, want at least 40", len(rules))
+	}
+	seen := map[string]bool{}
+	cats := map[lint.Category]int{}
+	for _, r := range rules {
+		if !lint.ValidID(r.ID) {
+			t.Errorf("%s: ID is not kebab-case", r.ID)
+		}
+		if seen[r.ID] {
+			t.Errorf("%s: duplicate ID", r.ID)
+		}
+		seen[r.ID] = true
+		cats[r.Category]++
+		if s := r.Summary; s == "" || len(s) > 60 || strings.HasSuffix(s, ".") || !lowerStart(s) {
+			t.Errorf("%s: summary %q must be lowercase, at most 60 characters, without a final period", r.ID, s)
+		}
+		if got, ok := lint.Lookup(r.ID); !ok || got != r {
+			t.Errorf("%s: Lookup does not find the rule", r.ID)
+		}
+	}
+	for _, c := range lint.Categories {
+		if cats[c] == 0 {
+			t.Errorf("category %s has no rules", c)
+		}
+	}
+}
+
+// TestDocs executes every rule's documentation: the Avoid example must
+// trigger the rule and the Prefer example must not.
+func TestDocs(t *testing.T) {
+	for _, r := range lint.All() {
+		t.Run(r.ID, func(t *testing.T) {
+			doc := r.Doc()
+			if doc == "" {
+				t.Fatalf("no embedded doc (lint/docs/%s.md)", r.ID)
+			}
+			if !strings.HasPrefix(doc, "# "+r.ID+"\n") {
+				t.Errorf("doc must start with \"# %s\"", r.ID)
+			}
+			for _, sec := range []string{"Avoid", "Prefer", "Rationale"} {
+				if lint.DocSection(doc, sec) == "" {
+					t.Errorf("doc has no %s section", sec)
+				}
+			}
+			avoid, prefer := lint.DocExample(doc, "Avoid"), lint.DocExample(doc, "Prefer")
+			if avoid == "" || prefer == "" {
+				t.Fatalf("Avoid and Prefer need a fenced example")
+			}
+			if got := codes(lintText(t, "avoid.sb", avoid, lint.Options{}), r.ID); len(got) == 0 {
+				t.Errorf("Avoid example does not trigger %s:\n%s", r.ID, avoid)
+			}
+			if got := codes(lintText(t, "prefer.sb", prefer, lint.Options{}), r.ID); len(got) > 0 {
+				t.Errorf("Prefer example triggers %s:\n%s\n%s", r.ID, prefer, strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// lowerStart accepts a lowercase first word, or one that is an acronym or
+// a product name (LaunchAgents, SSH, JIT, Docker, Apple).
+func lowerStart(s string) bool {
+	w := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == ':' })[0]
+	if strings.ToLower(w[:1]) == w[:1] {
+		return true
+	}
+	if strings.ToUpper(w) == w || strings.ContainsAny(w[1:], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		return true
+	}
+	switch w {
+	case "Apple", "Docker":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,369 @@
+package lint
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/sbplc/sbplc/config"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/source"
+)
+
+// DefaultHome is the placeholder home directory the escape and secrets
+// probes use when neither --home, the config's home nor a bound HOME param
+// gives one. It is also substituted for unbound home params (see HomeParams).
+const DefaultHome = "/Users/sbplc-user"
+
+// HomeParams are the param names (and ${NAME} pattern variables) that stand
+// for the user's home directory in probes when they are unbound.
+var HomeParams = []string{"HOME", "HOME_DIR", "USER_HOME", "_HOME", "HOMEDIR", "FRONT_USER_HOME", "HOME_PATH"}
+
+// Options configure one lint run.
+type Options struct {
+	Target string // OS table ("macos14"); overrides the config's target
+	Home   string // home directory for probes; overrides the config's home
+	// Enable and Disable select rules by ID or category, or "all"; applied
+	// after the configuration, Disable last.
+	Enable, Disable []string
+	// NoEvalDiags drops the parse and evaluation diagnostics from Run's
+	// result (by default they are included, filtered by suppressions).
+	NoEvalDiags bool
+	// ParamsGiven says the caller supplied params (-D/--params), so an
+	// unbound param is an error rather than a warning.
+	ParamsGiven bool
+	// Eval is used by File to evaluate the source.
+	Eval eval.Options
+}
+
+// Run lints an evaluated file. The result holds the rules' findings and,
+// unless opts.NoEvalDiags, res.Diags; suppressions and configured levels are
+// applied, and the list is sorted. cfg may be nil (defaults). Run is safe
+// for concurrent use and never panics: a rule that fails is reported as a
+// lint-internal-error diagnostic.
+func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	prof := res.Profile
+	if prof == nil {
+		prof = &ir.Profile{}
+	}
+	var src *source.File
+	if res.File != nil {
+		src = res.File.Src
+	}
+	st := &runState{
+		cfg:       cfg,
+		prof:      prof,
+		evalDiags: append(diag.List(nil), res.Diags...),
+		target:    firstNonEmpty(opts.Target, cfg.Target, opts.Eval.Target),
+	}
+	st.claimed = make([]bool, len(st.evalDiags))
+	st.home = pickHome(opts, cfg, prof)
+	fileName := ""
+	if src != nil {
+		fileName = src.Name
+	}
+	enabled := Enabled(cfg, opts)
+	for _, r := range enabled {
+		if r.Run == nil || cfg.RuleIgnoresFile(r.ID, fileName) {
+			continue
+		}
+		p := &Pass{Rule: r, File: res.File, Src: src, Profile: prof, Config: cfg, Opts: opts, run: st}
+		runRule(p)
+	}
+	var all diag.List
+	for _, f := range st.findings {
+		all = append(all, f.d)
+	}
+	if !opts.NoEvalDiags {
+		on := map[string]bool{}
+		for _, r := range enabled {
+			on[r.ID] = !cfg.RuleIgnoresFile(r.ID, fileName)
+		}
+		for i, d := range st.evalDiags {
+			if st.claimed[i] {
+				continue
+			}
+			// A stage diagnostic whose code is a rule ID follows that
+			// rule's selection and configured level.
+			if r, ok := Lookup(d.Code); ok {
+				if !on[r.ID] {
+					continue
+				}
+				if sev, set := configuredSeverity(r, cfg); set {
+					d.Severity = sev
+				}
+			}
+			all = append(all, d)
+		}
+	}
+	all = applySuppressions(res.File, all, enabled, cfg, fileName)
+	return all.Sort()
+}
+
+// File parses, evaluates and lints src. Evaluation options come from
+// opts.Eval merged with the configuration (params, import dirs, target);
+// preludes named by the configuration are read by the caller.
+func File(src *source.File, cfg *config.Config, opts Options) (diag.List, *eval.Result) {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	eo := EvalOptions(cfg, opts)
+	res := eval.Run(src, eo)
+	return Run(res, cfg, opts), res
+}
+
+// EvalOptions merges the configuration into opts.Eval: config params are
+// overridden by explicit ones, config import dirs come after explicit ones.
+func EvalOptions(cfg *config.Config, opts Options) eval.Options {
+	eo := opts.Eval
+	if cfg == nil {
+		return eo
+	}
+	if len(cfg.Params) > 0 {
+		m := map[string]string{}
+		for k, v := range cfg.Params {
+			m[k] = v
+		}
+		for k, v := range eo.Params {
+			m[k] = v
+		}
+		eo.Params = m
+	}
+	eo.ImportDirs = append(append([]string(nil), eo.ImportDirs...), cfg.ImportDirs...)
+	if eo.Target == "" {
+		eo.Target = firstNonEmpty(opts.Target, cfg.Target)
+	}
+	return eo
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func pickHome(opts Options, cfg *config.Config, prof *ir.Profile) string {
+	if opts.Home != "" {
+		return strings.TrimRight(opts.Home, "/")
+	}
+	if cfg.Home != "" {
+		return strings.TrimRight(cfg.Home, "/")
+	}
+	for _, pu := range prof.Params {
+		if pu.Bound && pu.Name == "HOME" && strings.HasPrefix(pu.Value, "/") {
+			return strings.TrimRight(pu.Value, "/")
+		}
+	}
+	return DefaultHome
+}
+
+func runRule(p *Pass) {
+	defer func() {
+		if r := recover(); r != nil {
+			stack := string(debug.Stack())
+			if len(stack) > 2000 {
+				stack = stack[:2000]
+			}
+			p.run.findings = append(p.run.findings, finding{d: diag.Diagnostic{
+				Severity: diag.Error,
+				Code:     "lint-internal-error",
+				Message:  fmt.Sprintf("rule %s failed on this file: %v (please report this bug)", p.Rule.ID, r),
+				Span:     source.Span{File: p.Src},
+				Notes:    []string{stack},
+			}})
+		}
+	}()
+	p.Rule.Run(p)
+}
+
+// runState is shared by the passes of one run.
+type runState struct {
+	cfg       *config.Config
+	prof      *ir.Profile
+	evalDiags diag.List
+	claimed   []bool
+	findings  []finding
+	home      string
+	target    string
+
+	idxOnce sync.Once
+	idx     *Index
+	shared  map[string]any
+}
+
+func (st *runState) index() *Index {
+	st.idxOnce.Do(func() { st.idx = buildIndex(st.prof) })
+	return st.idx
+}
+
+// cached returns a per-run value computed once by mk.
+func (st *runState) cached(key string, mk func() any) any {
+	if st.shared == nil {
+		st.shared = map[string]any{}
+	}
+	if v, ok := st.shared[key]; ok {
+		return v
+	}
+	v := mk()
+	st.shared[key] = v
+	return v
+}
+
+func (st *runState) add(r *Rule, f finding) {
+	sev, set := configuredSeverity(r, st.cfg)
+	switch {
+	case set:
+		f.d.Severity = sev
+	case !f.explicit:
+		f.d.Severity = r.Severity
+	}
+	f.d.Code = r.ID
+	st.findings = append(st.findings, f)
+}
+
+// configuredSeverity returns the level the configuration sets for r.
+func configuredSeverity(r *Rule, cfg *config.Config) (diag.Severity, bool) {
+	rc := cfg.Rule(r.ID)
+	if rc == nil || rc.Level == "" || rc.Level == "off" {
+		return 0, false
+	}
+	s, err := diag.ParseSeverity(rc.Level)
+	if err != nil {
+		return 0, false
+	}
+	return s, true
+}
+
+// Enabled returns the rules that run under cfg and opts, in registry order.
+func Enabled(cfg *config.Config, opts Options) []*Rule {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	on := map[string]bool{}
+	for _, r := range All() {
+		on[r.ID] = !r.Off
+		if rc := cfg.Rule(r.ID); rc != nil && rc.Enabled != nil {
+			on[r.ID] = *rc.Enabled
+		}
+	}
+	apply := func(sel []string, v bool) {
+		for _, s := range sel {
+			for _, tok := range strings.Split(s, ",") {
+				tok = strings.TrimSpace(tok)
+				for _, r := range All() {
+					if tok == "all" || tok == r.ID || tok == string(r.Category) {
+						on[r.ID] = v
+					}
+				}
+			}
+		}
+	}
+	apply(opts.Enable, true)
+	apply(opts.Disable, false)
+	var out []*Rule
+	for _, r := range All() {
+		if on[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Validate checks rule selections and the configuration's rule IDs against
+// the registry and returns one error per unknown name, with suggestions.
+func Validate(cfg *config.Config, opts Options) []error {
+	var errs []error
+	known := func(tok string) bool {
+		if tok == "all" || tok == "" {
+			return true
+		}
+		if _, ok := Lookup(tok); ok {
+			return true
+		}
+		for _, c := range Categories {
+			if string(c) == tok {
+				return true
+			}
+		}
+		return false
+	}
+	for _, sel := range [][]string{opts.Enable, opts.Disable} {
+		for _, s := range sel {
+			for _, tok := range strings.Split(s, ",") {
+				tok = strings.TrimSpace(tok)
+				if !known(tok) {
+					errs = append(errs, fmt.Errorf("unknown rule or category %q%s", tok, didYouMean(tok)))
+				}
+			}
+		}
+	}
+	if cfg != nil {
+		for _, id := range cfg.RuleOrder {
+			if _, ok := Lookup(id); !ok {
+				rc := cfg.Rules[id]
+				errs = append(errs, &config.Error{File: cfg.Path, Line: rc.Line, Col: rc.Col,
+					Msg: fmt.Sprintf("unknown rule %q%s", id, didYouMean(id))})
+			}
+		}
+	}
+	return errs
+}
+
+func didYouMean(id string) string {
+	if s := suggestID(id); s != "" {
+		return "; did you mean " + s + "?"
+	}
+	return "; see 'sbplc rules'"
+}
+
+// suggestID returns the closest rule ID by edit distance, or "".
+func suggestID(id string) string {
+	best, bestD := "", len(id)/2+2
+	ids := make([]string, 0, len(All()))
+	for _, r := range All() {
+		ids = append(ids, r.ID)
+	}
+	sort.Strings(ids)
+	for _, c := range ids {
+		if d := editDistance(id, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 20
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Suggest returns the rule ID closest to id, or "".
+func Suggest(id string) string { return suggestID(id) }

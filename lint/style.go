@@ -1,0 +1,195 @@
+package lint
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sbplc/sbplc/ast"
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/source"
+)
+
+var styleRules = []*Rule{
+	{ID: "hardcoded-home", Category: Style, Severity: diag.Info,
+		Summary: "/Users/NAME path instead of a HOME param", Run: runHardcodedHome},
+	{ID: "prefer-subpath", Category: Style, Severity: diag.Info,
+		Summary: "regex that a subpath or literal expresses", Run: runPreferSubpath},
+	{ID: "complex-regex", Category: Style, Severity: diag.Info,
+		Summary: "long regex with many alternatives", Run: runComplexRegex,
+		Params: map[string]string{"max-length": "200", "max-alternatives": "16"}},
+	{ID: "unused-define", Category: Style, Severity: diag.Info,
+		Summary: "(define ...) that nothing uses", Run: runUnusedDefine},
+	{ID: "implicit-default", Category: Style, Severity: diag.Info, Off: true,
+		Summary: "no explicit (deny default) or (allow default)", Run: runImplicitDefault},
+	{ID: "unused-ignore", Category: Style, Severity: diag.Warning,
+		Summary: "sbplc:ignore comment that suppresses nothing"},
+	{ID: "unknown-rule-in-ignore", Category: Style, Severity: diag.Warning,
+		Summary: "sbplc:ignore comment naming an unknown rule"},
+}
+
+var homeRe = regexp.MustCompile(`^\^?/Users/([^/\\\[\](){}*+?.^$|]+)`)
+
+func runHardcodedHome(p *Pass) {
+	for _, pa := range p.Index().PathArgs {
+		if pa.Val.Symbolic() || !p.UserSpan(pa.Val.Origin.Span) {
+			continue
+		}
+		m := homeRe.FindStringSubmatch(pa.Val.Str)
+		if m == nil || m[1] == "Shared" {
+			continue
+		}
+		if strings.TrimPrefix(pa.Val.Str, "^") == p.Home() || strings.HasPrefix(strings.TrimPrefix(pa.Val.Str, "^"), p.Home()+"/") {
+			if p.Home() != DefaultHome && !p.UserSpan(pa.Val.Origin.Span) {
+				continue
+			}
+		}
+		rest := strings.TrimPrefix(strings.TrimPrefix(pa.Val.Str, "^"), "/Users/"+m[1])
+		expr := "(param \"HOME\")"
+		if rest != "" {
+			expr = fmt.Sprintf("(string-append (param \"HOME\") %q)", rest)
+		}
+		p.Reportf(valueSpan(pa.Rule, pa.Leaf, pa.Val), "%q is one user's home: the profile stops matching on other machines; write %s and pass -D HOME=\"$HOME\"", pa.Val.Str, expr)
+	}
+}
+
+var subpathRegexRe = regexp.MustCompile(`^\^((?:/(?:[A-Za-z0-9_ -]|\\\.)+)+)(\(/\.\*\)\?\$|\(/\|\$\)|\$)$`)
+
+func runPreferSubpath(p *Pass) {
+	for _, pa := range concretePathArgs(p, ir.MatchRegex) {
+		if !isFilePath(pa.Leaf) {
+			continue
+		}
+		m := subpathRegexRe.FindStringSubmatch(pa.Val.Str)
+		if m == nil {
+			continue
+		}
+		dir := strings.ReplaceAll(m[1], `\.`, ".")
+		if m[2] == "$" {
+			p.Reportf(valueSpan(pa.Rule, pa.Leaf, pa.Val), "regex %q matches one path: write (literal %q)", pa.Val.Str, dir)
+			continue
+		}
+		p.Reportf(valueSpan(pa.Rule, pa.Leaf, pa.Val), "regex %q is (subpath %q): subpath is clearer and has no metacharacter pitfalls", pa.Val.Str, dir)
+	}
+}
+
+func countAlternatives(s string) int {
+	n := 1
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '|':
+			n++
+		}
+	}
+	return n
+}
+
+func runComplexRegex(p *Pass) {
+	maxLen, _ := strconv.Atoi(p.Param("max-length"))
+	maxAlt, _ := strconv.Atoi(p.Param("max-alternatives"))
+	if maxLen <= 0 {
+		maxLen = 200
+	}
+	if maxAlt <= 0 {
+		maxAlt = 16
+	}
+	for _, r := range p.Profile.Rules {
+		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
+			if matchOf(l) != ir.MatchRegex {
+				return
+			}
+			for i := range l.Args {
+				v := &l.Args[i]
+				if v.Kind != ir.String {
+					continue
+				}
+				if n := countAlternatives(v.Str); len(v.Str) > maxLen || n > maxAlt {
+					p.Reportf(valueSpan(r, l, v), "regex of %d characters with %d alternatives is hard to review: split it into several literal, subpath or regex filters in one rule", len(v.Str), n)
+				}
+			}
+		})
+	}
+}
+
+func runUnusedDefine(p *Pass) {
+	if p.File == nil {
+		return
+	}
+	type def struct {
+		name string
+		sp   source.Span
+	}
+	var defs []def
+	uses := map[string]int{}
+	for _, form := range p.File.Forms {
+		ast.Walk(form, func(n ast.Node) bool {
+			if s, ok := n.(*ast.Symbol); ok {
+				uses[s.Name]++
+			}
+			return true
+		})
+		l, ok := form.(*ast.List)
+		if !ok || len(l.Elems) < 2 {
+			continue
+		}
+		switch l.HeadSymbol() {
+		case "define", "define-macro":
+		default:
+			continue
+		}
+		switch t := l.Elems[1].(type) {
+		case *ast.Symbol:
+			defs = append(defs, def{t.Name, t.Sp})
+		case *ast.List:
+			if s, ok := t.Head().(*ast.Symbol); ok {
+				defs = append(defs, def{s.Name, s.Sp})
+			}
+		}
+	}
+	// Strings may name definitions too (e.g. (eval (string->symbol ...))).
+	var strs strings.Builder
+	for _, form := range p.File.Forms {
+		ast.Walk(form, func(n ast.Node) bool {
+			if s, ok := n.(*ast.String); ok {
+				strs.WriteString(s.Value)
+				strs.WriteByte(0)
+			}
+			return true
+		})
+	}
+	text := strs.String()
+	for _, d := range defs {
+		if uses[d.name] > 1 {
+			continue
+		}
+		if strings.Contains(text, d.name) {
+			continue // named inside a string: be conservative
+		}
+		p.Reportf(d.sp, "%s is defined but never used: a reviewer may assume the rules it defines apply; use it or delete it", d.name)
+	}
+}
+
+func runImplicitDefault(p *Pass) {
+	if p.File == nil || len(p.File.Forms) == 0 {
+		return
+	}
+	for _, r := range p.Profile.Rules {
+		for _, o := range r.Ops {
+			if o.Name == "default" && r.Filter == nil {
+				return
+			}
+		}
+	}
+	if p.Profile.Opaque() {
+		return
+	}
+	sp := p.File.Forms[0].Span()
+	for _, v := range versionForms(p.File) {
+		sp = v.Sp
+	}
+	p.Report(diag.Diagnostic{Span: sp, Message: fmt.Sprintf("no (deny default) or (allow default): the default is deny, but readers cannot tell an allow list from a deny list; add (deny default) after (version 1)")})
+}

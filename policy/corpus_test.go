@@ -1,0 +1,44 @@
+package policy
+
+import (
+	"testing"
+
+	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/source"
+)
+
+// TestCorpus compiles every corpus profile, runs the audit probes on it
+// and checks that the engine never fails on real profiles: every regex
+// Apple and others wrote translates, and the probes answer.
+func TestCorpus(t *testing.T) {
+	es := corpus.ForTest(t)
+	answered := 0
+	for _, en := range es {
+		data, err := en.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := eval.Run(source.NewFile(en.File, data), eval.Options{Params: map[string]string{"HOME": "/Users/user"}})
+		e, ds := New(res.Profile, Options{Home: "/Users/user"})
+		for _, d := range ds {
+			if d.Code != "policy/unsupported-regex" {
+				t.Errorf("%s: %v", en.File, d)
+			}
+			t.Logf("%v", d)
+		}
+		rs, err := e.Audit(AuditOptions{Project: "/Users/user/proj"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Skipped == "" && r.Decision.Result != Unknown {
+				answered++
+			}
+		}
+	}
+	t.Logf("%d profiles, %d probe answers", len(es), answered)
+	if len(es) > 0 && answered == 0 {
+		t.Error("no probe answered on the corpus")
+	}
+}

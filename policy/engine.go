@@ -1,0 +1,562 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/vocab"
+)
+
+// Result is the engine's answer.
+type Result uint8
+
+// Results.
+const (
+	Deny Result = iota
+	Allow
+	Unknown
+)
+
+// String returns allow, deny or unknown.
+func (r Result) String() string {
+	return [...]string{"deny", "allow", "unknown"}[r]
+}
+
+func fromAction(a ir.Action) Result {
+	if a == ir.Allow {
+		return Allow
+	}
+	return Deny
+}
+
+// Options configure an Engine.
+type Options struct {
+	// Version overrides the profile's (version N); 0 uses the profile's,
+	// and a profile without one is treated as version 1.
+	Version int
+	// NoImplicit leaves out libsandbox's implicit policy rules even when
+	// the profile would get them.
+	NoImplicit bool
+	// Assume forces filters the engine cannot evaluate (or any filter):
+	// the key is a filter name as written or canonical ("require-entitlement",
+	// "extension", "vnode-type"); "entitlement" and "extension" also cover
+	// every filter whose name contains that word.
+	Assume map[string]bool
+	// Home substitutes ${HOME} (unbound HOME param placeholders and the
+	// pattern variables ${HOME} / ${FRONT_USER_HOME}); "" leaves values
+	// that contain them unknown.
+	Home string
+	// Target is the OS table used to decide which operation a query
+	// names (e.g. "macos14"); "" = vocab.DefaultTarget().
+	Target string
+	// Model selects the unverified model choices; nil = DefaultModel().
+	Model *Model
+}
+
+// How says how a step of the walk ended.
+type How uint8
+
+// Step outcomes.
+const (
+	HowNext       How = iota // the operation's filtered rules did not decide: jump to its parent
+	HowFiltered              // a filtered rule matched
+	HowUnfiltered            // the operation's own unfiltered rule decided
+	HowTerminal              // the operation's built-in default decided
+)
+
+// String names the step outcome.
+func (h How) String() string {
+	return [...]string{"fallback", "filtered", "unfiltered", "terminal"}[h]
+}
+
+// Step is one operation of the fallback chain the query walked.
+type Step struct {
+	Op    string
+	Tried int // filtered rules tried on this operation
+	How   How
+}
+
+// Decision is the answer to one query.
+type Decision struct {
+	Result Result
+	// Reason says in words how the result came about; for Unknown it says
+	// what the engine could not evaluate and how to decide it.
+	Reason string
+	// Rule is the deciding rule, nil for a built-in default. For Unknown it
+	// is the rule whose filter could not be evaluated, if any.
+	Rule *ir.Rule
+	// Implicit is true when Rule is one of libsandbox's implicit policy
+	// rules (it then has no source position).
+	Implicit bool
+	// Op is the operation asked about (after alias resolution).
+	Op        string
+	Resource  Resource
+	Canonical string
+	Chain     []Step
+	Modifiers []ir.Modifier
+
+	pos int // the deciding rule's place in written order
+}
+
+// Request is one question: may Op act on Resource?
+type Request struct {
+	Op       string
+	Resource Resource
+}
+
+// crule is a compiled rule.
+type crule struct {
+	r        *ir.Rule
+	result   Result
+	f        *cnode
+	implicit bool
+	pos      int // place in written order; implicit rules come last
+}
+
+// segment is one operation's part of a fallback chain.
+type segment struct {
+	op        string
+	filtered  []*crule // newest first
+	bottom    *crule
+	bottomWhy string
+	idx       []*sindex // simple rules by resource dimension
+	complex   []int32   // positions in filtered of the other rules, ascending
+	guards    []guard   // necessary conditions of the complex rules
+}
+
+// plan is the precomputed fallback chain of one operation.
+type plan struct {
+	op       string
+	segs     []*segment
+	terminal Result // decision when no segment decides
+	termOp   string // the operation whose built-in default that is
+	termWhy  string // reason for an Unknown terminal
+	remote   bool   // network addresses of this operation are the remote end
+	nameDim  string // the filter naming a global name resource of this operation
+}
+
+// Engine answers queries about one evaluated profile. It is safe for
+// concurrent use.
+type Engine struct {
+	profile  *ir.Profile
+	opts     Options
+	model    Model
+	version  int
+	target   vocab.Target
+	rules    []*crule
+	byOp     map[string][]*crule // rules naming the op, in written order
+	segs     map[string]*segment // per-operation segments, shared by plans
+	plans    map[string]*plan
+	opaque   []ir.Import // unresolved imports, by Index
+	implicit []*crule
+}
+
+// ImplicitRules returns the rules libsandbox's policy.scm appends to every
+// profile (semantics §1.7).
+func ImplicitRules() []*ir.Rule {
+	self := func(op string) *ir.Rule {
+		return &ir.Rule{Action: ir.Allow, Ops: []ir.Op{{Name: op, Written: op}},
+			Filter: &ir.FilterNode{Kind: ir.Leaf, Name: "target", Written: "target", Base: "target",
+				Args: []ir.Value{{Kind: ir.Symbol, Str: "self"}}}}
+	}
+	return []*ir.Rule{self("signal"), self("mach-task-name")}
+}
+
+// New compiles p for querying: regexes are translated and compiled once,
+// literal, subpath and prefix filters are indexed per operation. The
+// diagnostics (warnings) report regexes the engine cannot translate; those
+// filters, like malformed network addresses the evaluator already
+// reports, evaluate to unknown.
+func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
+	if p == nil {
+		p = &ir.Profile{}
+	}
+	e := &Engine{profile: p, opts: opts, byOp: map[string][]*crule{}, plans: map[string]*plan{}, segs: map[string]*segment{}}
+	if opts.Model != nil {
+		e.model = *opts.Model
+	} else {
+		e.model = DefaultModel()
+	}
+	e.version = opts.Version
+	if e.version == 0 {
+		e.version = p.Version
+	}
+	if e.version == 0 {
+		e.version = 1
+	}
+	e.target = vocab.DefaultTarget()
+	if opts.Target != "" {
+		if t, ok := vocab.LookupTarget(opts.Target); ok {
+			e.target = t
+		}
+	}
+	c := &compiler{opts: &e.opts}
+	add := func(r *ir.Rule, implicit bool) {
+		cr := &crule{r: r, result: fromAction(r.Action), f: c.compile(r.Filter, 0), implicit: implicit, pos: len(e.rules)}
+		e.rules = append(e.rules, cr)
+		seen := map[string]bool{}
+		for _, op := range r.Ops {
+			name := op.Name
+			if name == "" {
+				name = op.Written
+			}
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			e.byOp[name] = append(e.byOp[name], cr)
+		}
+		if implicit {
+			e.implicit = append(e.implicit, cr)
+		}
+	}
+	for _, r := range p.Rules {
+		if r == nil {
+			r = &ir.Rule{} // keep positions aligned with Import.Index
+		}
+		add(r, false)
+	}
+	if p.Implicit && !opts.NoImplicit {
+		for _, r := range ImplicitRules() {
+			r.Index = len(e.rules)
+			add(r, true)
+		}
+	}
+	for _, im := range p.Imports {
+		if !im.Resolved {
+			e.opaque = append(e.opaque, im)
+		}
+	}
+	sort.SliceStable(e.opaque, func(i, j int) bool { return e.opaque[i].Index < e.opaque[j].Index })
+	for _, o := range vocab.Operations() {
+		e.plan(o.Name)
+	}
+	for op := range e.byOp {
+		e.plan(op)
+	}
+	return e, c.diags.Sort()
+}
+
+// plan returns (building once) the fallback chain of op.
+func (e *Engine) plan(op string) *plan {
+	if pl, ok := e.plans[op]; ok {
+		return pl
+	}
+	pl := &plan{op: op, remote: !strings.Contains(op, "inbound") && !strings.Contains(op, "bind"), nameDim: nameDimFor(op, Global)}
+	chain := vocab.Ancestors(op)
+	if len(chain) == 0 || chain[0] != op {
+		chain = append([]string{op}, chain...)
+	}
+	last := chain[len(chain)-1]
+	lastOp, known := vocab.LookupOperation(last)
+	if e.model.SpecificBeatsWildcard {
+		for _, name := range chain {
+			pl.segs = append(pl.segs, e.opSegment(name))
+		}
+	} else {
+		// Expansion model: the operation and its ancestors below default
+		// form one list in written order; default stays the final fallback.
+		var merged []string
+		for _, name := range chain {
+			if name != "default" {
+				merged = append(merged, name)
+			}
+		}
+		if len(merged) > 0 {
+			pl.segs = append(pl.segs, e.segment(op, merged))
+		}
+		if last == "default" {
+			pl.segs = append(pl.segs, e.opSegment("default"))
+		}
+	}
+	pl.termOp = last
+	defer func() {
+		if pl.termWhy == "" {
+			pl.termWhy = fmt.Sprintf("no rule matched; the built-in default of %s is %s", pl.termOp, pl.terminal)
+		}
+	}()
+	switch {
+	case !known:
+		// Not in the vocabulary: it can only fall back to default.
+		if last != "default" {
+			pl.segs = append(pl.segs, e.opSegment("default"))
+			pl.termOp = "default"
+		}
+		pl.terminal = Deny
+	case lastOp.TerminalDefault == "allow":
+		pl.terminal = Allow
+		if e.version >= 2 {
+			pl.terminal = e.model.NewerVersionDefaults
+			if pl.terminal == Unknown {
+				pl.termWhy = fmt.Sprintf("the built-in default of %s under (version %d) is not verified (semantics §1.5): decide it with --model newer-version-defaults=allow|deny", last, e.version)
+			}
+		}
+	default:
+		pl.terminal = Deny
+	}
+	e.plans[op] = pl
+	return pl
+}
+
+// opSegment returns the (shared) segment of one operation's own rules.
+func (e *Engine) opSegment(op string) *segment {
+	if s, ok := e.segs[op]; ok {
+		return s
+	}
+	s := e.segment(op, []string{op})
+	e.segs[op] = s
+	return s
+}
+
+func (e *Engine) segment(label string, ops []string) *segment {
+	s := &segment{op: label, bottomWhy: fmt.Sprintf("no filtered rule matched; the unfiltered rule of %s decides", label)}
+	var all []*crule
+	if len(ops) == 1 {
+		all = e.byOp[ops[0]]
+	} else {
+		seen := map[*crule]bool{}
+		for _, op := range ops {
+			for _, cr := range e.byOp[op] {
+				if !seen[cr] {
+					seen[cr] = true
+					all = append(all, cr)
+				}
+			}
+		}
+		sort.SliceStable(all, func(i, j int) bool { return all[i].pos < all[j].pos })
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		cr := all[i]
+		if cr.f == nil {
+			if s.bottom == nil {
+				s.bottom = cr
+			}
+			continue
+		}
+		s.filtered = append(s.filtered, cr)
+	}
+	s.buildIndex()
+	return s
+}
+
+// ResolveOp maps an operation name as a caller writes it to the operation
+// the kernel checks: a name in the target's table stays; an sbpl alias
+// (process-exec, file-unlink) resolves to what it is bound to. It fails
+// for unknown and no-op names.
+func (e *Engine) ResolveOp(name string) (string, error) {
+	o, ok := vocab.LookupOperation(name)
+	if !ok {
+		if s := vocab.Suggest(name, vocab.OperationNames()); s != "" {
+			return "", fmt.Errorf("unknown operation %q (did you mean %q?)", name, s)
+		}
+		return "", fmt.Errorf("unknown operation %q", name)
+	}
+	if o.NoOp {
+		return "", fmt.Errorf("%q is bound to 'no-op: libsandbox drops rules that name it, and no operation of that name is checked", name)
+	}
+	key := e.target.OSKey
+	if !e.target.Verified {
+		key = "14.4.1" // the newest table read from a binary
+	}
+	if _, own := o.IDs[key]; o.AliasOf != "" && !own {
+		if r, ok := vocab.ResolveOperation(name); ok {
+			return r.Name, nil
+		}
+	}
+	return o.Name, nil
+}
+
+// Query answers req. An operation name that ResolveOp rejects gives
+// Unknown with the error as reason.
+func (e *Engine) Query(req Request) Decision {
+	var d Decision
+	e.QueryInto(req, &d)
+	return d
+}
+
+// QueryInto is Query writing into d, reusing d.Chain's storage: a loop
+// that passes the same Decision makes no allocations for path and name
+// queries.
+func (e *Engine) QueryInto(req Request, d *Decision) {
+	op := req.Op
+	pl, ok := e.plans[op]
+	if !ok {
+		r, err := e.ResolveOp(op)
+		if err != nil {
+			*d = Decision{Result: Unknown, Reason: err.Error(), Op: op, Resource: req.Resource, Canonical: req.Resource.Canonical(), Chain: d.Chain[:0]}
+			return
+		}
+		op = r
+		if pl = e.plans[op]; pl == nil {
+			*d = Decision{Result: Unknown, Reason: fmt.Sprintf("operation %q has no fallback chain", op), Op: op, Resource: req.Resource, Canonical: req.Resource.Canonical(), Chain: d.Chain[:0]}
+			return
+		}
+	}
+	q := query{res: req.Resource, model: &e.model, remote: pl.remote}
+	if q.res.Kind == KindName {
+		q.nameDim = pl.nameDim
+		if q.res.NS != Global {
+			q.nameDim = nameDimFor(op, q.res.NS)
+		}
+	}
+	chain := d.Chain[:0]
+	*d = Decision{Op: op, Resource: req.Resource, Canonical: req.Resource.Canonical()}
+	var pending []*crule
+	var reasons []string
+	decided := false
+	for si := range pl.segs {
+		s := pl.segs[si]
+		step := Step{Op: s.op}
+		best := s.newestSimple(&q)
+		for k, i := range s.complex {
+			if i > best {
+				break
+			}
+			if !s.guards[k].pass(&q.res) {
+				continue
+			}
+			cr := s.filtered[i]
+			switch cr.f.eval(&q) {
+			case yes:
+				best = i
+				decided = true
+			case maybe:
+				pending = append(pending, cr)
+				reasons = append(reasons, q.why)
+			}
+			if decided {
+				break
+			}
+		}
+		if best != none {
+			decided = true
+			step.How = HowFiltered
+			step.Tried = int(best) + 1
+			d.decide(s.filtered[best], "a filtered rule matched")
+		} else {
+			step.Tried = len(s.filtered)
+		}
+		if !decided && s.bottom != nil {
+			step.How = HowUnfiltered
+			d.decide(s.bottom, s.bottomWhy)
+			decided = true
+		}
+		chain = append(chain, step)
+		if decided {
+			break
+		}
+	}
+	if !decided {
+		chain = append(chain, Step{Op: pl.termOp, How: HowTerminal})
+		d.Result = pl.terminal
+		d.Reason = pl.termWhy
+	}
+	d.Chain = chain
+	// Unresolved imports: their rules may come before the deciding rule.
+	if n := len(e.opaque); n > 0 {
+		im := e.opaque[n-1]
+		how := d.Chain[len(d.Chain)-1].How
+		if how != HowFiltered || d.pos < im.Index {
+			d.Result = Unknown
+			d.Reason = fmt.Sprintf("the profile imports %q, which was not found: its rules may decide this (add -I DIR)", im.Name)
+			if sp := im.Origin.Primary(); sp.IsValid() {
+				d.Reason += " at " + sp.String()
+			}
+			d.Rule, d.Modifiers, d.Implicit = nil, nil, false
+		}
+	}
+	// Filters that could not be evaluated: the answer stands only if the
+	// rule they guard has the same action as the rest of the walk.
+	for i := len(pending) - 1; i >= 0; i-- {
+		cr := pending[i]
+		if d.Result == cr.result {
+			continue
+		}
+		d.Result = Unknown
+		d.Reason = reasons[i]
+		d.Rule, d.Implicit, d.Modifiers = cr.r, cr.implicit, cr.r.Modifiers
+	}
+}
+
+func (d *Decision) decide(cr *crule, why string) {
+	d.Result, d.Rule, d.Implicit, d.Modifiers, d.pos = cr.result, cr.r, cr.implicit, cr.r.Modifiers, cr.pos
+	d.Reason = why
+	if cr.implicit {
+		d.Reason = "libsandbox's implicit policy rule matched"
+	}
+}
+
+// QueryText parses resource for op (see ParseResource) and answers.
+func (e *Engine) QueryText(op, resource string) (Decision, error) {
+	r, err := e.ResolveOp(op)
+	if err != nil {
+		return Decision{}, err
+	}
+	res, err := ParseResource(r, resource)
+	if err != nil {
+		return Decision{}, err
+	}
+	return e.Query(Request{Op: r, Resource: res}), nil
+}
+
+// Version is the SBPL version the engine applies.
+func (e *Engine) Version() int { return e.version }
+
+// Model returns the model choices in effect.
+func (e *Engine) Model() Model { return e.model }
+
+// OpRules is what the engine sees for one operation.
+type OpRules struct {
+	Op       string
+	Filtered []*ir.Rule // newest first: the first whose filter matches decides
+	Bottom   *ir.Rule   // the last unfiltered rule, nil = jump to Parent or the built-in default
+	Parent   string     // "" for a terminal operation
+	Terminal string     // the built-in default when Parent == "": allow, deny or unknown
+}
+
+// RulesFor returns op's rule list as the decision model orders it
+// (including implicit rules, which have no source position). Lint uses it
+// for shadowing analyses.
+func (e *Engine) RulesFor(op string) OpRules {
+	out := OpRules{Op: op}
+	var s *segment
+	if pl, ok := e.plans[op]; ok && e.model.SpecificBeatsWildcard {
+		s = pl.segs[0]
+		if len(pl.segs) > 1 {
+			out.Parent = pl.segs[1].op
+		} else {
+			out.Terminal = pl.terminal.String()
+		}
+	} else {
+		s = e.segment(op, []string{op})
+		if o, ok := vocab.LookupOperation(op); ok {
+			out.Parent = o.Fallback
+		}
+	}
+	for _, cr := range s.filtered {
+		out.Filtered = append(out.Filtered, cr.r)
+	}
+	if s.bottom != nil {
+		out.Bottom = s.bottom.r
+	}
+	return out
+}
+
+// Chain returns the operations a query on op walks, op first.
+func (e *Engine) Chain(op string) []string {
+	pl, ok := e.plans[op]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, s := range pl.segs {
+		out = append(out, s.op)
+	}
+	if len(out) == 0 || out[len(out)-1] != pl.termOp {
+		out = append(out, pl.termOp)
+	}
+	return out
+}

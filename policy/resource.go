@@ -1,0 +1,321 @@
+package policy
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// Kind says what a Resource names.
+type Kind uint8
+
+// Resource kinds.
+const (
+	KindNone    Kind = iota // no resource (operations such as process-fork)
+	KindPath                // a file system path (file-*, process-exec*)
+	KindName                // a name: mach service, sysctl, IOKit class, preference domain, ...
+	KindNetwork             // an IP endpoint PROTO:HOST:PORT (network-*)
+	KindUnix                // a unix-domain socket path (network-*)
+	KindTarget              // a process relation: self, others, children, ... (signal, process-info*)
+)
+
+// String names the kind.
+func (k Kind) String() string {
+	return [...]string{"none", "path", "name", "network", "unix-socket", "target"}[k]
+}
+
+// Namespace qualifies a mach name.
+type Namespace uint8
+
+// Mach name spaces: a global bootstrap name (the default), a per-process
+// local name (`local:NAME`) or an XPC service name (`xpc:NAME`).
+const (
+	Global Namespace = iota
+	Local
+	XPC
+)
+
+// AnyPort is Resource.Port for `*`: a port that no rule names specifically.
+const AnyPort = -1
+
+// Resource is what an operation acts on, in canonical form.
+type Resource struct {
+	Kind Kind
+	Text string // as the caller wrote it
+
+	Path string // KindPath, KindUnix: the canonical path
+	Name string // KindName
+	NS   Namespace
+
+	// KindNetwork. Proto is ip, tcp or udp; Family is 0 (unspecified), 4 or 6.
+	// Host is "*" (a host that no rule names specifically), "localhost"
+	// or an address/name as written; Port is a number or AnyPort.
+	Proto  string
+	Family int
+	Host   string
+	Port   int
+
+	Target string // KindTarget: self, pgrp, others, children, same-sandbox, initproc
+
+	// Vnode is the file type for vnode-type filters (REGULAR-FILE,
+	// DIRECTORY, ...); "" when not known, which makes vnode-type filters
+	// unknown.
+	Vnode string
+}
+
+// Canonical renders the resource in the engine's syntax, with the path
+// canonicalised.
+func (r Resource) Canonical() string {
+	switch r.Kind {
+	case KindPath:
+		return r.Path
+	case KindUnix:
+		return "unix:" + r.Path
+	case KindName:
+		switch r.NS {
+		case Local:
+			return "local:" + r.Name
+		case XPC:
+			return "xpc:" + r.Name
+		}
+		return r.Name
+	case KindNetwork:
+		proto := r.Proto
+		if r.Family != 0 {
+			proto += strconv.Itoa(r.Family)
+		}
+		host := r.Host
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		port := "*"
+		if r.Port != AnyPort {
+			port = strconv.Itoa(r.Port)
+		}
+		return proto + ":" + host + ":" + port
+	case KindTarget:
+		return r.Target
+	}
+	return ""
+}
+
+// Family is the resource syntax an operation takes.
+func Family(op string) Kind {
+	switch {
+	case op == "signal" || strings.HasPrefix(op, "process-info") ||
+		strings.HasPrefix(op, "mach-task") || op == "mach-priv-task-port" ||
+		strings.HasPrefix(op, "process-codesigning") || op == "system-sched":
+		return KindTarget
+	case strings.HasPrefix(op, "file") || strings.HasPrefix(op, "process-exec"):
+		return KindPath
+	case strings.HasPrefix(op, "network"):
+		return KindNetwork
+	case op == "mach-priv-host-port" || op == "process-fork" || op == "lsopen":
+		return KindNone
+	case strings.HasPrefix(op, "mach-") || strings.HasPrefix(op, "sysctl") ||
+		strings.HasPrefix(op, "iokit") || strings.Contains(op, "preference") ||
+		strings.HasPrefix(op, "xpc") || strings.HasPrefix(op, "appleevent") ||
+		strings.HasSuffix(op, "notification-post") || strings.HasPrefix(op, "ipc-posix") ||
+		strings.HasPrefix(op, "nvram") || op == "authorization-right-obtain" ||
+		op == "boot-arg-set" || strings.HasPrefix(op, "system-kext"):
+		return KindName
+	}
+	return KindNone
+}
+
+// ParseResource parses RESOURCE as written on the command line for op:
+//
+//   - file-* and process-exec*: an absolute path, canonicalised (/tmp, /var
+//     and /etc become /private/..., //, . and .. collapse);
+//   - mach-*, sysctl-*, iokit-*, preferences, xpc, appleevent-send, ...: a
+//     name (mach names may be written local:NAME or xpc:NAME);
+//   - network-*: PROTO:HOST:PORT (PROTO ip, tcp or udp, optionally with 4
+//     or 6; HOST * or localhost or an address; PORT a number or *), or
+//     unix:PATH or an absolute path for a unix-domain socket;
+//   - signal, process-info*, mach-task-*: self, pgrp, others, children,
+//     same-sandbox or initproc;
+//   - anything else: an absolute path, a name, or "" / "-" / "(any)" for
+//     none.
+func ParseResource(op, text string) (Resource, error) {
+	text = strings.TrimSpace(text)
+	r := Resource{Text: text, Port: AnyPort}
+	fam := Family(op)
+	if text == "" || text == "-" || text == "(any)" {
+		if fam == KindPath || fam == KindNetwork || fam == KindTarget || fam == KindName {
+			return r, fmt.Errorf("%s needs a resource (%s)", op, familyHint(fam))
+		}
+		return r, nil
+	}
+	switch fam {
+	case KindTarget:
+		t := strings.ToLower(text)
+		if !validTarget(t) {
+			return r, fmt.Errorf("unknown target %q for %s: use self, pgrp, others, children, same-sandbox or initproc", text, op)
+		}
+		r.Kind, r.Target = KindTarget, t
+		return r, nil
+	case KindNetwork:
+		return parseNetwork(r, text)
+	case KindPath:
+		return parsePathResource(r, text)
+	case KindName:
+		return parseName(r, op, text), nil
+	}
+	if strings.HasPrefix(text, "/") {
+		return parsePathResource(r, text)
+	}
+	return parseName(r, op, text), nil
+}
+
+func familyHint(k Kind) string {
+	switch k {
+	case KindPath:
+		return "an absolute path"
+	case KindNetwork:
+		return "PROTO:HOST:PORT such as tcp:*:443, or unix:PATH"
+	case KindTarget:
+		return "self, pgrp, others, children, same-sandbox or initproc"
+	}
+	return "a name"
+}
+
+func parseName(r Resource, op, text string) Resource {
+	r.Kind = KindName
+	r.Name = text
+	if strings.HasPrefix(op, "mach-") {
+		if n, ok := strings.CutPrefix(text, "local:"); ok {
+			r.NS, r.Name = Local, n
+		} else if n, ok := strings.CutPrefix(text, "xpc:"); ok {
+			r.NS, r.Name = XPC, n
+		}
+	}
+	return r
+}
+
+func parsePathResource(r Resource, text string) (Resource, error) {
+	p, err := CanonicalPath(text)
+	if err != nil {
+		return r, err
+	}
+	r.Kind, r.Path = KindPath, p
+	return r, nil
+}
+
+func validTarget(t string) bool {
+	switch t {
+	case "self", "pgrp", "others", "children", "same-sandbox", "initproc":
+		return true
+	}
+	return false
+}
+
+func parseNetwork(r Resource, text string) (Resource, error) {
+	if p, ok := strings.CutPrefix(text, "unix:"); ok {
+		cp, err := CanonicalPath(p)
+		if err != nil {
+			return r, fmt.Errorf("unix socket: %v", err)
+		}
+		r.Kind, r.Path = KindUnix, cp
+		return r, nil
+	}
+	if strings.HasPrefix(text, "/") {
+		cp, err := CanonicalPath(text)
+		if err != nil {
+			return r, err
+		}
+		r.Kind, r.Path = KindUnix, cp
+		return r, nil
+	}
+	proto, rest, ok := strings.Cut(text, ":")
+	if !ok {
+		return r, fmt.Errorf("network resource %q: write PROTO:HOST:PORT (e.g. tcp:*:443, udp:localhost:53) or unix:PATH", text)
+	}
+	var family int
+	p := strings.ToLower(proto)
+	switch {
+	case strings.HasSuffix(p, "4"):
+		family, p = 4, strings.TrimSuffix(p, "4")
+	case strings.HasSuffix(p, "6"):
+		family, p = 6, strings.TrimSuffix(p, "6")
+	}
+	if p != "ip" && p != "tcp" && p != "udp" {
+		return r, fmt.Errorf("network resource %q: unknown protocol %q (use ip, tcp or udp, optionally with 4 or 6)", text, proto)
+	}
+	i := strings.LastIndexByte(rest, ':')
+	if i < 0 {
+		return r, fmt.Errorf("network resource %q: port missing (write PROTO:HOST:PORT)", text)
+	}
+	host, port := rest[:i], rest[i+1:]
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if host == "" {
+		return r, fmt.Errorf("network resource %q: host missing (use *, localhost or an address)", text)
+	}
+	r.Port = AnyPort
+	if port != "*" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 0 || n > 65535 {
+			return r, fmt.Errorf("network resource %q: invalid port %q (use a number 0-65535 or *)", text, port)
+		}
+		r.Port = n
+	}
+	if family == 0 {
+		if a, err := netip.ParseAddr(host); err == nil {
+			if a.Is4() || a.Is4In6() {
+				family = 4
+			} else {
+				family = 6
+			}
+		}
+	}
+	r.Kind, r.Proto, r.Family, r.Host = KindNetwork, p, family, strings.ToLower(host)
+	return r, nil
+}
+
+// CanonicalPath returns path p as the kernel presents it to Seatbelt: //,
+// /./ and /../ collapsed, and the symlinked top-level directories /tmp,
+// /var and /etc resolved to /private/tmp, /private/var and /private/etc.
+// Firmlinks (/System/Volumes/Data/...) are not collapsed: Seatbelt sees
+// them as separate spellings. p must be absolute.
+func CanonicalPath(p string) (string, error) {
+	if !strings.HasPrefix(p, "/") {
+		return "", fmt.Errorf("path %q is not absolute: Seatbelt matches absolute, resolved paths", p)
+	}
+	if strings.IndexByte(p, 0) >= 0 {
+		return "", fmt.Errorf("path contains a NUL byte")
+	}
+	c := path.Clean(p)
+	for _, top := range [...]string{"/tmp", "/var", "/etc"} {
+		if c == top || strings.HasPrefix(c, top) && c[len(top)] == '/' {
+			return "/private" + c, nil
+		}
+	}
+	return c, nil
+}
+
+// IsCanonicalPath reports whether p is already in canonical form, i.e. a
+// rule written with it can match.
+func IsCanonicalPath(p string) bool {
+	c, err := CanonicalPath(p)
+	return err == nil && c == p
+}
+
+// ExpandHome replaces a leading ~ or ~/ in text (after an optional unix:
+// prefix) by home.
+func ExpandHome(text, home string) string {
+	pre := ""
+	if rest, ok := strings.CutPrefix(text, "unix:"); ok {
+		pre, text = "unix:", rest
+	}
+	if text == "~" {
+		if h := strings.TrimSuffix(home, "/"); h != "" {
+			return pre + h
+		}
+		return pre + home
+	}
+	if rest, ok := strings.CutPrefix(text, "~/"); ok {
+		return pre + strings.TrimSuffix(home, "/") + "/" + rest
+	}
+	return pre + text
+}
