@@ -178,6 +178,11 @@ func TestDatumAndDump(t *testing.T) {
 	if got := ast.Dump(l); got != want {
 		t.Errorf("Dump:\n%s\nwant:\n%s", got, want)
 	}
+	open := ast.NewString(sp(27, 33), "/u", false)
+	open.Unterminated = true
+	if got := ast.Dump(open); got != `(string!unterminated @1:28-1:34 "/u")` {
+		t.Errorf("Dump of an unterminated string: %s", got)
+	}
 	if got := ast.Dump(ast.NewSymbol(source.Span{}, "x")); got != "(symbol @- x)" {
 		t.Errorf("Dump without a span: %s", got)
 	}
@@ -200,6 +205,14 @@ func TestToJSON(t *testing.T) {
 		`{"type":"string","start":27,"end":33,"line":1,"column":28,"value":"/usr"}]}]}]}`
 	if string(data) != want {
 		t.Errorf("ToJSON:\n%s\nwant:\n%s", data, want)
+	}
+	l := ast.NewList(sp(0, 35), nil)
+	l.Dangling = []*ast.Comment{{Sp: sp(0, 6), Kind: ast.LineComment}}
+	l.Trivia().Leading = []*ast.Comment{{Sp: sp(1, 6), Kind: ast.LineComment}}
+	withComments := &ast.File{Src: f, Forms: []ast.Node{l}, Trailing: []*ast.Comment{{Sp: sp(7, 17), Kind: ast.BlockComment}}}
+	data, _ = json.Marshal(ast.ToJSON(withComments))
+	if want := `{"file":"a.sb","forms":[{"type":"list","start":0,"end":35,"line":1,"column":1,"comments":["allow"],"dangling":["(allow"]}],"trailing_comments":["file-read*"]}`; string(data) != want {
+		t.Errorf("comments in JSON:\n%s\nwant:\n%s", data, want)
 	}
 	empty, _ := json.Marshal(ast.ToJSON(&ast.File{}))
 	if string(empty) != `{"file":"","forms":[]}` {

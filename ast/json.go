@@ -10,14 +10,16 @@ type JSONNode struct {
 	Value    any         `json:"value,omitempty"`
 	Elems    []*JSONNode `json:"elems,omitempty"`
 	Tail     *JSONNode   `json:"tail,omitempty"`
-	Unclosed bool        `json:"unclosed,omitempty"`
-	Comments []string    `json:"comments,omitempty"`
+	Unclosed bool        `json:"unclosed,omitempty"` // a list without its ")" or a string without its closing quote
+	Comments []string    `json:"comments,omitempty"` // leading, then trailing
+	Dangling []string    `json:"dangling,omitempty"` // inside a list after its last element
 }
 
 // JSONFile is the JSON shape of a File.
 type JSONFile struct {
-	File  string      `json:"file"`
-	Forms []*JSONNode `json:"forms"`
+	File     string      `json:"file"`
+	Forms    []*JSONNode `json:"forms"`
+	Trailing []string    `json:"trailing_comments,omitempty"` // after the last form
 }
 
 // ToJSON converts a file to its JSON shape.
@@ -28,6 +30,9 @@ func ToJSON(f *File) *JSONFile {
 	}
 	for _, n := range f.Forms {
 		out.Forms = append(out.Forms, nodeJSON(n))
+	}
+	for _, c := range f.Trailing {
+		out.Trailing = append(out.Trailing, c.Text())
 	}
 	return out
 }
@@ -58,6 +63,9 @@ func nodeJSON(n Node) *JSONNode {
 			j.Type = "vector"
 		}
 		j.Unclosed = !n.Closed
+		for _, c := range n.Dangling {
+			j.Dangling = append(j.Dangling, c.Text())
+		}
 		for _, e := range n.Elems {
 			j.Elems = append(j.Elems, nodeJSON(e))
 		}
@@ -69,6 +77,7 @@ func nodeJSON(n Node) *JSONNode {
 		if n.Raw {
 			j.Type = "raw-string"
 		}
+		j.Unclosed = n.Unterminated
 	case *Number:
 		j.Type = "number"
 		if n.IsFloat {

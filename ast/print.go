@@ -180,6 +180,9 @@ func dump(b *strings.Builder, n Node, depth int) {
 		if n.Raw {
 			kind = "raw-string"
 		}
+		if n.Unterminated {
+			kind += "!unterminated"
+		}
 		fmt.Fprintf(b, "(%s %s %s)", kind, spanStr(n), strconv.Quote(n.Value))
 	case *Number:
 		if n.IsFloat {

@@ -3,6 +3,8 @@ package bytecode
 import (
 	"math/rand"
 	"testing"
+
+	"github.com/sbplc/sbplc/diag"
 )
 
 // rejected reports whether decoding plus verification fails on data.
@@ -10,7 +12,7 @@ func rejected(t *testing.T, data []byte) (bool, string) {
 	t.Helper()
 	_, fs := DecodeAndVerify(data, DefaultLayout(), testVocab(t))
 	for _, f := range fs {
-		if f.Severity >= 2 {
+		if f.Severity >= diag.Error {
 			return true, f.String()
 		}
 	}
@@ -137,7 +139,7 @@ func TestGraphCorruptionsRejected(t *testing.T) {
 		_, fs := DecodeAndVerify(b, DefaultLayout(), testVocab(t))
 		found := false
 		for _, f := range fs {
-			if f.Severity >= 2 && contains(f.Message, c.want) {
+			if f.Severity >= diag.Error && contains(f.Message, c.want) {
 				found = true
 			}
 		}

@@ -37,7 +37,7 @@ func (p *Profile) WriteText(w io.Writer, name string, voc Vocabulary, all bool) 
 	fmt.Fprintf(&b, "; %s: %s, %d bytes\n", name, p.Layout, p.Size)
 	fmt.Fprintf(&b, "; header: type %d, %d nodes, %d operations, %d regex, %d variables, %d states, %d policies\n",
 		h.Type, h.NodeCount, h.OpCount, h.RegexCount, h.VarCount, h.StateCount, h.PolicyCount)
-	fmt.Fprintf(&b, "; op table at %d, nodes at %d, pool at %d (%d items)\n", p.OpTableAt, p.NodesAt, p.PoolBase, len(p.Items))
+	fmt.Fprintf(&b, "; op table at %d, nodes at %d, pool at %d (%s)\n", p.OpTableAt, p.NodesAt, p.PoolBase, plural(len(p.Items), "item"))
 	max := maxListed
 	if all {
 		max = 0

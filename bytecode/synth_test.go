@@ -5,18 +5,27 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/sbplc/sbplc/diag"
 )
 
 // synthBlob builds a well-formed macOS 14 blob with n path filters in one
 // require-any chain shared by every file-read operation: a large input for
 // the benchmarks and a scale test for the decoder.
-func synthBlob(n int) []byte {
+func synthBlob(n int) []byte { return synthBlobWith(n, nil) }
+
+// synthBlobWith is synthBlob with a regex table of the given pool offsets.
+func synthBlobWith(n int, regex []uint16) []byte {
 	const ops = 190
 	nodes := n + 2 // filters, then allow, deny
 	allow, deny := n, n+1
 	b := make([]byte, 14, 1<<20)
 	binary.LittleEndian.PutUint16(b[2:], uint16(nodes))
 	b[4] = ops
+	binary.LittleEndian.PutUint16(b[10:], uint16(len(regex)))
+	for _, r := range regex {
+		b = binary.LittleEndian.AppendUint16(b, r)
+	}
 	for op := 0; op < ops; op++ {
 		e := deny
 		if op >= 21 && op <= 24 { // file-read*, -data, -metadata, -xattr
@@ -125,5 +134,32 @@ func TestSyntheticDisasmIsLinear(t *testing.T) {
 	}
 	if n := strings.Count(out, "(path (literal"); n != 10000 {
 		t.Errorf("%d filter nodes printed, want each once (10000)", n)
+	}
+}
+
+// With a regex table present, an argument that is not a pool offset may be
+// a table index: a warning, not an error. Without one it is an error.
+func TestUnverifiedTablesRelaxPoolReferences(t *testing.T) {
+	for _, regex := range [][]uint16{nil, {0}} {
+		b := synthBlobWith(3, regex)
+		p, err := Decode(b, DefaultLayout())
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := p.Nodes[1].Offset + 2
+		b[at], b[at+1] = 0x63, 0 // pool offset 99: no item there
+		_, fs := DecodeAndVerify(b, DefaultLayout(), testVocab(t))
+		found := false
+		for _, f := range fs {
+			if strings.Contains(f.Message, "no pool item starts") {
+				found = true
+				if want := regex == nil; (f.Severity == diag.Error) != want {
+					t.Errorf("regex table %v: severity %s", regex, f.Severity)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("regex table %v: no finding: %v", regex, fs)
+		}
 	}
 }

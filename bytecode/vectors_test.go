@@ -288,3 +288,29 @@ func indexOf2(xs []string, s string) int {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestLookupLayout(t *testing.T) {
+	for in, want := range map[string]string{
+		"macos14": "macos14", "14.4.1": "macos14", "14": "macos14", "14.5": "macos14", "MacOS14": "macos14",
+		"macos15": "macos15", "15.2+": "macos15", "15.1": "macos15", "26": "macos26",
+	} {
+		l, ok := LookupLayout(in)
+		if !ok || l.Name != want {
+			t.Errorf("LookupLayout(%q) = %s %v, want %s", in, l.Name, ok, want)
+		}
+	}
+	for _, in := range []string{"", "macos9", "13", "ios13"} {
+		if l, ok := LookupLayout(in); ok {
+			t.Errorf("LookupLayout(%q) = %s", in, l.Name)
+		}
+	}
+	if l, ok := LayoutForDarwin(23); !ok || l.Name != "macos14" {
+		t.Errorf("Darwin 23: %v", l)
+	}
+	if _, ok := LayoutForDarwin(19); ok {
+		t.Errorf("Darwin 19 has a layout")
+	}
+	if l := DefaultLayout(); !l.Verified || l.Name != "macos14" {
+		t.Errorf("default layout %v", l)
+	}
+}

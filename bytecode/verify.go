@@ -201,7 +201,14 @@ func (v *verifier) filterArg(n *Node, fi FilterInfo) {
 	case ArgPool:
 		it, ok := p.ItemAt(int(n.Arg))
 		if !ok {
-			v.add(diag.Error, CodePool, n.Offset+2, "node %d: %s argument points to pool offset %d, where no pool item starts", n.Index, fi.Name, n.Arg)
+			// With regex or variable tables present the argument may be a
+			// table index rather than a pool offset (not verified on any
+			// release), so that case is only a warning.
+			sev := diag.Error
+			if v.unverified {
+				sev = diag.Warning
+			}
+			v.add(sev, CodePool, n.Offset+2, "node %d: %s argument points to pool offset %d, where no pool item starts", n.Index, fi.Name, n.Arg)
 			return
 		}
 		if fi.ArgKind == "network-address" {

@@ -148,12 +148,82 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 	}
 	rep := &Report{}
 	aug, leaves := augment(prof, opts.Target)
+	// Leaves and rules by the operations their rule names.
+	leavesOf := map[string][]leafRef{}
+	rulesOf := map[string][]int{}
+	for i, r := range aug.Rules {
+		seen := map[string]bool{}
+		for _, o := range r.Ops {
+			if !seen[o.Name] {
+				seen[o.Name] = true
+				rulesOf[o.Name] = append(rulesOf[o.Name], i)
+			}
+		}
+	}
+	for _, l := range leaves {
+		seen := map[string]bool{}
+		for _, o := range aug.Rules[l.rule].Ops {
+			if !seen[o.Name] {
+				seen[o.Name] = true
+				leavesOf[o.Name] = append(leavesOf[o.Name], l)
+			}
+		}
+	}
+	// An operation's engine sees only the rules of its fallback chain, so
+	// that forcing leaves for one operation does not rebuild everything.
+	subProfiles := map[string]*ir.Profile{}
+	subProfile := func(chain []string) (*ir.Profile, string) {
+		key := strings.Join(chain, " ")
+		if sp, ok := subProfiles[key]; ok {
+			return sp, key
+		}
+		var idx []int
+		for _, op := range chain {
+			idx = append(idx, rulesOf[op]...)
+		}
+		sort.Ints(idx)
+		sp := *aug
+		sp.Rules = nil
+		last := -1
+		for _, i := range idx {
+			if i != last {
+				sp.Rules = append(sp.Rules, aug.Rules[i])
+			}
+			last = i
+		}
+		sp.Imports = nil
+		for _, im := range aug.Imports {
+			n := 0
+			for _, r := range sp.Rules {
+				if r.Index < im.Index {
+					n++
+				}
+			}
+			im.Index = n
+			sp.Imports = append(sp.Imports, im)
+		}
+		subProfiles[key] = &sp
+		return &sp, key
+	}
 	engines := map[string]*policy.Engine{}
-	// engineFor returns an engine whose self-evaluated leaves among
-	// relevant are forced to their value in w.
-	engineFor := func(w world, relevant []leafRef) *policy.Engine {
+	// engineFor returns an engine for chain whose self-evaluated leaves
+	// among relevant are forced to their value in w.
+	engineFor := func(chain []string, w world, relevant []leafRef) *policy.Engine {
+		if len(relevant) == 0 {
+			// Nothing to force: one engine on the whole profile serves
+			// every such operation.
+			if e, ok := engines[""]; ok {
+				return e
+			}
+			e, _ := policy.New(aug, policy.Options{Target: opts.Target})
+			engines[""] = e
+			return e
+		}
+		sp, ckey := subProfile(chain)
 		assume := map[string]bool{}
 		var key strings.Builder
+		key.WriteString(ckey)
+		key.WriteByte('|')
 		for _, l := range relevant {
 			v, ok := evalLeaf(l.node, w)
 			if !ok {
@@ -170,20 +240,9 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 		if e, ok := engines[key.String()]; ok {
 			return e
 		}
-		e, _ := policy.New(aug, policy.Options{Assume: assume, Target: opts.Target})
+		e, _ := policy.New(sp, policy.Options{Assume: assume, Target: opts.Target})
 		engines[key.String()] = e
 		return e
-	}
-	// Leaves by the operations their rule names.
-	leavesOf := map[string][]leafRef{}
-	for _, l := range leaves {
-		seen := map[string]bool{}
-		for _, o := range aug.Rules[l.rule].Ops {
-			if !seen[o.Name] {
-				seen[o.Name] = true
-				leavesOf[o.Name] = append(leavesOf[o.Name], l)
-			}
-		}
 	}
 
 	for op := range p.OpTable {
@@ -210,7 +269,7 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 		dims := dimensions(p, voc, op, aug, name)
 		for _, w := range worlds(dims, opts.MaxWorlds) {
 			blob := p.Evaluate(voc, op, blobRequest(w))
-			e := engineFor(w, relevant)
+			e := engineFor(chain, w, relevant)
 			d := e.Query(policy.Request{Op: name, Resource: engineResource(name, w)})
 			rep.Probes++
 			if blob.Decision == "" || d.Result == policy.Unknown {
@@ -264,6 +323,12 @@ func augment(prof *ir.Profile, target string) (*ir.Profile, []leafRef) {
 		return &n
 	}
 	rules := injectedDefaults(target, prof)
+	// Imports count rules before them: shift by the rules put in front.
+	cp.Imports = nil
+	for _, im := range prof.Imports {
+		im.Index += len(rules)
+		cp.Imports = append(cp.Imports, im)
+	}
 	rules = append(rules, prof.Rules...)
 	rules = append(rules, injectedFor(prof)...)
 	for _, r := range rules {

@@ -186,3 +186,26 @@ func TestCrossCheckCatchesFlippedDecision(t *testing.T) {
 		t.Fatal("flipped allow node: no disagreement")
 	}
 }
+
+// An unresolved import makes the engine's answers unknown where the
+// imported rules could decide: those probes are undecided, not
+// disagreements.
+func TestCrossCheckOpaqueProfile(t *testing.T) {
+	v := findVec(t, "sonoma14.4.1_golden_strict_1")
+	l := bytecode.DefaultLayout()
+	voc := bytecode.VocabularyFor(l)
+	p, _ := bytecode.DecodeAndVerify(v.blob, l, voc)
+	src := "(version 1)\n(deny default)\n(import \"sbplc-missing-import.sb\")\n" +
+		"(allow file-read* file-write* (subpath \"/private/tmp/strict_ok\"))\n(deny file-read* file-write* (literal \"/etc/hosts\"))\n"
+	res := eval.Run(source.NewFile("opaque.sb", []byte(src)), eval.Options{Target: "macos14", ReadFile: func(string) ([]byte, error) { return nil, os.ErrNotExist }})
+	if !res.Profile.Opaque() {
+		t.Fatalf("profile not opaque: %v", res.Diags)
+	}
+	rep := CrossCheck(p, voc, res.Profile, CrossCheckOptions{})
+	if len(rep.Disagreements) > 0 {
+		t.Errorf("disagreements on an opaque profile: %+v", rep.Disagreements[0])
+	}
+	if rep.Undecided == 0 || rep.Agree == 0 {
+		t.Errorf("report %+v", rep)
+	}
+}

@@ -51,9 +51,11 @@ const MaxSize = 1 << 20
 // Config is a loaded configuration. The zero value (or Default()) means no
 // file: every rule at its default.
 type Config struct {
-	Path       string            // the file it was read from; "" for defaults
-	Dir        string            // directory of Path; relative paths resolve here
-	Target     string            // OS table, e.g. "macos14"; "" = newest known
+	Path       string // the file it was read from; "" for defaults
+	Dir        string // directory of Path; relative paths resolve here
+	Target     string // OS table, e.g. "macos14"; "" = newest known
+	TargetLine int    // position of the target value, for diagnostics
+	TargetCol  int
 	Home       string            // home directory for escape/secrets probes
 	Params     map[string]string // evaluation params (-D)
 	ImportDirs []string          // absolute or Dir-relative, already joined with Dir
@@ -183,6 +185,7 @@ func Parse(name string, data []byte) (*Config, error) {
 			if c.Target, err = scalarOf(v, bad, "target"); err != nil {
 				return nil, err
 			}
+			c.TargetLine, c.TargetCol = v.line, v.col
 		case "home":
 			if c.Home, err = scalarOf(v, bad, "home"); err != nil {
 				return nil, err

@@ -38,7 +38,7 @@ func TestParseFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Target != "macos14" || c.Home != "/Users/ana" {
+	if c.Target != "macos14" || c.Home != "/Users/ana" || c.TargetLine != 2 || c.TargetCol != 9 {
 		t.Errorf("target/home = %q %q", c.Target, c.Home)
 	}
 	if want := map[string]string{"HOME": "/Users/ana", "PROJECT": "/Users/ana/it's"}; !reflect.DeepEqual(c.Params, want) {

@@ -156,3 +156,22 @@ func TestWriteJSON(t *testing.T) {
 		t.Errorf("bare diagnostic JSON: %s", bare.String())
 	}
 }
+
+// TestWriteTextOddSpans renders spans outside the text, reversed or on the
+// last line without a newline: no panic, one caret at least.
+func TestWriteTextOddSpans(t *testing.T) {
+	short := source.NewFile("s.sb", []byte("(a\n(b"))
+	for _, s := range []source.Span{
+		{File: short, Start: -3, End: 1},
+		{File: short, Start: 5, End: 99},
+		{File: short, Start: 4, End: 2},
+		{File: short, Start: 99, End: 99},
+		{File: source.NewFile("e.sb", nil), Start: 0, End: 0},
+	} {
+		var b bytes.Buffer
+		diag.WriteText(&b, []diag.Diagnostic{{Severity: diag.Error, Message: "m", Span: s}}, diag.TextOptions{Snippet: true})
+		if !strings.Contains(b.String(), "^") {
+			t.Errorf("span %d-%d: no caret in\n%s", s.Start, s.End, b.String())
+		}
+	}
+}

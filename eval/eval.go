@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/sbplc/sbplc/ast"
@@ -56,6 +57,53 @@ type frameNode struct {
 	F      ir.Frame
 	Parent *frameNode
 	N      int
+	// Stmt marks macro expansions and imports: frames whose body forms
+	// are still statements of the user's file (see atTop).
+	Stmt bool
+}
+
+// atTop reports whether forms evaluated now are statements of a file
+// (top level, or inside macro expansions and imports at top level) rather
+// than expressions inside a function call.
+func (ev *evaluator) atTop() bool {
+	for f := ev.chain; f != nil; f = f.Parent {
+		if !f.Stmt {
+			return false
+		}
+	}
+	return true
+}
+
+// stmt evaluates one statement: an error aborts only this statement, as a
+// top-level form would, so one bad rule inside (begin ...), (when ...) or
+// a with-filter block does not hide the rules after it.
+func (ev *evaluator) stmt(x value, sp source.Span, e *env) {
+	saveChain, saveDepth := ev.chain, ev.depth
+	saveWF, saveWM, saveArgs, saveCall := len(ev.withFilters), len(ev.withMods), len(ev.argStack), ev.ncall
+	defer func() {
+		if r := recover(); r != nil {
+			ee, ok := r.(*evalErr)
+			if !ok || ee.Fatal {
+				panic(r)
+			}
+			ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
+			ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
+			ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
+			if ee.D.Message != "" {
+				ev.diags.Add(ee.D)
+			}
+		}
+	}()
+	ev.eval(x, sp, e)
+}
+
+// evalStmt evaluates x as a statement when at top level, else plainly.
+func (ev *evaluator) evalStmt(x value, sp source.Span, e *env) {
+	if ev.atTop() {
+		ev.stmt(x, sp, e)
+		return
+	}
+	ev.eval(x, sp, e)
 }
 
 // evalErr aborts the current top-level form. A zero Diag means the problem
@@ -90,6 +138,8 @@ type evaluator struct {
 	msg         *msgCtx
 	argStack    []value
 	spStack     []source.Span
+	calls       []*call
+	ncall       int
 	cur         *source.File
 	mainFile    *source.File
 	curCpp      bool // cur has C-preprocessor lines (evaluated as comments)
@@ -164,9 +214,9 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 func (ev *evaluator) topLevel(v value, sp source.Span, e *env) {
 	saveChain, saveDepth := ev.chain, ev.depth
 	saveWF, saveWM := len(ev.withFilters), len(ev.withMods)
-	saveArgs := len(ev.argStack)
+	saveArgs, saveCall := len(ev.argStack), ev.ncall
 	defer func() {
-		ev.chain, ev.depth = saveChain, saveDepth
+		ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
 		ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
 		ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
 		if r := recover(); r != nil {
@@ -214,7 +264,11 @@ func (ev *evaluator) addChain(d *diag.Diagnostic, sp source.Span) {
 	if p := o.Primary(); p != sp && p.IsValid() {
 		d.Span = p
 		if sp.IsValid() {
-			d.Related = append(d.Related, diag.Related{Span: sp, Message: "raised here"})
+			where := "reported here"
+			if len(o.Chain) > 0 {
+				where = "reported here, inside " + orLambda(o.Chain[0].Name)
+			}
+			d.Related = append(d.Related, diag.Related{Span: sp, Message: where})
 		}
 	}
 	for _, f := range o.Chain {
@@ -442,18 +496,22 @@ func (ev *evaluator) eval(x value, sp source.Span, e *env) value {
 }
 
 func (ev *evaluator) pushFrame(name string, call source.Span, pushed *bool) {
+	ev.pushFrameKind(name, call, pushed, false)
+}
+
+func (ev *evaluator) pushFrameKind(name string, call source.Span, pushed *bool, stmt bool) {
 	if *pushed && ev.chain != nil && ev.chain.N >= 2 {
-		if ev.chain.F.Name == name && ev.chain.F.Call == call {
+		if ev.chain.F.Name == name && ev.chain.F.Call == call && ev.chain.Stmt == stmt {
 			return
 		}
-		ev.chain = &frameNode{F: ir.Frame{Name: name, Call: call}, Parent: ev.chain.Parent, N: ev.chain.N}
+		ev.chain = &frameNode{F: ir.Frame{Name: name, Call: call}, Parent: ev.chain.Parent, N: ev.chain.N, Stmt: stmt}
 		return
 	}
 	n := 1
 	if ev.chain != nil {
 		n = ev.chain.N + 1
 	}
-	ev.chain = &frameNode{F: ir.Frame{Name: name, Call: call}, Parent: ev.chain, N: n}
+	ev.chain = &frameNode{F: ir.Frame{Name: name, Call: call}, Parent: ev.chain, N: n, Stmt: stmt}
 	*pushed = true
 }
 
@@ -499,11 +557,8 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 					continue
 				case *macroV:
 					exp := ev.expand(f, t, sp, e)
-					ev.pushFrame(f.Name, sp, &pushed)
-					x = exp
-					if p, ok := exp.(*pair); ok && p.Sp.IsValid() {
-						// keep sp: the expansion is attributed to the macro call
-					}
+					ev.pushFrameKind(f.Name, sp, &pushed, ev.atTop())
+					x = exp // evaluated at sp: the expansion belongs to the macro call
 					continue
 				}
 				fn = v
@@ -588,7 +643,7 @@ func (ev *evaluator) evalBody(body value, sp source.Span, e *env) (value, source
 		if !ok {
 			return p.Car, csp, e
 		}
-		ev.eval(p.Car, csp, e)
+		ev.evalStmt(p.Car, csp, e)
 		p = next
 	}
 }
@@ -641,7 +696,20 @@ func (ev *evaluator) callBuiltin(f *builtin, args []value, argSp []source.Span, 
 		}
 		ev.fail(sp, "arity", "%s: expected %s argument%s, got %d", f.Name, want, plural(n), len(args))
 	}
-	return f.Fn(ev, &call{Name: f.Name, Args: args, ArgSp: argSp, Sp: sp, Env: e})
+	// Builtins never retain their *call, so the structs are reused.
+	var c *call
+	if ev.ncall < len(ev.calls) {
+		c = ev.calls[ev.ncall]
+	} else {
+		c = &call{}
+		ev.calls = append(ev.calls, c)
+	}
+	ev.ncall++
+	*c = call{Name: f.Name, Args: args, ArgSp: argSp, Sp: sp, Env: e}
+	r := f.Fn(ev, c)
+	*c = call{}
+	ev.ncall--
+	return r
 }
 
 // apply calls fn with already evaluated arguments (apply, map, for-each, ...).
@@ -693,6 +761,23 @@ func (ev *evaluator) expand(m *macroV, form *pair, sp source.Span, e *env) value
 func (ev *evaluator) unbound(s *sym, sp source.Span, e *env) {
 	msg := fmt.Sprintf("unbound variable: %s", s.Name)
 	d := ev.errDiag(sp, "unbound-identifier", msg)
+	if sp.IsValid() && sp.File == ev.mainFile && d.Span != sp {
+		// A misspelt name in the user's own helper: the name itself is the
+		// culprit; the calls that reached it are related information.
+		d.Span = sp
+		var rel []diag.Related
+		for _, r := range d.Related {
+			if !strings.HasPrefix(r.Message, "reported here") {
+				rel = append(rel, r)
+			}
+		}
+		for _, f := range ev.origin(sp).Chain {
+			if !containsRel(rel, f.Call) {
+				rel = append(rel, diag.Related{Span: f.Call, Message: "in call of " + orLambda(f.Name)})
+			}
+		}
+		d.Related = rel
+	}
 	if sug := ev.suggest(s.Name, e); sug != "" {
 		d.Message += fmt.Sprintf("; did you mean %s?", sug)
 		d.Fixes = append(d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}})
@@ -700,7 +785,32 @@ func (ev *evaluator) unbound(s *sym, sp source.Span, e *env) {
 	if note := unboundNote(s.Name); note != "" {
 		d.Notes = append(d.Notes, note)
 	}
+	var missing []string
+	for _, im := range ev.prof.Imports {
+		if !im.Resolved {
+			missing = append(missing, strconv.Quote(im.Name))
+		}
+	}
+	if len(missing) > 0 {
+		d.Notes = append(d.Notes, fmt.Sprintf("it may be defined by an import that was not found (%s); pass -I DIR with the directory that holds it", strings.Join(missing, ", ")))
+	}
 	panic(&evalErr{D: d})
+}
+
+func containsRel(rs []diag.Related, sp source.Span) bool {
+	for _, r := range rs {
+		if r.Span == sp {
+			return true
+		}
+	}
+	return false
+}
+
+func orLambda(name string) string {
+	if name == "" {
+		return "lambda"
+	}
+	return name
 }
 
 func (ev *evaluator) suggest(name string, e *env) string {

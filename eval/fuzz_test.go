@@ -28,6 +28,7 @@ func FuzzEval(f *testing.F) {
 		"(eval (read (open-input-string \"(allow file-read*)\")))",
 		"(import \"x.sb\") (param \"A\") (string->number (param \"B\"))",
 		"(apply-message-filter (allow iokit-external-method))",
+		"(version 1)(allow file-read* (literal \"/a\xff\xfeb\") (regex #\"^/\x80\"))",
 	}
 	if files, _ := filepath.Glob("testdata/*.sb"); len(files) > 0 {
 		for _, fn := range files[:1] {

@@ -116,7 +116,7 @@ func biImport(ev *evaluator, c *call) value {
 	ev.importStack = append(ev.importStack, abs)
 	n := len(ev.importStack)
 	saveChain := ev.chain
-	ev.chain = &frameNode{F: ir.Frame{Name: "import", Call: ev.origin(c.Sp).Primary()}, Parent: nil, N: 1}
+	ev.chain = &frameNode{F: ir.Frame{Name: "import", Call: ev.origin(c.Sp).Primary()}, Parent: nil, N: 1, Stmt: true}
 	ev.evalFileForms(f)
 	ev.chain = saveChain
 	ev.importStack = ev.importStack[:n-1]

@@ -4,16 +4,43 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/ir"
 )
 
+// quoteString spells s so that the parser reads back exactly s: like
+// ast.QuoteString, but bytes that are not UTF-8 are kept as they are
+// (escaping them would change the value).
+func quoteString(s string, raw bool) string {
+	if utf8.ValidString(s) {
+		return ast.QuoteString(s, raw)
+	}
+	if raw && !strings.ContainsRune(s, '"') {
+		return `#"` + s + `"`
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteByte(s[i])
+		} else {
+			q := ast.QuoteString(s[i:i+size], false)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
 // writeIRValue prints one filter or modifier argument as SBPL.
 func writeIRValue(b *strings.Builder, v ir.Value) {
 	switch v.Kind {
 	case ir.String:
-		b.WriteString(ast.QuoteString(v.Str, v.Raw))
+		b.WriteString(quoteString(v.Str, v.Raw))
 	case ir.Int:
 		b.WriteString(strconv.FormatInt(v.Int, 10))
 	case ir.Bool:
@@ -79,7 +106,7 @@ func FormatSBPL(p *ir.Profile) string {
 		b.WriteString("(debug " + d + ")\n")
 	}
 	if p.Trace != "" {
-		b.WriteString("(trace " + ast.QuoteString(p.Trace, false) + ")\n")
+		b.WriteString("(trace " + quoteString(p.Trace, false) + ")\n")
 	}
 	imps := p.Imports
 	for i, r := range p.Rules {
@@ -100,7 +127,7 @@ func writeImport(b *strings.Builder, im ir.Import) {
 	if im.Resolved {
 		return // its rules are inlined
 	}
-	b.WriteString("(import " + ast.QuoteString(im.Name, false) + ")\n")
+	b.WriteString("(import " + quoteString(im.Name, false) + ")\n")
 }
 
 // writeRule prints one rule; indent is used for nested message-filter rules.

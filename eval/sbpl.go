@@ -225,6 +225,7 @@ func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 	if len(c.Args) == 0 {
 		ev.fail(c.Sp, "filter-arity", "%s: expected at least one argument", f.Name)
 	}
+	n.Args = make([]ir.Value, 0, len(c.Args))
 	for i, a := range c.Args {
 		switch f.ArgKind {
 		case "path-pattern", "string-pattern", "string-exact":
@@ -703,7 +704,7 @@ func synWithFilter(ev *evaluator, form *pair, sp source.Span, e *env) (value, so
 	ev.withFilters = append(ev.withFilters, f.N)
 	n := len(ev.withFilters)
 	for i := 1; i < len(vs); i++ {
-		ev.eval(vs[i], sps[i], e)
+		ev.evalStmt(vs[i], sps[i], e)
 	}
 	ev.withFilters = ev.withFilters[:n-1]
 	return done(theUnspec)
@@ -722,7 +723,7 @@ func synWithModifier(ev *evaluator, form *pair, sp source.Span, e *env) (value, 
 	ev.withMods = append(ev.withMods, m.M)
 	n := len(ev.withMods)
 	for i := 1; i < len(vs); i++ {
-		ev.eval(vs[i], sps[i], e)
+		ev.evalStmt(vs[i], sps[i], e)
 	}
 	ev.withMods = ev.withMods[:n-1]
 	return done(theUnspec)

@@ -33,6 +33,8 @@ func TestCases(t *testing.T) {
 		{"numbers and chars kept", "(a #X1f #o017 +5 1e3 #\\A #\\space #T)\n", "(a #X1f #o017 +5 1e3 #\\A #\\space #T)\n", 0},
 		{"dotted pair", "(a .  b)\n", "(a . b)\n", 0},
 		{"dotted pair broken", "(aaaa bbbb . cccc)\n", "(aaaa bbbb\n  . cccc)\n", 12},
+		{"blank next to the dot dropped", "(a .\n\n b)\n", "(a . b)\n", 0},
+		{"comment after the dot moves before it", "(a .\n\n ; c\n b)\n", "(a\n\n  ; c\n  . b)\n", 0},
 		{"quote forms", "(a ' b ` (c , d ,@ e))\n", "(a 'b `(c ,d ,@e))\n", 0},
 		{"vector broken", "#(aaaa bbbb cccc)\n", "#(aaaa\n  bbbb\n  cccc)\n", 10},
 		{"let bindings aligned", "(let ((aaaa 1) (bbbb 2)) (f aaaa bbbb))\n", "(let ((aaaa 1)\n      (bbbb 2))\n  (f aaaa bbbb))\n", 20},

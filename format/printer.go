@@ -469,9 +469,10 @@ func (p *printer) list(l *ast.List, trail int) {
 		}
 	}
 	if t := l.Tail; t != nil {
-		// ". tail" on its own line; blank lines next to the dot are not
-		// kept (the dot hides where they were), comments before it are.
-		p.newline(bodyIndent, false)
+		// ". tail" on its own line, after the tail's leading comments.
+		// Blank lines are kept only before those comments: next to the
+		// dot they would not survive a second pass.
+		p.newline(bodyIndent, len(leading(t)) > 0 && p.blankBefore(startOf(t)))
 		for i, cm := range leading(t) {
 			if i > 0 {
 				p.newline(bodyIndent, p.blankBefore(cm.Sp))
@@ -484,7 +485,7 @@ func (p *printer) list(l *ast.List, trail int) {
 	}
 	for i, cm := range l.Dangling {
 		// comments before ")" always stand on their own lines
-		p.newline(bodyIndent, i > 0 && p.blankBefore(cm.Sp) || len(l.Elems) > 0 && p.blankBefore(cm.Sp))
+		p.newline(bodyIndent, (i > 0 || len(l.Elems) > 0) && p.blankBefore(cm.Sp))
 		p.comment(cm, bodyIndent)
 		broke = true
 	}

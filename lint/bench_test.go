@@ -53,4 +53,3 @@ func BenchmarkLintGenerated10k(b *testing.B) {
 		lint.File(source.NewFile("gen.sb", data), nil, lint.Options{})
 	}
 }
-

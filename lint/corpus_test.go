@@ -30,7 +30,9 @@ func TestCorpus(t *testing.T) {
 		src := source.NewFile(e.File, data)
 		ds, _ := lint.File(src, nil, lint.Options{})
 		per := map[string]int{}
+		var bySev [3]int
 		for _, d := range ds {
+			bySev[d.Severity]++
 			if d.Code == "lint-internal-error" || d.Code == "internal-error" {
 				t.Errorf("%s: %v\n%s", e.File, d, strings.Join(d.Notes, "\n"))
 			}
@@ -46,7 +48,7 @@ func TestCorpus(t *testing.T) {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
-		fmt.Fprintf(&b, "%s (%s, %d lines):", e.File, e.Kind, e.Lines)
+		fmt.Fprintf(&b, "%s (%s, %d lines; %d error, %d warning, %d info):", e.File, e.Kind, e.Lines, bySev[diag.Error], bySev[diag.Warning], bySev[diag.Info])
 		if len(ids) == 0 {
 			b.WriteString(" clean")
 		}

@@ -126,7 +126,7 @@ func TestConfigSelection(t *testing.T) {
 	if n, _ := count(ds, "implicit-default"); n != 0 {
 		t.Errorf("implicit-default fired on a profile with (deny default)")
 	}
-	if errs := lint.Validate(parseCfg(t, "rules:\n  no-such: off\n"), lint.Options{Enable: []string{"escape,nope"}}); len(errs) != 2 {
+	if errs := lint.Validate(parseCfg(t, "target: macos99\nrules:\n  no-such: off\n"), lint.Options{Enable: []string{"escape,nope"}}); len(errs) != 3 {
 		t.Errorf("Validate = %v", errs)
 	}
 }

@@ -17,9 +17,11 @@ import (
 // Probes whose answer is unknown (unevaluable filters, unresolved imports)
 // are not reported.
 
-// probe is one question: may op act on resource? "~" is the probe home.
+// probe is one question: may op act on resource? "~" is the probe home,
+// "$P" a project directory (see projectRoots).
 type probe struct {
 	op, res string
+	vnode   string
 }
 
 // probeRule describes a rule decided by probes.
@@ -38,7 +40,7 @@ type probeRule struct {
 func writes(paths ...string) []probe {
 	var out []probe
 	for _, s := range paths {
-		out = append(out, probe{"file-write-create", s}, probe{"file-write-data", s})
+		out = append(out, probe{op: "file-write-create", res: s}, probe{op: "file-write-data", res: s})
 	}
 	return out
 }
@@ -46,7 +48,7 @@ func writes(paths ...string) []probe {
 func reads(paths ...string) []probe {
 	var out []probe
 	for _, s := range paths {
-		out = append(out, probe{"file-read-data", s})
+		out = append(out, probe{op: "file-read-data", res: s})
 	}
 	return out
 }
@@ -54,7 +56,7 @@ func reads(paths ...string) []probe {
 func lookups(names ...string) []probe {
 	var out []probe
 	for _, s := range names {
-		out = append(out, probe{"mach-lookup", s})
+		out = append(out, probe{op: "mach-lookup", res: s})
 	}
 	return out
 }
@@ -62,7 +64,7 @@ func lookups(names ...string) []probe {
 func connects(paths ...string) []probe {
 	var out []probe
 	for _, s := range paths {
-		out = append(out, probe{"network-outbound", "unix:" + s})
+		out = append(out, probe{op: "network-outbound", res: "unix:" + s})
 	}
 	return out
 }
@@ -77,10 +79,9 @@ var escapeProbeRules = []*probeRule{
 		what:   "code written there runs unsandboxed in the user's next terminal",
 		fix:    "deny file-write* on the startup files after the broad allow, or narrow the allow"},
 	{id: "writable-git-hooks-config", sev: diag.Warning, summary: "git hooks or git config writable",
-		probes:  writes("~/.gitconfig", "~/.config/git/config"),
-		dynamic: gitProbes,
-		what:    "hooks and config commands run unsandboxed the next time the user runs git",
-		fix:     "deny file-write* on .git/hooks and .git/config, e.g. (deny file-write* (regex #\"/\\.git/(hooks|config)(/|$)\"))"},
+		probes: writes("~/.gitconfig", "~/.config/git/config", "$P/.git/hooks/pre-commit", "$P/.git/config"),
+		what:   "hooks and config commands run unsandboxed the next time the user runs git",
+		fix:    "deny file-write* on .git/hooks and .git/config, e.g. (deny file-write* (regex #\"/\\.git/(hooks|config)(/|$)\"))"},
 	{id: "writable-ssh-authorized-keys", sev: diag.Warning, summary: "~/.ssh (authorized_keys, config) writable",
 		probes: writes("~/.ssh/authorized_keys", "~/.ssh/config"),
 		what:   "authorized_keys grants remote logins and ssh config's ProxyCommand runs commands",
@@ -94,11 +95,11 @@ var escapeProbeRules = []*probeRule{
 		what:   "binaries there run unsandboxed when the user next calls them",
 		fix:    "remove the write grant on PATH directories, /Applications and auto-run folders"},
 	{id: "launchservices-open", sev: diag.Warning, summary: "LaunchServices reachable: open runs apps unsandboxed",
-		probes: append(lookups("com.apple.coreservices.launchservicesd", "com.apple.lsd.modifydb"), probe{"lsopen", ""}),
+		probes: append(lookups("com.apple.coreservices.launchservicesd", "com.apple.lsd.modifydb"), probe{op: "lsopen"}),
 		what:   "LaunchServices asks launchd to start the app, outside the sandbox (open /tmp/x)",
 		fix:    "do not grant LaunchServices; open URLs from the unsandboxed parent"},
 	{id: "appleevent-send", sev: diag.Warning, summary: "Apple Events to other apps allowed",
-		probes: []probe{{"appleevent-send", "com.apple.Terminal"}, {"appleevent-send", "com.apple.systemevents"}},
+		probes: []probe{{op: "appleevent-send", res: "com.apple.Terminal"}, {op: "appleevent-send", res: "com.apple.systemevents"}},
 		what:   "tell application \"Terminal\" to do script runs arbitrary commands outside the sandbox",
 		fix:    "remove the appleevent-send grant"},
 	{id: "docker-socket", sev: diag.Warning, summary: "Docker socket connectable: host root",
@@ -118,7 +119,7 @@ var escapeProbeRules = []*probeRule{
 		what:   "keychain items and authorization rights are requested through these services, not the keychain files",
 		fix:    "allow these services only when keychain access is required, and document it"},
 	{id: "exec-interpreter-escape", sev: diag.Info, summary: "osascript, open, launchctl or security executable",
-		probes: []probe{{"process-exec*", "/usr/bin/osascript"}, {"process-exec*", "/usr/bin/open"}, {"process-exec*", "/bin/launchctl"}, {"process-exec*", "/usr/bin/security"}},
+		probes: []probe{{op: "process-exec*", res: "/usr/bin/osascript"}, {op: "process-exec*", res: "/usr/bin/open"}, {op: "process-exec*", res: "/bin/launchctl"}, {op: "process-exec*", res: "/usr/bin/security"}},
 		what:   "these binaries talk to services outside the sandbox", skipBare: true,
 		fix: "leave them out of the exec allow-list"},
 }
@@ -180,12 +181,59 @@ func expandHome(s, home string) string {
 	return pre + s
 }
 
+// tableProbes returns the decision engine's built-in escape-vector probes
+// (the ones `sbplc audit` runs) that name rule id, so lint and audit agree.
+func tableProbes(id string) []probe {
+	ps, err := policy.Probes()
+	if err != nil {
+		return nil
+	}
+	var out []probe
+	for _, tp := range ps {
+		if tp.LintRule != id {
+			continue
+		}
+		if strings.HasPrefix(tp.Op, "process-exec") && id != "exec-interpreter-escape" {
+			continue // exec of /usr/bin/open alone runs inside the sandbox
+		}
+		out = append(out, probe{op: tp.Op, res: tp.Resource, vnode: tp.Vnode})
+	}
+	return out
+}
+
+// expandProbes substitutes the probe home for ~ and each project root for
+// $P, and drops duplicates.
+func expandProbes(p *Pass, in []probe) []probe {
+	var out []probe
+	seen := map[probe]bool{}
+	add := func(pb probe) {
+		if !seen[pb] {
+			seen[pb] = true
+			out = append(out, pb)
+		}
+	}
+	for _, pb := range in {
+		pb.res = expandHome(pb.res, p.Home())
+		if strings.Contains(pb.res, "$P") {
+			for _, root := range projectRoots(p) {
+				q := pb
+				q.res = strings.ReplaceAll(pb.res, "$P", root)
+				add(q)
+			}
+			continue
+		}
+		add(pb)
+	}
+	return out
+}
+
 func runProbes(p *Pass, pr *probeRule) {
 	e := p.engine()
-	probes := pr.probes
+	probes := append(append([]probe(nil), pr.probes...), tableProbes(pr.id)...)
 	if pr.dynamic != nil {
-		probes = append(append([]probe(nil), probes...), pr.dynamic(p)...)
+		probes = append(probes, pr.dynamic(p)...)
 	}
+	probes = expandProbes(p, probes)
 	type hit struct {
 		rule  *ir.Rule
 		first probe
@@ -194,9 +242,17 @@ func runProbes(p *Pass, pr *probeRule) {
 	hits := map[*ir.Rule]*hit{}
 	var order []*ir.Rule
 	for _, pb := range probes {
-		res := expandHome(pb.res, p.Home())
-		d, err := e.QueryText(pb.op, res)
-		if err != nil || d.Result != policy.Allow || d.Rule == nil || d.Implicit {
+		op, err := e.ResolveOp(pb.op)
+		if err != nil {
+			continue
+		}
+		res, err := policy.ParseResource(op, pb.res)
+		if err != nil {
+			continue
+		}
+		res.Vnode = pb.vnode
+		d := e.Query(policy.Request{Op: op, Resource: res})
+		if d.Result != policy.Allow || d.Rule == nil || d.Implicit {
 			continue
 		}
 		if !ruleSpan(d.Rule).IsValid() || (pr.skipBare && d.Rule.Filter == nil) {
@@ -204,7 +260,7 @@ func runProbes(p *Pass, pr *probeRule) {
 		}
 		h := hits[d.Rule]
 		if h == nil {
-			h = &hit{rule: d.Rule, first: probe{pb.op, res}}
+			h = &hit{rule: d.Rule, first: probe{op: pb.op, res: res.Canonical()}}
 			hits[d.Rule] = h
 			order = append(order, d.Rule)
 		}
@@ -233,34 +289,53 @@ func runProbes(p *Pass, pr *probeRule) {
 	}
 }
 
-// gitProbes probes .git/hooks and .git/config under every directory the
-// profile makes writable by subpath (and under the probe home's projects).
-func gitProbes(p *Pass) []probe {
-	roots := map[string]bool{p.Home() + "/src/project": true}
-	for _, pa := range p.Index().PathArgs {
-		r := pa.Rule
-		if r.Action != ir.Allow || pa.Neg || matchOf(pa.Leaf) != ir.MatchSubpath || pa.Val.Symbolic() {
-			continue
+// looksLikeProject reports whether a writable directory may be a project
+// checkout: inside a home, not a dot directory and not under ~/Library
+// (caches, logs and containers are not repositories).
+func looksLikeProject(dir, home string) bool {
+	var rest string
+	switch {
+	case strings.HasPrefix(dir, home+"/"):
+		rest = strings.TrimPrefix(dir, home+"/")
+	case strings.HasPrefix(dir, "/Users/"):
+		parts := strings.SplitN(strings.TrimPrefix(dir, "/Users/"), "/", 2)
+		if len(parts) < 2 {
+			return false
 		}
-		if !strings.HasPrefix(pa.Val.Str, p.Home()+"/") && !strings.HasPrefix(pa.Val.Str, "/Users/") {
-			continue // project roots live in homes; temp and system dirs are not repositories
+		rest = parts[1]
+	default:
+		return false
+	}
+	first := strings.SplitN(rest, "/", 2)[0]
+	return first != "" && first != "Library" && !strings.HasPrefix(first, ".")
+}
+
+// projectRoots are the directories standing for $P in probes: every
+// directory in a home that the profile makes writable by subpath, plus
+// ~/src/project (so a home-wide grant is caught). At most 64.
+func projectRoots(p *Pass) []string {
+	return p.run.cached("projectRoots", func() any {
+		roots := map[string]bool{p.Home() + "/src/project": true}
+		for _, pa := range p.Index().PathArgs {
+			r := pa.Rule
+			if r.Action != ir.Allow || pa.Neg || matchOf(pa.Leaf) != ir.MatchSubpath || pa.Val.Symbolic() {
+				continue
+			}
+			if !looksLikeProject(pa.Val.Str, p.Home()) {
+				continue
+			}
+			if _, ok := allowsOp(r, []string{"file*", "file-write*", "file-write-create", "file-write-data"}); ok {
+				roots[strings.TrimSuffix(subKey(pa.Val.Str), "/")] = true
+			}
 		}
-		if _, ok := allowsOp(r, []string{"file*", "file-write*", "file-write-create", "file-write-data"}); ok {
-			roots[subKey(pa.Val.Str)] = true
+		keys := make([]string, 0, len(roots))
+		for k := range roots {
+			keys = append(keys, k)
 		}
-	}
-	var keys []string
-	for k := range roots {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	if len(keys) > 64 {
-		keys = keys[:64]
-	}
-	var out []probe
-	for _, k := range keys {
-		k = strings.TrimSuffix(k, "/")
-		out = append(out, writes(k+"/.git/hooks/pre-commit", k+"/.git/config")...)
-	}
-	return out
+		sort.Strings(keys)
+		if len(keys) > 64 {
+			keys = keys[:64]
+		}
+		return keys
+	}).([]string)
 }

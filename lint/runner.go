@@ -11,13 +11,15 @@ import (
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/vocab"
 )
 
 // DefaultHome is the placeholder home directory the escape and secrets
 // probes use when neither --home, the config's home nor a bound HOME param
 // gives one. It is also substituted for unbound home params (see HomeParams).
-const DefaultHome = "/Users/sbplc-user"
+const DefaultHome = policy.DefaultHome
 
 // HomeParams are the param names (and ${NAME} pattern variables) that stand
 // for the user's home directory in probes when they are unbound.
@@ -305,6 +307,12 @@ func Validate(cfg *config.Config, opts Options) []error {
 					errs = append(errs, fmt.Errorf("unknown rule or category %q%s", tok, didYouMean(tok)))
 				}
 			}
+		}
+	}
+	if cfg != nil && cfg.Target != "" {
+		if _, ok := vocab.LookupTarget(cfg.Target); !ok {
+			errs = append(errs, &config.Error{File: cfg.Path, Line: cfg.TargetLine, Col: cfg.TargetCol,
+				Msg: fmt.Sprintf("unknown target %q (known: %s)", cfg.Target, strings.Join(vocab.TargetNames(), ", "))})
 		}
 	}
 	if cfg != nil {

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -59,6 +60,12 @@ type lexState struct {
 	toks     []token
 	comments []*ast.Comment
 	diags    diag.List
+
+	// runaway is the start of the first closed string whose text runs
+	// into a line starting with "(": when a later string is unterminated,
+	// that one is probably the string missing its closing quote (its quote
+	// paired up with the next string's opening one). -1 when there is none.
+	runaway int
 }
 
 // cppDirectives are recognised at the start of a line (after optional blanks).
@@ -170,6 +177,9 @@ func (lx *lexState) lexString(open, i int, raw bool) int {
 				typ = tRawString
 			}
 			lx.toks = append(lx.toks, token{typ, open, i + 1})
+			if lx.runaway < 0 && bytes.Contains(src[open:i], []byte("\n(")) {
+				lx.runaway = open
+			}
 			return i + 1
 		case '\\':
 			if !raw {
@@ -186,7 +196,13 @@ func (lx *lexState) lexString(open, i int, raw bool) int {
 		end++
 	}
 	lx.toks = append(lx.toks, token{tUnterminated, open, end})
-	lx.errorf(open, open+1, "syntax-error", "unterminated string: add the closing '\"'")
+	d := diag.Diagnostic{Severity: diag.Error, Code: "syntax-error", Span: lx.span(open, open+1),
+		Message: "unterminated string: add the closing '\"'"}
+	if lx.runaway >= 0 {
+		d.Related = []diag.Related{{Span: lx.span(lx.runaway, lx.runaway+1),
+			Message: "this string runs on into the lines below; it may be the one missing its closing '\"'"}}
+	}
+	lx.diags.Add(d)
 	return end
 }
 
@@ -243,7 +259,7 @@ func (lx *lexState) lexHash(i int) int {
 		return j
 	}
 	lx.toks = append(lx.toks, token{tError, i, j})
-	lx.errorf(i, j, "syntax-error", "unknown '#' syntax %q", word)
+	lx.errorf(i, j, "syntax-error", "unknown '#' syntax %q: SBPL has #t, #f, #\\c characters, #\"...\" raw strings, #x #o #b #d numbers, #|...|# and #; comments", word)
 	return j
 }
 
@@ -324,7 +340,7 @@ func (lx *lexState) blockComment(i int) int {
 // be skipped ("#; #; a b" comments out a and b); this is counted rather
 // than recursed into, so long chains cost linear time and constant stack.
 func (lx *lexState) datumComment(i int) int {
-	sub := &lexState{src: lx.src, file: lx.file}
+	sub := &lexState{src: lx.src, file: lx.file, runaway: lx.runaway}
 	src := lx.src
 	j := i + 2
 	depth := 0 // list nesting inside the datum being skipped

@@ -347,6 +347,9 @@ func dumpFile(f *ast.File, ds diag.List) string {
 		b.WriteString("\n;; diagnostics\n")
 		for _, d := range ds {
 			b.WriteString(d.String() + "\n")
+			for _, r := range d.Related {
+				b.WriteString("  related " + r.Span.String() + ": " + r.Message + "\n")
+			}
 		}
 	}
 	return b.String()
@@ -488,5 +491,30 @@ func TestPathological(t *testing.T) {
 			}
 		}
 		checkSpans(t, f)
+	}
+}
+
+// TestRunawayString checks the hint for the usual unterminated-string
+// mistake: the quote is missing early in the file, the next string's
+// opening quote closes it, and the error only shows at the last string.
+func TestRunawayString(t *testing.T) {
+	src := "(allow file-read* (literal \"/a))\n(allow file-write* (literal \"/b\"))\n"
+	_, ds := parser.ParseString("r.sb", src)
+	if len(ds) == 0 {
+		t.Fatal("no diagnostics")
+	}
+	d := ds[len(ds)-1]
+	if !strings.HasPrefix(d.Message, "unterminated string") || d.Span.StartPos().Line != 2 {
+		t.Fatalf("last diagnostic: %s", d)
+	}
+	if len(d.Related) != 1 || d.Related[0].Span.String() != "r.sb:1:28" || !strings.Contains(d.Related[0].Message, "missing its closing") {
+		t.Errorf("related: %+v", d.Related)
+	}
+	// A multi-line string that does not run into a new form gives no hint.
+	_, ds = parser.ParseString("m.sb", "(with message \"two\nlines\")\n(x \"open\n")
+	for _, d := range ds {
+		if len(d.Related) > 0 {
+			t.Errorf("unexpected hint: %+v", d.Related)
+		}
 	}
 }

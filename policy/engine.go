@@ -125,6 +125,9 @@ type segment struct {
 	idx       []*sindex // simple rules by resource dimension
 	complex   []int32   // positions in filtered of the other rules, ascending
 	guards    []guard   // necessary conditions of the complex rules
+	gidx      *gindex   // path-guarded complex rules by path
+	free      []int32   // slots of complex rules without a path guard
+	allK      []int32   // every slot
 }
 
 // plan is the precomputed fallback chain of one operation.
@@ -149,6 +152,7 @@ type Engine struct {
 	rules    []*crule
 	byOp     map[string][]*crule // rules naming the op, in written order
 	segs     map[string]*segment // per-operation segments, shared by plans
+	whyCache map[string]string   // built-in default reasons, shared by plans
 	plans    map[string]*plan
 	opaque   []ir.Import // unresolved imports, by Index
 	implicit []*crule
@@ -174,7 +178,10 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 	if p == nil {
 		p = &ir.Profile{}
 	}
-	e := &Engine{profile: p, opts: opts, byOp: map[string][]*crule{}, plans: map[string]*plan{}, segs: map[string]*segment{}}
+	e := &Engine{profile: p, opts: opts, byOp: map[string][]*crule{}, plans: map[string]*plan{}, segs: map[string]*segment{}, whyCache: map[string]string{}}
+	if len(e.opts.Home) > 1 {
+		e.opts.Home = strings.TrimRight(e.opts.Home, "/")
+	}
 	if opts.Model != nil {
 		e.model = *opts.Model
 	} else {
@@ -246,7 +253,10 @@ func (e *Engine) plan(op string) *plan {
 		return pl
 	}
 	pl := &plan{op: op, remote: !strings.Contains(op, "inbound") && !strings.Contains(op, "bind"), nameDim: nameDimFor(op, Global)}
-	chain := vocab.Ancestors(op)
+	var chain []string // shared with vocab: read only
+	if o, ok := vocab.LookupOperation(op); ok {
+		chain = o.Chain
+	}
 	if len(chain) == 0 || chain[0] != op {
 		chain = append([]string{op}, chain...)
 	}
@@ -273,11 +283,6 @@ func (e *Engine) plan(op string) *plan {
 		}
 	}
 	pl.termOp = last
-	defer func() {
-		if pl.termWhy == "" {
-			pl.termWhy = fmt.Sprintf("no rule matched; the built-in default of %s is %s", pl.termOp, pl.terminal)
-		}
-	}()
 	switch {
 	case !known:
 		// Not in the vocabulary: it can only fall back to default.
@@ -297,6 +302,15 @@ func (e *Engine) plan(op string) *plan {
 	default:
 		pl.terminal = Deny
 	}
+	if pl.termWhy == "" {
+		key := pl.termOp + "\x00" + pl.terminal.String()
+		w, ok := e.whyCache[key]
+		if !ok {
+			w = fmt.Sprintf("no rule matched; the built-in default of %s is %s", pl.termOp, pl.terminal)
+			e.whyCache[key] = w
+		}
+		pl.termWhy = w
+	}
 	e.plans[op] = pl
 	return pl
 }
@@ -312,7 +326,7 @@ func (e *Engine) opSegment(op string) *segment {
 }
 
 func (e *Engine) segment(label string, ops []string) *segment {
-	s := &segment{op: label, bottomWhy: fmt.Sprintf("no filtered rule matched; the unfiltered rule of %s decides", label)}
+	s := &segment{op: label}
 	var all []*crule
 	if len(ops) == 1 {
 		all = e.byOp[ops[0]]
@@ -337,6 +351,9 @@ func (e *Engine) segment(label string, ops []string) *segment {
 			continue
 		}
 		s.filtered = append(s.filtered, cr)
+	}
+	if s.bottom != nil {
+		s.bottomWhy = fmt.Sprintf("no filtered rule matched; the unfiltered rule of %s decides", label)
 	}
 	s.buildIndex()
 	return s
@@ -406,12 +423,14 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 	*d = Decision{Op: op, Resource: req.Resource, Canonical: req.Resource.Canonical()}
 	var pending []*crule
 	var reasons []string
+	var cbuf, tbuf [64]int32
 	decided := false
 	for si := range pl.segs {
 		s := pl.segs[si]
 		step := Step{Op: s.op}
 		best := s.newestSimple(&q)
-		for k, i := range s.complex {
+		for _, k := range s.candidates(&q.res, cbuf[:0], tbuf[:0]) {
+			i := s.complex[k]
 			if i > best {
 				break
 			}
@@ -517,9 +536,11 @@ type OpRules struct {
 	Terminal string     // the built-in default when Parent == "": allow, deny or unknown
 }
 
-// RulesFor returns op's rule list as the decision model orders it
-// (including implicit rules, which have no source position). Lint uses it
-// for shadowing analyses.
+// RulesFor returns op's own rule list in decision order (including
+// implicit rules, which have no source position) and where it falls back
+// to. Under the expansion model (SpecificBeatsWildcard false) a query also
+// interleaves the ancestors' rules, which RulesFor does not show. Lint uses
+// it for shadowing analyses.
 func (e *Engine) RulesFor(op string) OpRules {
 	out := OpRules{Op: op}
 	var s *segment

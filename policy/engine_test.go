@@ -148,6 +148,9 @@ expect allow
 	if len(lines) != 4 || lines[0] != 6 || lines[1] != 7 || lines[2] != 8 || lines[3] != 9 {
 		t.Errorf("diagnostic lines = %v (%v)", lines, ds)
 	}
+	if _, ds := ParseExpectations(source.NewFile("h", []byte("expect deny file-read-data ~/.ssh/x\n")), "", true); len(ds) != 1 || !strings.Contains(ds[0].Message, "--home") {
+		t.Errorf("~ without home: %v", ds)
+	}
 	// In a profile only comments count, and code lines are ignored.
 	p := source.NewFile("p.sb", []byte("(version 1)\n;; expect deny file-read-data /x\n(allow default) ; expect allow x y\n"))
 	xs, ds = ParseExpectations(p, "", false)

@@ -135,6 +135,8 @@ func parseExpectation(s, home string) (Expectation, error) {
 	}
 	if home != "" {
 		s = ExpandHome(s, home)
+	} else if strings.HasPrefix(s, "~") || strings.HasPrefix(s, "unix:~") {
+		return x, fmt.Errorf("resource %s starts with ~: pass --home DIR", s)
 	}
 	x.Resource = s
 	return x, nil

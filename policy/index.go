@@ -106,6 +106,7 @@ func simpleLeaves(n *cnode) []*cnode {
 
 // buildIndex splits s.filtered into indexed simple rules and the rest.
 func (s *segment) buildIndex() {
+	defer s.indexGuards()
 	for i, cr := range s.filtered {
 		leaves := simpleLeaves(cr.f)
 		if leaves == nil {
@@ -300,4 +301,110 @@ func (g *guard) pass(r *Resource) bool {
 		return g.paths.match(r.Path)
 	}
 	return true
+}
+
+// gindex finds the complex rules whose guard path set can match a path.
+type gindex struct {
+	exact  map[string][]int32
+	sub    map[string][]int32
+	subLen []bool
+	pre    []preList
+}
+
+type preList struct {
+	s  string
+	ks []int32
+}
+
+func (g *gindex) add(ps *pathSet, k int32) {
+	for _, s := range ps.exact {
+		g.exact[s] = append(g.exact[s], k)
+	}
+	for _, s := range ps.sub {
+		g.sub[s] = append(g.sub[s], k)
+		for len(g.subLen) <= len(s) {
+			g.subLen = append(g.subLen, false)
+		}
+		g.subLen[len(s)] = true
+	}
+	for _, s := range ps.pre {
+		g.pre = append(g.pre, preList{s, []int32{k}})
+	}
+}
+
+// gather appends the slots of guarded rules that may match p.
+func (g *gindex) gather(p string, buf []int32) []int32 {
+	buf = append(buf, g.exact[p]...)
+	if len(g.sub) > 0 {
+		buf = append(buf, g.sub[p]...)
+		for j := min(len(p), len(g.subLen)) - 1; j > 0; j-- {
+			if p[j] == '/' && g.subLen[j] {
+				buf = append(buf, g.sub[p[:j]]...)
+			}
+		}
+		if p != "/" && strings.HasPrefix(p, "/") {
+			buf = append(buf, g.sub["/"]...)
+		}
+	}
+	for i := range g.pre {
+		if strings.HasPrefix(p, g.pre[i].s) {
+			buf = append(buf, g.pre[i].ks...)
+		}
+	}
+	return buf
+}
+
+// indexGuards splits the complex rules into path-guarded ones (indexed)
+// and free ones (always tried).
+func (s *segment) indexGuards() {
+	pathKinds := kindBit(KindPath) | kindBit(KindUnix)
+	for k := range s.complex {
+		g := &s.guards[k]
+		s.allK = append(s.allK, int32(k))
+		if g.paths == nil || g.kinds&^pathKinds != 0 {
+			s.free = append(s.free, int32(k))
+			continue
+		}
+		if s.gidx == nil {
+			s.gidx = &gindex{exact: map[string][]int32{}, sub: map[string][]int32{}}
+		}
+		s.gidx.add(g.paths, int32(k))
+	}
+}
+
+// candidates returns, in ascending order, the complex-rule slots worth
+// trying for the request; buf and tmp are scratch space.
+func (s *segment) candidates(r *Resource, buf, tmp []int32) []int32 {
+	if r.Kind != KindPath && r.Kind != KindUnix {
+		return s.free
+	}
+	if s.gidx == nil {
+		return s.allK
+	}
+	g := s.gidx.gather(r.Path, tmp[:0])
+	if len(g) == 0 {
+		return s.free
+	}
+	// Insertion sort: the gathered slice is short.
+	for i := 1; i < len(g); i++ {
+		for j := i; j > 0 && g[j] < g[j-1]; j-- {
+			g[j], g[j-1] = g[j-1], g[j]
+		}
+	}
+	out := buf[:0]
+	f := s.free
+	last := int32(-1)
+	for len(g) > 0 || len(f) > 0 {
+		var k int32
+		if len(f) == 0 || len(g) > 0 && g[0] < f[0] {
+			k, g = g[0], g[1:]
+		} else {
+			k, f = f[0], f[1:]
+		}
+		if k != last {
+			out = append(out, k)
+			last = k
+		}
+	}
+	return out
 }

@@ -348,6 +348,9 @@ func TestIRSymbolicValues(t *testing.T) {
 		{"file-read-data", "/Users/aXb/Library/Keychains/login.keychain-db", Allow, 0}, // the home is quoted in regexes
 		{"file-write-data", "/w", Unknown, 2},
 	})
+	checkIR(t, "home-slash", p, Options{Home: "/Users/a.b/"}, []irCase{
+		{"file-read-data", "/Users/a.b/.ssh/id_rsa", Deny, 1},
+	})
 	checkIR(t, "no-home", p, Options{}, []irCase{
 		{"file-read-data", "/Users/a.b/.ssh/id_rsa", Unknown, -2},
 	})

@@ -127,7 +127,7 @@ func writeAuditText(w io.Writer, name string, rs []policy.ProbeResult, all bool)
 	}
 	fmt.Fprintf(w, "%s: %d of %d probes allowed, %d unknown", name, allowed, len(rs)-skipped, unknown)
 	if skipped > 0 {
-		fmt.Fprintf(w, ", %d skipped", skipped)
+		fmt.Fprintf(w, ", %d skipped (project probes: pass --project DIR)", skipped)
 	}
 	fmt.Fprintln(w)
 	for _, g := range policy.Groups {

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/compile"
+	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/internal/fsutil"
@@ -35,8 +36,9 @@ func newCompileCmd() *cobra.Command {
                    with sandbox-exec -f without any params (every OS).
   --emit json      the rule IR with source positions (every OS).
 
-Before compiling, the profile is evaluated and linted; an error-level
-finding stops compilation unless --no-lint. libsandbox's own errors
+Before compiling, the profile is evaluated and linted (rule levels from the
+nearest .sbplc.yaml, as for 'sbplc lint'); an error-level finding stops
+compilation unless --no-lint. libsandbox's own errors
 ("... at <input string>, line L, column C") are reported at the position in
 your file (or prelude). The bytecode is then decoded, verified and
 cross-checked against the source like 'sbplc verify --profile' (skip with
@@ -70,8 +72,16 @@ libsandbox).`,
 				}
 				co.Backend = b
 			}
+			// Rule levels come from the nearest .sbplc.yaml, as for lint;
+			// evaluation uses only the command line, which is also what
+			// libsandbox gets.
+			cfgs := &configCache{byDir: map[string]*config.Config{}}
+			cfg, err := cfgs.forFile(args[0])
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
 			lo := lint.Options{Target: ef.target, ParamsGiven: len(ef.defines) > 0 || len(ef.paramFiles) > 0, Eval: opts}
-			co.Lint = func(res *eval.Result) diag.List { return lint.Run(res, nil, lo) }
+			co.Lint = func(res *eval.Result) diag.List { return lint.Run(res, cfg, lo) }
 			src, err := readSource(args[0], c.InOrStdin())
 			if err != nil {
 				return usageErrorf("%v", err)
@@ -88,6 +98,9 @@ libsandbox).`,
 			}
 			writeFindings(stderr, name, out.Findings)
 			if out.Report != nil {
+				if out.Report.Operations == 0 {
+					fmt.Fprintf(stderr, "%s: warning: no operation of the compiled profile has a name in the vocabulary for this release, so it was not cross-checked [cross-check]\n", name)
+				}
 				for _, d := range out.Report.Disagreements {
 					fmt.Fprintf(stderr, "%s: error: %s %s: compiled profile says %s, %s says %s [cross-check]\n", name, d.Op, d.Resource, d.Blob, src.Name, d.Source)
 					if d.Reason != "" {

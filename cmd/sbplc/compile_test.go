@@ -21,8 +21,8 @@ func bcRun(t *testing.T, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
-// vectorFile returns a file of a bytecode vector.
-func vectorFile(t *testing.T, vector, file string) string {
+// bcVectorFile returns a file of a bytecode vector.
+func bcVectorFile(t *testing.T, vector, file string) string {
 	t.Helper()
 	shared, err := corpus.SharedDir()
 	if err != nil {
@@ -35,9 +35,9 @@ func vectorFile(t *testing.T, vector, file string) string {
 	return p
 }
 
-func readVector(t *testing.T, vector, file string) []byte {
+func bcReadVector(t *testing.T, vector, file string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(vectorFile(t, vector, file))
+	b, err := os.ReadFile(bcVectorFile(t, vector, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,15 +46,15 @@ func readVector(t *testing.T, vector, file string) []byte {
 
 const strict1 = "sonoma14.4.1_golden_strict_1"
 
-// withFake makes the compile command use f instead of libsandbox.
-func withFake(t *testing.T, f *compile.Fake) {
+// bcWithFake makes the compile command use f instead of libsandbox.
+func bcWithFake(t *testing.T, f *compile.Fake) {
 	t.Helper()
 	old := compileBackend
 	compileBackend = func() (compile.Backend, error) { return f, nil }
 	t.Cleanup(func() { compileBackend = old })
 }
 
-func writeTemp(t *testing.T, dir, name, content string) string {
+func bcWriteTemp(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -63,34 +63,34 @@ func writeTemp(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-const previous = "previous output\n"
+const bcPrevious = "bcPrevious output\n"
 
 func TestCompileWithoutLibsandbox(t *testing.T) {
 	if runtime.GOOS == "darwin" {
 		t.Skip("libsandbox exists here")
 	}
 	dir := t.TempDir()
-	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
-	out := writeTemp(t, dir, "p.bin", previous)
+	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
+	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
 	_, stderr, code := bcRun(t, "compile", "-o", out, src)
 	if code != 2 || !strings.Contains(stderr, "compiling to bytecode needs macOS (libsandbox); use --emit sbpl for a portable flattened profile") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	assertFile(t, out, previous)
+	bcAssertFile(t, out, bcPrevious)
 }
 
 func TestCompileBytecodeWithFake(t *testing.T) {
-	blob := readVector(t, strict1, strict1+".sb.bin")
+	blob := bcReadVector(t, strict1, strict1+".sb.bin")
 	fake := &compile.Fake{Blob: blob}
-	withFake(t, fake)
+	bcWithFake(t, fake)
 	dir := t.TempDir()
-	src := writeTemp(t, dir, "p.sb", string(readVector(t, strict1, "strict_1.sb.INFERRED")))
-	out := writeTemp(t, dir, "p.bin", previous)
+	src := bcWriteTemp(t, dir, "p.sb", string(bcReadVector(t, strict1, "strict_1.sb.INFERRED")))
+	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
 	_, stderr, code := bcRun(t, "compile", "-D", "B=2", "-D", "A=1", "-o", out, src)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	assertFile(t, out, string(blob))
+	bcAssertFile(t, out, string(blob))
 	reqs := fake.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests", len(reqs))
@@ -105,11 +105,11 @@ func TestCompileBytecodeWithFake(t *testing.T) {
 
 func TestCompileLibsandboxErrorMapsToSource(t *testing.T) {
 	dir := t.TempDir()
-	prelude := writeTemp(t, dir, "prelude.sb", "; shared\n(define (helper) #t)\n")
-	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow frobnicate-thing)\n")
-	out := writeTemp(t, dir, "p.bin", previous)
+	prelude := bcWriteTemp(t, dir, "prelude.sb", "; shared\n(define (helper) #t)\n")
+	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow frobnicate-thing)\n")
+	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
 	// Line 5 of prelude+file is line 3 of p.sb.
-	withFake(t, &compile.Fake{ErrText: "unbound variable: frobnicate-thing at <input string>, line 5, column 8"})
+	bcWithFake(t, &compile.Fake{ErrText: "unbound variable: frobnicate-thing at <input string>, line 5, column 8"})
 	_, stderr, code := bcRun(t, "compile", "--no-lint", "--prelude", prelude, "-o", out, src)
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -118,10 +118,10 @@ func TestCompileLibsandboxErrorMapsToSource(t *testing.T) {
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
-	assertFile(t, out, previous)
+	bcAssertFile(t, out, bcPrevious)
 
 	// An error in the prelude points into the prelude.
-	withFake(t, &compile.Fake{ErrText: "unbound variable: x at <input string>, line 2, column 1"})
+	bcWithFake(t, &compile.Fake{ErrText: "unbound variable: x at <input string>, line 2, column 1"})
 	_, stderr, _ = bcRun(t, "compile", "--no-lint", "--prelude", prelude, "-o", out, src)
 	if !strings.Contains(stderr, prelude+":2:1: error: libsandbox: unbound variable: x") {
 		t.Errorf("prelude error not mapped:\n%s", stderr)
@@ -129,12 +129,12 @@ func TestCompileLibsandboxErrorMapsToSource(t *testing.T) {
 }
 
 func TestCompileLintErrorsStop(t *testing.T) {
-	blob := readVector(t, strict1, strict1+".sb.bin")
+	blob := bcReadVector(t, strict1, strict1+".sb.bin")
 	fake := &compile.Fake{Blob: blob}
-	withFake(t, fake)
+	bcWithFake(t, fake)
 	dir := t.TempDir()
-	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow frobnicate-thing)\n")
-	out := writeTemp(t, dir, "p.bin", previous)
+	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow frobnicate-thing)\n")
+	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
 	_, stderr, code := bcRun(t, "compile", "-o", out, src)
 	if code != 1 || !strings.Contains(stderr, src+":4:") || !strings.Contains(stderr, "--no-lint") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
@@ -142,51 +142,51 @@ func TestCompileLintErrorsStop(t *testing.T) {
 	if len(fake.Requests()) != 0 {
 		t.Errorf("libsandbox was called despite lint errors")
 	}
-	assertFile(t, out, previous)
+	bcAssertFile(t, out, bcPrevious)
 	// --no-lint hands it to libsandbox; the fake's blob then disagrees
 	// with the source, which --no-verify accepts.
 	_, stderr, code = bcRun(t, "compile", "--no-lint", "--no-verify", "-o", out, src)
 	if code != 0 {
 		t.Fatalf("--no-lint --no-verify: exit %d: %s", code, stderr)
 	}
-	assertFile(t, out, string(blob))
+	bcAssertFile(t, out, string(blob))
 }
 
 func TestCompileVerificationFailureKeepsOutput(t *testing.T) {
-	blob := readVector(t, strict1, strict1+".sb.bin")
+	blob := bcReadVector(t, strict1, strict1+".sb.bin")
 	dir := t.TempDir()
-	src := writeTemp(t, dir, "p.sb", string(readVector(t, strict1, "strict_1.sb.INFERRED")))
-	out := writeTemp(t, dir, "p.bin", previous)
+	src := bcWriteTemp(t, dir, "p.sb", string(bcReadVector(t, strict1, "strict_1.sb.INFERRED")))
+	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
 
 	// A truncated blob fails structural verification.
-	withFake(t, &compile.Fake{Blob: blob[:len(blob)-3]})
+	bcWithFake(t, &compile.Fake{Blob: blob[:len(blob)-3]})
 	_, stderr, code := bcRun(t, "compile", "-o", out, src)
 	if code != 1 || !strings.Contains(stderr, "[bytecode-pool]") || !strings.Contains(stderr, "not writing") {
 		t.Fatalf("truncated: exit %d:\n%s", code, stderr)
 	}
-	assertFile(t, out, previous)
+	bcAssertFile(t, out, bcPrevious)
 
 	// A blob that does not implement the source fails the cross-check.
-	other := writeTemp(t, dir, "other.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/elsewhere\"))\n")
-	withFake(t, &compile.Fake{Blob: blob})
+	other := bcWriteTemp(t, dir, "other.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/elsewhere\"))\n")
+	bcWithFake(t, &compile.Fake{Blob: blob})
 	_, stderr, code = bcRun(t, "compile", "-o", out, other)
 	if code != 1 || !strings.Contains(stderr, "[cross-check]") || !strings.Contains(stderr, "path=/private/tmp/elsewhere") {
 		t.Fatalf("cross-check: exit %d:\n%s", code, stderr)
 	}
-	assertFile(t, out, previous)
+	bcAssertFile(t, out, bcPrevious)
 
 	// A non-compile backend failure is an environment error.
-	withFake(t, &compile.Fake{Err: os.ErrPermission})
+	bcWithFake(t, &compile.Fake{Err: os.ErrPermission})
 	_, stderr, code = bcRun(t, "compile", "-o", out, src)
 	if code != 2 {
 		t.Fatalf("backend failure: exit %d:\n%s", code, stderr)
 	}
-	assertFile(t, out, previous)
+	bcAssertFile(t, out, bcPrevious)
 }
 
 func TestCompileEmitSBPLAndJSON(t *testing.T) {
 	dir := t.TempDir()
-	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(define (ro p) (allow file-read* (subpath p)))\n(ro (param \"ROOT\"))\n")
+	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(define (ro p) (allow file-read* (subpath p)))\n(ro (param \"ROOT\"))\n")
 	out := filepath.Join(dir, "flat.sb")
 	_, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-D", "ROOT=/private/tmp", "-o", out, src)
 	if code != 0 {
@@ -201,7 +201,7 @@ func TestCompileEmitSBPLAndJSON(t *testing.T) {
 	if _, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out2, out); code != 0 {
 		t.Fatalf("re-flatten: %s", stderr)
 	}
-	assertFile(t, out2, string(b))
+	bcAssertFile(t, out2, string(b))
 
 	js := filepath.Join(dir, "p.json")
 	if _, stderr, code := bcRun(t, "compile", "--emit", "json", "-D", "ROOT=/private/tmp", "-o", js, src); code != 0 {
@@ -220,7 +220,7 @@ func TestCompileEmitSBPLAndJSON(t *testing.T) {
 
 func TestCompileUsageErrors(t *testing.T) {
 	dir := t.TempDir()
-	src := writeTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
+	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
 	for _, args := range [][]string{
 		{"compile", src},
 		{"compile", "--emit", "elf", "-o", "x", src},
@@ -232,28 +232,47 @@ func TestCompileUsageErrors(t *testing.T) {
 		}
 	}
 	// An evaluation error stops --emit sbpl, and leaves OUT alone.
-	bad := writeTemp(t, dir, "bad.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath 42))\n")
-	out := writeTemp(t, dir, "flat.sb", previous)
+	bad := bcWriteTemp(t, dir, "bad.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath 42))\n")
+	out := bcWriteTemp(t, dir, "flat.sb", bcPrevious)
 	if _, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, bad); code != 1 {
 		t.Errorf("bad profile: exit %d (%s)", code, stderr)
 	}
-	assertFile(t, out, previous)
+	bcAssertFile(t, out, bcPrevious)
 }
 
-func assertFile(t *testing.T, name, want string) {
+func bcAssertFile(t *testing.T, name, want string) {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(b) != want {
-		t.Errorf("%s: got %d bytes %q, want %q", name, len(b), trunc(string(b)), trunc(want))
+		t.Errorf("%s: got %d bytes %q, want %q", name, len(b), bcTrunc(string(b)), bcTrunc(want))
 	}
 }
 
-func trunc(s string) string {
+func bcTrunc(s string) string {
 	if len(s) > 60 {
 		return s[:60] + "..."
 	}
 	return s
+}
+
+// Lint levels come from the nearest .sbplc.yaml.
+func TestCompileUsesLintConfig(t *testing.T) {
+	dir := t.TempDir()
+	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(allow default)\n")
+	out := filepath.Join(dir, "flat.sb")
+	if _, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, src); code != 0 {
+		t.Fatalf("without config: exit %d: %s", code, stderr)
+	}
+	bcWriteTemp(t, dir, ".sbplc.yaml", "rules:\n  allow-default: error\n")
+	os.Remove(out)
+	_, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, src)
+	if code != 1 || !strings.Contains(stderr, "[allow-default]") {
+		t.Fatalf("with allow-default: error: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s written despite a lint error", out)
+	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestDisasmFormats(t *testing.T) {
-	blob := vectorFile(t, strict1, strict1+".sb.bin")
+	blob := bcVectorFile(t, strict1, strict1+".sb.bin")
 	for _, format := range []string{"text", "json", "dot"} {
 		stdout, stderr, code := bcRun(t, "disasm", "--format", format, blob)
 		if code != 0 || stderr != "" {

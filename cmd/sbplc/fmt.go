@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -95,7 +96,12 @@ FILE) reads standard input.`,
 					out.Write(format.Diff("a/"+src.Name, "b/"+src.Name, src.Text, res))
 				}
 				if write && changed {
-					if err := fsutil.WriteFileAtomic(name, res, 0o644); err != nil {
+					// write through a symbolic link, not over it
+					target, err := filepath.EvalSymlinks(name)
+					if err == nil {
+						err = fsutil.WriteFileAtomic(target, res, 0o644)
+					}
+					if err != nil {
 						fmt.Fprintf(errOut, "sbplc: %s: %v\n", name, err)
 						failed = true
 						continue

@@ -226,3 +226,21 @@ func TestFmtWidthAndUsage(t *testing.T) {
 		t.Fatalf("unknown flag: code %d", code)
 	}
 }
+
+// TestFmtWriteSymlink checks that -w rewrites a link's target and keeps the link.
+func TestFmtWriteSymlink(t *testing.T) {
+	dir := fmtFiles(t, map[string]string{"real.sb": fmtUgly})
+	link := filepath.Join(dir, "link.sb")
+	if err := os.Symlink("real.sb", link); err != nil {
+		t.Skip(err)
+	}
+	if _, errs, code := fmtRun(t, "", "fmt", "-w", link); code != 0 {
+		t.Fatalf("code %d, stderr %q", code, errs)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v", err)
+	}
+	if got := fmtReadFile(t, filepath.Join(dir, "real.sb")); got != fmtNice {
+		t.Fatalf("target not rewritten:\n%s", got)
+	}
+}

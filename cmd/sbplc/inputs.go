@@ -29,7 +29,9 @@ func isProfileName(name string) bool {
 
 // expandInputs turns command-line arguments into file names: "-" stays
 // (standard input), directories are walked for profile files, glob patterns
-// are expanded, and plain files are taken as they are whatever their name.
+// are expanded, and plain files are taken as they are whatever their name. A
+// path that does not exist is passed through for readSource to report. A
+// glob that matches nothing and a directory without profiles are errors.
 func expandInputs(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
@@ -51,7 +53,10 @@ func expandInputs(args []string) ([]string, error) {
 		for _, p := range matches {
 			st, err := os.Stat(p)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
+				// Let the reader report it, so a command can go on
+				// with the other inputs.
+				out = append(out, p)
+				continue
 			}
 			if !st.IsDir() {
 				out = append(out, p)

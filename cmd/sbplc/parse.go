@@ -57,10 +57,13 @@ usage or I/O error.`,
 			var all diag.List
 			results := []jsonParseResult{}
 			var sexpr strings.Builder
+			var ioErrs []string
 			for _, name := range files {
 				src, err := readSource(name, c.InOrStdin())
 				if err != nil {
-					return usageErrorf("%v", err)
+					// Keep going: the other files are still reported.
+					ioErrs = append(ioErrs, err.Error())
+					continue
 				}
 				f, ds := parser.Parse(src)
 				ds = ds.Sort()
@@ -97,6 +100,9 @@ usage or I/O error.`,
 				}
 			}
 			diag.WriteText(c.ErrOrStderr(), all, diag.TextOptions{Snippet: true})
+			if len(ioErrs) > 0 {
+				return usageErrorf("%s", strings.Join(ioErrs, "\nsbplc: "))
+			}
 			if all.HasErrors() {
 				return findings()
 			}

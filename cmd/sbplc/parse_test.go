@@ -65,6 +65,12 @@ func TestParseExitCodes(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "missing.sb: no such file or directory") {
 		t.Errorf("missing file: code %d, stderr %q", code, errs)
 	}
+	// A file that cannot be read does not hide the others' errors.
+	_, errs, code = parseRun(t, "", "parse", bad, filepath.Join(dir, "missing.sb"), filepath.Join(dir, "gone.sb"))
+	if code != 2 || !strings.Contains(errs, bad+":2:19: error") ||
+		!strings.Contains(errs, "sbplc: "+filepath.Join(dir, "missing.sb")+": no such file or directory\nsbplc: "+filepath.Join(dir, "gone.sb")) {
+		t.Errorf("missing file among others: code %d, stderr %q", code, errs)
+	}
 
 	_, errs, code = parseRun(t, "", "parse", "--format", "xml", good)
 	if code != 2 || !strings.Contains(errs, `unknown --format "xml": use none, sexpr, json`) {

@@ -101,6 +101,12 @@ func writeCrossCheck(c *cobra.Command, blob, profile string, rep *compile.Report
 			fmt.Fprintf(&b, "  note: %s\n", d.Reason)
 		}
 	}
+	if rep.Operations == 0 {
+		fmt.Fprintf(&b, "%s: warning: no operation of the blob has a name in the vocabulary for this release, so nothing was cross-checked [cross-check]\n", blob)
+	}
+	if rep.Truncated {
+		fmt.Fprintf(&b, "%s: warning: the probe budget ran out; the last operations were not cross-checked [cross-check]\n", blob)
+	}
 	c.ErrOrStderr().Write([]byte(b.String()))
 	fmt.Fprintf(c.OutOrStdout(), "%s: cross-check against %s: %d operations, %d probes, %d agree, %d disagree, %d undecidable\n",
 		blob, profile, rep.Operations, rep.Probes, rep.Agree, len(rep.Disagreements), rep.Undecided)

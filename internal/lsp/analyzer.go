@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,6 +49,23 @@ func (a *LintAnalyzer) Ignorable(code string) bool {
 	return true
 }
 
+// RuleDoc documents lint rule id for hover on ignore directives.
+func (a *LintAnalyzer) RuleDoc(id string) (Entry, bool) {
+	r, ok := lint.Lookup(id)
+	if !ok {
+		return Entry{}, false
+	}
+	detail := fmt.Sprintf("lint rule · %s · %s by default", r.Category, r.Severity)
+	if r.Off {
+		detail = fmt.Sprintf("lint rule · %s · off by default", r.Category)
+	}
+	doc := r.Summary
+	if d := lint.DocSection(r.Doc(), "What it finds"); d != "" {
+		doc = strings.TrimSpace(d)
+	}
+	return Entry{Name: r.ID, Kind: KindRule, Detail: detail, Doc: doc}, true
+}
+
 // Analyze implements Analyzer.
 func (a *LintAnalyzer) Analyze(ctx context.Context, req Request) Analysis {
 	src := req.Src
@@ -82,6 +100,9 @@ func (a *LintAnalyzer) Analyze(ctx context.Context, req Request) Analysis {
 			Message: fmt.Sprintf("configuration: %v", err)})
 	}
 	opts.Eval = lint.EvalOptions(cfg, opts)
+	if req.ReadFile != nil {
+		opts.Eval.ReadFile = req.ReadFile
+	}
 	for _, p := range cfg.Preludes {
 		if !filepath.IsAbs(p) && cfg.Dir != "" {
 			p = filepath.Join(cfg.Dir, p)

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,7 +116,7 @@ func TestIgnoreActionSuppresses(t *testing.T) {
 	}
 	var ignore *CodeAction
 	for _, a := range codeActions(t, c, uri, target.Range) {
-		if strings.HasPrefix(a.Title, "ignore unknown-operation") {
+		if a.Title == "ignore unknown-operation on this line" {
 			ignore = &a
 		}
 	}
@@ -129,5 +130,82 @@ func TestIgnoreActionSuppresses(t *testing.T) {
 		if d.Code == "unknown-operation" || d.Code == "unused-ignore" || d.Code == "unknown-rule-in-ignore" {
 			t.Fatalf("after inserting the ignore comment %q: %+v", fixed, d)
 		}
+	}
+	// A second finding on the next rule: its ignore merges into a new
+	// directive, and the file-wide action covers both lines.
+	text2 := fixed + "(allow bar-baz)\n"
+	c.change(uri, 3, text2)
+	p = c.diagnostics()
+	var second *Diagnostic
+	for i, d := range p.Diagnostics {
+		if d.Code == "unknown-operation" {
+			second = &p.Diagnostics[i]
+		}
+	}
+	if second == nil {
+		t.Fatalf("no finding for bar-baz in version %d of %q: %+v", *p.Version, text2, p.Diagnostics)
+	}
+	for _, a := range codeActions(t, c, uri, second.Range) {
+		if a.Title == "ignore unknown-operation in this file" {
+			c.change(uri, 4, applyEdits(t, text2, a.Edit.Changes[uri]))
+		}
+	}
+	p = c.diagnostics()
+	if *p.Version != 4 {
+		t.Fatal("the ignore-file action was not offered")
+	}
+	for _, d := range p.Diagnostics {
+		if d.Code == "unknown-operation" || d.Code == "unknown-rule-in-ignore" {
+			t.Fatalf("after ignore-file: %+v", d)
+		}
+	}
+}
+
+// TestImportsFromOpenBuffers: an imported file open in the editor is read
+// from its buffer (unsaved text), and editing it re-analyses the importer.
+func TestImportsFromOpenBuffers(t *testing.T) {
+	c := initialized(t, Options{Analyzer: NewLintAnalyzer()})
+	dir := t.TempDir()
+	mainURI, libURI := pathToURI(filepath.Join(dir, "main.sb")), pathToURI(filepath.Join(dir, "lib.sb"))
+	// lib.sb exists only as a buffer.
+	c.open(libURI, "(define (helper) (literal \"/private/etc/hosts\"))\n")
+	if p := c.diagnostics(); p.URI != libURI {
+		t.Fatalf("first publish for %s", p.URI)
+	}
+	c.open(mainURI, "(version 1)\n(deny default)\n(import \"lib.sb\")\n(allow file-read* (helper))\n")
+	p := c.diagnostics()
+	if p.URI != mainURI {
+		t.Fatalf("publish for %s", p.URI)
+	}
+	for _, d := range p.Diagnostics {
+		if d.Severity == SeverityError || d.Code == "import-not-found" {
+			t.Fatalf("main.sb with lib.sb open: %+v", d)
+		}
+	}
+	// Break the helper in the lib buffer: main.sb is re-analysed by itself.
+	c.change(libURI, 2, "(define (other) (literal \"/private/etc/hosts\"))\n")
+	seen := map[string]PublishDiagnosticsParams{}
+	for len(seen) < 2 {
+		p := c.diagnostics()
+		seen[p.URI] = p
+	}
+	found := false
+	for _, d := range seen[mainURI].Diagnostics {
+		found = found || (d.Severity == SeverityError && strings.Contains(d.Message, "helper"))
+	}
+	if !found {
+		t.Fatalf("main.sb not re-analysed against the edited lib buffer: %+v", seen[mainURI].Diagnostics)
+	}
+	// Closing the lib buffer makes main.sb read the disk, where it does not exist.
+	c.notify("textDocument/didClose", map[string]any{"textDocument": map[string]any{"uri": libURI}})
+	for {
+		p := c.diagnostics()
+		if p.URI != mainURI {
+			continue
+		}
+		if !strings.Contains(fmt.Sprint(p.Diagnostics), "import-not-found") {
+			t.Fatalf("after closing lib.sb: %+v", p.Diagnostics)
+		}
+		break
 	}
 }

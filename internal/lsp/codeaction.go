@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/source"
 )
@@ -12,6 +13,10 @@ import (
 // IgnoreComment is the suppression comment the ignore action inserts on the
 // line above a finding: "; sbplc:ignore RULE-ID reason".
 const IgnoreComment = "; sbplc:ignore %s %s"
+
+// IgnoreFileComment is the directive the file-wide ignore action inserts at
+// the top of the file.
+const IgnoreFileComment = "; sbplc:ignore-file %s %s"
 
 // IgnoreReason is the placeholder reason written by the ignore action, for
 // the user to replace.
@@ -55,12 +60,23 @@ func (s *Server) codeAction(params json.RawMessage) (any, *ResponseError) {
 		key := fmt.Sprintf("%s@%d", dg.Code, line)
 		if dg.Code != "" && !ignored[key] && s.opts.Analyzer.Ignorable(dg.Code) {
 			ignored[key] = true
-			actions = append(actions, CodeAction{
-				Title:       fmt.Sprintf("ignore %s on this line", dg.Code),
-				Kind:        "quickfix",
-				Diagnostics: []Diagnostic{ld},
-				Edit:        &WorkspaceEdit{Changes: map[string][]TextEdit{d.uri: {ignoreEdit(src, dg)}}},
-			})
+			if !insideToken(d.parsed(), src.LineStart(src.Position(dg.Span.Start).Line)) {
+				actions = append(actions, CodeAction{
+					Title:       fmt.Sprintf("ignore %s on this line", dg.Code),
+					Kind:        "quickfix",
+					Diagnostics: []Diagnostic{ld},
+					Edit:        &WorkspaceEdit{Changes: map[string][]TextEdit{d.uri: {ignoreEdit(src, dg)}}},
+				})
+			}
+			if !ignored[dg.Code] {
+				ignored[dg.Code] = true
+				actions = append(actions, CodeAction{
+					Title:       fmt.Sprintf("ignore %s in this file", dg.Code),
+					Kind:        "quickfix",
+					Diagnostics: []Diagnostic{ld},
+					Edit:        &WorkspaceEdit{Changes: map[string][]TextEdit{d.uri: {ignoreFileEdit(src, dg.Code)}}},
+				})
+			}
 		}
 	}
 	return actions, nil
@@ -95,13 +111,92 @@ func (s *Server) workspaceEdit(uri string, src *source.File, edits []diag.Edit) 
 }
 
 // ignoreEdit inserts the ignore comment on its own line above the line of
-// d, with that line's indentation.
+// d, with that line's indentation. When the line above already holds an
+// ignore directive, the code is added to its list instead.
 func ignoreEdit(src *source.File, d diag.Diagnostic) TextEdit {
 	p := src.Position(d.Span.Start)
+	if p.Line > 1 {
+		above := src.Line(p.Line - 1)
+		if at, ok := directiveListEnd(above, ignoreDirective); ok {
+			off := src.LineStart(p.Line-1) + at
+			return TextEdit{Range: toRange(src, off, off), NewText: "," + d.Code}
+		}
+	}
 	start := src.LineStart(p.Line)
 	text := src.Line(p.Line)
 	indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
 	comment := indent + fmt.Sprintf(IgnoreComment, d.Code, IgnoreReason) + "\n"
-	r := toRange(src, start, start)
-	return TextEdit{Range: r, NewText: comment}
+	return TextEdit{Range: toRange(src, start, start), NewText: comment}
+}
+
+// ignoreFileEdit adds code to the file's ignore-file directive, or inserts
+// one at the top of the file.
+func ignoreFileEdit(src *source.File, code string) TextEdit {
+	for n := 1; n <= src.LineCount(); n++ {
+		if at, ok := directiveListEnd(src.Line(n), ignoreFileDirective); ok {
+			off := src.LineStart(n) + at
+			return TextEdit{Range: toRange(src, off, off), NewText: "," + code}
+		}
+	}
+	return TextEdit{NewText: fmt.Sprintf(IgnoreFileComment, code, IgnoreReason) + "\n"}
+}
+
+const (
+	ignoreDirective     = "sbplc:ignore"
+	ignoreFileDirective = "sbplc:ignore-file"
+)
+
+// directiveListEnd reports whether line is a comment holding directive (as
+// package lint reads it: semicolons and blanks, the directive, a blank, an
+// ID list) and returns the byte index just after the ID list.
+func directiveListEnd(line, directive string) (int, bool) {
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	if i >= len(line) || line[i] != ';' {
+		return 0, false
+	}
+	for i < len(line) && (line[i] == ';' || line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	if !strings.HasPrefix(line[i:], directive+" ") {
+		return 0, false
+	}
+	i += len(directive) + 1
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+		j++
+	}
+	if j == i {
+		return 0, false
+	}
+	return j, true
+}
+
+// insideToken reports whether off lies strictly inside a string or block
+// comment of tree, where a comment line cannot be inserted.
+func insideToken(tree *ast.File, off int) bool {
+	for _, c := range tree.Comments {
+		if c.Sp.Start < off && off < c.Sp.End {
+			return true
+		}
+	}
+	inside := false
+	for _, f := range tree.Forms {
+		ast.Walk(f, func(n ast.Node) bool {
+			sp := n.Span()
+			if inside || off <= sp.Start || off >= sp.End {
+				return false
+			}
+			if _, ok := n.(*ast.String); ok {
+				inside = true
+			}
+			return true
+		})
+	}
+	return inside
 }

@@ -3,6 +3,9 @@ package lsp
 import (
 	"strings"
 	"testing"
+
+	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/source"
 )
 
 func codeActions(t *testing.T, c *client, uri string, r Range, only ...string) []CodeAction {
@@ -27,10 +30,10 @@ func TestCodeActions(t *testing.T) {
 	}
 	// A zero-width range at the cursor inside the finding.
 	actions := codeActions(t, c, uri, Range{Start: Position{1, 10}, End: Position{1, 10}})
-	if len(actions) != 2 {
-		t.Fatalf("got %d actions %+v, want a fix and an ignore", len(actions), actions)
+	if len(actions) != 3 {
+		t.Fatalf("got %d actions %+v, want a fix, a line ignore and a file ignore", len(actions), actions)
 	}
-	fix, ignore := actions[0], actions[1]
+	fix, ignore, ignoreFile := actions[0], actions[1], actions[2]
 	if fix.Title != "replace with good-op" || fix.Kind != "quickfix" || !fix.IsPreferred || len(fix.Diagnostics) != 1 || fix.Diagnostics[0].Code != "fake-rule" {
 		t.Fatalf("fix action %+v", fix)
 	}
@@ -44,6 +47,10 @@ func TestCodeActions(t *testing.T) {
 	if got := applyEdits(t, text, ignore.Edit.Changes[uri]); got != want {
 		t.Fatalf("ignore gives %q, want %q", got, want)
 	}
+	wantFile := "; sbplc:ignore-file fake-rule " + IgnoreReason + "\n" + text
+	if ignoreFile.Title != "ignore fake-rule in this file" || applyEdits(t, text, ignoreFile.Edit.Changes[uri]) != wantFile {
+		t.Fatalf("ignore-file action %+v gives %q", ignoreFile, applyEdits(t, text, ignoreFile.Edit.Changes[uri]))
+	}
 	// Nothing on a line without findings, or when other kinds are asked for.
 	if a := codeActions(t, c, uri, Range{Start: Position{2, 0}, End: Position{2, 5}}); len(a) != 0 {
 		t.Fatalf("actions on a clean line: %+v", a)
@@ -51,7 +58,7 @@ func TestCodeActions(t *testing.T) {
 	if a := codeActions(t, c, uri, Range{Start: Position{1, 10}, End: Position{1, 10}}, "refactor"); len(a) != 0 {
 		t.Fatalf("refactor actions: %+v", a)
 	}
-	if a := codeActions(t, c, uri, Range{Start: Position{1, 10}, End: Position{1, 10}}, "quickfix"); len(a) != 2 {
+	if a := codeActions(t, c, uri, Range{Start: Position{1, 10}, End: Position{1, 10}}, "quickfix"); len(a) != 3 {
 		t.Fatalf("quickfix-only actions: %+v", a)
 	}
 	// Syntax errors are not ignorable and have no fix.
@@ -71,5 +78,46 @@ func TestCodeActionsStale(t *testing.T) {
 	c.change(uri, 2, "x (allow bad-op)")
 	if a := codeActions(t, c, uri, Range{End: Position{0, 16}}); len(a) != 0 {
 		t.Fatalf("actions for stale findings: %+v", a)
+	}
+}
+
+// TestIgnoreEditMerges: an existing directive gets the new ID appended.
+func TestIgnoreEditMerges(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"(version 1)\n  ;; sbplc:ignore other-rule because\n  (allow bad-op)\n",
+			"(version 1)\n  ;; sbplc:ignore other-rule,fake-rule because\n  (allow bad-op)\n"},
+		// A directive for the whole file is not a line directive.
+		{"; sbplc:ignore-file other-rule x\n(allow bad-op)\n",
+			"; sbplc:ignore-file other-rule x\n; sbplc:ignore fake-rule " + IgnoreReason + "\n(allow bad-op)\n"},
+		{"; sbplc:ignored words\n(allow bad-op)\n",
+			"; sbplc:ignored words\n; sbplc:ignore fake-rule " + IgnoreReason + "\n(allow bad-op)\n"},
+	} {
+		src := source.NewFile("t", []byte(tc.text))
+		i := strings.Index(tc.text, "bad-op")
+		e := ignoreEdit(src, diag.Diagnostic{Code: "fake-rule", Span: source.Span{File: src, Start: i, End: i + 6}})
+		if got := applyEdits(t, tc.text, []TextEdit{e}); got != tc.want {
+			t.Errorf("ignore in %q gives %q, want %q", tc.text, got, tc.want)
+		}
+	}
+	text := "(version 1)\n; sbplc:ignore-file other-rule ok\n(allow bad-op)\n"
+	e := ignoreFileEdit(source.NewFile("t", []byte(text)), "fake-rule")
+	if got := applyEdits(t, text, []TextEdit{e}); got != "(version 1)\n; sbplc:ignore-file other-rule,fake-rule ok\n(allow bad-op)\n" {
+		t.Errorf("ignore-file merge gives %q", got)
+	}
+}
+
+// TestIgnoreInsideString: no line directive is offered when the line starts
+// inside a multi-line string (the comment would become part of it).
+func TestIgnoreInsideString(t *testing.T) {
+	c := initialized(t, Options{})
+	const uri = "file:///m.sb"
+	c.open(uri, "(allow file-read* (literal \"/a\nb\") bad-op)\n")
+	c.diagnostics()
+	var titles []string
+	for _, a := range codeActions(t, c, uri, Range{Start: Position{1, 4}, End: Position{1, 4}}) {
+		titles = append(titles, a.Title)
+	}
+	if strings.Join(titles, "|") != "replace with good-op|ignore fake-rule in this file" {
+		t.Fatalf("actions %q", titles)
 	}
 }

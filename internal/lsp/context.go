@@ -13,13 +13,14 @@ const (
 	KindFilter
 	KindModifier
 	KindKeyword // builtins and special forms: version, allow, define, param, ...
+	KindRule    // a lint rule ID (in ignore directives)
 
 	// kindWith is a completion position only: the (with MODIFIER) form,
 	// offered beside filters inside a rule.
 	kindWith Kind = -1
 )
 
-var kindNames = [...]string{"operation", "filter", "modifier", "keyword"}
+var kindNames = [...]string{"operation", "filter", "modifier", "keyword", "lint rule"}
 
 func (k Kind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {

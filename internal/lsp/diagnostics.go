@@ -3,7 +3,11 @@ package lsp
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/sbplc/sbplc/ast"
@@ -17,6 +21,10 @@ type Request struct {
 	Path string       // local file path; "" when the URI is not a file: URI
 	Root string       // the workspace folder containing Path, or the first folder
 	Src  *source.File // the document text
+	// ReadFile reads imported files, preferring the text of open documents
+	// over the disk; analyzers pass it to eval.Options.ReadFile. Nil means
+	// os.ReadFile.
+	ReadFile func(path string) ([]byte, error)
 }
 
 // Analysis is the outcome of analysing one document.
@@ -71,7 +79,15 @@ func (s *Server) analyze(d *document, gen uint64) {
 	d.running = true
 	ctx, cancel := context.WithCancel(s.ctx)
 	d.cancel = cancel
-	req := Request{URI: d.uri, Path: d.path, Root: s.rootFor(d.path), Src: d.src}
+	imports := map[string]bool{}
+	var importsMu sync.Mutex
+	req := Request{URI: d.uri, Path: d.path, Root: s.rootFor(d.path), Src: d.src,
+		ReadFile: func(path string) ([]byte, error) {
+			importsMu.Lock()
+			imports[filepath.Clean(path)] = true
+			importsMu.Unlock()
+			return s.readFile(path)
+		}}
 	version := d.version
 	s.mu.Unlock()
 
@@ -81,6 +97,11 @@ func (s *Server) analyze(d *document, gen uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	d.running = false
+	if d.gen == gen {
+		importsMu.Lock()
+		d.imports = imports
+		importsMu.Unlock()
+	}
 	if d.queued {
 		d.queued = false
 		if d.gen != gen && !d.closed && !s.stopped {
@@ -103,6 +124,48 @@ func (s *Server) analyze(d *document, gen uint64) {
 	s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{
 		URI: d.uri, Version: &v, Diagnostics: s.toLSPDiags(d.uri, req.Src, res.Diags),
 	})
+}
+
+// readFile returns the text of the open document at path, or reads the file
+// (up to MaxDocumentSize bytes).
+func (s *Server) readFile(path string) ([]byte, error) {
+	path = filepath.Clean(path)
+	s.mu.Lock()
+	for _, d := range s.docs {
+		if d.path != "" && filepath.Clean(d.path) == path {
+			text := d.src.Text
+			s.mu.Unlock()
+			return text, nil
+		}
+	}
+	s.mu.Unlock()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxDocumentSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxDocumentSize {
+		return nil, fmt.Errorf("file larger than %d bytes", MaxDocumentSize)
+	}
+	return data, nil
+}
+
+// scheduleDependents re-analyses the open documents whose last analysis read
+// path (they import it); s.mu must be held.
+func (s *Server) scheduleDependents(path string) {
+	if path == "" {
+		return
+	}
+	path = filepath.Clean(path)
+	for _, o := range s.docs {
+		if o.imports[path] && filepath.Clean(o.path) != path {
+			s.schedule(o)
+		}
+	}
 }
 
 // safeAnalyze turns an analyzer panic into a diagnostic.
@@ -143,8 +206,17 @@ func (s *Server) toLSPDiags(uri string, src *source.File, ds diag.List) []Diagno
 
 var lspSeverity = map[diag.Severity]int{diag.Error: SeverityError, diag.Warning: SeverityWarning, diag.Info: SeverityInformation}
 
+// unnecessaryCodes are the findings whose span has no effect on the policy
+// (editors show them faded).
+var unnecessaryCodes = map[string]bool{
+	"unused-ignore": true, "shadowed-rule": true, "duplicate-rule": true, "redundant-rule": true, "no-op-operation": true,
+}
+
 func toLSPDiag(uri string, src *source.File, d diag.Diagnostic) Diagnostic {
 	out := Diagnostic{Severity: lspSeverity[d.Severity], Code: d.Code, Source: "sbplc", Message: d.Message}
+	if unnecessaryCodes[d.Code] {
+		out.Tags = []int{TagUnnecessary}
+	}
 	if out.Severity == 0 {
 		out.Severity = SeverityInformation
 	}

@@ -194,8 +194,11 @@ func TestDiagnosticConversion(t *testing.T) {
 		got.RelatedInformation[1].Location.URI != "file:///w/main.sb" || got.RelatedInformation[1].Location.Range.End.Character != 17 {
 		t.Fatalf("related: %+v", got.RelatedInformation)
 	}
-	if got := toLSPDiag("u", src, diag.Diagnostic{Severity: diag.Info, Span: source.Span{File: src, Start: 19, End: 24}}); got.Severity != SeverityInformation || got.Range.Start != (Position{1, 1}) {
+	if got := toLSPDiag("u", src, diag.Diagnostic{Severity: diag.Info, Span: source.Span{File: src, Start: 19, End: 24}}); got.Severity != SeverityInformation || got.Range.Start != (Position{1, 1}) || got.Tags != nil {
 		t.Fatalf("info diagnostic: %+v", got)
+	}
+	if got := toLSPDiag("u", src, diag.Diagnostic{Code: "shadowed-rule", Span: source.Span{File: src}}); len(got.Tags) != 1 || got.Tags[0] != TagUnnecessary {
+		t.Fatalf("shadowed rule not tagged unnecessary: %+v", got)
 	}
 }
 

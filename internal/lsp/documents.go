@@ -31,6 +31,8 @@ type document struct {
 	diags   diag.List    // last published diagnostics ...
 	diagSrc *source.File // ... and the text they were computed from
 
+	imports map[string]bool // files the last analysis read (imports), cleaned paths
+
 	gen     uint64 // bumped by every change; analyses of an older gen are stale
 	running bool   // an analysis is in flight
 	queued  bool   // a newer generation waits for it to finish
@@ -77,6 +79,7 @@ func (s *Server) setText(d *document, version int32, text string) {
 	d.src = source.NewFile(d.name(), []byte(text))
 	d.tree = nil
 	s.schedule(d)
+	s.scheduleDependents(d.path)
 }
 
 // name is the file name diagnostics are reported under.
@@ -163,6 +166,7 @@ func (s *Server) didClose(params json.RawMessage) (any, *ResponseError) {
 	d.invalidate()
 	d.closed = true
 	delete(s.docs, d.uri)
+	s.scheduleDependents(d.path) // they now read the file on disk
 	s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{URI: d.uri, Diagnostics: []Diagnostic{}})
 	return nil, nil
 }

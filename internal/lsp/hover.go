@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/sbplc/sbplc/ast"
 )
 
 // allKinds is the lookup order for a symbol whose position says nothing.
@@ -37,6 +39,9 @@ func (s *Server) hover(params json.RawMessage) (any, *ResponseError) {
 				return s.hoverFor(pos, &r), nil
 			}
 		}
+	}
+	if pos.sym == nil && pos.inert {
+		return s.hoverDirective(tree, d, off), nil
 	}
 	if pos.sym == nil || pos.inert {
 		return nil, nil
@@ -103,4 +108,50 @@ func renderEntry(e Entry) string {
 // mdEscape escapes markdown emphasis characters in a name such as file-read*.
 func mdEscape(s string) string {
 	return strings.NewReplacer(`*`, `\*`, `_`, `\_`, "`", "\\`").Replace(s)
+}
+
+// RuleDocs is implemented by analyzers that can document their rule IDs;
+// hover then explains the IDs in "; sbplc:ignore ID,ID reason" comments.
+type RuleDocs interface {
+	RuleDoc(id string) (Entry, bool)
+}
+
+// hoverDirective documents the rule ID under the cursor in an ignore
+// directive comment.
+func (s *Server) hoverDirective(tree *ast.File, d *document, off int) *Hover {
+	rd, ok := s.opts.Analyzer.(RuleDocs)
+	if !ok {
+		return nil
+	}
+	for _, c := range tree.Comments {
+		if c.Kind != ast.LineComment || off < c.Sp.Start || off >= c.Sp.End {
+			continue
+		}
+		text := c.Text()
+		end, ok := directiveListEnd(text, ignoreFileDirective)
+		if !ok {
+			end, ok = directiveListEnd(text, ignoreDirective)
+		}
+		if !ok {
+			return nil
+		}
+		start := strings.LastIndexAny(text[:end], " \t") + 1
+		rel := off - c.Sp.Start
+		if rel < start || rel >= end {
+			return nil
+		}
+		// The ID under the cursor within the comma-separated list.
+		a := start + strings.LastIndex(text[start:rel], ",") + 1
+		b := rel + strings.IndexByte(text[rel:end]+",", ',')
+		if a >= b {
+			return nil
+		}
+		e, ok := rd.RuleDoc(text[a:b])
+		if !ok {
+			return nil
+		}
+		r := toRange(d.src, c.Sp.Start+a, c.Sp.Start+b)
+		return &Hover{Contents: MarkupContent{Kind: "markdown", Value: renderEntry(e)}, Range: &r}
+	}
+	return nil
 }

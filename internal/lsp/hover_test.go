@@ -144,3 +144,30 @@ func TestHoverEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// TestHoverIgnoreDirective explains the rule IDs of an ignore comment.
+func TestHoverIgnoreDirective(t *testing.T) {
+	c := initialized(t, Options{Vocab: fakeVocab{}, Analyzer: NewLintAnalyzer()})
+	for _, tc := range []struct{ text, want string }{
+		{"; sbplc:ignore unknown-oper|ation,unknown-filter reason\n(allow x)", "**unknown-operation** (lint rule)"},
+		{"(version 1)\n  ;; sbplc:ignore unknown-operation,unknown-fi|lter reason\n(allow x)", "**unknown-filter** (lint rule)"},
+		{"; sbplc:ignore-file unknown-operation|\n", "**unknown-operation**"},
+		{"; sbplc:ignore unknown-operation rea|son\n", ""},
+		{"; sbplc:ignore no-such-ru|le x\n", ""},
+		{"; just a comm|ent\n", ""},
+	} {
+		text, pos := cursor(t, tc.text)
+		c.open("file:///d.sb", text)
+		var h *Hover
+		c.callInto("textDocument/hover", docParams("file:///d.sb", pos), &h)
+		if tc.want == "" {
+			if h != nil {
+				t.Errorf("hover in %q: %q, want none", tc.text, h.Contents.Value)
+			}
+			continue
+		}
+		if h == nil || !strings.Contains(h.Contents.Value, tc.want) || !strings.Contains(h.Contents.Value, "by default") {
+			t.Errorf("hover in %q: %+v, want %q", tc.text, h, tc.want)
+		}
+	}
+}

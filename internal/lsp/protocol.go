@@ -82,8 +82,12 @@ type Diagnostic struct {
 	Code               string                         `json:"code,omitempty"`
 	Source             string                         `json:"source,omitempty"`
 	Message            string                         `json:"message"`
+	Tags               []int                          `json:"tags,omitempty"`
 	RelatedInformation []DiagnosticRelatedInformation `json:"relatedInformation,omitempty"`
 }
+
+// TagUnnecessary marks code that has no effect; editors fade it out.
+const TagUnnecessary = 1
 
 // DiagnosticRelatedInformation is a secondary location.
 type DiagnosticRelatedInformation struct {
