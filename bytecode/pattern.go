@@ -125,7 +125,7 @@ func (p *Pattern) String() string {
 
 // DecodePattern decodes a matching program (a pool item's bytes).
 func DecodePattern(b []byte) (*Pattern, error) {
-	var ops []PatOp
+	ops := make([]PatOp, 0, 8)
 	// startIdx maps a byte offset to its instruction index (-1: inside an
 	// instruction).
 	startIdx := make([]int32, len(b)+1)
@@ -252,28 +252,36 @@ func DecodePattern(b []byte) (*Pattern, error) {
 	return p, nil
 }
 
-// classify recognises the literal, subpath and prefix programs.
+// classify recognises the literal, subpath and prefix programs. The MATCH
+// markers (0x0f), whose role is not known, are ignored: the shapes are
+// stated without them.
 func classify(ops []PatOp) (PatternShape, string) {
-	// Drop the MATCH markers, whose role is not known; the shapes below
-	// are stated without them.
-	var core []PatOp
-	for _, o := range ops {
+	// Positions in ops of the instructions other than MATCH.
+	var buf [16]int
+	core := buf[:0]
+	for i, o := range ops {
 		if o.Kind != PatMatch {
-			core = append(core, o)
+			if len(core) == cap(core) && len(core) >= 64 {
+				return ShapeProgram, ""
+			}
+			core = append(core, i)
 		}
 	}
 	n := 0
-	for n < len(core) && core[n].Kind == PatLiteral {
+	for n < len(core) && ops[core[n]].Kind == PatLiteral {
 		n++
 	}
 	if n == 0 {
 		return ShapeProgram, ""
 	}
-	lits, rest := core[:n], core[n:]
-	join := func(ls []PatOp) string {
+	rest := core[n:]
+	join := func(m int) string {
+		if m == 1 {
+			return ops[core[0]].Text
+		}
 		var b strings.Builder
-		for _, l := range ls {
-			b.WriteString(l.Text)
+		for _, i := range core[:m] {
+			b.WriteString(ops[i].Text)
 		}
 		return b.String()
 	}
@@ -282,7 +290,7 @@ func classify(ops []PatOp) (PatternShape, string) {
 			return false
 		}
 		for j, k := range ks {
-			if rest[j].Kind != k {
+			if ops[rest[j]].Kind != k {
 				return false
 			}
 		}
@@ -290,25 +298,16 @@ func classify(ops []PatOp) (PatternShape, string) {
 	}
 	switch {
 	case is(PatEOS, PatSuccess): // S; eos; success
-		return ShapeExact, join(lits)
-	case is(PatJne, PatSuccess, PatEOS, PatSuccess) && n >= 2 && lits[n-1].Text == "/":
+		return ShapeExact, join(n)
+	case is(PatJne, PatSuccess, PatEOS, PatSuccess) && n >= 2 && ops[core[n-1]].Text == "/":
 		// S; "/" else-> eos; success; eos; success
-		if ops[indexOf(ops, rest[0].At)].Target == indexOf(ops, rest[2].At) {
-			return ShapeSubpath, join(lits[:n-1])
+		if ops[rest[0]].Target == rest[2] {
+			return ShapeSubpath, join(n - 1)
 		}
 	case is(PatSuccess): // S; success (inferred, not observed)
-		return ShapePrefix, join(lits)
+		return ShapePrefix, join(n)
 	}
 	return ShapeProgram, ""
-}
-
-func indexOf(ops []PatOp, at int) int {
-	for i, o := range ops {
-		if o.At == at {
-			return i
-		}
-	}
-	return -1
 }
 
 // MatchResult is the outcome of running a pattern on an input.

@@ -24,16 +24,32 @@ var bypassRules = []*Rule{
 // query asks the engine about op on the resource text; ok is false when the
 // question cannot be asked.
 func (p *Pass) query(op, res string) (policy.Decision, bool) {
+	return p.queryVnode(op, expandHome(res, p.Home()), "")
+}
+
+type queryAnswer struct {
+	d  policy.Decision
+	ok bool
+}
+
+// queryVnode answers op on res (home already expanded), memoised per run:
+// several rules ask about the same protected paths.
+func (p *Pass) queryVnode(op, res, vnode string) (policy.Decision, bool) {
+	memo := p.run.cached("queries", func() any { return map[[3]string]queryAnswer{} }).(map[[3]string]queryAnswer)
+	key := [3]string{op, res, vnode}
+	if a, ok := memo[key]; ok {
+		return a.d, a.ok
+	}
 	e := p.engine()
-	o, err := e.ResolveOp(op)
-	if err != nil {
-		return policy.Decision{}, false
+	var a queryAnswer
+	if o, err := e.ResolveOp(op); err == nil {
+		if r, err := policy.ParseResource(o, res); err == nil {
+			r.Vnode = vnode
+			a = queryAnswer{d: e.Query(policy.Request{Op: o, Resource: r}), ok: true}
+		}
 	}
-	r, err := policy.ParseResource(o, expandHome(res, p.Home()))
-	if err != nil {
-		return policy.Decision{}, false
-	}
-	return e.Query(policy.Request{Op: o, Resource: r}), true
+	memo[key] = a
+	return a.d, a.ok
 }
 
 // userRule reports whether d was decided by a rule written in the file

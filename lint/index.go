@@ -199,31 +199,6 @@ func (p *Pass) literalEdit(v *ir.Value, from, to int, repl string) (diag.Edit, b
 	return diag.Edit{Span: source.Span{File: sp.File, Start: start + from, End: start + to}, NewText: repl}, true
 }
 
-// opsUnder reports whether the rule names an operation that is op or one
-// of its ancestors (so the rule applies to op).
-func ruleAppliesTo(r *ir.Rule, op string) (ir.Op, bool) {
-	anc := vocab.Ancestors(op)
-	for _, o := range r.Ops {
-		for _, a := range anc {
-			if o.Name == a {
-				return o, true
-			}
-		}
-	}
-	return ir.Op{}, false
-}
-
-// opCovers reports whether a rule on operation a applies to requests on b
-// through fallback (a is b or one of b's ancestors).
-func opCovers(a, b string) bool {
-	for _, x := range vocab.Ancestors(b) {
-		if x == a {
-			return true
-		}
-	}
-	return a == b
-}
-
 // topForms returns the top-level lists of the file with head symbol name.
 func topForms(f *ast.File, name string) []*ast.List {
 	if f == nil {

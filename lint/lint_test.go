@@ -259,3 +259,21 @@ func FuzzLint(f *testing.F) {
 		}
 	})
 }
+
+func TestSuppressionOfDisabledRuleIsNotUnused(t *testing.T) {
+	text := "(version 1)\n(deny default)\n(allow file-read* (subpath \"/usr\")) ; sbplc:ignore hardcoded-home kept for other configs\n"
+	ds, _ := lint.File(source.NewFile("s.sb", []byte(text)), nil, lint.Options{Disable: []string{"hardcoded-home"}})
+	if got := codes(ds, "unused-ignore"); len(got) != 0 {
+		t.Errorf("suppression of a disabled rule reported: %v", got)
+	}
+	ds, _ = lint.File(source.NewFile("s.sb", []byte(text)), nil, lint.Options{})
+	if got := codes(ds, "unused-ignore"); len(got) != 1 {
+		t.Errorf("unused suppression of an enabled rule: %v", got)
+	}
+	// The suppression comment must start the comment: prose mentioning it is not one.
+	text = "(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp\")) ; see sbplc:ignore unresolved-symlink-path docs\n"
+	ds, _ = lint.File(source.NewFile("s.sb", []byte(text)), nil, lint.Options{})
+	if got := codes(ds, "unresolved-symlink-path"); len(got) != 1 {
+		t.Errorf("prose suppressed a finding: %v", got)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/vocab"
 )
 
 var orderingRules = []*Rule{
@@ -23,6 +24,76 @@ var orderingRules = []*Rule{
 		Summary: "unfiltered rule that cannot override a filtered one", Run: runUnfilteredVsFiltered},
 	{ID: "default-not-first", Category: Ordering, Severity: diag.Warning,
 		Summary: "(allow default) or (deny default) after other rules", Run: runDefaultNotFirst},
+	{ID: "late-wildcard-deny", Category: Ordering, Severity: diag.Warning,
+		Summary: "wildcard deny that does not reach a specific allow", Run: runLateWildcardDeny},
+}
+
+// runLateWildcardDeny reports a filtered deny on a wildcard operation
+// (file-write*) that covers a filtered allow of one of its specific
+// operations (file-write-data): in the fallback model the specific
+// operation's own rules are tried first, so the deny never reaches the
+// paths the allow names, whatever the order. Under the expansion model
+// (policy.Model.SpecificBeatsWildcard false) the engine's rule lists make
+// shadowed-rule report the allow instead.
+func runLateWildcardDeny(p *Pass) {
+	e := p.engine()
+	if !e.Model().SpecificBeatsWildcard {
+		return
+	}
+	keys := map[*ir.FilterNode]string{}
+	reported := map[*ir.Rule]bool{}
+	// Allows by operation, for the operations the profile names.
+	allows := map[string][]*ir.Rule{}
+	for _, r := range p.Profile.Rules {
+		if r.Action == ir.Allow && r.Filter != nil && ruleSpan(r).IsValid() {
+			for _, o := range r.Ops {
+				allows[o.Name] = append(allows[o.Name], r)
+			}
+		}
+	}
+	for _, d := range p.Profile.Rules {
+		if d.Action != ir.Deny || d.Filter == nil || reported[d] || !ruleSpan(d).IsValid() {
+			continue
+		}
+		cov := newCoverIndex(keys)
+		cov.add(d)
+		for _, o := range d.Ops {
+			if !strings.HasSuffix(o.Name, "*") {
+				continue
+			}
+			for child, rs := range allows {
+				if child == o.Name || !inChain(child, o.Name) {
+					continue
+				}
+				for _, a := range rs {
+					if a.Index > d.Index {
+						continue // a later specific allow is the ordinary exception
+					}
+					if _, _, _, ok := cov.covers(a); !ok {
+						continue
+					}
+					if reported[d] {
+						break
+					}
+					reported[d] = true
+					p.Report(diag.Diagnostic{Span: ruleSpan(d),
+						Message: fmt.Sprintf("this deny on %s does not reach the %s allowed at %s: a rule on a specific operation is tried before its wildcard, whatever the order; add %s to this deny, or remove the allow (model: specific beats wildcard, unverified on macOS 14+)",
+							o.Written, child, firstLine([]*ir.Rule{a}), child),
+						Related: relatedRules([]*ir.Rule{a}, "specific allow that still wins")})
+				}
+			}
+		}
+	}
+}
+
+// inChain reports whether wildcard w is on op's fallback chain.
+func inChain(op, w string) bool {
+	for _, a := range vocab.Ancestors(op) {
+		if a == w {
+			return true
+		}
+	}
+	return false
 }
 
 // engine returns the decision engine for the profile, built once per run.

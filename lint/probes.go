@@ -228,7 +228,6 @@ func expandProbes(p *Pass, in []probe) []probe {
 }
 
 func runProbes(p *Pass, pr *probeRule) {
-	e := p.engine()
 	probes := append(append([]probe(nil), pr.probes...), tableProbes(pr.id)...)
 	if pr.dynamic != nil {
 		probes = append(probes, pr.dynamic(p)...)
@@ -242,17 +241,8 @@ func runProbes(p *Pass, pr *probeRule) {
 	hits := map[*ir.Rule]*hit{}
 	var order []*ir.Rule
 	for _, pb := range probes {
-		op, err := e.ResolveOp(pb.op)
-		if err != nil {
-			continue
-		}
-		res, err := policy.ParseResource(op, pb.res)
-		if err != nil {
-			continue
-		}
-		res.Vnode = pb.vnode
-		d := e.Query(policy.Request{Op: op, Resource: res})
-		if d.Result != policy.Allow || d.Rule == nil || d.Implicit {
+		d, ok := p.queryVnode(pb.op, pb.res, pb.vnode)
+		if !ok || d.Result != policy.Allow || d.Rule == nil || d.Implicit {
 			continue
 		}
 		if !ruleSpan(d.Rule).IsValid() || (pr.skipBare && d.Rule.Filter == nil) {
@@ -260,7 +250,7 @@ func runProbes(p *Pass, pr *probeRule) {
 		}
 		h := hits[d.Rule]
 		if h == nil {
-			h = &hit{rule: d.Rule, first: probe{op: pb.op, res: res.Canonical()}}
+			h = &hit{rule: d.Rule, first: probe{op: pb.op, res: d.Canonical}}
 			hits[d.Rule] = h
 			order = append(order, d.Rule)
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // The SBPL regex dialect (semantics.md §3): literal characters, ".", "^",
@@ -126,7 +127,13 @@ func scanBracket(s string, i int) (int, *regexErr) {
 	return 0, rxErr("unterminated bracket expression starting at offset %d", i)
 }
 
-var rxCache sync.Map // string -> *regexp.Regexp (nil when it does not compile)
+var (
+	rxCache sync.Map     // string -> *regexp.Regexp (nil when it does not compile)
+	rxCount atomic.Int64 // entries in rxCache, bounded by maxRegexCache
+)
+
+// maxRegexCache bounds the process-wide cache (the editor lints forever).
+const maxRegexCache = 4096
 
 // compileRegex compiles an SBPL regex for probing. It returns nil when the
 // pattern is outside the dialect or Go cannot read it.
@@ -139,7 +146,11 @@ func compileRegex(s string) *regexp.Regexp {
 	if checkRegex(s) == nil {
 		re, _ = regexp.Compile(s)
 	}
-	rxCache.Store(s, re)
+	if rxCount.Load() < maxRegexCache {
+		if _, loaded := rxCache.LoadOrStore(s, re); !loaded {
+			rxCount.Add(1)
+		}
+	}
 	return re
 }
 

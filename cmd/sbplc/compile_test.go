@@ -63,7 +63,7 @@ func bcWriteTemp(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-const bcPrevious = "bcPrevious output\n"
+const bcPrevious = "previous output\n"
 
 func TestCompileWithoutLibsandbox(t *testing.T) {
 	if runtime.GOOS == "darwin" {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,16 +12,17 @@ import (
 	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
 )
 
 func init() { register(newVerifyCmd) }
 
 func newVerifyCmd() *cobra.Command {
-	var profile string
+	var profile, format string
 	var ef evalFlags
 	c := &cobra.Command{
-		Use:   "verify [--profile PROFILE] [-D K=V] [--target OS] BLOB",
+		Use:   "verify [--profile PROFILE] [-D K=V] [--target OS] [--format text|json] BLOB",
 		Short: "check a compiled profile's structure and, with --profile, its decisions",
 		Long: `verify decodes a compiled sandbox profile and checks its structure: header
 values, table placement and alignment, op-table entries, node tags, every
@@ -42,6 +45,9 @@ structural errors or disagreements, 2 on usage or I/O errors.`,
   sbplc verify --profile profile.sb -D ROOT=/private/tmp profile.sb.bin`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usageErrorf("unknown --format %q: use text or json", format)
+			}
 			l, err := blobLayout(ef.target, c.ErrOrStderr())
 			if err != nil {
 				return err
@@ -58,37 +64,53 @@ structural errors or disagreements, 2 on usage or I/O errors.`,
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
+			var src *source.File
+			if profile != "" {
+				if src, err = readSource(profile, c.InOrStdin()); err != nil {
+					return usageErrorf("%v", err)
+				}
+			}
 			voc := bytecode.VocabularyFor(l)
 			p, fs := bytecode.DecodeAndVerify(data, l, voc)
-			writeFindings(c.ErrOrStderr(), name, fs)
-			if fs.HasErrors() {
-				return findings()
+			var rep *compile.Report
+			var evalDiags diag.List
+			if p != nil && !fs.HasErrors() && src != nil {
+				res := eval.Run(src, opts)
+				evalDiags = res.Diags
+				rep = compile.CrossCheck(p, voc, res.Profile, compile.CrossCheckOptions{Target: l.Name})
 			}
-			summary := fmt.Sprintf("%s: structure ok (%s: %d nodes, %d operations, %d pool items)",
-				name, l.Name, len(p.Nodes), len(p.OpTable), len(p.Items))
-			if profile == "" {
-				fmt.Fprintln(c.OutOrStdout(), summary)
+			failed := fs.HasErrors() || evalDiags.HasErrors() || (rep != nil && len(rep.Disagreements) > 0)
+			if format == "json" {
+				if err := writeVerifyJSON(c.OutOrStdout(), name, l, p, fs, src, evalDiags, rep); err != nil {
+					return usageErrorf("%v", err)
+				}
+				if failed {
+					return findings()
+				}
 				return nil
 			}
-			src, err := readSource(profile, c.InOrStdin())
-			if err != nil {
-				return usageErrorf("%v", err)
+			writeFindings(c.ErrOrStderr(), name, fs)
+			if p == nil || fs.HasErrors() {
+				return findings()
 			}
-			res := eval.Run(src, opts)
-			diag.WriteText(c.ErrOrStderr(), res.Diags, diag.TextOptions{Snippet: true})
-			if res.Diags.HasErrors() {
+			fmt.Fprintf(c.OutOrStdout(), "%s: structure ok (%s: %d nodes, %d operations, %d pool items)\n",
+				name, l.Name, len(p.Nodes), len(p.OpTable), len(p.Items))
+			if rep == nil {
+				return nil
+			}
+			diag.WriteText(c.ErrOrStderr(), evalDiags, diag.TextOptions{Snippet: true})
+			if evalDiags.HasErrors() {
 				fmt.Fprintf(c.ErrOrStderr(), "sbplc: warning: %s has evaluation errors; rules it could not evaluate are missing from the cross-check\n", src.Name)
 			}
-			rep := compile.CrossCheck(p, voc, res.Profile, compile.CrossCheckOptions{Target: l.Name})
-			fmt.Fprintln(c.OutOrStdout(), summary)
 			writeCrossCheck(c, name, src.Name, rep)
-			if len(rep.Disagreements) > 0 || res.Diags.HasErrors() {
+			if failed {
 				return findings()
 			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&profile, "profile", "", "cross-check the blob's decisions against this source profile")
+	c.Flags().StringVar(&format, "format", "text", "output: text, or json (findings, cross-check report and disagreements)")
 	ef.add(c)
 	return c
 }
@@ -110,4 +132,60 @@ func writeCrossCheck(c *cobra.Command, blob, profile string, rep *compile.Report
 	c.ErrOrStderr().Write([]byte(b.String()))
 	fmt.Fprintf(c.OutOrStdout(), "%s: cross-check against %s: %d operations, %d probes, %d agree, %d disagree, %d undecidable\n",
 		blob, profile, rep.Operations, rep.Probes, rep.Agree, len(rep.Disagreements), rep.Undecided)
+}
+
+// writeVerifyJSON prints verify's result as one JSON object.
+func writeVerifyJSON(w io.Writer, name string, l bytecode.Layout, p *bytecode.Profile, fs bytecode.Findings,
+	src *source.File, evalDiags diag.List, rep *compile.Report) error {
+	type jsonDis struct {
+		Op       string `json:"op"`
+		Resource string `json:"resource"`
+		Blob     string `json:"blob"`
+		Source   string `json:"source"`
+		Reason   string `json:"reason,omitempty"`
+	}
+	type jsonCross struct {
+		Profile       string    `json:"profile"`
+		Operations    int       `json:"operations"`
+		Probes        int       `json:"probes"`
+		Agree         int       `json:"agree"`
+		Undecided     int       `json:"undecided"`
+		Truncated     bool      `json:"truncated"`
+		EvalErrors    []string  `json:"eval_errors"`
+		Disagreements []jsonDis `json:"disagreements"`
+	}
+	out := struct {
+		File       string            `json:"file"`
+		Layout     string            `json:"layout"`
+		Verified   bool              `json:"layout_verified"`
+		OK         bool              `json:"ok"`
+		Nodes      int               `json:"nodes"`
+		Operations int               `json:"operations"`
+		Findings   bytecode.Findings `json:"findings"`
+		CrossCheck *jsonCross        `json:"cross_check,omitempty"`
+	}{File: name, Layout: l.Name, Verified: l.Verified, Findings: fs}
+	if out.Findings == nil {
+		out.Findings = bytecode.Findings{}
+	}
+	out.OK = !fs.HasErrors()
+	if p != nil {
+		out.Nodes, out.Operations = len(p.Nodes), len(p.OpTable)
+	}
+	if rep != nil {
+		jc := &jsonCross{Profile: src.Name, Operations: rep.Operations, Probes: rep.Probes, Agree: rep.Agree,
+			Undecided: rep.Undecided, Truncated: rep.Truncated, EvalErrors: []string{}, Disagreements: []jsonDis{}}
+		for _, d := range evalDiags {
+			if d.Severity == diag.Error {
+				jc.EvalErrors = append(jc.EvalErrors, d.String())
+			}
+		}
+		for _, d := range rep.Disagreements {
+			jc.Disagreements = append(jc.Disagreements, jsonDis{d.Op, d.Resource, d.Blob, d.Source, d.Reason})
+		}
+		out.CrossCheck = jc
+		out.OK = out.OK && len(jc.Disagreements) == 0 && len(jc.EvalErrors) == 0
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }

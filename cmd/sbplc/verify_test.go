@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,5 +94,41 @@ func TestVerifyUsage(t *testing.T) {
 	_, stderr, _ = bcRun(t, "verify", "--target", "macos15", "--profile", bcVectorFile(t, strict1, "strict_1.sb.INFERRED"), blob)
 	if !strings.Contains(stderr, "nothing was cross-checked") {
 		t.Errorf("macos15 --profile: %s", stderr)
+	}
+}
+
+func TestVerifyJSON(t *testing.T) {
+	blob := bcVectorFile(t, strict1, strict1+".sb.bin")
+	dir := t.TempDir()
+	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
+	stdout, stderr, code := bcRun(t, "verify", "--format", "json", "--profile", src, blob)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got struct {
+		OK         bool `json:"ok"`
+		Nodes      int  `json:"nodes"`
+		CrossCheck struct {
+			Operations    int `json:"operations"`
+			Disagreements []struct {
+				Op, Resource, Blob, Source string
+			} `json:"disagreements"`
+		} `json:"cross_check"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if got.OK || got.Nodes != 7 || got.CrossCheck.Operations != 190 || len(got.CrossCheck.Disagreements) == 0 {
+		t.Errorf("%+v", got)
+	}
+	d := got.CrossCheck.Disagreements[0]
+	if d.Resource != "path=/private/etc/hosts" || !strings.HasPrefix(d.Blob, "deny") || d.Source != "allow" {
+		t.Errorf("first disagreement %+v", d)
+	}
+	// A corrupt blob: ok false, the findings listed, exit 1.
+	bad := bcWriteTemp(t, dir, "bad.bin", "\x00\x00\x07\x00")
+	stdout, _, code = bcRun(t, "verify", "--format", "json", bad)
+	if code != 1 || !strings.Contains(stdout, `"ok": false`) || !strings.Contains(stdout, `"severity": "error"`) {
+		t.Errorf("corrupt: exit %d\n%s", code, stdout)
 	}
 }

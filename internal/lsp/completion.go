@@ -11,6 +11,7 @@ import (
 const MaxCompletions = 500
 
 var completionKinds = map[Kind]int{
+	kindValue:     CompletionKindEnum,
 	KindOperation: CompletionKindKeyword,
 	KindFilter:    CompletionKindFunction,
 	KindModifier:  CompletionKindProperty,
@@ -49,7 +50,13 @@ func (s *Server) completion(params json.RawMessage) (any, *ResponseError) {
 	out := CompletionList{Items: []CompletionItem{}}
 	seen := map[string]bool{}
 	for rank, k := range pos.want {
-		for _, e := range s.names(k) {
+		var cands []Entry
+		if k == kindValue {
+			cands = s.opts.Vocab.Values(pos.list.HeadSymbol())
+		} else {
+			cands = s.names(k)
+		}
+		for _, e := range cands {
 			if !strings.HasPrefix(e.Name, prefix) || seen[e.Name] {
 				continue
 			}

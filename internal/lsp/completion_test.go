@@ -28,6 +28,10 @@ func TestCompletion(t *testing.T) {
 		{text: "; (allow |\n", want: nil},
 		{text: "(version 1)|", want: nil},
 		{text: "(allow file-read* (literal \"/a\")) ; é😀\n(allow file-w|", want: []string{"file-write*"}, edit: "(allow file-read* (literal \"/a\")) ; é😀\n(allow file-write*"},
+		{text: "(allow file-read* (vnode-type |))", want: []string{"DIRECTORY", "REGULAR-FILE"}},
+		{text: "(allow file-read* (require-not (vnode-type R|)))", want: []string{"REGULAR-FILE"}, edit: "(allow file-read* (require-not (vnode-type REGULAR-FILE)))"},
+		{text: "(allow file-read* (literal |))", want: nil},
+		{text: "(define (f) (vnode-type |))", want: nil},
 		{text: "(allow x)\n(deny |\n(allow y)", want: []string{"file-read*", "file-read-data", "file-write*", "network-outbound"}},
 	}
 	for _, tc := range tests {
@@ -80,6 +84,7 @@ func TestCompletionEmbedded(t *testing.T) {
 		{"(allow mach-look|", "mach-lookup"},
 		{"(allow file-read* (subp|", "subpath"},
 		{"(allow file-read* (with no-rep|", "no-report"},
+		{"(allow file-read* (vnode-type DIR|", "DIRECTORY"},
 	} {
 		text, pos := cursor(t, tc.text)
 		c.open("file:///e.sb", text)

@@ -18,11 +18,17 @@ const (
 	// kindWith is a completion position only: the (with MODIFIER) form,
 	// offered beside filters inside a rule.
 	kindWith Kind = -1
+	// kindValue is a completion position only: a named value of the
+	// enclosing filter, such as DIRECTORY in (vnode-type DIRECTORY).
+	kindValue Kind = -2
 )
 
 var kindNames = [...]string{"operation", "filter", "modifier", "keyword", "lint rule"}
 
 func (k Kind) String() string {
+	if k == kindValue {
+		return "value"
+	}
 	if k < 0 || int(k) >= len(kindNames) {
 		return "keyword"
 	}
@@ -43,6 +49,9 @@ type Vocabulary interface {
 	Lookup(k Kind, name string) (Entry, bool)
 	// Names lists every entry of kind k, sorted by name.
 	Names(k Kind) []Entry
+	// Values lists the named values filter accepts, such as DIRECTORY for
+	// vnode-type (nil when it takes free-form arguments).
+	Values(filter string) []Entry
 }
 
 // position is what the cursor is on, syntactically.
@@ -168,6 +177,8 @@ func wanted(chain []*ast.List, index int) []Kind {
 		if index == 1 {
 			return []Kind{KindModifier}
 		}
+	case head != "" && !filterCombinators[head] && inRule(chain[:len(chain)-1]):
+		return []Kind{kindValue} // an argument of a filter: its named values
 	}
 	return nil
 }

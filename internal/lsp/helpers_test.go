@@ -290,6 +290,13 @@ func (v fakeVocab) Names(k Kind) []Entry {
 	return out
 }
 
+func (v fakeVocab) Values(filter string) []Entry {
+	if filter == "vnode-type" {
+		return []Entry{{Name: "DIRECTORY", Kind: kindValue}, {Name: "REGULAR-FILE", Kind: kindValue}}
+	}
+	return nil
+}
+
 // cursor splits text at the marker "|" and returns the text without it and
 // the LSP position of the marker.
 func cursor(t testing.TB, marked string) (string, Position) {

@@ -81,6 +81,16 @@ func (s *Server) lookupAt(pos position) (Entry, bool) {
 			}
 			continue
 		}
+		if k == kindValue {
+			if pos.list != nil {
+				for _, e := range s.opts.Vocab.Values(pos.list.HeadSymbol()) {
+					if e.Name == name {
+						return e, true
+					}
+				}
+			}
+			continue
+		}
 		if tried[k] {
 			continue
 		}

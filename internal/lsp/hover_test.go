@@ -132,6 +132,7 @@ func TestHoverEmbedded(t *testing.T) {
 		{"(allow file-read* (with no-rep|ort))", "(modifier)"},
 		{"(allow file-read* (require-a|ny (literal \"/a\")))", "(filter)"},
 		{"(allow file-read* (vnode-ty|pe DIRECTORY))", "DIRECTORY"},
+		{"(allow file-read* (vnode-type DIREC|TORY))", "**DIRECTORY** (value)"},
 		{"(ver|sion 1)", "(version"},
 		{"(allow file-read* (subpath (pa|ram \"HOME\")))", "#f"},
 	} {
@@ -151,7 +152,7 @@ func TestHoverIgnoreDirective(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"; sbplc:ignore unknown-oper|ation,unknown-filter reason\n(allow x)", "**unknown-operation** (lint rule)"},
 		{"(version 1)\n  ;; sbplc:ignore unknown-operation,unknown-fi|lter reason\n(allow x)", "**unknown-filter** (lint rule)"},
-		{"; sbplc:ignore-file unknown-operation|\n", "**unknown-operation**"},
+		{"; sbplc:ignore-file unknown-operatio|n\n", "**unknown-operation**"},
 		{"; sbplc:ignore unknown-operation rea|son\n", ""},
 		{"; sbplc:ignore no-such-ru|le x\n", ""},
 		{"; just a comm|ent\n", ""},

@@ -44,6 +44,9 @@ func (v *embeddedVocab) Lookup(k Kind, name string) (Entry, bool) {
 }
 
 func (v *embeddedVocab) Names(k Kind) []Entry {
+	if k < 0 || int(k) >= len(v.names) {
+		return nil
+	}
 	v.once.Do(func() {
 		for _, op := range vocab.Operations() {
 			v.names[KindOperation] = append(v.names[KindOperation], opEntry(op))
@@ -157,4 +160,21 @@ func formEntry(f *vocab.Form) Entry {
 
 func builtinEntry(b *vocab.Builtin) Entry {
 	return Entry{Name: b.Name, Kind: KindKeyword, Detail: "builtin · " + b.Kind, Doc: b.Notes}
+}
+
+func (v *embeddedVocab) Values(filter string) []Entry {
+	f, ok := vocab.LookupFilter(filter)
+	if !ok {
+		return nil
+	}
+	var out []Entry
+	for _, nv := range f.Values {
+		detail := "value of " + f.Name
+		if nv.HasValue {
+			detail += fmt.Sprintf(" (%d)", nv.Value)
+		}
+		out = append(out, Entry{Name: nv.Name, Kind: kindValue, Detail: detail})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }

@@ -1,0 +1,40 @@
+package ir
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/source"
+)
+
+func TestToJSON(t *testing.T) {
+	f := source.NewFile("p.sb", []byte("(version 1)\n(helper)\n(allow file-read* (subpath \"/a\"))\n"))
+	call := source.Span{File: f, Start: 12, End: 20}
+	rule := source.Span{File: f, Start: 21, End: 54}
+	p := &Profile{Version: 1, Implicit: true,
+		Imports: []Import{{Name: "x.sb", Index: 0}},
+		Rules: []*Rule{{Action: Allow, Ops: []Op{{Name: "sysctl*", Written: "sysctl-write"}},
+			Filter: &FilterNode{Kind: Not, Children: []*FilterNode{{Kind: Leaf, Name: "subpath", Written: "subpath", Base: "path", Match: MatchSubpath,
+				Args: []Value{{Kind: String, Str: "/a", Params: []string{"P"}}, {Kind: Int, Int: 0}, {Kind: Bool}}}}},
+			Modifiers: []Modifier{{Name: "message-filter", Rules: []*Rule{{Action: Deny, Ops: []Op{{Name: "x", Written: "x"}}}}}},
+			Origin:    Origin{Span: rule, Chain: []Frame{{Name: "helper", Call: call}}}}},
+	}
+	j := ToJSON(p)
+	if !j.Opaque || j.Rules[0].Origin.Primary.Line != 2 || j.Rules[0].Origin.Span.Line != 3 || j.Rules[0].Origin.Span.EndColumn != 34 {
+		t.Fatalf("positions: %+v", j.Rules[0].Origin)
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"kind":"require-not"`, `"match":"subpath"`, `"params":["P"]`, `"int":0`, `"bool":false`,
+		`"written":"sysctl-write"`, `"rules":[{"index":0,"action":"deny"`, `"opaque":true`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+	if PosJSON(source.Span{}) != nil {
+		t.Error("invalid span must have no position")
+	}
+}
