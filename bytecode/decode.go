@@ -38,6 +38,7 @@ const (
 	TerminalNode NodeKind = 1
 )
 
+// String is "filter", "terminal" or "tag(N)".
 func (k NodeKind) String() string {
 	switch k {
 	case FilterNode:
@@ -211,6 +212,7 @@ type DecodeError struct {
 	Msg    string
 }
 
+// Error renders "offset N (0xN): message".
 func (e *DecodeError) Error() string {
 	if e.Offset >= 0 {
 		return fmt.Sprintf("offset %d (0x%x): %s", e.Offset, e.Offset, e.Msg)

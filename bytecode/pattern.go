@@ -46,6 +46,7 @@ const (
 
 var patOpNames = [...]string{"lit", "jne", "eos", "success", "match", "var", "match-byte", "match-seq", "range", "push", "pop", "restore"}
 
+// String names the instruction kind.
 func (k PatOpKind) String() string {
 	if int(k) < len(patOpNames) {
 		return patOpNames[k]
@@ -65,6 +66,7 @@ type PatOp struct {
 	Negated bool
 }
 
+// String renders the instruction ("lit \"/x\"", "jne @4", "eos").
 func (o PatOp) String() string {
 	switch o.Kind {
 	case PatLiteral:
@@ -98,9 +100,15 @@ const (
 	ShapePrefix                      // the input starts with Text
 )
 
+// String names the shape as the SBPL filter that produces it.
 func (s PatternShape) String() string {
-	return [...]string{"program", "literal", "subpath", "prefix"}[s]
+	if int(s) < len(shapeNames) {
+		return shapeNames[s]
+	}
+	return fmt.Sprintf("shape(%d)", uint8(s))
 }
+
+var shapeNames = [...]string{"program", "literal", "subpath", "prefix"}
 
 // Pattern is a decoded matching program.
 type Pattern struct {
@@ -321,7 +329,16 @@ const (
 	Unknown
 )
 
-func (r MatchResult) String() string { return [...]string{"no-match", "match", "unknown"}[r] }
+// String names the result.
+func (r MatchResult) String() string {
+	switch r {
+	case NoMatch:
+		return "no-match"
+	case Matched:
+		return "match"
+	}
+	return "unknown"
+}
 
 // MatchString runs the program on s. The machine: a literal that does not
 // match jumps when the next instruction is a jne and fails otherwise;

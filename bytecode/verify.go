@@ -15,6 +15,7 @@ type Finding struct {
 	Message  string        `json:"message"`
 }
 
+// String renders "offset N (0xN): severity: message [code]".
 func (f Finding) String() string {
 	if f.Offset >= 0 {
 		return fmt.Sprintf("offset %d (0x%x): %s: %s [%s]", f.Offset, f.Offset, f.Severity, f.Message, f.Code)

@@ -94,6 +94,7 @@ type Error struct {
 	Line, Column int
 }
 
+// Error renders "libsandbox: TEXT".
 func (e *Error) Error() string { return "libsandbox: " + e.Text }
 
 // positionRE matches libsandbox's "... at <input string>, line L, column C"

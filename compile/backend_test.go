@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -100,5 +101,30 @@ func TestBuildEmitBytecodeNeedsBackend(t *testing.T) {
 		if err == nil || err.Error() != ErrUnsupported.Error() {
 			t.Errorf("err = %v", err)
 		}
+	}
+}
+
+func TestBuildWithFake(t *testing.T) {
+	v := findVec(t, "sonoma14.4.1_param_path_root_private_tmp")
+	fake := &Fake{Blob: v.blob}
+	build := func(root string) *Output {
+		t.Helper()
+		out, err := Build(v.src, Options{Backend: fake, Eval: eval.Options{Params: map[string]string{"ROOT": root}, Target: "macos14"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	out := build("/private/tmp")
+	if out.Failed != "" || string(out.Data) != string(v.blob) || out.Report == nil || out.Report.Agree == 0 || len(out.Report.Disagreements) > 0 {
+		t.Fatalf("ROOT=/private/tmp: failed %q, report %+v", out.Failed, out.Report)
+	}
+	req := fake.Requests()[0]
+	if string(req.Source) != string(v.src.Text) || len(req.Params) != 1 || req.Params[0] != (Param{"ROOT", "/private/tmp"}) {
+		t.Errorf("request %q %v", req.Source, req.Params)
+	}
+	out = build("/private/var")
+	if out.Data != nil || !strings.Contains(out.Failed, "disagree") {
+		t.Errorf("ROOT=/private/var: failed %q", out.Failed)
 	}
 }

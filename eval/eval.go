@@ -140,6 +140,7 @@ type evaluator struct {
 	spStack     []source.Span
 	calls       []*call
 	ncall       int
+	fdepth      map[*ir.FilterNode]int // nesting depth of combinator nodes
 	cur         *source.File
 	mainFile    *source.File
 	curCpp      bool // cur has C-preprocessor lines (evaluated as comments)
@@ -155,6 +156,7 @@ func newEvaluator(opts Options) *evaluator {
 		prof:        &ir.Profile{Implicit: true},
 		paramWarned: map[string]bool{},
 		paramSeen:   map[string]bool{},
+		fdepth:      map[*ir.FilterNode]int{},
 	}
 	if opts.Target != "" {
 		ev.target, ev.hasTarget = vocab.LookupTarget(opts.Target)

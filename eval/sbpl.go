@@ -246,7 +246,10 @@ func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 					}
 					// Large tables (ioctl, fsctl, syscall numbers) overlap and
 					// are incomplete: libsandbox binds every constant globally.
-					iv, _ = anyNamedValue(v.Name)
+					var known bool
+					if iv, known = anyNamedValue(v.Name); !known {
+						ev.fail(c.sp(i), "filter-arg-value", "%s: %s is not a known %s value", f.Name, v.Name, f.Name)
+					}
 				}
 				n.Args = append(n.Args, ir.Value{Kind: ir.Symbol, Str: v.Name, Int: iv, Origin: ev.valueOrigin(c.sp(i))})
 			default:
@@ -398,9 +401,18 @@ func (ev *evaluator) combinator(k ir.FilterKind, c *call) value {
 			ev.fail(c.sp(i), "filter-arg-type", "arguments to %s must be filters, got %s %s", c.Name, typeName(a), showValue(a))
 		}
 		n.Children = append(n.Children, f.N)
+		if d := ev.fdepth[f.N] + 1; d > ev.fdepth[n] {
+			ev.fdepth[n] = d
+		}
+	}
+	if ev.fdepth[n] > MaxFilterDepth {
+		ev.fail(c.Sp, "eval-limit", "filters are nested more than %d levels deep", MaxFilterDepth)
 	}
 	return &filterV{N: n}
 }
+
+// MaxFilterDepth bounds the nesting of require-all/any/not.
+const MaxFilterDepth = 1000
 
 // ancestors returns the ancestor directories of an absolute path ("/"
 // included, the path itself excluded).
@@ -656,6 +668,9 @@ func synWith(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.S
 		case boolV:
 			m.Args = append(m.Args, ir.Value{Kind: ir.Bool, Bool: bool(v), Origin: ev.valueOrigin(sps[i])})
 		case *sym:
+			if _, isConst := v.gval.(*constV); !isConst {
+				ev.fail(sps[i], "modifier", "with %s: %s is not a known constant such as SIGKILL or EPERM", name, v.Name)
+			}
 			m.Args = append(m.Args, ir.Value{Kind: ir.Symbol, Str: v.Name, Origin: ev.valueOrigin(sps[i])})
 		case *filterV:
 			m.Args = append(m.Args, ir.Value{Kind: ir.Filter, Sub: v.N, Origin: v.N.Origin})

@@ -38,7 +38,7 @@ func generated(n int) []byte {
 		case 1:
 			fmt.Fprintf(&sb, "(deny file-read* (literal \"/private/tmp/p%d/secret\"))\n", i-1)
 		case 2:
-			fmt.Fprintf(&sb, "(allow file-write* (literal \"/private/var/db/f%d\"))\n", i)
+			fmt.Fprintf(&sb, "(allow file-read-data (literal \"/private/var/db/f%d\"))\n", i)
 		default:
 			fmt.Fprintf(&sb, "(allow file-read* (regex #\"^/usr/share/d%d/[^/]+$\"))\n", i)
 		}

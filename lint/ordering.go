@@ -40,50 +40,69 @@ func runLateWildcardDeny(p *Pass) {
 	if !e.Model().SpecificBeatsWildcard {
 		return
 	}
+	// Walk the rules newest first, indexing the filtered denies seen so far
+	// (the later ones) per wildcard operation; an allow of a specific
+	// operation that a later wildcard deny covers is reported at the deny.
 	keys := map[*ir.FilterNode]string{}
+	later := map[string]*coverIndex{}
 	reported := map[*ir.Rule]bool{}
-	// Allows by operation, for the operations the profile names.
-	allows := map[string][]*ir.Rule{}
-	for _, r := range p.Profile.Rules {
-		if r.Action == ir.Allow && r.Filter != nil && ruleSpan(r).IsValid() {
-			for _, o := range r.Ops {
-				allows[o.Name] = append(allows[o.Name], r)
-			}
-		}
+	type finding struct {
+		deny, allow *ir.Rule
+		wild, child string
 	}
-	for _, d := range p.Profile.Rules {
-		if d.Action != ir.Deny || d.Filter == nil || reported[d] || !ruleSpan(d).IsValid() {
+	var found []finding
+	rules := p.Profile.Rules
+	for i := len(rules) - 1; i >= 0; i-- {
+		r := rules[i]
+		if r.Filter == nil || !ruleSpan(r).IsValid() {
 			continue
 		}
-		cov := newCoverIndex(keys)
-		cov.add(d)
-		for _, o := range d.Ops {
-			if !strings.HasSuffix(o.Name, "*") {
-				continue
+		if r.Action == ir.Deny {
+			for _, o := range r.Ops {
+				if strings.HasSuffix(o.Name, "*") {
+					if later[o.Name] == nil {
+						later[o.Name] = newCoverIndex(keys)
+					}
+					later[o.Name].add(r)
+				}
 			}
-			for child, rs := range allows {
-				if child == o.Name || !inChain(child, o.Name) {
+			continue
+		}
+		for _, o := range r.Ops {
+			for _, w := range vocab.Ancestors(o.Name) {
+				idx := later[w]
+				if w == o.Name || idx == nil {
 					continue
 				}
-				for _, a := range rs {
-					if a.Index > d.Index {
-						continue // a later specific allow is the ordinary exception
+				by, _, _, ok := idx.covers(r)
+				if !ok {
+					continue
+				}
+				for _, d := range by {
+					if d.Action == ir.Deny && !namesOp(d, o.Name) && !reported[d] {
+						reported[d] = true
+						found = append(found, finding{deny: d, allow: r, wild: w, child: o.Name})
 					}
-					if _, _, _, ok := cov.covers(a); !ok {
-						continue
-					}
-					if reported[d] {
-						break
-					}
-					reported[d] = true
-					p.Report(diag.Diagnostic{Span: ruleSpan(d),
-						Message: fmt.Sprintf("this deny on %s does not reach the %s allowed at %s: a rule on a specific operation is tried before its wildcard, whatever the order; add %s to this deny, or remove the allow (model: specific beats wildcard, unverified on macOS 14+)",
-							o.Written, child, firstLine([]*ir.Rule{a}), child),
-						Related: relatedRules([]*ir.Rule{a}, "specific allow that still wins")})
 				}
 			}
 		}
 	}
+	for k := len(found) - 1; k >= 0; k-- {
+		f := found[k]
+		p.Report(diag.Diagnostic{Span: ruleSpan(f.deny),
+			Message: fmt.Sprintf("this deny on %s does not reach the %s allowed at %s: a rule on a specific operation is tried before its wildcard, whatever the order; add %s to this deny, or remove the allow (model: specific beats wildcard, unverified on macOS 14+)",
+				f.wild, f.child, firstLine([]*ir.Rule{f.allow}), f.child),
+			Related: relatedRules([]*ir.Rule{f.allow}, "specific allow that still wins")})
+	}
+}
+
+func namesOp(r *ir.Rule, op string) bool {
+	for _, o := range r.Ops {
+		if o.Name == op {
+			return true
+		}
+	}
+	return false
 }
 
 // inChain reports whether wildcard w is on op's fallback chain.

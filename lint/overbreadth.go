@@ -136,9 +136,32 @@ func unfilteredRule(id string, sev diag.Severity, summary string, ops []string, 
 func runAllowDefault(p *Pass) {
 	for _, r := range p.Profile.Rules {
 		if o, ok := allowsOp(r, []string{"default"}); ok && r.Filter == nil {
-			p.Reportf(opSpan(r, o), "(allow default) allows every operation not denied below, including new ones in later macOS releases, file-mount, Apple Events and every Mach service; start from (deny default) and allow what the program needs")
+			d := diag.Diagnostic{Span: opSpan(r, o), Message: "(allow default) allows every operation not denied below, including new ones in later macOS releases, file-mount, Apple Events and every Mach service; start from (deny default) and allow what the program needs"}
+			if open := openVectors(p); len(open) > 0 {
+				d.Notes = []string{"escape and secrets probes this rule allows: " + strings.Join(open, ", ")}
+			}
+			p.Report(d)
 		}
 	}
+}
+
+// openVectors lists the escape and secrets rules whose probes the
+// profile's (allow default) decides allow (they are not reported
+// separately while allow-default is on).
+func openVectors(p *Pass) []string {
+	var out []string
+	for _, prs := range [][]*probeRule{escapeProbeRules, secretsProbeRules} {
+		for _, pr := range prs {
+			for _, pb := range expandProbes(p, append(append([]probe(nil), pr.probes...), tableProbes(pr.id)...)) {
+				d, ok := p.queryVnode(pb.op, pb.res, pb.vnode)
+				if ok && d.Result == policy.Allow && d.Rule != nil && isAllowDefault(d.Rule) {
+					out = append(out, pr.id)
+					break
+				}
+			}
+		}
+	}
+	return out
 }
 
 func runSysctlWrite(p *Pass) {

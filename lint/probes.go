@@ -248,6 +248,9 @@ func runProbes(p *Pass, pr *probeRule) {
 		if !ruleSpan(d.Rule).IsValid() || (pr.skipBare && d.Rule.Filter == nil) {
 			continue
 		}
+		if isAllowDefault(d.Rule) && p.run.enabled["allow-default"] {
+			continue // one root cause: allow-default reports that rule
+		}
 		h := hits[d.Rule]
 		if h == nil {
 			h = &hit{rule: d.Rule, first: probe{op: pb.op, res: d.Canonical}}
@@ -328,4 +331,17 @@ func projectRoots(p *Pass) []string {
 		}
 		return keys
 	}).([]string)
+}
+
+// isAllowDefault reports whether r is an unfiltered (allow default).
+func isAllowDefault(r *ir.Rule) bool {
+	if r.Action != ir.Allow || r.Filter != nil {
+		return false
+	}
+	for _, o := range r.Ops {
+		if o.Name == "default" {
+			return true
+		}
+	}
+	return false
 }

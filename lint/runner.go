@@ -72,6 +72,10 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		fileName = src.Name
 	}
 	enabled := Enabled(cfg, opts)
+	st.enabled = map[string]bool{}
+	for _, r := range enabled {
+		st.enabled[r.ID] = !cfg.RuleIgnoresFile(r.ID, fileName)
+	}
 	for _, r := range enabled {
 		if r.Run == nil || cfg.RuleIgnoresFile(r.ID, fileName) {
 			continue
@@ -197,6 +201,7 @@ type runState struct {
 	findings  []finding
 	home      string
 	target    string
+	enabled   map[string]bool // rule IDs that run on this file
 
 	idxOnce sync.Once
 	idx     *Index
