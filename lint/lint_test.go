@@ -277,3 +277,24 @@ func TestSuppressionOfDisabledRuleIsNotUnused(t *testing.T) {
 		t.Errorf("prose suppressed a finding: %v", got)
 	}
 }
+
+func TestAllowDefaultFoldsProbeFindings(t *testing.T) {
+	text := "(version 1)\n(allow default)\n"
+	ds := lintText(t, "d.sb", text, lint.Options{})
+	var notes string
+	for _, d := range ds {
+		if d.Code == "allow-default" {
+			notes = strings.Join(d.Notes, "\n")
+		}
+		if d.Code == "writable-launch-agents" || d.Code == "readable-ssh-keys" {
+			t.Errorf("probe finding duplicates allow-default: %v", d)
+		}
+	}
+	if !strings.Contains(notes, "writable-launch-agents") || !strings.Contains(notes, "readable-ssh-keys") {
+		t.Errorf("allow-default note does not list the open vectors: %q", notes)
+	}
+	ds = lintText(t, "d.sb", text, lint.Options{Disable: []string{"allow-default"}})
+	if len(codes(ds, "writable-launch-agents")) != 1 {
+		t.Errorf("with allow-default off the probe rules report the (allow default) line")
+	}
+}

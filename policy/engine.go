@@ -469,16 +469,26 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 		}
 	}
 	if !decided {
-		chain = append(chain, Step{Op: pl.termOp, How: HowTerminal})
+		// The built-in default belongs to the chain's last operation: mark
+		// its step rather than listing the operation twice.
+		if n := len(chain); n > 0 && chain[n-1].Op == pl.termOp {
+			chain[n-1].How = HowTerminal
+		} else {
+			chain = append(chain, Step{Op: pl.termOp, How: HowTerminal})
+		}
 		d.Result = pl.terminal
 		d.Reason = pl.termWhy
 	}
 	d.Chain = chain
-	// Unresolved imports: their rules may come before the deciding rule.
+	// Unresolved imports may hold rules of any operation. An answer stands
+	// only if a filtered rule of the queried operation's own list (the
+	// first segment), written after the last such import, decided it: an
+	// imported rule on the queried operation would be older, and one on an
+	// ancestor would only be consulted after the first segment.
 	if n := len(e.opaque); n > 0 {
 		im := e.opaque[n-1]
 		how := d.Chain[len(d.Chain)-1].How
-		if how != HowFiltered || d.pos < im.Index {
+		if how != HowFiltered || len(d.Chain) > 1 || d.pos < im.Index {
 			d.Result = Unknown
 			d.Reason = fmt.Sprintf("the profile imports %q, which was not found: its rules may decide this (add -I DIR)", im.Name)
 			if sp := im.Origin.Primary(); sp.IsValid() {
@@ -487,16 +497,20 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 			d.Rule, d.Modifiers, d.Implicit = nil, nil, false
 		}
 	}
-	// Filters that could not be evaluated: the answer stands only if the
-	// rule they guard has the same action as the rest of the walk.
-	for i := len(pending) - 1; i >= 0; i-- {
-		cr := pending[i]
-		if d.Result == cr.result {
-			continue
+	// Filters that could not be evaluated: the answer stands only if every
+	// rule they guard has the same action as the rest of the walk. The
+	// reported rule is the one of highest precedence (pending is in walk
+	// order) whose action differs.
+	if d.Result == Unknown {
+		return
+	}
+	for i, cr := range pending {
+		if cr.result != d.Result {
+			d.Result = Unknown
+			d.Reason = reasons[i]
+			d.Rule, d.Implicit, d.Modifiers = cr.r, cr.implicit, cr.r.Modifiers
+			return
 		}
-		d.Result = Unknown
-		d.Reason = reasons[i]
-		d.Rule, d.Implicit, d.Modifiers = cr.r, cr.implicit, cr.r.Modifiers
 	}
 }
 

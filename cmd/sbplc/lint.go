@@ -13,6 +13,7 @@ import (
 
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/lint"
 	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
@@ -27,7 +28,7 @@ func newLintCmd() *cobra.Command {
 	var (
 		format, failOn, home, cfgPath string
 		enable, disable               []string
-		noConfig                      bool
+		noConfig, fix                 bool
 		jobs                          int
 		ef                            evalFlags
 	)
@@ -52,6 +53,7 @@ usage, configuration and I/O errors.`,
   sbplc lint --format json profiles/
   sbplc lint --format sarif --fail-on warning profiles/ > lint.sarif
   sbplc lint --disable hardcoded-home --enable implicit-default -D HOME=/Users/me p.sb
+  sbplc lint --fix profile.sb
   cat profile.sb | sbplc lint -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -160,6 +162,32 @@ usage, configuration and I/O errors.`,
 			}
 			close(next)
 			wg.Wait()
+			if fix {
+				// Apply the mechanical fixes, write each changed file
+				// atomically, and re-lint it so the report shows what is left.
+				for _, j := range work {
+					if j.src.Name == "<stdin>" {
+						continue
+					}
+					text, n := lint.ApplyFixes(j.src, j.out)
+					if n == 0 {
+						continue
+					}
+					st, err := os.Stat(j.src.Name)
+					if err != nil {
+						return usageErrorf("%v", err)
+					}
+					if err := fsutil.WriteFileAtomic(j.src.Name, text, st.Mode().Perm()); err != nil {
+						return usageErrorf("--fix: %v", err)
+					}
+					fmt.Fprintf(c.ErrOrStderr(), "%s: applied %d fix(es)\n", j.src.Name, n)
+					o := opts
+					pl, _ := loadPreludes(j.cfg)
+					o.Eval.Preludes = append(append([]*source.File(nil), pl...), opts.Eval.Preludes...)
+					j.src = source.NewFile(j.src.Name, text)
+					j.out, _ = lint.File(j.src, j.cfg, o)
+				}
+			}
 			var all diag.List
 			for _, j := range work {
 				all = append(all, j.out...)
@@ -196,6 +224,7 @@ usage, configuration and I/O errors.`,
 	fl.StringVar(&cfgPath, "config", "", "use this configuration file instead of searching for "+config.FileName)
 	fl.BoolVar(&noConfig, "no-config", false, "ignore "+config.FileName+" files")
 	fl.IntVar(&jobs, "jobs", 0, "files linted in parallel (default: GOMAXPROCS)")
+	fl.BoolVar(&fix, "fix", false, "apply the mechanical fixes to the files (atomically), then report what is left")
 	ef.add(c)
 	return c
 }

@@ -301,3 +301,29 @@ func TestExplainCmd(t *testing.T) {
 		t.Errorf("unknown rule: %d %q", code, errs)
 	}
 }
+
+func TestLintFix(t *testing.T) {
+	dir := t.TempDir()
+	p := lintWriteFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp/x/\"))\n(allow file-write-creat (subpath \"/private/var/../tmp\"))\n")
+	code, out, errs := lintRunCmd(t, "", "lint", "--no-config", "--fix", p)
+	got, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The /tmp and trailing-slash fixes touch different bytes of one literal;
+	// both apply. The unknown operation and the non-canonical path are fixed too.
+	want := "(version 1)\n(deny default)\n(allow file-write* (subpath \"/private/tmp/x\"))\n(allow file-write-create (subpath \"/private/tmp\"))\n"
+	if string(got) != want {
+		t.Errorf("fixed file:\n%s\nwant:\n%s\n(stderr %s)", got, want, errs)
+	}
+	if code != exitOK || !strings.Contains(errs, "applied 4 fix(es)") || strings.Contains(out, "error:") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// Nothing left to fix: the file is not rewritten.
+	st1, _ := os.Stat(p)
+	lintRunCmd(t, "", "lint", "--no-config", "--fix", p)
+	st2, _ := os.Stat(p)
+	if !st1.ModTime().Equal(st2.ModTime()) {
+		t.Error("file rewritten without fixes")
+	}
+}
