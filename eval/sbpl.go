@@ -239,19 +239,19 @@ func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 			case intV:
 				n.Args = append(n.Args, ir.Value{Kind: ir.Int, Int: int64(v), Origin: ev.valueOrigin(c.sp(i))})
 			case *sym:
-				iv, ok := namedValue(f, v.Name)
+				k, ok := namedValue(f, v.Name)
 				if !ok {
-					if len(f.Values) < 100 {
+					if len(f.Values) > 0 && len(f.Values) < 100 {
 						ev.fail(c.sp(i), "filter-arg-value", "%s: %s is not a %s value%s", f.Name, v.Name, f.Name, valueHint(f))
 					}
 					// Large tables (ioctl, fsctl, syscall numbers) overlap and
-					// are incomplete: libsandbox binds every constant globally.
-					var known bool
-					if iv, known = anyNamedValue(v.Name); !known {
-						ev.fail(c.sp(i), "filter-arg-value", "%s: %s is not a known %s value", f.Name, v.Name, f.Name)
+					// are incomplete, and some filters (socket-protocol) have
+					// no table yet: libsandbox binds every constant globally.
+					if k, ok = anyNamedValue(v.Name); !ok {
+						ev.fail(c.sp(i), "filter-arg-value", "%s: %s is not a known %s value%s", f.Name, v.Name, f.Name, valueHint(f))
 					}
 				}
-				n.Args = append(n.Args, ir.Value{Kind: ir.Symbol, Str: v.Name, Int: iv, Origin: ev.valueOrigin(c.sp(i))})
+				n.Args = append(n.Args, k.value(v.Name, ev.valueOrigin(c.sp(i))))
 			default:
 				ev.badFilterArg(f, c, i)
 			}
@@ -260,11 +260,11 @@ func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 			case boolV:
 				n.Args = append(n.Args, ir.Value{Kind: ir.Bool, Bool: bool(v), Origin: ev.valueOrigin(c.sp(i))})
 			case *sym:
-				iv, ok := namedValue(f, v.Name)
+				k, ok := namedValue(f, v.Name)
 				if !ok {
 					ev.badFilterArg(f, c, i)
 				}
-				n.Args = append(n.Args, ir.Value{Kind: ir.Symbol, Str: v.Name, Int: iv, Origin: ev.valueOrigin(c.sp(i))})
+				n.Args = append(n.Args, k.value(v.Name, ev.valueOrigin(c.sp(i))))
 			default:
 				ev.badFilterArg(f, c, i)
 			}
@@ -294,23 +294,46 @@ func (ev *evaluator) genericArg(n *ir.FilterNode, c *call, i int) {
 	}
 }
 
-func namedValue(f *vocab.Filter, name string) (int64, bool) {
-	for _, v := range f.Values {
-		if v.Name == name {
-			return v.Value, true
-		}
-	}
-	return 0, false
+// constant is what the vocabulary says about a named filter value.
+type constant struct {
+	num    int64
+	hasNum bool // num is the measured encoding
 }
 
-// anyNamedValue looks a constant up in every filter's table.
-func anyNamedValue(name string) (int64, bool) {
-	for _, f := range vocab.Filters() {
-		if v, ok := namedValue(f, name); ok {
-			return v, true
+// value is the IR form of the constant name: always a Symbol, with the
+// number only when it is known (never a made-up 0).
+func (k constant) value(name string, o ir.Origin) ir.Value {
+	v := ir.Value{Kind: ir.Symbol, Str: name, Origin: o}
+	if k.hasNum {
+		v.Int, v.HasInt = k.num, true
+	}
+	return v
+}
+
+// namedValue looks name up in f's table of named values.
+func namedValue(f *vocab.Filter, name string) (constant, bool) {
+	for _, v := range f.Values {
+		if v.Name == name {
+			return constant{num: v.Value, hasNum: v.HasValue}, true
 		}
 	}
-	return 0, false
+	return constant{}, false
+}
+
+// anyNamedValue looks a constant up in every filter's table, preferring
+// an entry whose number is known.
+func anyNamedValue(name string) (constant, bool) {
+	var found constant
+	known := false
+	for _, f := range vocab.Filters() {
+		if k, ok := namedValue(f, name); ok {
+			if k.hasNum {
+				return k, true
+			}
+			found, known = k, true
+		}
+	}
+	return found, known
 }
 
 func valueHint(f *vocab.Filter) string {
@@ -341,11 +364,11 @@ func (ev *evaluator) networkArgs(f *vocab.Filter, n *ir.FilterNode, c *call) {
 		}
 		ev.fail(c.sp(0), "network-address", "%s: expected a protocol such as tcp, udp, ip or unix-socket, got %s", f.Name, describe(c.Args[0]))
 	}
-	if _, known := namedValue(f, proto.Name); !known && proto.Name != "unix" {
+	k, known := namedValue(f, proto.Name)
+	if !known && proto.Name != "unix" {
 		ev.fail(c.sp(0), "network-address", "%s: unknown protocol %s%s", f.Name, proto.Name, valueHint(f))
 	}
-	iv, _ := namedValue(f, proto.Name)
-	n.Args = append(n.Args, ir.Value{Kind: ir.Symbol, Str: proto.Name, Int: iv, Origin: ev.valueOrigin(c.sp(0))})
+	n.Args = append(n.Args, k.value(proto.Name, ev.valueOrigin(c.sp(0))))
 	for i := 1; i < len(c.Args); i++ {
 		sp := c.sp(i)
 		switch v := c.Args[i].(type) {

@@ -72,9 +72,14 @@ const (
 type Value struct {
 	Kind ValueKind
 	Str  string // String: the decoded text; Symbol: the name
-	Int  int64
-	Bool bool
-	Sub  *FilterNode // Kind == Filter
+	Int  int64  // Int: the number; Symbol: the constant's number when HasInt
+	// HasInt is true for a Symbol whose numeric encoding is known (tcp = 7,
+	// AF_INET = 2). A Symbol with HasInt false is a constant libsandbox
+	// accepts whose number sbplc has not measured: Int is then 0 and means
+	// nothing.
+	HasInt bool
+	Bool   bool
+	Sub    *FilterNode // Kind == Filter
 
 	// Raw is true when the string came from a #"..." literal (directly or
 	// through string-append of raw literals only).

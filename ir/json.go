@@ -187,7 +187,7 @@ func valueJSON(v Value) JSONValue {
 	switch v.Kind {
 	case String, Symbol:
 		j.Str = v.Str
-		if v.Kind == Symbol && v.Int != 0 {
+		if v.Kind == Symbol && (v.HasInt || v.Int != 0) {
 			n := v.Int
 			j.Int = &n
 		}

@@ -197,3 +197,34 @@ func TestRulesForAndRuleText(t *testing.T) {
 		t.Error("subpathMatch")
 	}
 }
+
+// TestChainTerminalOnce: a chain that ends in a built-in default lists its
+// last operation once, with the terminal outcome on that step.
+func TestChainTerminalOnce(t *testing.T) {
+	res := evalSrc(t, "c.sb", "(version 1)\n(deny default)\n")
+	e, _ := New(res.Profile, Options{})
+	for _, q := range []struct {
+		op, res string
+		want    []string
+		result  Result
+	}{
+		{"process-info-pidinfo", "self", []string{"process-info-pidinfo", "process-info*"}, Allow},
+		{"job-creation", "", []string{"job-creation"}, Deny},
+		{"file-clone", "/a", []string{"file-clone"}, Allow},
+	} {
+		d, err := e.QueryText(q.op, q.res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range d.Chain {
+			got = append(got, s.Op)
+		}
+		if strings.Join(got, " ") != strings.Join(q.want, " ") || d.Result != q.result {
+			t.Errorf("%s %s: %s via %v, want %s via %v", q.op, q.res, d.Result, got, q.result, q.want)
+		}
+		if last := d.Chain[len(d.Chain)-1]; last.How != HowTerminal {
+			t.Errorf("%s: last step %s, want terminal", q.op, last.How)
+		}
+	}
+}

@@ -581,9 +581,28 @@ func (n *cnode) eval(q *query) tri {
 	return n.evalLeaf(q)
 }
 
-func (n *cnode) unknownArg(q *query, why string) tri {
-	q.why = why
-	return maybe
+// anyArg ORs match over n's arguments in three-valued logic: yes as soon
+// as one argument matches, maybe if none does but one is maybe (an
+// argument the engine could not compile without a symbolic pattern is
+// maybe; one with a pattern is left to match), else no.
+func (n *cnode) anyArg(q *query, match func(a *carg) tri) tri {
+	out := no
+	for i := range n.args {
+		a := &n.args[i]
+		t := maybe
+		if a.unknown == "" || a.sym != nil {
+			t = match(a)
+		} else {
+			q.why = a.unknown
+		}
+		switch t {
+		case yes:
+			return yes
+		case maybe:
+			out = maybe
+		}
+	}
+	return out
 }
 
 func (n *cnode) evalLeaf(q *query) tri {
@@ -608,21 +627,13 @@ func (n *cnode) evalLeaf(q *query) tri {
 		if r.Kind != KindTarget {
 			return no
 		}
-		out := no
-		for i := range n.args {
-			a := &n.args[i]
-			if a.unknown != "" {
-				out = n.unknownArg(q, a.unknown)
-				continue
+		return n.anyArg(q, func(a *carg) tri {
+			t := targetMatch(a.s, r.Target)
+			if t == maybe {
+				q.why = fmt.Sprintf("whether (target %s) covers a %s process is not known", a.s, r.Target)
 			}
-			switch t := targetMatch(a.s, r.Target); t {
-			case yes:
-				return yes
-			case maybe:
-				out = n.unknownArg(q, fmt.Sprintf("whether (target %s) covers a %s process is not known", a.s, r.Target))
-			}
-		}
-		return out
+			return t
+		})
 	case lkVnode:
 		if r.Kind != KindPath {
 			return no
@@ -631,18 +642,12 @@ func (n *cnode) evalLeaf(q *query) tri {
 			q.why = "(vnode-type ...) needs the file type: give it with vnode=TYPE (or --vnode-type)"
 			return maybe
 		}
-		out := no
-		for i := range n.args {
-			a := &n.args[i]
-			if a.unknown != "" {
-				out = n.unknownArg(q, a.unknown)
-				continue
-			}
+		return n.anyArg(q, func(a *carg) tri {
 			if a.s == r.Vnode {
 				return yes
 			}
-		}
-		return out
+			return no
+		})
 	case lkUnix:
 		if r.Kind != KindUnix {
 			return no
@@ -659,55 +664,39 @@ func (n *cnode) evalLeaf(q *query) tri {
 		if r.Kind != KindNetwork {
 			return no
 		}
-		out := no
-		for i := range n.args {
-			a := &n.args[i]
-			if a.unknown != "" {
-				out = n.unknownArg(q, a.unknown)
-				continue
-			}
-			t := netMatch(q, &a.net, r, n.remote == q.remote)
-			if t == yes {
-				return yes
-			}
-			if t == maybe {
-				out = maybe
-			}
-		}
-		return out
+		sameEnd := n.remote == q.remote
+		return n.anyArg(q, func(a *carg) tri { return netMatch(q, &a.net, r, sameEnd) })
 	}
 	return no
 }
 
-// strMatch ORs the arguments of a path or name filter.
+// strMatch ORs the arguments of a path or name filter. A symbolic
+// argument is maybe only for strings its pattern admits.
 func (n *cnode) strMatch(q *query, s string) tri {
-	out := no
-	for i := range n.args {
-		a := &n.args[i]
+	return n.anyArg(q, func(a *carg) tri {
 		if a.unknown != "" {
-			if a.sym == nil || a.sym.MatchString(s) {
-				out = n.unknownArg(q, a.unknown)
+			if a.sym.MatchString(s) {
+				q.why = a.unknown
+				return maybe
 			}
-			continue
+			return no
 		}
 		var ok bool
 		switch n.match {
-		case ir.MatchExact:
-			ok = s == a.s
 		case ir.MatchSubpath:
 			ok = subpathMatch(s, a.s)
 		case ir.MatchPrefix:
 			ok = strings.HasPrefix(s, a.s)
 		case ir.MatchRegex:
 			ok = a.re.match(s)
-		default:
+		default: // MatchExact
 			ok = s == a.s
 		}
 		if ok {
 			return yes
 		}
-	}
-	return out
+		return no
+	})
 }
 
 // subpathMatch is component-bounded: p is dir itself or lies below it.

@@ -320,13 +320,18 @@ func TestIROpaqueImports(t *testing.T) {
 	p := prof(
 		deny("default"),
 		allow("file-read*", sub("/before")),
-		allow("file-read*", sub("/after")),
+		allow("file-read-data", sub("/after")),
+		allow("file-read*", sub("/wild")),
 	)
 	p.Imports = []ir.Import{{Name: "missing.sb", Index: 2}}
 	checkIR(t, "opaque", p, Options{}, []irCase{
 		{"file-read-data", "/after/x", Allow, 2},
 		{"file-read-data", "/before/x", Unknown, -1},
 		{"file-read-data", "/none", Unknown, -1},
+		// Written after the import, but on the parent: an imported
+		// file-read-data rule would be consulted first.
+		{"file-read-data", "/wild/x", Unknown, -1},
+		{"file-read*", "/wild/x", Allow, 3},
 	})
 	p.Imports[0].Resolved = true
 	checkIR(t, "resolved", p, Options{}, []irCase{{"file-read-data", "/before/x", Allow, 1}})

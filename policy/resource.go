@@ -260,13 +260,16 @@ func parseNetwork(r Resource, text string) (Resource, error) {
 		}
 		r.Port = n
 	}
-	if family == 0 {
-		if a, err := netip.ParseAddr(host); err == nil {
-			if a.Is4() || a.Is4In6() {
-				family = 4
-			} else {
-				family = 6
-			}
+	if a, err := netip.ParseAddr(host); err == nil {
+		af := 6
+		if a.Is4() || a.Is4In6() {
+			af = 4
+		}
+		switch {
+		case family == 0:
+			family = af
+		case family == 4 && !a.Is4() && !a.Is4In6(), family == 6 && a.Is4():
+			return r, fmt.Errorf("network resource %q: %s is an IPv%d address, not IPv%d (write %s%d:... or leave the 4/6 out)", text, host, af, family, p, af)
 		}
 	}
 	r.Kind, r.Proto, r.Family, r.Host = KindNetwork, p, family, strings.ToLower(host)
@@ -285,13 +288,28 @@ func CanonicalPath(p string) (string, error) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return "", fmt.Errorf("path contains a NUL byte")
 	}
-	c := path.Clean(p)
-	for _, top := range [...]string{"/tmp", "/var", "/etc"} {
-		if c == top || strings.HasPrefix(c, top) && c[len(top)] == '/' {
-			return "/private" + c, nil
+	if !strings.Contains(p, "/tmp") && !strings.Contains(p, "/var") && !strings.Contains(p, "/etc") {
+		return path.Clean(p), nil
+	}
+	// Walk the components as the kernel's lookup does: a top-level tmp,
+	// var or etc is a symlink into /private, resolved before a later ".."
+	// applies, so /tmp/.. is /private (not /).
+	comps := make([]string, 0, 8)
+	for _, c := range strings.Split(p, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			if len(comps) > 0 {
+				comps = comps[:len(comps)-1]
+			}
+		default:
+			comps = append(comps, c)
+			if len(comps) == 1 && (c == "tmp" || c == "var" || c == "etc") {
+				comps = append(comps[:0], "private", c)
+			}
 		}
 	}
-	return c, nil
+	return "/" + strings.Join(comps, "/"), nil
 }
 
 // IsCanonicalPath reports whether p is already in canonical form, i.e. a

@@ -17,6 +17,19 @@ func TestCanonicalPath(t *testing.T) {
 		"/..":                        "/",
 		"/a/../tmp/x":                "/private/tmp/x",
 		"/System/Volumes/Data/Users": "/System/Volumes/Data/Users",
+		"/tmp/":                      "/private/tmp",
+		"/private/tmp":               "/private/tmp",
+		"/etcetera":                  "/etcetera",
+		"/variable/x":                "/variable/x",
+		"/x/tmp/y":                   "/x/tmp/y",
+		"/../../etc/passwd":          "/private/etc/passwd",
+		// The symlink is resolved before a later "..": /tmp/.. is /private.
+		"/tmp/..":           "/private",
+		"/tmp/../x":         "/private/x",
+		"/var/../etc/hosts": "/private/etc/hosts",
+		"/tmp/./../tmp/x":   "/private/tmp/x",
+		"/private/../tmp":   "/private/tmp",
+		"/":                 "/",
 	} {
 		got, err := CanonicalPath(in)
 		if err != nil || got != want {
@@ -45,6 +58,9 @@ func TestParseResource(t *testing.T) {
 		{"network-outbound", "UDP6:[::1]:53", "udp6:[::1]:53", KindNetwork},
 		{"network-outbound", "tcp:127.0.0.1:80", "tcp4:127.0.0.1:80", KindNetwork},
 		{"network-outbound", "ip:localhost:*", "ip:localhost:*", KindNetwork},
+		{"network-outbound", "tcp4:127.0.0.1:1", "tcp4:127.0.0.1:1", KindNetwork},
+		{"network-outbound", "tcp6:[::ffff:127.0.0.1]:1", "tcp6:[::ffff:127.0.0.1]:1", KindNetwork},
+		{"network-outbound", "tcp:::1:22", "tcp6:[::1]:22", KindNetwork},
 		{"network-outbound", "unix:/var/run/x.sock", "unix:/private/var/run/x.sock", KindUnix},
 		{"network-outbound", "/var/run/x.sock", "unix:/private/var/run/x.sock", KindUnix},
 		{"signal", "Others", "others", KindTarget},
@@ -71,6 +87,8 @@ func TestParseResource(t *testing.T) {
 		{"network-outbound", "sctp:*:1", "unknown protocol"},
 		{"network-outbound", "example.com", "PROTO:HOST:PORT"},
 		{"signal", "parent", "unknown target"},
+		{"network-outbound", "udp6:127.0.0.1:53", "is an IPv4 address, not IPv6"},
+		{"network-outbound", "tcp4:[::1]:22", "is an IPv6 address, not IPv4"},
 	} {
 		_, err := ParseResource(c.op, c.text)
 		if err == nil || !strings.Contains(err.Error(), c.msg) {

@@ -169,23 +169,33 @@ usage, configuration and I/O errors.`,
 					if j.src.Name == "<stdin>" {
 						continue
 					}
-					text, n := lint.ApplyFixes(j.src, j.out)
-					if n == 0 {
+					o := opts
+					pl, _ := loadPreludes(j.cfg)
+					o.Eval.Preludes = append(append([]*source.File(nil), pl...), opts.Eval.Preludes...)
+					// A fix can expose findings the broken form hid (an
+					// unknown operation stops its rule from evaluating):
+					// repeat until nothing changes, at most 5 rounds.
+					total := 0
+					for round := 0; round < 5; round++ {
+						text, n := lint.ApplyFixes(j.src, j.out)
+						if n == 0 {
+							break
+						}
+						total += n
+						j.src = source.NewFile(j.src.Name, text)
+						j.out, _ = lint.File(j.src, j.cfg, o)
+					}
+					if total == 0 {
 						continue
 					}
 					st, err := os.Stat(j.src.Name)
 					if err != nil {
 						return usageErrorf("%v", err)
 					}
-					if err := fsutil.WriteFileAtomic(j.src.Name, text, st.Mode().Perm()); err != nil {
+					if err := fsutil.WriteFileAtomic(j.src.Name, j.src.Text, st.Mode().Perm()); err != nil {
 						return usageErrorf("--fix: %v", err)
 					}
-					fmt.Fprintf(c.ErrOrStderr(), "%s: applied %d fix(es)\n", j.src.Name, n)
-					o := opts
-					pl, _ := loadPreludes(j.cfg)
-					o.Eval.Preludes = append(append([]*source.File(nil), pl...), opts.Eval.Preludes...)
-					j.src = source.NewFile(j.src.Name, text)
-					j.out, _ = lint.File(j.src, j.cfg, o)
+					fmt.Fprintf(c.ErrOrStderr(), "%s: applied %d fix(es)\n", j.src.Name, total)
 				}
 			}
 			var all diag.List
