@@ -32,12 +32,43 @@ type Disagreement struct {
 	Reason   string // the engine's explanation (rule position, default)
 }
 
+// UndecidedGroup is a set of undecidable probes with the same reason.
+type UndecidedGroup struct {
+	Reason  string
+	Count   int
+	Example string // the first probe: "OP RESOURCE"
+}
+
+const maxUndecidedGroups = 8
+
+// undecided records one undecidable probe.
+func (r *Report) undecided(reason, example string) {
+	r.Undecided++
+	for i := range r.UndecidedWhy {
+		if r.UndecidedWhy[i].Reason == reason {
+			r.UndecidedWhy[i].Count++
+			return
+		}
+	}
+	if len(r.UndecidedWhy) == maxUndecidedGroups {
+		last := &r.UndecidedWhy[len(r.UndecidedWhy)-1]
+		last.Reason = "other reasons"
+		last.Count++
+		return
+	}
+	r.UndecidedWhy = append(r.UndecidedWhy, UndecidedGroup{Reason: reason, Count: 1, Example: example})
+}
+
 // Report is the result of a cross-check.
 type Report struct {
-	Operations    int // operations checked
-	Probes        int // probes evaluated on both sides
-	Agree         int
-	Undecided     int // probes where either side could not decide
+	Operations int // operations checked
+	Probes     int // probes evaluated on both sides
+	Agree      int
+	Undecided  int // probes where either side could not decide
+	// UndecidedWhy groups the undecidable probes by reason, in order of
+	// first occurrence (at most maxUndecidedGroups groups; the rest are
+	// counted in the last).
+	UndecidedWhy  []UndecidedGroup
 	Disagreements []Disagreement
 	// Truncated is set when the probe budget ran out before every
 	// operation was checked.
@@ -273,7 +304,13 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 			d := e.Query(policy.Request{Op: name, Resource: engineResource(name, w)})
 			rep.Probes++
 			if blob.Decision == "" || d.Result == policy.Unknown {
-				rep.Undecided++
+				why := d.Reason
+				if blob.Decision == "" {
+					why = "the compiled graph gives no decision for this request"
+				} else if why == "" {
+					why = "sbplc's decision engine cannot decide it"
+				}
+				rep.undecided(why, name+" "+w.String())
 				continue
 			}
 			if blob.Decision == d.Result.String() {

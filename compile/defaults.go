@@ -1,37 +1,55 @@
 package compile
 
-import "github.com/sbplc/sbplc/ir"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/vocab"
+)
 
 // opDefaults are the per-operation defaults libsandbox writes into the op
-// table regardless of the profile's (allow|deny default), measured from
-// the macOS 14.4.1 vectors (bytecode-format §2.6): under (deny default)
-// these operations point to the allow node (domain_af_inet and every other
-// deny-default vector), and under (allow default) a few point to deny
-// (allow_all, baseline_deny_all).
+// table regardless of the profile's (allow|deny default): under (deny
+// default) allowUnderDeny point to the allow node, under (allow default)
+// denyUnderAllow point to the deny node (bytecode-format §2.6). Both lists
+// are in op-table order.
 type opDefaults struct {
 	allowUnderDeny []string
 	denyUnderAllow []string
 }
 
-var libsandboxDefaults = map[string]opDefaults{
-	"macos14": {
-		allowUnderDeny: []string{
-			"darwin-notification-post", "dynamic-code-generation", "file-clone", "file-link", "file-lock",
-			"file-map-executable", "file-test-existence", "fs-quota*", "fs-quota-get", "fs-quota-on",
-			"fs-quota-off", "fs-quota-set*", "fs-quota-set-limits", "fs-quota-set-usage", "fs-quota-stat",
-			"fs-quota-sync", "fs-snapshot-mount", "iokit-get-properties", "iokit-open-service",
-			"mach-bootstrap", "mach-cross-domain-lookup", "mach-derive-port", "mach-kernel-endpoint",
-			"mach-task-special-port*", "mach-task-special-port-get", "mach-task-special-port-set",
-			"necp-client-open", "nvram*", "nvram-delete", "nvram-get", "nvram-set", "process-codesigning",
-			"process-info*", "process-info-codesignature", "process-info-dirtycontrol",
-			"process-info-ledger", "process-info-listpids", "process-info-rusage", "process-info-pidinfo",
-			"process-info-pidfdinfo", "process-info-pidfileportinfo", "process-info-setcontrol",
-			"socket-ioctl", "socket-option-get", "socket-option-set", "syscall-unix", "syscall-mach",
-			"syscall-mig", "system-fcntl", "system-mac-syscall", "system-memorystatus-control",
-			"system-necp-client-action", "system-privilege", "process-exec-update-label",
-		},
-		denyUnderAllow: []string{"file-write-setugid", "job-creation", "system-kas-info", "storage-class-map"},
-	},
+// libsandboxDefaults returns the (version 1) defaults of target as vocab
+// measured them from compiled blobs of that release (vocab.BuiltinDefaults,
+// entries with vector Sources). ok is false for a target without measured
+// defaults (only macos14 has them): the cross-check then injects nothing.
+func libsandboxDefaults(target string) (opDefaults, bool) {
+	t, ok := vocab.LookupTarget(target)
+	if !ok || !t.Verified {
+		return opDefaults{}, false
+	}
+	var d opDefaults
+	for op, r := range vocab.BuiltinDefaults(t, 1) {
+		if op == "default" || !r.Verified || len(r.Sources) == 0 {
+			continue
+		}
+		switch r.Action {
+		case "allow":
+			d.allowUnderDeny = append(d.allowUnderDeny, op)
+		case "deny":
+			d.denyUnderAllow = append(d.denyUnderAllow, op)
+		}
+	}
+	if len(d.allowUnderDeny)+len(d.denyUnderAllow) == 0 {
+		return opDefaults{}, false
+	}
+	byID := func(a, b string) int {
+		x, _ := vocab.OperationID(t, a)
+		y, _ := vocab.OperationID(t, b)
+		return cmp.Compare(x, y)
+	}
+	slices.SortFunc(d.allowUnderDeny, byID)
+	slices.SortFunc(d.denyUnderAllow, byID)
+	return d, true
 }
 
 // defaultAction returns the action of the profile's last unfiltered
@@ -56,7 +74,7 @@ func defaultAction(p *ir.Profile) (ir.Action, bool) {
 // libsandbox default differs from the profile's default on target. They go
 // before the profile's rules, so that the profile's own rules win.
 func injectedDefaults(target string, p *ir.Profile) []*ir.Rule {
-	d, ok := libsandboxDefaults[target]
+	d, ok := libsandboxDefaults(target)
 	if !ok {
 		return nil
 	}

@@ -83,27 +83,66 @@ func Build(src *source.File, opts Options) (*Output, error) {
 		return nil, err
 	}
 
+	// compile produces what libsandbox would apply, so it evaluates with
+	// libsandbox's semantics: an unset param is #f, never a ${NAME}
+	// placeholder (which would turn into a literal path in the output).
+	opts.Eval.StrictParams = true
 	res := eval.Run(src, opts.Eval)
 	out.Diags = append(out.Diags, res.Diags...)
 	if !opts.NoLint && opts.Lint != nil {
 		// The linter reports the evaluation diagnostics too.
 		out.Diags = opts.Lint(res)
 	}
+	out.Diags = noteUnsetParams(out.Diags, res.Profile)
+	if names := Placeholders(res.Profile); len(names) > 0 {
+		// Cannot happen with StrictParams; refuse rather than write a
+		// different policy if the evaluator ever regresses.
+		out.Failed = fmt.Sprintf("internal error: the evaluated profile contains the placeholder ${%s} for an unset param", names[0])
+		return out, nil
+	}
 	evalErrors := res.Diags.HasErrors()
+	if opts.Emit == EmitSBPL || opts.Emit == EmitJSON {
+		// libsandbox is not involved, so whatever sbplc could not
+		// evaluate would be missing from (or wrong in) the output:
+		// unresolved imports and evaluation errors stop the build even
+		// with --no-lint.
+		if missing := unresolvedImports(res.Profile); len(missing) > 0 {
+			for _, im := range missing {
+				out.Diags = promote(out.Diags, importDiag(res.Diags, im),
+					"compile --emit "+string(opts.Emit)+" inlines imports: without this file the output would lack its rules")
+			}
+			out.Diags = out.Diags.Sort()
+			out.Failed = incompleteImports(missing)
+			return out, nil
+		}
+		if evalErrors {
+			var errs diag.List
+			for _, d := range res.Diags {
+				if d.Severity >= diag.Error {
+					errs = append(errs, d)
+					out.Diags = promote(out.Diags, d, "")
+				}
+			}
+			out.Diags = out.Diags.Sort()
+			out.Failed = fmt.Sprintf("%s, so there is no complete profile to flatten; fix %s", countErrors(errs, "evaluation error"), them(len(errs)))
+			return out, nil
+		}
+	}
 	if !opts.NoLint && out.Diags.HasErrors() {
-		out.Failed = "the profile has errors (use --no-lint to compile anyway)"
+		var errs diag.List
+		for _, d := range out.Diags {
+			if d.Severity >= diag.Error {
+				errs = append(errs, d)
+			}
+		}
+		out.Failed = fmt.Sprintf("%s; fix %s, or use --no-lint to compile anyway", countErrors(errs, "error"), them(len(errs)))
 		return out, nil
 	}
 	switch opts.Emit {
-	case EmitSBPL, EmitJSON:
-		if evalErrors {
-			out.Failed = "the profile has evaluation errors, so the flattened output would be incomplete"
-			return out, nil
-		}
-		if opts.Emit == EmitSBPL {
-			out.Data = []byte(eval.FormatSBPL(res.Profile))
-			return out, nil
-		}
+	case EmitSBPL:
+		out.Data = []byte(eval.FormatSBPL(res.Profile))
+		return out, nil
+	case EmitJSON:
 		js, err := json.MarshalIndent(ir.ToJSON(res.Profile), "", "  ")
 		if err != nil {
 			return nil, err

@@ -72,3 +72,47 @@ func TestWriteSARIF(t *testing.T) {
 		t.Errorf("span-less result: %v", res[1])
 	}
 }
+
+// TestWriteSARIFUTF16 checks that regions count UTF-16 code units
+// (columnKind utf16CodeUnits): é and 日 are one unit, 😀 is two, while
+// they are 2, 3 and 4 bytes (byte offsets would give 16/12 and 28/11).
+func TestWriteSARIFUTF16(t *testing.T) {
+	text := "; 😀\n(literal \"/é日/x\") \"/😀/y\"\n"
+	f := source.NewFile("u.sb", []byte(text))
+	lit := strings.Index(text, "\"/é")
+	emo := strings.LastIndex(text, "\"/😀")
+	ds := []Diagnostic{
+		{Severity: Warning, Code: "r", Message: "a", Span: source.Span{File: f, Start: lit, End: lit + len("\"/é日/x\"")}},
+		{Severity: Warning, Code: "r", Message: "b", Span: source.Span{File: f, Start: emo, End: emo + len("\"/😀/y\"")}},
+	}
+	var b bytes.Buffer
+	if err := WriteSARIF(&b, ds, SARIFTool{Name: "sbplc"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			ColumnKind string `json:"columnKind"`
+			Results    []struct {
+				Locations []struct {
+					PhysicalLocation struct{ Region sarifRegion } `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Runs[0].ColumnKind != "utf16CodeUnits" {
+		t.Errorf("columnKind %q", log.Runs[0].ColumnKind)
+	}
+	// Line 1 is "; 😀\n": 2 + 2 + 1 = 5 units.
+	want := []sarifRegion{
+		{StartLine: 2, StartColumn: 10, EndLine: 2, EndColumn: 17, CharOffset: 5 + 9, CharLength: 7},
+		{StartLine: 2, StartColumn: 19, EndLine: 2, EndColumn: 26, CharOffset: 5 + 18, CharLength: 7},
+	}
+	for i, w := range want {
+		if got := log.Runs[0].Results[i].Locations[0].PhysicalLocation.Region; got != w {
+			t.Errorf("result %d: region %+v, want %+v", i, got, w)
+		}
+	}
+}

@@ -5,6 +5,10 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/sbplc/sbplc/source"
 )
 
 // SARIFRule describes one rule for the SARIF tool.driver.rules array.
@@ -29,8 +33,9 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifToolJSON `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool       sarifToolJSON `json:"tool"`
+	ColumnKind string        `json:"columnKind"`
+	Results    []sarifResult `json:"results"`
 }
 
 type sarifToolJSON struct {
@@ -158,6 +163,8 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 		addRule(r)
 	}
 	results := []sarifResult{}
+	uc := unitCursors{}
+	regionOf := uc.region
 	for _, d := range ds {
 		code := d.Code
 		if code == "" {
@@ -169,15 +176,14 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 		res := sarifResult{RuleID: code, RuleIndex: index[code], Level: SARIFLevel(d.Severity),
 			Message: sarifText{Text: d.Message}, Locations: []sarifLocation{}}
 		if d.Span.IsValid() {
-			res.Locations = append(res.Locations, sarifLoc(d.Span.File.Name, regionOf(d.Span.StartPos().Line, d.Span.StartPos().Col, d.Span.EndPos().Line, d.Span.EndPos().Col, d.Span.Start, d.Span.End), nil))
+			res.Locations = append(res.Locations, sarifLoc(d.Span.File.Name, regionOf(d.Span), nil))
 		}
 		for i, r := range d.Related {
 			if !r.Span.IsValid() {
 				continue
 			}
 			id := i + 1
-			s, e := r.Span.StartPos(), r.Span.EndPos()
-			loc := sarifLoc(r.Span.File.Name, regionOf(s.Line, s.Col, e.Line, e.Col, r.Span.Start, r.Span.End), &sarifText{Text: r.Message})
+			loc := sarifLoc(r.Span.File.Name, regionOf(r.Span), &sarifText{Text: r.Message})
 			loc.ID = &id
 			res.Related = append(res.Related, loc)
 		}
@@ -195,8 +201,7 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 					byFile[name] = k
 					sf.ArtifactChanges = append(sf.ArtifactChanges, sarifArtifactChange{ArtifactLocation: sarifArtifact{URI: sarifURI(name)}})
 				}
-				s, en := e.Span.StartPos(), e.Span.EndPos()
-				rep := sarifReplacement{DeletedRegion: *regionOf(s.Line, s.Col, en.Line, en.Col, e.Span.Start, e.Span.End)}
+				rep := sarifReplacement{DeletedRegion: *regionOf(e.Span)}
 				if e.NewText != "" {
 					rep.InsertedContent = &sarifText{Text: e.NewText}
 				}
@@ -211,7 +216,7 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 	log := sarifLog{
 		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
 		Version: "2.1.0",
-		Runs:    []sarifRun{{Tool: sarifToolJSON{Driver: driver}, Results: results}},
+		Runs:    []sarifRun{{Tool: sarifToolJSON{Driver: driver}, ColumnKind: "utf16CodeUnits", Results: results}},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -222,11 +227,60 @@ func sarifLoc(file string, reg *sarifRegion, msg *sarifText) sarifLocation {
 	return sarifLocation{PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: sarifArtifact{URI: sarifURI(file)}, Region: reg}, Message: msg}
 }
 
-func regionOf(l, c, el, ec, start, end int) *sarifRegion {
+// regionOf converts a byte span to a SARIF region in UTF-16 code units,
+// the run's columnKind (the SARIF default, which GitHub code scanning and
+// editors use): columns are 1-based UTF-16 columns, charOffset and
+// charLength count UTF-16 units from the start of the file.
+func regionOf(sp source.Span) *sarifRegion { return unitCursors{}.region(sp) }
+
+// unitCursors remembers, per file, the UTF-16 units before one line start,
+// so that converting many sorted spans does not rescan the file each time.
+type unitCursors map[*source.File]*[2]int // byte offset, units before it
+
+func (uc unitCursors) unitsBefore(f *source.File, off int) int {
+	c := uc[f]
+	if c == nil || c[0] > off {
+		c = &[2]int{}
+		uc[f] = c
+	}
+	c[1] += utf16Units(f.Text[c[0]:off])
+	c[0] = off
+	return c[1]
+}
+
+func (uc unitCursors) region(sp source.Span) *sarifRegion {
+	f := sp.File
+	start, end := sp.Start, sp.End
 	if end < start {
 		end = start
 	}
-	return &sarifRegion{StartLine: l, StartColumn: c, EndLine: el, EndColumn: ec, CharOffset: start, CharLength: end - start}
+	l0, c0 := f.UTF16Col(start)
+	el0, ec0 := f.UTF16Col(end)
+	off := uc.unitsBefore(f, f.LineStart(l0+1)) + c0
+	length := utf16Units(f.Text[clampOff(start, len(f.Text)):clampOff(end, len(f.Text))])
+	return &sarifRegion{StartLine: l0 + 1, StartColumn: c0 + 1, EndLine: el0 + 1, EndColumn: ec0 + 1, CharOffset: off, CharLength: length}
+}
+
+func clampOff(off, n int) int {
+	return max(0, min(off, n))
+}
+
+// utf16Units counts the UTF-16 code units of b (an invalid byte decodes as
+// U+FFFD: one unit).
+func utf16Units(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		n += utf16.RuneLen(r)
+		i += size
+	}
+	return n
 }
 
 // ruleName turns a kebab-case ID into the PascalCase name SARIF viewers show.

@@ -66,3 +66,31 @@ func BenchmarkRunWebProcess(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkTailLoop runs `(define (f) (f)) (f)` to the default step
+// budget: the cost of one evaluation step (ns/op / 1e6).
+func BenchmarkTailLoop(b *testing.B) {
+	f, _ := parser.Parse(source.NewFile("loop.sb", []byte("(define (f) (f)) (f)")))
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		res := EvalFile(f, Options{})
+		if res.Steps < DefaultSteps {
+			b.Fatalf("steps = %d", res.Steps)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/DefaultSteps, "cpu-ns/step")
+}
+
+// BenchmarkCountLoop runs a named-let counting loop of 100,000 iterations
+// (arithmetic, comparison, variable lookup, tail call).
+func BenchmarkCountLoop(b *testing.B) {
+	f, _ := parser.Parse(source.NewFile("count.sb", []byte("(let loop ((i 0)) (if (< i 100000) (loop (+ i 1)) i))")))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		res := EvalFile(f, Options{})
+		if len(res.Diags) != 0 {
+			b.Fatal(res.Diags)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -15,7 +16,13 @@ import (
 // Argument helpers. Each reports a positioned error naming the builtin.
 
 func (c *call) bad(ev *evaluator, i int, want string) {
-	ev.fail(c.sp(i), "type-error", "%s: argument %d must be %s, got %s %s", c.Name, i+1, want, typeName(c.Args[i]), showValue(c.Args[i]))
+	msg := fmt.Sprintf("%s: argument %d must be %s, got %s %s", c.Name, i+1, want, typeName(c.Args[i]), showValue(c.Args[i]))
+	if pf, ok := c.Args[i].(*paramFalse); ok {
+		d := ev.errDiag(c.sp(i), "type-error", msg)
+		d.Notes = append(d.Notes, paramFalseNote(pf))
+		panic(&evalErr{D: d})
+	}
+	ev.fail(c.sp(i), "type-error", "%s", msg)
 }
 
 func (c *call) str(ev *evaluator, i int) *strV {
@@ -50,6 +57,14 @@ func (c *call) integer(ev *evaluator, i int) int64 {
 func (c *call) list(ev *evaluator, i int) []value {
 	vs, ok := listToSlice(c.Args[i], ev.lim.ListLen)
 	if !ok {
+		switch shape := listShape(c.Args[i]); {
+		case shape == "a circular list":
+			ev.fail(c.sp(i), "type-error", "%s: argument %d must be a proper list, got a circular list", c.Name, i+1)
+		case shape != "":
+			ev.fail(c.sp(i), "type-error", "%s: argument %d must be a proper list, got %s %s", c.Name, i+1, shape, showValue(c.Args[i]))
+		case len(vs) >= ev.lim.ListLen:
+			ev.fatal(c.sp(i), "eval-limit", "%s: argument %d exceeds the list length limit (%d elements)", c.Name, i+1, ev.lim.ListLen)
+		}
 		c.bad(ev, i, "a list")
 	}
 	ev.charge(c.Sp, len(vs))
@@ -402,8 +417,16 @@ func biStringToNumber(ev *evaluator, c *call) value {
 	if len(sv.Params) > 0 {
 		for _, p := range sv.Params {
 			key := "number:" + p
-			if !ev.paramWarned[key] {
-				ev.paramWarned[key] = true
+			if ev.paramWarned[key] {
+				continue
+			}
+			ev.paramWarned[key] = true
+			// One warning per param: the number is a note on the first.
+			note := fmt.Sprintf("string->number of its placeholder is analysed as 0; pass -D %s=NUMBER for the real value", p)
+			if i, ok := ev.paramDiag[p]; ok && i < len(ev.diags) && ev.diags[i].Code == "unbound-param" {
+				ev.diags[i].Notes = append(ev.diags[i].Notes, note)
+				ev.diags[i].Related = append(ev.diags[i].Related, rel(ev.origin(c.Sp).Primary(), "converted to a number here"))
+			} else {
 				ev.warn(c.Sp, "unbound-param", "param %q is not set, so this number is unknown; analysing it as 0 (pass -D %s=NUMBER)", p, p)
 			}
 		}
@@ -465,8 +488,14 @@ func member(cmp func(a, b value) bool) func(ev *evaluator, c *call) value {
 		v := c.Args[1]
 		for n := 0; ; n++ {
 			p, ok := v.(*pair)
-			if !ok || n > ev.lim.ListLen {
+			if !ok {
+				if _, isNil := v.(*nilT); !isNil {
+					c.list(ev, 1) // reports what is wrong with the list
+				}
 				return boolV(false)
+			}
+			if n > ev.lim.ListLen {
+				c.list(ev, 1)
 			}
 			if n&63 == 63 {
 				ev.charge(c.Sp, 64)
@@ -594,10 +623,17 @@ func biFlatten(ev *evaluator, c *call) value {
 func biListTail(ev *evaluator, c *call) value {
 	v := c.Args[0]
 	k := c.integer(ev, 1)
+	if k < 0 {
+		ev.fail(c.sp(1), "eval-error", "%s: index %d is out of range: indexes start at 0", c.Name, k)
+	}
+	if k > int64(ev.lim.ListLen) {
+		ev.fail(c.sp(1), "eval-error", "%s: index %d is out of range (lists hold at most %d elements)", c.Name, k, ev.lim.ListLen)
+	}
+	ev.charge(c.Sp, int(k)/16)
 	for i := int64(0); i < k; i++ {
 		p, ok := v.(*pair)
 		if !ok {
-			ev.fail(c.sp(1), "eval-error", "%s: index %d is out of range", c.Name, k)
+			ev.fail(c.sp(1), "eval-error", "%s: index %d is out of range (the list has %d elements)", c.Name, k, i)
 		}
 		v = p.Cdr
 	}
@@ -696,7 +732,11 @@ func biError(ev *evaluator, c *call) value {
 		}
 		writeValue(&b, a, i == 0, 0)
 	}
-	ev.fail(c.Sp, "scheme-error", "%s", truncate(b.String(), 300))
+	msg := truncate(b.String(), 300)
+	if strings.TrimSpace(msg) == "" {
+		msg = "error called without a message"
+	}
+	ev.fail(c.Sp, "scheme-error", "%s", msg)
 	return nil
 }
 
@@ -1151,6 +1191,26 @@ func globalNames() []string {
 		sort.Strings(namesList)
 	})
 	return namesList
+}
+
+var (
+	constOnce  sync.Once
+	constNames []string
+)
+
+// constantNames returns the named filter constants (AF_INET, SIGKILL,
+// DIRECTORY, ...), sorted. They are left out of globalNames so that a
+// misspelt lowercase helper is not "corrected" to an ioctl name.
+func constantNames() []string {
+	constOnce.Do(func() {
+		for k, v := range globalTable() {
+			if _, ok := v.(*constV); ok {
+				constNames = append(constNames, k)
+			}
+		}
+		sort.Strings(constNames)
+	})
+	return constNames
 }
 
 func sortStrings(s []string) { sort.Strings(s) }

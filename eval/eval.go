@@ -128,6 +128,9 @@ type evaluator struct {
 	withMods    []ir.Modifier
 
 	paramWarned map[string]bool
+	// paramDiag is the index in diags of each param's unbound-param
+	// warning, so later consequences become notes on it (once per name).
+	paramDiag map[string]int
 	paramSeen   map[string]bool
 	importStack []string
 	nImports    int
@@ -155,6 +158,7 @@ func newEvaluator(opts Options) *evaluator {
 		syms:        make(map[string]*sym, 512),
 		prof:        &ir.Profile{Implicit: true},
 		paramWarned: map[string]bool{},
+		paramDiag:   map[string]int{},
 		paramSeen:   map[string]bool{},
 		fdepth:      map[*ir.FilterNode]int{},
 	}
@@ -336,20 +340,29 @@ type env struct {
 	syms   []*sym
 	vals   []value
 	parent *env
-	// inline storage for small frames (one allocation per call)
+}
+
+// smallEnv is a frame with inline storage for up to three bindings, so
+// that a call allocates once.
+type smallEnv struct {
+	env
 	s0 [3]*sym
 	v0 [3]value
 }
 
-// newEnv returns a frame with room for n bindings.
+// newEnv returns a frame with room for n bindings. An empty frame (a call
+// of a procedure without parameters, the body of a let with no bindings)
+// is a 56-byte allocation; internal defines grow it on demand.
 func newEnv(parent *env, n int) *env {
-	e := &env{parent: parent}
-	if n <= len(e.s0) {
+	switch {
+	case n == 0:
+		return &env{parent: parent}
+	case n <= 3:
+		e := &smallEnv{env: env{parent: parent}}
 		e.syms, e.vals = e.s0[:0], e.v0[:0]
-	} else {
-		e.syms, e.vals = make([]*sym, 0, n), make([]value, 0, n)
+		return &e.env
 	}
-	return e
+	return &env{syms: make([]*sym, 0, n), vals: make([]value, 0, n), parent: parent}
 }
 
 func (e *env) lookup(s *sym) (value, bool) {
@@ -664,7 +677,11 @@ func (ev *evaluator) bind(f *closure, args []value, sp source.Span) *env {
 		}
 		ev.fail(sp, "arity", "%s: expected %s argument%s, got %d", name, want, plural(n), len(args))
 	}
-	ne := newEnv(f.Env, n+1)
+	size := n
+	if f.Rest != nil {
+		size++
+	}
+	ne := newEnv(f.Env, size)
 	ne.syms = append(ne.syms, f.Params...)
 	ne.vals = append(ne.vals, args[:n]...)
 	if f.Rest != nil {
@@ -818,6 +835,10 @@ func orLambda(name string) string {
 func (ev *evaluator) suggest(name string, e *env) string {
 	cands := globalNames()
 	var extra []string
+	if strings.ToLower(name) != name {
+		// Constants are spelt in capitals: AF_INETT -> AF_INET6.
+		extra = append(extra, constantNames()...)
+	}
 	for n, s := range ev.syms {
 		if s.gbound {
 			if _, builtin := globalTable()[n]; !builtin {

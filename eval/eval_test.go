@@ -1,14 +1,18 @@
 package eval
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/internal/testutil"
+	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/vocab"
 )
 
 // testPrelude defines (show X...): write each value, then a newline.
@@ -145,6 +149,7 @@ func atoi(s string) int {
 func checkFixedPoint(t *testing.T, name string, res *Result) {
 	t.Helper()
 	text := FormatSBPL(res.Profile)
+	checkFlat(t, name, text)
 	again := Run(source.NewFile(name+".expanded.sb", []byte(text)), Options{})
 	for _, d := range again.Diags {
 		if d.Severity == diag.Error {
@@ -157,5 +162,138 @@ func checkFixedPoint(t *testing.T, name string, res *Result) {
 	}
 	if t2 := FormatSBPL(again.Profile); t2 != text {
 		t.Errorf("expand is not a fixed point for %s:\n--- first\n%s\n--- second\n%s", name, text, t2)
+	}
+}
+
+// checkFlat checks that expand output has no Scheme left: only version,
+// debug, trace, import, allow and deny at top level; rules hold operation
+// symbols, filters (vocabulary names or require-*), (with ...) modifiers and
+// apply-message-filter; filter arguments are literals or nested filters.
+func checkFlat(t *testing.T, name, text string) {
+	t.Helper()
+	for _, p := range flatProblems(text) {
+		t.Errorf("expansion of %s is not flat SBPL: %s", name, p)
+	}
+}
+
+// flatProblems lists what makes text more than flat SBPL (see checkFlat).
+func flatProblems(text string) []string {
+	f, ds := parser.Parse(source.NewFile("expanded.sb", []byte(text)))
+	if len(ds) > 0 {
+		return []string{"does not parse: " + ds[0].Message}
+	}
+	var out []string
+	bad := func(n ast.Node, why string) {
+		p := n.Span().StartPos()
+		out = append(out, fmt.Sprintf("%d:%d: %s: %s", p.Line, p.Col, why, n.Span().Text()))
+	}
+	var filter func(n ast.Node)
+	filter = func(n ast.Node) {
+		l, ok := n.(*ast.List)
+		if !ok || l.Tail != nil || l.Vector {
+			bad(n, "a filter must be a list")
+			return
+		}
+		head := l.HeadSymbol()
+		switch {
+		case head == "require-all" || head == "require-any" || head == "require-not":
+			for _, c := range l.Elems[1:] {
+				filter(c)
+			}
+			return
+		case head == "":
+			bad(n, "filter without a name")
+			return
+		}
+		// syscall-group-* are libsandbox builtins kept opaque in the IR.
+		if _, ok := vocab.LookupFilter(head); !ok && !strings.HasPrefix(head, "syscall-group-") {
+			bad(n, "unknown filter "+head)
+		}
+		for _, a := range l.Elems[1:] {
+			switch a.(type) {
+			case *ast.String, *ast.Number, *ast.Bool, *ast.Symbol:
+			case *ast.List:
+				filter(a)
+			default:
+				bad(a, "filter argument is not a literal")
+			}
+		}
+	}
+	var rule func(l *ast.List)
+	rule = func(l *ast.List) {
+		for _, e := range l.Elems[1:] {
+			switch x := e.(type) {
+			case *ast.Symbol:
+				if _, ok := vocab.LookupOperation(x.Name); !ok {
+					bad(x, "unknown operation")
+				}
+			case *ast.List:
+				switch x.HeadSymbol() {
+				case "with":
+					for _, a := range x.Elems[1:] {
+						switch a.(type) {
+						case *ast.String, *ast.Number, *ast.Bool, *ast.Symbol:
+						default:
+							bad(a, "modifier argument is not a literal")
+						}
+					}
+				case "apply-message-filter":
+					for _, r := range x.Elems[1:] {
+						if rl, ok := r.(*ast.List); ok && (rl.HeadSymbol() == "allow" || rl.HeadSymbol() == "deny") {
+							rule(rl)
+						} else {
+							bad(r, "message-filter entry is not a rule")
+						}
+					}
+				default:
+					filter(x)
+				}
+			default:
+				bad(e, "rule element is neither an operation nor a filter")
+			}
+		}
+	}
+	for _, form := range f.Forms {
+		l, ok := form.(*ast.List)
+		if !ok {
+			bad(form, "top-level form is not a list")
+			continue
+		}
+		switch l.HeadSymbol() {
+		case "version", "import", "debug", "trace":
+			for _, a := range l.Elems[1:] {
+				switch a.(type) {
+				case *ast.String, *ast.Number, *ast.Symbol:
+				default:
+					bad(a, "argument is not a literal")
+				}
+			}
+		case "allow", "deny":
+			rule(l)
+		default:
+			bad(form, "top-level form is Scheme, not a rule")
+		}
+	}
+	return out
+}
+
+// TestFlatProblems makes sure the flatness check can fail.
+func TestFlatProblems(t *testing.T) {
+	ok := "(version 1)\n(deny default)\n(allow file-read* (require-all (subpath \"/a\") (vnode-type DIRECTORY)) (with report))\n(import \"x.sb\")\n"
+	if p := flatProblems(ok); len(p) != 0 {
+		t.Errorf("flat text rejected: %v", p)
+	}
+	for _, text := range []string{
+		"(define x 1)",
+		"(allow file-read* (subpath (string-append \"/a\" \"b\")))",
+		"(allow file-read* (my-helper \"/a\"))",
+		"(allow file-read* (literal '/a))",
+		"(allow not-an-operation)",
+		"(if #t (allow file-read*))",
+		"(allow file-read* (with report (param \"X\")))",
+	} {
+		if len(flatProblems(text)) == 0 {
+			t.Errorf("not flagged: %s", text)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
@@ -114,7 +115,10 @@ func TestBytecodeVectorSources(t *testing.T) {
 		}
 		res := Run(source.NewFile(f, data), Options{})
 		for _, d := range res.Diags {
-			t.Errorf("%s", d)
+			// param_path.sb was compiled with -D ROOT=...; the rest with nothing.
+			if d.Severity == diag.Error || d.Code != "unbound-param" {
+				t.Errorf("%s", d)
+			}
 		}
 		if len(res.Profile.Rules) == 0 {
 			t.Errorf("%s: no rules", f)

@@ -189,12 +189,17 @@ func (ev *evaluator) badFilterArg(f *vocab.Filter, c *call, i int) {
 	}
 	d := ev.errDiag(sp, "filter-arg-type", msg)
 	if pf != nil {
+		// libsandbox's exact message, at the (param ...) call that gave #f.
 		d.Span = pf.Origin.Primary()
-		d.Message += fmt.Sprintf(" (param %q is not set)", pf.Name)
-		d.Notes = append(d.Notes, fmt.Sprintf("pass it with -D %s=VALUE, or guard the rule with (if (param %q) ...)", pf.Name, pf.Name))
-		d.Related = append(d.Related, rel(sp, "used in this "+f.Name+" filter"))
+		d.Notes = append(d.Notes, paramFalseNote(pf))
+		d.Related = append(d.Related, rel(c.Sp, "the "+f.Name+" filter that received it"))
 	}
 	panic(&evalErr{D: d})
+}
+
+// paramFalseNote explains a #f that came from an unset param.
+func paramFalseNote(pf *paramFalse) string {
+	return fmt.Sprintf("param %q is not set, so (param %q) is #f: pass -D %s=VALUE, or guard the rule with (if (param %q) ...)", pf.Name, pf.Name, pf.Name, pf.Name)
 }
 
 func (ev *evaluator) strArg(s *strV) ir.Value {
@@ -826,6 +831,7 @@ func biParam(ev *evaluator, c *call) value {
 	}
 	if !ev.paramWarned[name] {
 		ev.paramWarned[name] = true
+		ev.paramDiag[name] = len(ev.diags)
 		if ev.opts.StrictParams {
 			ev.warn(c.Sp, "unbound-param", "param %q is not set; it evaluates to #f as in libsandbox (pass -D %s=VALUE)", name, name)
 		} else {
@@ -904,7 +910,14 @@ func biVariableQuote(ev *evaluator, c *call) value {
 	return derived(ev, s, b.String(), c.Sp)
 }
 
-func suggestName(name string, cands []string) string { return vocab.Suggest(name, cands) }
+// suggestName is vocab.Suggest, except that one- and two-letter names get
+// no suggestion: every short name is one edit away from another (f -> *).
+func suggestName(name string, cands []string) string {
+	if len(name) <= 2 {
+		return ""
+	}
+	return vocab.Suggest(name, cands)
+}
 
 // unboundNote explains common causes of an unbound identifier.
 func unboundNote(name string) string {

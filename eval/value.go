@@ -136,6 +136,7 @@ func listOf(vs ...value) value {
 // improper or circular (longer than limit) list.
 func listToSlice(v value, limit int) ([]value, bool) {
 	var out []value
+	slow := v // Floyd's cycle check: slow advances every second element
 	for {
 		switch p := v.(type) {
 		case *nilT:
@@ -146,8 +147,40 @@ func listToSlice(v value, limit int) ([]value, bool) {
 			}
 			out = append(out, p.Car)
 			v = p.Cdr
+			if len(out)%2 == 0 {
+				slow = slow.(*pair).Cdr
+				if slow == v {
+					return out, false // circular
+				}
+			}
 		default:
 			return out, false
+		}
+	}
+}
+
+// listShape describes why v is not a proper list: "a circular list", "an
+// improper list", or "" when it is one (or is not a pair at all).
+func listShape(v value) string {
+	p, ok := v.(*pair)
+	if !ok {
+		return ""
+	}
+	slow := value(p)
+	for n := 0; ; n++ {
+		switch q := v.(type) {
+		case *nilT:
+			return ""
+		case *pair:
+			v = q.Cdr
+			if n%2 == 1 {
+				slow = slow.(*pair).Cdr
+				if slow == v {
+					return "a circular list"
+				}
+			}
+		default:
+			return "an improper list"
 		}
 	}
 }

@@ -10,10 +10,10 @@ type JSONPos struct {
 	File      string `json:"file"`
 	Line      int    `json:"line"`
 	Column    int    `json:"column"`
-	EndLine   int    `json:"endLine"`
-	EndColumn int    `json:"endColumn"`
+	EndLine   int    `json:"end_line"`
+	EndColumn int    `json:"end_column"`
 	Offset    int    `json:"offset"`
-	EndOffset int    `json:"endOffset"`
+	EndOffset int    `json:"end_offset"`
 }
 
 // PosJSON converts a span; nil for an invalid span.
@@ -107,8 +107,8 @@ type JSONParam struct {
 // JSONProfile is a Profile.
 type JSONProfile struct {
 	Version    int          `json:"version"`
-	VersionPos *JSONPos     `json:"versionPos,omitempty"`
-	Implicit   bool         `json:"implicitRules"`
+	VersionPos *JSONPos     `json:"version_pos,omitempty"`
+	Implicit   bool         `json:"implicit_rules"`
 	Opaque     bool         `json:"opaque"`
 	Debug      []string     `json:"debug,omitempty"`
 	Trace      string       `json:"trace,omitempty"`

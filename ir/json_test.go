@@ -38,3 +38,51 @@ func TestToJSON(t *testing.T) {
 		t.Error("invalid span must have no position")
 	}
 }
+
+// TestJSONKeysSnakeCase keeps the IR's JSON in the snake_case every other
+// sbplc JSON output uses (end_line, version_pos, implicit_rules).
+func TestJSONKeysSnakeCase(t *testing.T) {
+	f := source.NewFile("p.sb", []byte("(version 1)\n(allow file-read* (subpath \"/a\"))\n"))
+	sp := source.Span{File: f, Start: 12, End: 45}
+	p := &Profile{Version: 1, VersionSpan: source.Span{File: f, Start: 0, End: 11}, Implicit: true,
+		Imports: []Import{{Name: "x.sb", Path: "/x.sb", Resolved: true, Origin: Origin{Span: sp}}},
+		Params:  []ParamUse{{Name: "P", Bound: true, Value: "v", Origin: Origin{Span: sp}}},
+		Rules: []*Rule{{Action: Allow, Ops: []Op{{Name: "file-read*", Written: "file-read*", Span: sp}},
+			Filter: &FilterNode{Kind: Leaf, Name: "subpath", Written: "subpath", Match: MatchSubpath,
+				Args: []Value{{Kind: String, Str: "/a", Origin: Origin{Span: sp}}}, Origin: Origin{Span: sp}},
+			Modifiers: []Modifier{{Name: "report", Origin: Origin{Span: sp}}},
+			Origin:    Origin{Span: sp, Chain: []Frame{{Name: "h", Call: sp}}}}},
+	}
+	b, err := json.Marshal(ToJSON(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, c := range v {
+				seen[k] = true
+				if strings.ToLower(k) != k {
+					t.Errorf("JSON key %q is not snake_case", k)
+				}
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	for _, k := range []string{"end_line", "end_column", "end_offset", "version_pos", "implicit_rules"} {
+		if !seen[k] {
+			t.Errorf("JSON has no %q key:\n%s", k, b)
+		}
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/lint"
+	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -52,4 +54,33 @@ func BenchmarkLintGenerated10k(b *testing.B) {
 	for b.Loop() {
 		lint.File(source.NewFile("gen.sb", data), nil, lint.Options{})
 	}
+}
+
+// BenchmarkLintLargestStages splits BenchmarkLintLargest: parse+eval,
+// the decision engine's construction (policy.New, built once per lint run
+// and shared by every rule), and lint.Run (the engine plus all rules).
+func BenchmarkLintLargestStages(b *testing.B) {
+	es := corpus.ForTest(b)
+	e := corpus.Largest(es, 1, "profile")[0]
+	data, err := e.Read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := source.NewFile(e.File, data)
+	res := eval.Run(src, eval.Options{})
+	b.Run("eval", func(b *testing.B) {
+		for b.Loop() {
+			eval.Run(source.NewFile(e.File, data), eval.Options{})
+		}
+	})
+	b.Run("policy.New", func(b *testing.B) {
+		for b.Loop() {
+			policy.New(res.Profile, policy.Options{Home: lint.DefaultHome})
+		}
+	})
+	b.Run("run", func(b *testing.B) {
+		for b.Loop() {
+			lint.Run(res, nil, lint.Options{})
+		}
+	})
 }

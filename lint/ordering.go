@@ -43,7 +43,7 @@ func runLateWildcardDeny(p *Pass) {
 	// Walk the rules newest first, indexing the filtered denies seen so far
 	// (the later ones) per wildcard operation; an allow of a specific
 	// operation that a later wildcard deny covers is reported at the deny.
-	keys := map[*ir.FilterNode]string{}
+	keys := newKeyTable()
 	later := map[string]*coverIndex{}
 	reported := map[*ir.Rule]bool{}
 	type finding struct {
@@ -161,7 +161,7 @@ func (p *Pass) deadRules() []*deadRule {
 			alive bool
 		}
 		state := map[*ir.Rule]*perRule{}
-		keys := map[*ir.FilterNode]string{}
+		keys := newKeyTable()
 		for _, op := range names {
 			rl := e.RulesFor(op)
 			cov := newCoverIndex(keys)
@@ -440,9 +440,9 @@ type coverIndex struct {
 	literal map[string][]*ir.Rule
 	subpath map[string][]*ir.Rule
 	prefix  map[string][]*ir.Rule
-	whole   map[string][]*ir.Rule // identical filter keys (any shape)
-	leafKey map[string][]*ir.Rule // identical non-path leaves
-	keys    map[*ir.FilterNode]string
+	whole   map[int32][]*ir.Rule // identical filter keys (any shape)
+	leafKey map[int32][]*ir.Rule // identical non-path leaves
+	keys    *keyTable
 
 	// Regexes: anchored ones by their literal prefix (a path can only
 	// match when it starts with it), the rest in a bounded list.
@@ -457,29 +457,137 @@ type coverRegex struct {
 	rule *ir.Rule
 }
 
-func newCoverIndex(keys map[*ir.FilterNode]string) *coverIndex {
-	return &coverIndex{literal: map[string][]*ir.Rule{}, subpath: map[string][]*ir.Rule{},
-		prefix: map[string][]*ir.Rule{}, whole: map[string][]*ir.Rule{}, leafKey: map[string][]*ir.Rule{},
-		regexByPrefix: map[string][]coverRegex{}, regexSrc: map[string]*ir.Rule{}, keys: keys}
+// newCoverIndex returns an empty index; its maps are made on first use
+// (one index is built per operation, most see few shapes).
+func newCoverIndex(keys *keyTable) *coverIndex {
+	return &coverIndex{keys: keys}
+}
+
+// keyTable interns filter keys for a run: each node's canonical text is
+// built once and mapped to a small integer, so the per-operation indexes
+// hash integers, not (possibly long) filter texts.
+type keyTable struct {
+	ids   map[*ir.FilterNode]int32
+	byStr map[string]int32
+	rx    map[string]regexShape
+	buf   []byte
+}
+
+// regexShape memoises the literal-prefix analysis of a regex source.
+type regexShape struct {
+	prefix   string
+	anchored bool // anchored and without top-level alternation
+}
+
+func newKeyTable() *keyTable {
+	return &keyTable{ids: map[*ir.FilterNode]int32{}, byStr: map[string]int32{}, rx: map[string]regexShape{}}
+}
+
+// key hash-conses f: its text names its children by their interned ids,
+// so each node is rendered once (linear in the tree, not in its depth).
+func (t *keyTable) key(f *ir.FilterNode) int32 {
+	return t.keyDepth(f, 0)
+}
+
+func (t *keyTable) keyDepth(f *ir.FilterNode, depth int) int32 {
+	if k, ok := t.ids[f]; ok {
+		return k
+	}
+	var b []byte
+	if f == nil || depth > 64 {
+		b = append(b, "#t"...)
+	} else {
+		var sub []int32
+		for _, a := range f.Args {
+			if a.Kind == ir.Filter {
+				sub = append(sub, t.keyDepth(a.Sub, depth+1))
+			}
+		}
+		for _, c := range f.Children {
+			sub = append(sub, t.keyDepth(c, depth+1))
+		}
+		b = appendNodeKey(t.buf[:0], f, sub)
+	}
+	k, ok := t.byStr[string(b)]
+	if !ok {
+		k = int32(len(t.byStr))
+		t.byStr[string(b)] = k
+	}
+	t.buf = b
+	if f != nil {
+		t.ids[f] = k
+	}
+	return k
+}
+
+// appendNodeKey renders one node with its sub-filters (filter arguments,
+// then children) given by interned ids.
+func appendNodeKey(b []byte, f *ir.FilterNode, sub []int32) []byte {
+	switch f.Kind {
+	case ir.All:
+		b = append(b, "(all"...)
+	case ir.Any:
+		b = append(b, "(any"...)
+	case ir.Not:
+		b = append(b, "(not"...)
+	default:
+		b = append(b, '(')
+		b = append(b, f.Name...)
+		for _, a := range f.Args {
+			b = append(b, ' ')
+			switch a.Kind {
+			case ir.String:
+				b = append(b, 's')
+				b = strconv.AppendInt(b, int64(len(a.Str)), 10)
+				b = append(b, ':')
+				b = append(b, a.Str...)
+			case ir.Int:
+				b = append(b, 'i')
+				b = strconv.AppendInt(b, a.Int, 10)
+			case ir.Bool:
+				b = strconv.AppendBool(b, a.Bool)
+			case ir.Symbol:
+				b = append(b, '\'')
+				b = append(b, a.Str...)
+			case ir.Filter:
+				b = append(b, '#')
+				b = strconv.AppendInt(b, int64(sub[0]), 10)
+				sub = sub[1:]
+			}
+		}
+	}
+	for _, id := range sub {
+		b = append(b, " #"...)
+		b = strconv.AppendInt(b, int64(id), 10)
+	}
+	return append(b, ')')
+}
+
+func (t *keyTable) shape(src string) regexShape {
+	if sh, ok := t.rx[src]; ok {
+		return sh
+	}
+	pre, anchored := regexLiteralPrefix(src)
+	sh := regexShape{prefix: pre, anchored: anchored && !topLevelAlt(src)}
+	t.rx[src] = sh
+	return sh
 }
 
 // maxRegexScan bounds the regexes without a usable literal prefix that a
 // literal is tested against (beyond it, coverage is not claimed: sound).
 const maxRegexScan = 64
 
-// key memoises filterKey per node for the run.
-func (c *coverIndex) key(f *ir.FilterNode) string {
-	if k, ok := c.keys[f]; ok {
-		return k
-	}
-	k := filterKey(f)
-	c.keys[f] = k
-	return k
-}
+// key is the interned filterKey of a node.
+func (c *coverIndex) key(f *ir.FilterNode) int32 { return c.keys.key(f) }
 
 func (c *coverIndex) add(r *ir.Rule) {
 	if r.Filter == nil {
 		return
+	}
+	if c.whole == nil {
+		c.literal, c.subpath, c.prefix = map[string][]*ir.Rule{}, map[string][]*ir.Rule{}, map[string][]*ir.Rule{}
+		c.whole, c.leafKey = map[int32][]*ir.Rule{}, map[int32][]*ir.Rule{}
+		c.regexByPrefix, c.regexSrc = map[string][]coverRegex{}, map[string]*ir.Rule{}
 	}
 	wk := c.key(r.Filter)
 	c.whole[wk] = append(c.whole[wk], r)
@@ -522,8 +630,8 @@ func (c *coverIndex) addRegex(src string, r *ir.Rule) {
 	if c.everything == nil && matchesEverything(src, true) {
 		c.everything = r
 	}
-	if pre, anchored := regexLiteralPrefix(src); anchored && !topLevelAlt(src) {
-		c.regexByPrefix[pre] = append(c.regexByPrefix[pre], coverRegex{re: re, rule: r})
+	if sh := c.keys.shape(src); sh.anchored {
+		c.regexByPrefix[sh.prefix] = append(c.regexByPrefix[sh.prefix], coverRegex{re: re, rule: r})
 		return
 	}
 	if len(c.regexOther) < maxRegexScan {
@@ -662,17 +770,14 @@ func (c *coverIndex) coverPath(m ir.Match, s string) *ir.Rule {
 	case ir.MatchPrefix:
 		lit = s
 	case ir.MatchRegex:
-		pre, anchored := regexLiteralPrefix(s)
-		if !anchored || topLevelAlt(s) {
-			if rs := c.regexSame(s); rs != nil {
-				return rs
-			}
-			return c.everythingRegex()
-		}
+		sh := c.keys.shape(s)
 		if rs := c.regexSame(s); rs != nil {
 			return rs
 		}
-		lit = pre
+		if !sh.anchored {
+			return c.everythingRegex()
+		}
+		lit = sh.prefix
 	default:
 		return nil
 	}
@@ -761,47 +866,3 @@ func (c *coverIndex) prefixOf(s string) *ir.Rule {
 func (c *coverIndex) regexSame(s string) *ir.Rule { return c.regexSrc[s] }
 
 func (c *coverIndex) everythingRegex() *ir.Rule { return c.everything }
-
-// filterKey is a canonical text of a filter tree (names and arguments).
-func filterKey(f *ir.FilterNode) string {
-	var b strings.Builder
-	writeKey(&b, f, 0)
-	return b.String()
-}
-
-func writeKey(b *strings.Builder, f *ir.FilterNode, depth int) {
-	if f == nil || depth > 64 {
-		b.WriteString("#t")
-		return
-	}
-	switch f.Kind {
-	case ir.All:
-		b.WriteString("(all")
-	case ir.Any:
-		b.WriteString("(any")
-	case ir.Not:
-		b.WriteString("(not")
-	default:
-		b.WriteString("(" + f.Name)
-		for _, a := range f.Args {
-			b.WriteByte(' ')
-			switch a.Kind {
-			case ir.String:
-				b.WriteString(strconv.Quote(a.Str))
-			case ir.Int:
-				b.WriteString(strconv.FormatInt(a.Int, 10))
-			case ir.Bool:
-				b.WriteString(strconv.FormatBool(a.Bool))
-			case ir.Symbol:
-				b.WriteString(a.Str)
-			case ir.Filter:
-				writeKey(b, a.Sub, depth+1)
-			}
-		}
-	}
-	for _, c := range f.Children {
-		b.WriteByte(' ')
-		writeKey(b, c, depth+1)
-	}
-	b.WriteByte(')')
-}

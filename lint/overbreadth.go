@@ -44,7 +44,9 @@ var overbreadthRules = []*Rule{
 	{ID: "system-privileged-ops", Category: Overbreadth, Severity: diag.Warning,
 		Summary: "privileged system operations allowed unfiltered", Run: runSystemPrivileged},
 	{ID: "implicit-preamble-allows", Category: Overbreadth, Severity: diag.Warning,
-		Summary: "path denies without denying file-link and file-clone", Run: runImplicitPreamble},
+		// Reported from the audit table (builtin.go): file-link and
+		// file-clone probes that the built-in defaults allow.
+		Summary: "file-link or file-clone left open by the built-in defaults"},
 	{ID: "dynamic-code-generation", Category: Overbreadth, Severity: diag.Info,
 		Summary: "JIT (writable and executable memory) allowed", Run: runDynamicCode},
 	{ID: "file-write-dev", Category: Overbreadth, Severity: diag.Warning,
@@ -246,6 +248,12 @@ func runTaskPort(p *Pass) {
 		if found && !contains(ts, "others") {
 			continue
 		}
+		if o.Name == "process-info-dirtycontrol" {
+			// No task port: it changes another process's dirty (jetsam
+			// and sudden-termination) state.
+			p.ReportSev(diag.Info, diag.Diagnostic{Span: opSpan(r, o), Message: fmt.Sprintf("(allow %s) lets the process change the dirty (jetsam and sudden-termination) state of other processes, so it can get them killed under memory pressure; restrict it with (target self)", o.Written)})
+			continue
+		}
 		p.Reportf(opSpan(r, o), "(allow %s) gives task or host ports of processes outside the sandbox: reading their memory and injecting threads is a direct escape; remove it or restrict it with (target self)", o.Written)
 	}
 }
@@ -263,35 +271,8 @@ func runSystemPrivileged(p *Pass) {
 		if o.Name == "file-mount" || o.Name == "system*" {
 			extra = " (file-mount is the operation behind devfs-mount sandbox escapes)"
 		}
-		p.Reportf(opSpan(r, o), "unfiltered (allow %s): a privileged operation no tool needs%s; remove it", o.Written, extra)
+		p.Reportf(opSpan(r, o), "unfiltered (allow %s): a privileged operation command-line tools rarely need%s; remove it unless a privileged helper inside the sandbox needs it", o.Written, extra)
 	}
-}
-
-func runImplicitPreamble(p *Pass) {
-	if p.Profile.Version > 1 {
-		return
-	}
-	denyDefault := false
-	var firstDeny *ir.Rule
-	linkDenied := map[string]bool{}
-	for _, r := range p.Profile.Rules {
-		for _, o := range r.Ops {
-			if r.Action == ir.Deny && o.Name == "default" && r.Filter == nil {
-				denyDefault = true
-			}
-			if r.Action == ir.Deny && (o.Name == "file-link" || o.Name == "file-clone" || o.Name == "file*") {
-				linkDenied[o.Name] = true
-			}
-			if r.Action == ir.Deny && r.Filter != nil && firstDeny == nil && ruleSpan(r).File == p.Src &&
-				(o.Name == "file-read*" || o.Name == "file-read-data") {
-				firstDeny = r
-			}
-		}
-	}
-	if !denyDefault || firstDeny == nil || linkDenied["file*"] || (linkDenied["file-link"] && linkDenied["file-clone"]) {
-		return
-	}
-	p.Reportf(ruleSpan(firstDeny), "this path deny does not stop hard links or clones: the (version 1) preamble allows file-link and file-clone even under (deny default), and Seatbelt matches paths, not files; add (deny file-link file-clone ...) for the same paths")
 }
 
 func runDynamicCode(p *Pass) {

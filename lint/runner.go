@@ -77,11 +77,16 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		st.enabled[r.ID] = !cfg.RuleIgnoresFile(r.ID, fileName)
 	}
 	for _, r := range enabled {
-		if r.Run == nil || cfg.RuleIgnoresFile(r.ID, fileName) {
+		if cfg.RuleIgnoresFile(r.ID, fileName) {
 			continue
 		}
 		p := &Pass{Rule: r, File: res.File, Src: src, Profile: prof, Config: cfg, Opts: opts, run: st}
-		runRule(p)
+		if r.Run != nil {
+			runRule(p, r.Run)
+		}
+		if tableRules()[r.ID] {
+			runRule(p, reportBuiltinAllows)
+		}
 	}
 	var all diag.List
 	for _, f := range st.findings {
@@ -173,7 +178,7 @@ func pickHome(opts Options, cfg *config.Config, prof *ir.Profile) string {
 	return DefaultHome
 }
 
-func runRule(p *Pass) {
+func runRule(p *Pass, run func(*Pass)) {
 	defer func() {
 		if r := recover(); r != nil {
 			stack := string(debug.Stack())
@@ -189,7 +194,7 @@ func runRule(p *Pass) {
 			}})
 		}
 	}()
-	p.Rule.Run(p)
+	run(p)
 }
 
 // runState is shared by the passes of one run.

@@ -23,9 +23,9 @@ import (
 // end to end: it sees every token, and it is the reference. Participle's
 // reflective matching costs several allocations per node (about 1 MB/s on
 // the corpus, see BenchmarkParseDeclarative), so production parsing uses
-// gFastFile: the lexer hands participle one token per top-level datum (a
-// whole list or quote form becomes one Form token naming a range of the
-// lexer's token slice, see topTokens), participle reads that sequence
+// gFastFile: the lexer hands participle one Form token per run of up to 64
+// top-level data (naming a range of the lexer's token slice, see
+// topTokens), participle reads that sequence
 // through the gFastItems hook, and the converter builds each form with a
 // recursive-descent reader that follows the same rules. A differential test
 // checks that both parsers give identical trees and diagnostics.
@@ -51,16 +51,16 @@ type gQuote struct {
 	X    *gNode       `parser:"@@?"`
 }
 
-// gFastFile is the production root: the sequence of top-level data. A Form
-// token's position holds the index range of its tokens in the lexer's slice
-// (Pos.Line = first, Pos.Column = one past the last); atoms have the range
-// of their single token.
+// gFastFile is the production root: the sequence of top-level data, grouped
+// into Form tokens. A Form token's position holds the index range of its
+// tokens in the lexer's slice (Pos.Line = first, Pos.Column = one past the
+// last).
 type gFastFile struct {
 	Items gFastItems `parser:"@@"`
 }
 
 // gFastItems reads the top-level tokens (the File rule: Node*, where each
-// Node is now one Form or atom token). It implements participle.Parseable
+// token now stands for a run of Nodes). It implements participle.Parseable
 // because participle's generic repetition costs a parse-context branch and
 // about seven allocations per item, a third of the parse time.
 type gFastItems struct{ toks []plexer.Token }

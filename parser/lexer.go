@@ -38,7 +38,8 @@ const (
 	tChar
 	tDot
 	tError
-	tForm // one whole top-level list or quote form (fast path only)
+	tForm // a run of top-level data (fast path only)
+	tDeep // balance's mark for a too-deep "(" (becomes tError)
 )
 
 var tokenNames = map[string]plexer.TokenType{
@@ -59,7 +60,9 @@ type lexState struct {
 	file     *source.File
 	toks     []token
 	comments []*ast.Comment
-	diags    diag.List
+	sink     *errSink // shared by all stages of one parse
+
+	deepReported bool // the too-deep error was reported
 
 	// runaway is the start of the first closed string whose text runs
 	// into a line starting with "(": when a later string is unterminated,
@@ -82,7 +85,7 @@ func isDelim(c byte) bool {
 func (lx *lexState) span(a, b int) source.Span { return source.Span{File: lx.file, Start: a, End: b} }
 
 func (lx *lexState) errorf(a, b int, code, format string, args ...any) {
-	lx.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: code, Span: lx.span(a, b), Message: fmt.Sprintf(format, args...)})
+	lx.sink.errorf(lx.span(a, b), code, format, args...)
 }
 
 // atLineStart reports whether only blanks precede offset i on its line.
@@ -196,13 +199,15 @@ func (lx *lexState) lexString(open, i int, raw bool) int {
 		end++
 	}
 	lx.toks = append(lx.toks, token{tUnterminated, open, end})
-	d := diag.Diagnostic{Severity: diag.Error, Code: "syntax-error", Span: lx.span(open, open+1),
-		Message: "unterminated string: add the closing '\"'"}
-	if lx.runaway >= 0 {
-		d.Related = []diag.Related{{Span: lx.span(lx.runaway, lx.runaway+1),
-			Message: "this string runs on into the lines below; it may be the one missing its closing '\"'"}}
-	}
-	lx.diags.Add(d)
+	lx.sink.report(open, func() diag.Diagnostic {
+		d := diag.Diagnostic{Severity: diag.Error, Code: "syntax-error", Span: lx.span(open, open+1),
+			Message: "unterminated string: add the closing '\"'"}
+		if lx.runaway >= 0 {
+			d.Related = []diag.Related{{Span: lx.span(lx.runaway, lx.runaway+1),
+				Message: "this string runs on into the lines below; it may be the one missing its closing '\"'"}}
+		}
+		return d
+	})
 	return end
 }
 
@@ -340,7 +345,7 @@ func (lx *lexState) blockComment(i int) int {
 // be skipped ("#; #; a b" comments out a and b); this is counted rather
 // than recursed into, so long chains cost linear time and constant stack.
 func (lx *lexState) datumComment(i int) int {
-	sub := &lexState{src: lx.src, file: lx.file, runaway: lx.runaway}
+	sub := &lexState{src: lx.src, file: lx.file, runaway: lx.runaway, sink: lx.sink}
 	src := lx.src
 	j := i + 2
 	depth := 0 // list nesting inside the datum being skipped
@@ -402,7 +407,6 @@ func (lx *lexState) datumComment(i int) int {
 		}
 	}
 done:
-	lx.diags = append(lx.diags, sub.diags...)
 	if need > 0 {
 		lx.errorf(i, i+2, "syntax-error", "'#;' must be followed by a complete datum")
 	}
@@ -525,13 +529,27 @@ func (lx *lexState) balance() {
 		return // balanced: nothing to do
 	}
 	needRecovery := depth > 0
-	out := make([]token, 0, len(lx.toks)+depth+1)
-	var open []int // start offsets of open lists
+	out := make([]token, 0, len(lx.toks)+min(depth, MaxDepth)+1)
+	var open []int // indexes in out of the open lists' "(" tokens
+	deep := false  // some tokens were made tDeep
 	closeAll := func(at int) {
+		if len(open) > MaxDepth {
+			// A list more than MaxDepth lists deep is too deep however its
+			// quote marks go: limitDepth would make it an error atom and
+			// drop its Missing token, so do that here and do not build
+			// millions of Missing tokens for "((((...".
+			t := out[open[MaxDepth]]
+			lx.reportDeep(t.start, t.end)
+			for _, k := range open[MaxDepth:] {
+				out[k].typ = tDeep
+			}
+			open = open[:MaxDepth]
+			deep = true
+		}
 		for k := len(open) - 1; k >= 0; k-- {
 			out = append(out, token{tMissing, at, at})
 			if k == 0 {
-				lx.errorf(open[k], open[k]+1, "syntax-error", "list is never closed: add ')' to match this '('")
+				lx.errorf(out[open[k]].start, out[open[k]].start+1, "syntax-error", "list is never closed: add ')' to match this '('")
 			}
 		}
 		open = open[:0]
@@ -542,7 +560,7 @@ func (lx *lexState) balance() {
 			if needRecovery && len(open) > 0 && t.typ == tLParen && lx.atColumn1(t.start) {
 				closeAll(lastEnd(out, t.start))
 			}
-			open = append(open, t.start)
+			open = append(open, len(out))
 		case tRParen:
 			if len(open) == 0 {
 				t.typ = tStray
@@ -556,7 +574,23 @@ func (lx *lexState) balance() {
 	if len(open) > 0 {
 		closeAll(len(lx.src))
 	}
+	out = mergeRuns(out, func(i int) bool { return out[i].typ == tStray || out[i].typ == tDeep })
+	if deep {
+		for i := range out {
+			if out[i].typ == tDeep {
+				out[i].typ = tError
+			}
+		}
+	}
 	lx.toks = out
+}
+
+// reportDeep reports, once per file, that data are nested too deep.
+func (lx *lexState) reportDeep(start, end int) {
+	if !lx.deepReported {
+		lx.errorf(start, end, "syntax-error", "data are nested more than %d deep: simplify the expression", MaxDepth)
+		lx.deepReported = true
+	}
 }
 
 func lastEnd(out []token, dflt int) int {

@@ -7,9 +7,10 @@
 // editor and the linter can keep working on broken input. Participle types
 // never leave this package.
 //
-// Stages: lex (tokens, comments and lexical errors) → limitDepth (bounds
-// nesting) → balance (stray ")" and unclosed lists, with recovery at the
-// next "(" in column 1) → participle (the top-level sequence; see grammar.go
+// Stages: lex (tokens, comments and lexical errors) → balance (stray ")"
+// and unclosed lists, with recovery at the next "(" in column 1) →
+// limitDepth (bounds nesting, after recovery so that many unclosed forms do
+// not count as deep nesting) → participle (the top-level sequence; see grammar.go
 // for why lists are read by hand on the production path) → converter (ast
 // nodes, string escapes, numbers, dotted pairs) → attachComments (trivia).
 //
@@ -19,6 +20,7 @@
 package parser
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -70,14 +72,14 @@ func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 		diags.Errorf(source.Span{File: f}, "input-too-large", "input is %d bytes; the limit is %d bytes", len(f.Text), MaxInputSize)
 		return file, diags
 	}
-	lx := &lexState{src: f.Text, file: f, toks: make([]token, 0, len(f.Text)/8+8), runaway: -1}
+	sink := newErrSink(MaxErrors + 1)
+	lx := &lexState{src: f.Text, file: f, toks: make([]token, 0, tokenEstimate(f.Text)), runaway: -1, sink: sink}
 	lx.lex()
-	lx.limitDepth()
 	lx.balance()
-	diags = append(diags, lx.diags...)
+	lx.limitDepth()
 
 	text := string(f.Text) // one copy; token values are substrings of it
-	c := &converter{file: f, text: text, toks: lx.toks}
+	c := &converter{file: f, text: text, toks: lx.toks, sink: sink}
 	c.sizeSlabs()
 	var err error
 	if declarative {
@@ -94,29 +96,39 @@ func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 		}
 	} else {
 		var g *gFastFile
-		g, err = parseTokens(fastGrammar(), lx.topTokens(text))
+		top, nodes := lx.topTokens(text)
+		g, err = parseTokens(fastGrammar(), top)
 		if g != nil {
-			file.Forms = make([]ast.Node, 0, len(g.Items.toks))
+			file.Forms = make([]ast.Node, 0, nodes)
 			for _, t := range g.Items.toks {
-				n, _ := c.read(t.Pos.Line, 0)
-				file.Forms = append(file.Forms, n)
+				for i := t.Pos.Line; i < t.Pos.Column; {
+					var n ast.Node
+					n, i = c.read(i, 0)
+					file.Forms = append(file.Forms, n)
+				}
 			}
 		}
 	}
+	diags = sink.result(MaxErrors)
 	if err != nil {
 		// Cannot happen with a balanced token stream; keep what was built.
 		diags.Errorf(source.Span{File: f}, "internal-error", "internal parser error: %v (please report this)", err)
 	}
-	diags = append(diags, c.diags...).Sort()
-	if len(diags) > MaxErrors {
-		rest := diags[MaxErrors]
-		n := len(diags)
-		diags = append(diags[:MaxErrors:MaxErrors], diag.Diagnostic{Severity: diag.Error, Code: "syntax-error", Span: rest.Span,
-			Message: fmt.Sprintf("too many syntax errors (%d); only the first %d are reported", n, MaxErrors)})
-	}
 	file.Comments = lx.comments
 	attachComments(file)
 	return file, diags
+}
+
+// tokenEstimate guesses the number of tokens in src, so that the token
+// slice rarely grows: about one per eight bytes of ordinary profile text,
+// plus one per parenthesis and quote mark (counting them is fast), which
+// covers inputs made of little else.
+func tokenEstimate(src []byte) int {
+	n := len(src)/8 + 8
+	for _, c := range []byte("()'") {
+		n += bytes.Count(src, []byte{c})
+	}
+	return min(n, len(src)+8)
 }
 
 // parseTokens runs a participle grammar over a pre-lexed token slice.
@@ -128,28 +140,35 @@ func parseTokens[G any](p *participle.Parser[G], toks []plexer.Token) (*G, error
 	return p.ParseFromLexer(peek)
 }
 
-// topTokens groups the balanced token stream into one participle token per
-// top-level datum: a list or quote form becomes a Form token covering the
-// range of lexer tokens it spans; a top-level atom keeps its own type. Every
-// token's Pos.Line and Pos.Column hold its index range in lx.toks.
-func (lx *lexState) topTokens(text string) []plexer.Token {
+// topTokens groups the balanced token stream into participle tokens, each
+// covering a run of up to formsPerToken top-level data (a list, a quote form
+// or an atom). Its Pos.Line and Pos.Column hold the run's index range in
+// lx.toks, and it returns the number of top-level data. Grouping keeps
+// participle's per-token cost (several words copied per token, three times)
+// from dominating inputs made of millions of tiny top-level data, such as
+// five megabytes of stray ")".
+func (lx *lexState) topTokens(text string) ([]plexer.Token, int) {
 	toks := lx.toks
-	out := make([]plexer.Token, 0, 64)
+	out := make([]plexer.Token, 0, 16)
+	nodes := 0
 	for i := 0; i < len(toks); {
-		j := skipNode(toks, i)
-		if j <= i { // cannot happen: at depth 0 every token starts a node
-			j = i + 1
+		first, k := i, 0
+		for ; k < formsPerToken && i < len(toks); k++ {
+			j := skipNode(toks, i)
+			if j <= i { // cannot happen: at depth 0 every token starts a node
+				j = i + 1
+			}
+			i = j
 		}
-		typ := toks[i].typ
-		if !isAtomTok(typ) {
-			typ = tForm
-		}
-		out = append(out, plexer.Token{Type: typ, Value: text[toks[i].start:toks[j-1].end],
-			Pos: plexer.Position{Offset: toks[i].start, Line: i, Column: j}})
-		i = j
+		nodes += k
+		out = append(out, plexer.Token{Type: tForm, Value: text[toks[first].start:toks[i-1].end],
+			Pos: plexer.Position{Offset: toks[first].start, Line: first, Column: i}})
 	}
-	return out
+	return out, nodes
 }
+
+// formsPerToken is the number of top-level data per participle token.
+const formsPerToken = 64
 
 // skipNode returns the index just past the Node starting at toks[i], by the
 // grammar's rules: a quote mark takes the following node if there is one,
@@ -189,7 +208,8 @@ func ParseString(name, text string) (*ast.File, diag.List) {
 
 // limitDepth bounds the depth of the tree: a "(" or quote mark that would
 // nest a datum more than MaxDepth deep becomes an error token (a ")" that
-// matched such a "(" too), so that every later recursive pass is bounded.
+// matched such a "(" too, and its Missing token is dropped), so that every
+// later recursive pass is bounded. It runs on the balanced stream.
 func (lx *lexState) limitDepth() {
 	quotes, depth, maxDepth := 0, 0, 0
 	for _, t := range lx.toks {
@@ -197,7 +217,7 @@ func (lx *lexState) limitDepth() {
 		case tLParen, tVecOpen:
 			depth++
 			maxDepth = max(maxDepth, depth)
-		case tRParen:
+		case tRParen, tMissing:
 			depth = max(depth-1, 0)
 		case tQuote, tQuasi, tUnquote, tSplice:
 			quotes++
@@ -208,14 +228,17 @@ func (lx *lexState) limitDepth() {
 	}
 	var stack []int // for each open list: 1 + the quote marks applying to it
 	base, pending, suppressed := 0, 0, 0
-	reported := false
+	const (
+		keep = iota
+		deep // made an error atom here
+		drop // the Missing token of a list made an error atom
+	)
+	mark := make([]uint8, len(lx.toks))
 	tooDeep := func(i int) {
 		t := &lx.toks[i]
-		if !reported {
-			lx.errorf(t.start, t.end, "syntax-error", "data are nested more than %d deep: simplify the expression", MaxDepth)
-			reported = true
-		}
+		lx.reportDeep(t.start, t.end)
 		t.typ = tError
+		mark[i] = deep
 		pending = 0 // an error token is an atom: it ends the quote chain
 	}
 	for i, t := range lx.toks {
@@ -235,11 +258,15 @@ func (lx *lexState) limitDepth() {
 			stack = append(stack, pending+1)
 			base += pending + 1
 			pending = 0
-		case tRParen:
+		case tRParen, tMissing:
 			switch {
 			case suppressed > 0:
 				suppressed--
-				tooDeep(i)
+				if t.typ == tMissing {
+					mark[i] = drop
+				} else {
+					tooDeep(i)
+				}
 			case len(stack) > 0:
 				base -= stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
@@ -249,6 +276,34 @@ func (lx *lexState) limitDepth() {
 			pending = 0
 		}
 	}
+	out := lx.toks[:0]
+	kept := mark[:0] // reuses mark: index k of kept is never ahead of i
+	for i, t := range lx.toks {
+		if m := mark[i]; m != drop {
+			out = append(out, t)
+			kept = append(kept, m)
+		}
+	}
+	lx.toks = mergeRuns(out, func(i int) bool { return kept[i] == deep })
+}
+
+// mergeRuns joins each run of adjacent tokens (no bytes between them) for
+// which marked holds into one token of the first one's type, in place. A
+// run of five million stray ")" or too-deep "(" then becomes one error atom
+// in the tree instead of five million.
+func mergeRuns(toks []token, marked func(i int) bool) []token {
+	out := toks[:0]
+	prevMarked := false
+	for i, t := range toks {
+		m := marked(i)
+		if m && prevMarked && len(out) > 0 && out[len(out)-1].end == t.start {
+			out[len(out)-1].end = t.end
+			continue
+		}
+		out = append(out, t)
+		prevMarked = m
+	}
+	return out
 }
 
 var quoteKinds = map[plexer.TokenType]ast.QuoteKind{tQuote: ast.QuoteQ, tQuasi: ast.QuasiQ, tUnquote: ast.UnquoteQ, tSplice: ast.UnquoteSplicingQ}
@@ -259,7 +314,7 @@ type converter struct {
 	file  *source.File
 	text  string
 	toks  []token
-	diags diag.List
+	sink  *errSink
 	stack []ast.Node // scratch space for list elements while reading
 
 	// Slabs: nodes are carved out of chunks to save allocations.
@@ -267,6 +322,7 @@ type converter struct {
 	symSlab  []ast.Symbol
 	listSlab []ast.List
 	strSlab  []ast.String
+	badSlab  []ast.Bad
 }
 
 const slabSize = 128
@@ -275,7 +331,7 @@ const slabSize = 128
 // list per "(", a symbol per symbol token, and at most one list element per
 // token that can start a datum.
 func (c *converter) sizeSlabs() {
-	lists, syms, strs, elems := 0, 0, 0, 0
+	lists, syms, strs, bads, elems := 0, 0, 0, 0, 0
 	for _, t := range c.toks {
 		switch t.typ {
 		case tLParen, tVecOpen:
@@ -284,6 +340,8 @@ func (c *converter) sizeSlabs() {
 			syms++
 		case tString, tRawString, tUnterminated:
 			strs++
+		case tStray, tError:
+			bads++
 		}
 		if t.typ != tRParen && t.typ != tMissing {
 			elems++
@@ -292,6 +350,7 @@ func (c *converter) sizeSlabs() {
 	c.listSlab = make([]ast.List, lists)
 	c.symSlab = make([]ast.Symbol, syms)
 	c.strSlab = make([]ast.String, strs)
+	c.badSlab = make([]ast.Bad, bads)
 	c.elemSlab = make([]ast.Node, elems)
 }
 
@@ -339,6 +398,16 @@ func (c *converter) newString(sp source.Span, v string, raw bool) *ast.String {
 	c.strSlab = c.strSlab[1:]
 	*s = *ast.NewString(sp, v, raw)
 	return s
+}
+
+func (c *converter) newBad(sp source.Span, text string) *ast.Bad {
+	if len(c.badSlab) == 0 {
+		c.badSlab = make([]ast.Bad, slabSize)
+	}
+	b := &c.badSlab[0]
+	c.badSlab = c.badSlab[1:]
+	*b = *ast.NewBad(sp, text)
+	return b
 }
 
 func (c *converter) span(a, b int) source.Span { return source.Span{File: c.file, Start: a, End: b} }
@@ -424,7 +493,7 @@ func (c *converter) quote(mark plexer.TokenType, start, markEnd int, x ast.Node)
 	if x != nil {
 		end = x.Span().End
 	} else {
-		c.diags.Errorf(c.span(start, markEnd), "syntax-error", "%q must be followed by a datum", kind.Mark())
+		c.sink.errorf(c.span(start, markEnd), "syntax-error", "%q must be followed by a datum", kind.Mark())
 	}
 	return ast.NewQuote(c.span(start, end), kind, x)
 }
@@ -453,7 +522,7 @@ func (c *converter) finishList(open plexer.TokenType, start, openEnd int, closed
 			for i, e := range elems {
 				if e == nil {
 					elems[i] = ast.NewBad(dots[k], ".")
-					c.diags.Errorf(dots[k], "syntax-error", "misplaced '.': a dotted pair needs one datum after the dot, as in (a . b)")
+					c.sink.errorf(dots[k], "syntax-error", "misplaced '.': a dotted pair needs one datum after the dot, as in (a . b)")
 					k++
 				}
 			}
@@ -501,10 +570,10 @@ func (c *converter) atom(t token) ast.Node {
 	case tChar:
 		return c.char(sp, text)
 	case tDot:
-		c.diags.Errorf(sp, "syntax-error", "misplaced '.' outside a list")
+		c.sink.errorf(sp, "syntax-error", "misplaced '.' outside a list")
 		return ast.NewBad(sp, text)
 	}
-	return ast.NewBad(sp, text) // tStray, tError: already reported by the lexer
+	return c.newBad(sp, text) // tStray, tError: already reported by the lexer
 }
 
 func (c *converter) number(sp source.Span, text string) ast.Node {
@@ -534,13 +603,13 @@ func (c *converter) number(sp source.Span, text string) ast.Node {
 			n.IsFloat, n.Float = true, f
 			return n
 		}
-		c.diags.Errorf(sp, "syntax-error", "number %s is out of range", text)
+		c.sink.errorf(sp, "syntax-error", "number %s is out of range", text)
 		return ast.NewBad(sp, text)
 	}
 	if digitsOK(body, base) {
-		c.diags.Errorf(sp, "syntax-error", "number %s does not fit in 64 bits", text)
+		c.sink.errorf(sp, "syntax-error", "number %s does not fit in 64 bits", text)
 	} else {
-		c.diags.Errorf(sp, "syntax-error", "invalid number %q: expected %s", text, radixNames[base])
+		c.sink.errorf(sp, "syntax-error", "invalid number %q: expected %s", text, radixNames[base])
 	}
 	return ast.NewBad(sp, text)
 }
@@ -597,7 +666,7 @@ func (c *converter) char(sp source.Span, text string) ast.Node {
 			return ast.NewChar(sp, rune(v))
 		}
 	}
-	c.diags.Errorf(sp, "syntax-error", "unknown character name %s: write one character, a name such as #\\space, #\\newline or #\\tab, or #\\xHH", text)
+	c.sink.errorf(sp, "syntax-error", "unknown character name %s: write one character, a name such as #\\space, #\\newline or #\\tab, or #\\xHH", text)
 	return ast.NewBad(sp, text)
 }
 
@@ -667,7 +736,7 @@ func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast
 				end++
 			}
 			if v > utf8.MaxRune || (v >= 0xD800 && v <= 0xDFFF) {
-				c.diags.Errorf(c.span(bodyOff+i, bodyOff+end), "syntax-error", "escape %s is not a valid character code", body[i:end])
+				c.sink.errorf(c.span(bodyOff+i, bodyOff+end), "syntax-error", "escape %s is not a valid character code", body[i:end])
 				v = utf8.RuneError
 			}
 			if v < 0x80 {

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
@@ -515,6 +517,65 @@ func TestRunawayString(t *testing.T) {
 	for _, d := range ds {
 		if len(d.Related) > 0 {
 			t.Errorf("unexpected hint: %+v", d.Related)
+		}
+	}
+}
+
+// TestPathologicalLarge parses megabytes of the inputs that once took
+// minutes and gigabytes (QA #1: 5 MB of ")" built five million diagnostics
+// and sorted them; 5 MB of "(" built five million Missing tokens and a
+// five-million-element list). It bounds CPU time generously for a loaded
+// two-core CI machine, and bounds allocation, which does not depend on load.
+func TestPathologicalLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large inputs")
+	}
+	const mb = 1 << 20
+	for _, tt := range []struct {
+		unit     string
+		size     int
+		maxNodes int // nodes in the tree
+	}{
+		{")", 4 * mb, 1},                   // one run of stray ")" is one error atom
+		{"(", 4 * mb, parser.MaxDepth + 1}, // 1000 nested lists around one too-deep error atom
+		{"#(", mb, parser.MaxDepth + 1},    // the same with vectors
+		{") ", mb, mb / 2},                 // separate strays stay separate
+		{"(a\n", mb, 2 * (mb / 3)},         // recovery closes each list at the next line
+		{"'", mb, mb + mb/parser.MaxDepth}, // chains of 1000 quotes
+	} {
+		size := tt.size
+		in := []byte(strings.Repeat(tt.unit, size/len(tt.unit)))
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		c0, w0 := processCPU(), time.Now()
+		f, ds := parser.Parse(source.NewFile("p.sb", in))
+		cpu, wall := processCPU()-c0, time.Since(w0)
+		runtime.ReadMemStats(&m1)
+		alloc := m1.TotalAlloc - m0.TotalAlloc
+		t.Logf("%q x %d: %v CPU, %v wall, %d MB allocated, %d diagnostics", tt.unit, len(in)/len(tt.unit), cpu, wall, alloc>>20, len(ds))
+		if len(ds) == 0 || len(ds) > parser.MaxErrors+1 {
+			t.Errorf("%q: %d diagnostics, want 1..%d", tt.unit, len(ds), parser.MaxErrors+1)
+		}
+		nodes := 0
+		for _, n := range f.Forms {
+			ast.Walk(n, func(ast.Node) bool { nodes++; return true })
+		}
+		if nodes > tt.maxNodes {
+			t.Errorf("%q: %d nodes in the tree, want at most %d", tt.unit, nodes, tt.maxNodes)
+		}
+		// Linear work: the tree for "(a\n(a\n..." needs two nodes per
+		// three bytes, so allow a few hundred bytes per input byte. Before
+		// the fix, 5 MB of ")" took 4.7 GB.
+		if limit := uint64(256 * size); alloc > limit {
+			t.Errorf("%q: allocated %d MB, want at most %d MB", tt.unit, alloc>>20, limit>>20)
+		}
+		limit := 8 * time.Second
+		if cpu == 0 { // no CPU clock here: fall back to a looser wall bound
+			cpu, limit = wall, 20*time.Second
+		}
+		if cpu > limit {
+			t.Errorf("%q: parse took %v, want well under %v", tt.unit, cpu, limit)
 		}
 	}
 }

@@ -78,6 +78,12 @@ func BenchmarkQuery(b *testing.B) {
 		}
 		reqs[i] = Request{Op: q[0], Resource: res}
 	}
+	benchQueryInto(b, e, reqs)
+}
+
+// benchQueryInto is the warm-engine loop: QueryInto over reqs with one
+// reused Decision, reporting allocations and CPU time per query.
+func benchQueryInto(b *testing.B, e *Engine, reqs []Request) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var d Decision
@@ -167,15 +173,6 @@ func BenchmarkQueryCorpus(b *testing.B) {
 		}
 		reqs = append(reqs, Request{Op: op, Resource: r})
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	var d Decision
-	c0 := cpuTime()
-	n := 0
-	for i := 0; b.Loop(); i++ {
-		e.QueryInto(reqs[i%len(reqs)], &d)
-		n++
-	}
-	reportCPU(b, c0, n)
+	benchQueryInto(b, e, reqs)
 	b.ReportMetric(float64(len(res.Profile.Rules)), "rules")
 }

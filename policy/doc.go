@@ -44,8 +44,8 @@
 // the rest of the walk; otherwise it is Unknown with the reason.
 // Options.Assume forces such filters. An unresolved import (ir.Profile
 // Opaque) may hold rules of any operation: an answer decided by a filtered
-// rule written after the last unresolved import stands; every other answer
-// is Unknown.
+// rule of the queried operation's own list, written after the last
+// unresolved import, stands; every other answer is Unknown.
 //
 // # Unverified choices
 //

@@ -130,6 +130,7 @@ bogus line
 expect maybe file-read-data /x
 expect allow rule=zero file-read-data /x
 expect allow
+expect allow vnode=FOLDER file-read-data /x
 `))
 	xs, ds := ParseExpectations(f, "/Users/u", true)
 	if len(xs) != 3 {
@@ -145,8 +146,10 @@ expect allow
 	for _, d := range ds {
 		lines = append(lines, d.Span.StartPos().Line)
 	}
-	if len(lines) != 4 || lines[0] != 6 || lines[1] != 7 || lines[2] != 8 || lines[3] != 9 {
+	if len(lines) != 5 || lines[0] != 6 || lines[1] != 7 || lines[2] != 8 || lines[3] != 9 || lines[4] != 10 {
 		t.Errorf("diagnostic lines = %v (%v)", lines, ds)
+	} else if !strings.Contains(ds[4].Message, `unknown file type "FOLDER"`) {
+		t.Errorf("bad vnode= message: %s", ds[4].Message)
 	}
 	if _, ds := ParseExpectations(source.NewFile("h", []byte("expect deny file-read-data ~/.ssh/x\n")), "", true); len(ds) != 1 || !strings.Contains(ds[0].Message, "--home") {
 		t.Errorf("~ without home: %v", ds)

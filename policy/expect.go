@@ -113,7 +113,11 @@ func parseExpectation(s, home string) (Expectation, error) {
 		}
 		switch k {
 		case "vnode":
-			x.Vnode = strings.ToUpper(v)
+			t, err := ParseVnodeType(v)
+			if err != nil {
+				return x, err
+			}
+			x.Vnode = t
 		case "rule":
 			if v != "default" && v != "implicit" {
 				if n, err := strconv.Atoi(v); err != nil || n < 1 {

@@ -472,3 +472,39 @@ func TestIRAliases(t *testing.T) {
 		t.Errorf("no-op name accepted")
 	}
 }
+
+// TestThreeValuedLogic pins Kleene logic for the combinators, with an
+// entitlement check as the unknown operand: not(unknown) = unknown,
+// any(true, unknown) = true, any(false, unknown) = unknown,
+// all(false, unknown) = false, all(true, unknown) = unknown.
+func TestThreeValuedLogic(t *testing.T) {
+	unk := func() *ir.FilterNode {
+		return leaf("require-entitlement", "", ir.MatchOther, str("com.apple.x"))
+	}
+	yes_, no_ := func() *ir.FilterNode { return sub("/q") }, func() *ir.FilterNode { return sub("/elsewhere") }
+	any := func(k ...*ir.FilterNode) *ir.FilterNode { return &ir.FilterNode{Kind: ir.Any, Children: k} }
+	for _, c := range []struct {
+		name string
+		f    *ir.FilterNode
+		want tri
+	}{
+		{"not(unknown)", not(unk()), maybe},
+		{"not(not(unknown))", not(not(unk())), maybe},
+		{"any(true, unknown)", any(yes_(), unk()), yes},
+		{"any(unknown, true)", any(unk(), yes_()), yes},
+		{"any(false, unknown)", any(no_(), unk()), maybe},
+		{"all(false, unknown)", all(no_(), unk()), no},
+		{"all(unknown, false)", all(unk(), no_()), no},
+		{"all(true, unknown)", all(yes_(), unk()), maybe},
+		{"not(all(unknown, false))", not(all(unk(), no_())), yes},
+		{"any(not(true), unknown)", any(not(yes_()), unk()), maybe},
+	} {
+		c0 := &compiler{opts: &Options{}}
+		n := c0.compile(c.f, 0)
+		res, _ := ParseResource("file-read-data", "/q/x")
+		q := &query{res: res, model: &Model{}}
+		if got := n.eval(q); got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -43,6 +43,27 @@ func TestRegexMatching(t *testing.T) {
 		{`^/{x}$`, "/{x}", true},
 		// Dot matches newline (POSIX).
 		{`^/a.b$`, "/a\nb", true},
+		// $ is the end of the string only, never before a final newline.
+		{`^/a$`, "/a\n", false},
+		// Anchors inside groups and alternatives.
+		{`(^/r1|/r2$)`, "/r1/x", true},
+		{`(^/r1|/r2$)`, "/x/r1", false},
+		{`(^/r1|/r2$)`, "/x/r2", true},
+		{`(^/r1|/r2$)`, "/r2/x", false},
+		// Empty alternatives.
+		{`^/e(|x)$`, "/e", true},
+		{`^/e(|x)$`, "/ex", true},
+		{`^/e(x|)$`, "/exx", false},
+		// \. inside brackets is a dot, not "any character".
+		{`^/a[\.x]b$`, "/a.b", true},
+		{`^/a[\.x]b$`, "/aQb", false},
+		// ] and [ as literals; ^ not first is literal.
+		{`^/[^]a]$`, "/b", true},
+		{`^/[^]a]$`, "/]", false},
+		{`^/[a^]$`, "/^", true},
+		{`^/[[]$`, "/[", true},
+		// A greedy and a lazy quantifier accept the same strings.
+		{`^/a*?b$`, "/aaab", true},
 	} {
 		re, err := compileRegex(c.re)
 		if err != nil {
@@ -73,6 +94,15 @@ func TestRegexRejected(t *testing.T) {
 		{`^/(a`, "malformed"},
 		{`*a`, "nothing to repeat"},
 		{`a\`, "lone backslash"},
+		// Go-only syntax is never passed through.
+		{`\pL`, `\p`},
+		{`[\pL]`, `\p`},
+		{`\Qa.b\E`, `\Q`},
+		{`\x41`, `\x`},
+		{`\z`, `\z`},
+		{`(?i)a`, "(?...)"},
+		{`(?P<n>a)`, "(?...)"},
+		{`a{,2}`, "interval"},
 	} {
 		_, err := TranslateRegex(c.re)
 		if err == nil {

@@ -139,10 +139,15 @@ func Family(op string) Kind {
 //   - anything else: an absolute path, a name, or "" / "-" / "(any)" for
 //     none.
 func ParseResource(op, text string) (Resource, error) {
-	text = strings.TrimSpace(text)
+	// Paths and names are taken byte for byte (a file name may end in a
+	// space); the other syntaxes tolerate surrounding blanks.
 	r := Resource{Text: text, Port: AnyPort}
 	fam := Family(op)
-	if text == "" || text == "-" || text == "(any)" {
+	if fam == KindTarget || fam == KindNetwork && !strings.HasPrefix(text, "unix:") && !strings.HasPrefix(text, "/") {
+		text = strings.TrimSpace(text)
+		r.Text = text
+	}
+	if t := strings.TrimSpace(text); t == "" || t == "-" || t == "(any)" {
 		if fam == KindPath || fam == KindNetwork || fam == KindTarget || fam == KindName {
 			return r, fmt.Errorf("%s needs a resource (%s)", op, familyHint(fam))
 		}
@@ -201,6 +206,21 @@ func parsePathResource(r Resource, text string) (Resource, error) {
 	}
 	r.Kind, r.Path = KindPath, p
 	return r, nil
+}
+
+// VnodeTypes are the file types (vnode-type ...) names (semantics §5).
+var VnodeTypes = []string{"REGULAR-FILE", "DIRECTORY", "BLOCK-DEVICE", "CHARACTER-DEVICE", "SYMLINK", "SOCKET", "FIFO", "TTY"}
+
+// ParseVnodeType returns the canonical (upper-case) file type for s, or
+// an error naming the valid ones.
+func ParseVnodeType(s string) (string, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	for _, v := range VnodeTypes {
+		if u == v {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("unknown file type %q: use one of %s", s, strings.Join(VnodeTypes, ", "))
 }
 
 func validTarget(t string) bool {

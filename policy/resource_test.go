@@ -69,6 +69,11 @@ func TestParseResource(t *testing.T) {
 		{"mach-priv-host-port", "(any)", "", KindNone},
 		{"default", "/x", "/x", KindPath},
 		{"default", "com.x", "com.x", KindName},
+		// Paths and names are exact: a file name may end in a space.
+		{"file-read-data", "/a/b ", "/a/b ", KindPath},
+		{"mach-lookup", " com.x ", " com.x ", KindName},
+		{"signal", " self ", "self", KindTarget},
+		{"network-outbound", " tcp:*:1 ", "tcp:*:1", KindNetwork},
 	} {
 		r, err := ParseResource(c.op, c.text)
 		if err != nil {

@@ -59,3 +59,12 @@ func BenchmarkSuggest(b *testing.B) {
 		sinkStr = Suggest("file-reed*", names)
 	}
 }
+
+func BenchmarkTerminalDefaultFor(b *testing.B) {
+	t, _ := LookupTarget("macos14")
+	b.ReportAllocs()
+	for b.Loop() {
+		r, ok := TerminalDefaultFor(t, "file-lock", 1)
+		sinkStr, sinkBool = r.Action, ok
+	}
+}

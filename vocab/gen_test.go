@@ -79,3 +79,27 @@ func TestGenerateErrors(t *testing.T) {
 		t.Errorf("Generate with a bad fallback: err = %v", err)
 	}
 }
+
+// TestGenerateNeedsVectors: without ../bytecode/vectors beside the
+// vocabulary, generation fails instead of silently dropping the measured
+// 14.4.1 defaults.
+func TestGenerateNeedsVectors(t *testing.T) {
+	src := sharedVocab(t)
+	dir := filepath.Join(t.TempDir(), "vocab")
+	if err := os.MkdirAll(filepath.Join(dir, "raw"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"operations.json", "filters.json", "modifiers.json", "builtins.json", "raw/sonoma_operation_names.json", "raw/sonoma_filter_kinds.json"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := gen.Generate(dir)
+	if err == nil || !strings.Contains(err.Error(), "bytecode vectors") {
+		t.Errorf("Generate without vectors: err = %v", err)
+	}
+}

@@ -200,8 +200,14 @@ func (b *Builtin) Bound() bool {
 type DefaultRule struct {
 	Action string // "allow" or "deny"
 	// Verified is true when the decision comes from an operation table
-	// (10.15 via simbple, 10.9.5 sbpl1.scm); false for measured-elsewhere or
-	// inferred entries and for every version above 1.
+	// (10.15 via simbple, 10.9.5 sbpl1.scm) or from compiled blobs of the
+	// asked target (14.4.1); false for measured-elsewhere or inferred
+	// entries, for answers carried over to another target, and for every
+	// version above the newest with data.
 	Verified bool
-	Basis    string
+	// Basis says where the decision comes from.
+	Basis string
+	// Sources names the compiled vectors (bytecode/vectors) that show the
+	// decision; nil for decisions not read from blobs.
+	Sources []string
 }

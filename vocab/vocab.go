@@ -23,8 +23,9 @@ var (
 
 	opNames, filterNames, modifierNames []string
 
-	// defaultVersions are the keys of versionDefaults, ascending.
-	defaultVersions []int
+	// defaultVersions[key] are the versions of targetDefaults[key],
+	// ascending.
+	defaultVersions map[string][]int
 
 	// idToOp[osKey][id] / idToFilter[osKey][id]; "" marks an unused id.
 	idToOp     map[string][]string
@@ -83,10 +84,13 @@ func init() {
 		formByName[formTable[i].Name] = &formTable[i]
 		formList[i] = &formTable[i]
 	}
-	for v := range versionDefaults {
-		defaultVersions = append(defaultVersions, v)
+	defaultVersions = map[string][]int{}
+	for k, set := range targetDefaults {
+		for v := range set {
+			defaultVersions[k] = append(defaultVersions[k], v)
+		}
+		sort.Ints(defaultVersions[k])
 	}
-	sort.Ints(defaultVersions)
 	builtinByName = make(map[string]*Builtin, len(builtinTable))
 	builtinList = make([]*Builtin, len(builtinTable))
 	for i := range builtinTable {
@@ -169,35 +173,102 @@ func Descendants(op string) []string {
 	return slices.Clone(descendants()[op])
 }
 
-// TerminalDefault returns the built-in decision of op under (version N):
-// "allow" or "deny" when op is terminal (it never falls back to its parent
-// or to default), ok=false when op falls back. "default" itself answers
-// "deny". Only the version-1 set has data: the 10.15 table's terminal
-// operations plus those measured allowed on macOS 26 (semantics.md §1.5).
-// Later versions are answered from the newest lower version with data,
-// which is unverified for 14+ (version 2 and 3 are known to close some of
-// these defaults; see TerminalDefaultRule's Verified flag).
+// TerminalDefault returns the built-in decision of op under (version N) on
+// DefaultTarget(): "allow" or "deny" when op is terminal (it never falls
+// back to its parent or to default), ok=false when op falls back. "default"
+// itself answers "deny". It is TerminalDefaultFor(DefaultTarget(), op,
+// version): since the default target (macos26) is unverified, operations
+// of the 14.4.1 op table are answered from the set measured in the
+// compiled macOS 14.4.1 blobs, and other names (26-only operations such as
+// file-graft) from the 10.15-derived set; every answer is unverified.
 func TerminalDefault(op string, version int) (action string, ok bool) {
-	r, ok := TerminalDefaultRule(op, version)
+	r, ok := TerminalDefaultFor(DefaultTarget(), op, version)
 	return r.Action, ok
 }
 
 // TerminalDefaultRule is TerminalDefault with the rule's provenance.
-// Verified is false for version > 1 and for measured-elsewhere entries.
 func TerminalDefaultRule(op string, version int) (DefaultRule, bool) {
-	v := defaultsVersion(version)
-	r, ok := versionDefaults[v][op]
-	if ok && v != version {
+	return TerminalDefaultFor(DefaultTarget(), op, version)
+}
+
+// TerminalDefaultFor returns op's built-in decision under (version N) on
+// target t:
+//
+//   - macos10.15 answers from the 10.15-derived set: the 10.15 table's
+//     terminal operations (verified) plus the 26.x measurements of
+//     semantics.md §1.5 (unverified).
+//   - macos14 answers operations of its op table (and "default") from the
+//     set measured in the compiled 14.4.1 blobs (verified; Sources names
+//     the vectors); an operation with no entry there falls back (ok=false).
+//     Names outside the 14.4.1 table are answered from the 10.15-derived
+//     set, unverified.
+//   - An unverified target (macos15, macos26) answers like macos14, with
+//     Verified false: 14.4.1 is the newest measured release.
+//
+// Versions above the newest with data are answered from it, unverified
+// (version 2 and 3 are known to close some of these defaults).
+func TerminalDefaultFor(t Target, op string, version int) (DefaultRule, bool) {
+	key := t.OSKey
+	if _, ok := targetDefaults[key]; !ok {
+		key = newestVerified
+	}
+	if key == newestVerified && op != "default" {
+		if o, ok := opByName[op]; !ok || !hasID(o, newestVerified) {
+			key = legacyDefaults
+		}
+	}
+	v := defaultsVersion(key, version)
+	r, ok := targetDefaults[key][v][op]
+	if ok && (v != version || !t.Verified || key != t.OSKey) {
 		r.Verified = false
 	}
 	return r, ok
 }
 
-// defaultsVersion picks the table entry that answers (version N): the
+// BuiltinDefaults returns the operations of t's op table (all known names
+// for a target without one) that have a built-in decision under (version
+// N), as TerminalDefaultFor answers them, including "default". The map is
+// new; its DefaultRule values share their Sources slices.
+func BuiltinDefaults(t Target, version int) map[string]DefaultRule {
+	out := map[string]DefaultRule{}
+	for _, o := range opList {
+		if t.Verified && !hasID(o, t.OSKey) && o.Name != "default" {
+			continue
+		}
+		if r, ok := TerminalDefaultFor(t, o.Name, version); ok {
+			out[o.Name] = r
+		}
+	}
+	return out
+}
+
+// InjectedFilterOps returns the operations that libsandbox 14.4.1 gives an
+// injected filter under (deny default) instead of a decision
+// (mach-task-name ... signal: allowed for (target self), else denied). A
+// DefaultRule cannot express that, so they fall back as usual.
+func InjectedFilterOps() []string { return slices.Clone(injectedFilterOps) }
+
+// MeasuredVectors returns the names of the compiled 14.4.1 vectors
+// (bytecode/vectors) the measured defaults and filter encodings come from.
+func MeasuredVectors() []string { return slices.Clone(measuredVectors) }
+
+// legacyDefaults is the key of the 10.15-derived defaults set.
+const legacyDefaults = "10.15"
+
+func hasID(o *Operation, key string) bool {
+	_, ok := o.IDs[key]
+	return ok
+}
+
+// defaultsVersion picks the entry of set key that answers (version N): the
 // largest version with data that is <= N, else the smallest one.
-func defaultsVersion(version int) int {
-	best := defaultVersions[0]
-	for _, v := range defaultVersions {
+func defaultsVersion(key string, version int) int {
+	vs := defaultVersions[key]
+	if len(vs) == 0 {
+		return version
+	}
+	best := vs[0]
+	for _, v := range vs {
 		if v <= version {
 			best = v
 		}

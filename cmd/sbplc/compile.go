@@ -32,9 +32,21 @@ func newCompileCmd() *cobra.Command {
                    in-process (sandbox_compile_string with a params handle);
                    nothing is applied.
   --emit sbpl      the flattened profile: one self-contained file with
-                   params, helpers, macros and preludes expanded, usable
-                   with sandbox-exec -f without any params (every OS).
+                   params, helpers, macros, imports and preludes expanded,
+                   usable with sandbox-exec -f without any params (every
+                   OS).
   --emit json      the rule IR with source positions (every OS).
+
+compile applies libsandbox's semantics: an unset param is #f, so
+(if (param "X") ...) skips its rules and (subpath (param "X")) is the error
+libsandbox gives ("invalid data type of path filter; expected pattern, got
+boolean"). Pass -D for every param the profile needs. The flattened output
+never contains placeholders for unset params; ${HOME}-style pattern
+variables you wrote in strings are kept, as libsandbox expands them.
+
+--emit sbpl and --emit json inline every (import ...): an import that is not
+found (add -I DIR) or any evaluation error stops them even with --no-lint,
+because the output would lack rules.
 
 Before compiling, the profile is evaluated and linted (rule levels from the
 nearest .sbplc.yaml, as for 'sbplc lint'); an error-level finding stops
@@ -64,6 +76,9 @@ libsandbox).`,
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
+			// libsandbox's semantics, for the linter too (compile.Build
+			// forces it for the evaluation).
+			opts.StrictParams = true
 			co := compile.Options{Emit: em, Eval: opts, NoLint: noLint, NoVerify: noVerify}
 			if em == compile.EmitBytecode {
 				b, err := compileBackend()
@@ -127,5 +142,10 @@ libsandbox).`,
 	c.Flags().BoolVar(&noLint, "no-lint", false, "compile even when lint reports errors")
 	c.Flags().BoolVar(&noVerify, "no-verify", false, "do not decode, verify and cross-check the compiled bytecode")
 	ef.add(c)
+	// Always on for compile; the flag is still accepted.
+	if f := c.Flags().Lookup("strict-params"); f != nil {
+		f.Usage = "accepted for compatibility: compile always treats an unset param as #f, as libsandbox does"
+		f.Hidden = true
+	}
 	return c
 }

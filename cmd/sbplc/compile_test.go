@@ -276,3 +276,66 @@ func TestCompileUsesLintConfig(t *testing.T) {
 		t.Errorf("%s written despite a lint error", out)
 	}
 }
+
+// compile applies libsandbox's semantics for unset params (QA #3): a
+// guarded rule is left out, a path filter given #f is libsandbox's error,
+// and no ${NAME} placeholder is ever written.
+func TestCompileUnsetParams(t *testing.T) {
+	dir := t.TempDir()
+	guarded := bcWriteTemp(t, dir, "g.sb", "(version 1)\n(deny default)\n(if (param \"SRC_DIR\")\n  (allow file-read* (subpath (param \"SRC_DIR\"))))\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
+	out := filepath.Join(dir, "flat.sb")
+	_, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, guarded)
+	if code != 0 {
+		t.Fatalf("guarded: exit %d: %s", code, stderr)
+	}
+	bcAssertFile(t, out, "(version 1)\n(deny default)\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
+	if !strings.Contains(stderr, "pass -D SRC_DIR=VALUE to include them) [unbound-param]") {
+		t.Errorf("the left-out rule is not explained:\n%s", stderr)
+	}
+
+	bad := bcWriteTemp(t, dir, "params.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"ROOT\")))\n")
+	fake := &compile.Fake{Blob: []byte("never")}
+	bcWithFake(t, fake)
+	for _, emit := range []string{"sbpl", "json", "bytecode"} {
+		prev := bcWriteTemp(t, dir, "out."+emit, bcPrevious)
+		_, stderr, code := bcRun(t, "compile", "--emit", emit, "-o", prev, bad)
+		if code != 1 {
+			t.Errorf("--emit %s: exit %d, want 1:\n%s", emit, code, stderr)
+		}
+		want := bad + ":3:28: error: invalid data type of path filter; expected pattern, got boolean"
+		if !strings.Contains(stderr, want) || strings.Contains(stderr, "${ROOT}") {
+			t.Errorf("--emit %s: stderr lacks %q:\n%s", emit, want, stderr)
+		}
+		if !strings.Contains(stderr, "sbplc: not writing "+prev+": the profile has") {
+			t.Errorf("--emit %s: no refusal:\n%s", emit, stderr)
+		}
+		bcAssertFile(t, prev, bcPrevious)
+	}
+	if len(fake.Requests()) != 0 {
+		t.Errorf("libsandbox was called for a profile with errors")
+	}
+}
+
+// An unresolved import stops --emit sbpl with an error and a refusal that
+// says what to do (QA #4c), even with --no-lint.
+func TestCompileUnresolvedImport(t *testing.T) {
+	dir := t.TempDir()
+	src := bcWriteTemp(t, dir, "ks.sb", "(version 1)\n(deny default)\n(import \"system.sb\")\n(corefoundation)\n")
+	out := bcWriteTemp(t, dir, "ks.out", bcPrevious)
+	for _, extra := range [][]string{nil, {"--no-lint"}} {
+		args := append([]string{"compile", "--emit", "sbpl", "-o", out}, extra...)
+		_, stderr, code := bcRun(t, append(args, src)...)
+		if code != 1 {
+			t.Fatalf("%v: exit %d:\n%s", extra, code, stderr)
+		}
+		for _, want := range []string{
+			src + ":3:1: error: cannot find imported profile \"system.sb\"",
+			"sbplc: not writing " + out + ": import \"system.sb\" was not found, so the flattened profile would be incomplete: add -I DIR",
+		} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", extra, want, stderr)
+			}
+		}
+		bcAssertFile(t, out, bcPrevious)
+	}
+}

@@ -167,3 +167,55 @@ func TestExpandCmdOutputFile(t *testing.T) {
 		t.Fatalf("output file: %q", b)
 	}
 }
+
+// TestExpandCmdStrictParamPath checks libsandbox's exact wording for a #f
+// reaching a path filter, at the (param ...) call, through a helper.
+func TestExpandCmdStrictParamPath(t *testing.T) {
+	src := "(version 1)\n(define (under p) (subpath p))\n(allow file-read* (under (param \"ROOT\")))\n"
+	_, errs, code := expandRun(t, src, "--strict-params", "-")
+	want := "<stdin>:3:26: error: invalid data type of path filter; expected pattern, got boolean [filter-arg-type]\n"
+	if code != 1 || !strings.Contains(errs, want) {
+		t.Fatalf("code %d, want 1 and %q in:\n%s", code, want, errs)
+	}
+	if !strings.Contains(errs, `note: param "ROOT" is not set, so (param "ROOT") is #f: pass -D ROOT=VALUE`) {
+		t.Errorf("no note saying what to do:\n%s", errs)
+	}
+	if strings.Count(errs, "[unbound-param]") != 1 {
+		t.Errorf("want one unbound-param warning:\n%s", errs)
+	}
+}
+
+// TestExpandCmdImportOrder checks the search order: the importing file's
+// directory first, then each -I DIR in order; a file found through -I
+// resolves its own imports relative to itself.
+func TestExpandCmdImportOrder(t *testing.T) {
+	main := expandDir(t, map[string]string{
+		"main.sb": "(version 1)\n(import \"a.sb\")\n(import \"b.sb\")\n",
+		"a.sb":    "(allow file-read* (literal \"/a-beside-main\"))\n",
+	})
+	i1 := expandDir(t, map[string]string{
+		"a.sb": "(allow file-read* (literal \"/a-in-i1\"))\n",
+		"b.sb": "(import \"c.sb\")\n",
+		"c.sb": "(allow file-read* (literal \"/c-beside-b\"))\n",
+	})
+	i2 := expandDir(t, map[string]string{
+		"b.sb": "(allow file-read* (literal \"/b-in-i2\"))\n",
+		"c.sb": "(allow file-read* (literal \"/c-in-i2\"))\n",
+	})
+	out, errs, code := expandRun(t, "", "-I", i1, "-I", i2, filepath.Join(main, "main.sb"))
+	want := "(version 1)\n(allow file-read* (literal \"/a-beside-main\"))\n(allow file-read* (literal \"/c-beside-b\"))\n"
+	if code != 0 || errs != "" || out != want {
+		t.Fatalf("code %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", code, out, want, errs)
+	}
+	// Not found: a warning naming every place searched, an opaque
+	// (import ...) kept in the output, exit 0.
+	if _, _, code = expandRun(t, "", filepath.Join(i2, "missing-main.sb")); code != 2 {
+		t.Fatalf("missing main file: code %d, want 2", code)
+	}
+	dir := expandDir(t, map[string]string{"m.sb": "(version 1)\n(import \"nowhere.sb\")\n(allow process-fork)\n"})
+	out, errs, code = expandRun(t, "", "-I", i1, filepath.Join(dir, "m.sb"))
+	if code != 0 || !strings.Contains(errs, `m.sb:2:1: warning: cannot find imported profile "nowhere.sb"`) ||
+		!strings.Contains(errs, filepath.Join(i1, "nowhere.sb")) || !strings.Contains(out, `(import "nowhere.sb")`) {
+		t.Fatalf("import-not-found: code %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+}

@@ -327,3 +327,23 @@ func TestLintFix(t *testing.T) {
 		t.Error("file rewritten without fixes")
 	}
 }
+
+// TestExamplesLintAndAudit keeps every bundled example clean under
+// `lint --enable all` and `audit` (exit 0, no findings at any level): they
+// are the README's first impression, and lint and audit must agree.
+func TestExamplesLintAndAudit(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.sb"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, f := range files {
+		code, out, errs := lintRunCmd(t, "", "lint", "--no-config", "--enable", "all", "--fail-on", "info", f)
+		if code != 0 || out != "" {
+			t.Errorf("lint --enable all %s: exit %d\n%s%s", f, code, out, errs)
+		}
+		code, out, errs = lintRunCmd(t, "", "audit", "--fail-on", "info", f)
+		if code != 0 || strings.Contains(out, "  allow ") {
+			t.Errorf("audit %s: exit %d\n%s%s", f, code, out, errs)
+		}
+	}
+}

@@ -281,7 +281,9 @@ errors, 2 for usage errors.`,
 				if res.Kind != policy.KindPath {
 					return usageErrorf("--vnode-type applies to file paths only")
 				}
-				res.Vnode = strings.ToUpper(vnode)
+				if res.Vnode, err = policy.ParseVnodeType(vnode); err != nil {
+					return usageErrorf("--vnode-type: %v", err)
+				}
 			}
 			d := lp.engine.Query(policy.Request{Op: op, Resource: res})
 			if format == "json" {

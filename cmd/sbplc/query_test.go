@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -101,6 +102,56 @@ func TestQueryJSON(t *testing.T) {
 	if !strings.Contains(out, `"rule": null`) || !strings.Contains(out, `"decision": "allow"`) {
 		t.Errorf("terminal json = %s", out)
 	}
+	// The operation whose built-in default decides is listed once.
+	out, _, _ = queryRun(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "process-info-pidinfo", "others")
+	var term struct {
+		Chain []string `json:"chain"`
+	}
+	if err := json.Unmarshal([]byte(out), &term); err != nil || strings.Join(term.Chain, " ") != "process-info-pidinfo process-info*" {
+		t.Errorf("terminal chain = %v (%v)\n%s", term.Chain, err, out)
+	}
+}
+
+// TestQueryJSONShape pins the exact top-level keys of the JSON answer.
+func TestQueryJSONShape(t *testing.T) {
+	p := queryFile(t, "q.sb", queryProfile)
+	out, _, _ := queryRun(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "file-read-data", "/tmp/../x")
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range got {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if strings.Join(keys, " ") != "canonical_resource chain decision operation reason resource rule" {
+		t.Errorf("keys = %v", keys)
+	}
+	var rule map[string]json.RawMessage
+	if err := json.Unmarshal(got["rule"], &rule); err != nil || len(rule) != 4 {
+		t.Errorf("rule = %s (%v): want file, line, column, text", got["rule"], err)
+	}
+	if string(got["canonical_resource"]) != `"/private/x"` || string(got["resource"]) != `"/tmp/../x"` {
+		t.Errorf("resources: %s %s", got["resource"], got["canonical_resource"])
+	}
+}
+
+// TestQueryUnresolvedImport: a rule on a wildcard written after an import
+// that was not found does not decide, since the import may hold a rule on
+// the specific operation.
+func TestQueryUnresolvedImport(t *testing.T) {
+	src := "(version 1)\n(deny default)\n(import \"nowhere.sb\")\n(allow file-read* (subpath \"/w\"))\n(allow file-read-data (subpath \"/s\"))\n"
+	for _, c := range []struct{ op, res, want string }{
+		{"file-read-data", "/w/x", "unknown\n"},
+		{"file-read*", "/w/x", "allow\n"},
+		{"file-read-data", "/s/x", "allow\n"},
+	} {
+		out, _, code := queryRun(t, src, "query", "-", c.op, c.res)
+		if code != 0 || !strings.HasPrefix(out, c.want) {
+			t.Errorf("%s %s: code %d\n%s", c.op, c.res, code, out)
+		}
+	}
 }
 
 func TestQueryErrors(t *testing.T) {
@@ -117,6 +168,8 @@ func TestQueryErrors(t *testing.T) {
 		{[]string{"query", "--assume", "x", p, "file-read-data", "/x"}, 2, "FILTER=true"},
 		{[]string{"query", "--model", "nope=1", p, "file-read-data", "/x"}, 2, "unknown model setting"},
 		{[]string{"query", "--vnode-type", "DIRECTORY", p, "mach-lookup", "x"}, 2, "file paths only"},
+		{[]string{"query", "--vnode-type", "FOLDER", p, "file-read-data", "/x"}, 2, `unknown file type "FOLDER"`},
+		{[]string{"query", p, "network-outbound", "tcp6:10.0.0.1:80"}, 2, "is an IPv4 address"},
 		{[]string{"query", filepath.Join(t.TempDir(), "missing.sb"), "file-read-data", "/x"}, 2, "no such file"},
 		{[]string{"query", p}, 2, "accepts between 2 and 3 arg"},
 	} {

@@ -20,9 +20,10 @@ func init() { register(newVerifyCmd) }
 
 func newVerifyCmd() *cobra.Command {
 	var profile, format string
+	var failOnUnknown bool
 	var ef evalFlags
 	c := &cobra.Command{
-		Use:   "verify [--profile PROFILE] [-D K=V] [--target OS] [--format text|json] BLOB",
+		Use:   "verify [--profile PROFILE [--fail-on-unknown]] [-D K=V] [--target OS] [--format text|json] BLOB",
 		Short: "check a compiled profile's structure and, with --profile, its decisions",
 		Long: `verify decodes a compiled sandbox profile and checks its structure: header
 values, table placement and alignment, op-table entries, node tags, every
@@ -39,14 +40,26 @@ network-outbound, the target-self rules under (deny default), the
 per-operation defaults) are accounted for. Every disagreement is printed
 with the operation, the resource and both answers.
 
-Exit status: 0 when the blob is sound (and agrees with the profile), 1 on
-structural errors or disagreements, 2 on usage or I/O errors.`,
+A probe is undecidable when sbplc cannot decide it on the source (an unset
+param, an unresolved import, a filter sbplc does not model) or the graph
+gives no decision. Undecidable probes are not compared: the summary counts
+them and lists their reasons, and they do not change the exit status unless
+--fail-on-unknown is given. Pass -D for every param the profile uses so that
+nothing is left undecided.
+
+Exit status: 0 when the blob is sound and no probe disagrees (undecidable
+probes allowed), 1 on structural errors, disagreements, or - with
+--fail-on-unknown - undecidable probes, 2 on usage or I/O errors.`,
 		Example: `  sbplc verify profile.sb.bin
-  sbplc verify --profile profile.sb -D ROOT=/private/tmp profile.sb.bin`,
+  sbplc verify --profile profile.sb -D ROOT=/private/tmp profile.sb.bin
+  sbplc verify --fail-on-unknown --profile profile.sb -D ROOT=/private/tmp profile.sb.bin`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return usageErrorf("unknown --format %q: use text or json", format)
+			}
+			if failOnUnknown && profile == "" {
+				return usageErrorf("--fail-on-unknown needs --profile: only the cross-check has undecidable probes")
 			}
 			l, err := blobLayout(ef.target, c.ErrOrStderr())
 			if err != nil {
@@ -79,9 +92,10 @@ structural errors or disagreements, 2 on usage or I/O errors.`,
 				evalDiags = res.Diags
 				rep = compile.CrossCheck(p, voc, res.Profile, compile.CrossCheckOptions{Target: l.Name})
 			}
-			failed := fs.HasErrors() || evalDiags.HasErrors() || (rep != nil && len(rep.Disagreements) > 0)
+			failed := fs.HasErrors() || evalDiags.HasErrors() || (rep != nil && len(rep.Disagreements) > 0) ||
+				(failOnUnknown && rep != nil && rep.Undecided > 0)
 			if format == "json" {
-				if err := writeVerifyJSON(c.OutOrStdout(), name, l, p, fs, src, evalDiags, rep); err != nil {
+				if err := writeVerifyJSON(c.OutOrStdout(), name, l, p, fs, src, evalDiags, rep, failOnUnknown); err != nil {
 					return usageErrorf("%v", err)
 				}
 				if failed {
@@ -102,7 +116,7 @@ structural errors or disagreements, 2 on usage or I/O errors.`,
 			if evalDiags.HasErrors() {
 				fmt.Fprintf(c.ErrOrStderr(), "sbplc: warning: %s has evaluation errors; rules it could not evaluate are missing from the cross-check\n", src.Name)
 			}
-			writeCrossCheck(c, name, src.Name, rep)
+			writeCrossCheck(c, name, src.Name, rep, failOnUnknown)
 			if failed {
 				return findings()
 			}
@@ -111,11 +125,12 @@ structural errors or disagreements, 2 on usage or I/O errors.`,
 	}
 	c.Flags().StringVar(&profile, "profile", "", "cross-check the blob's decisions against this source profile")
 	c.Flags().StringVar(&format, "format", "text", "output: text, or json (findings, cross-check report and disagreements)")
+	c.Flags().BoolVar(&failOnUnknown, "fail-on-unknown", false, "with --profile, exit 1 when a probe is undecidable (by default they are reported and not compared)")
 	ef.add(c)
 	return c
 }
 
-func writeCrossCheck(c *cobra.Command, blob, profile string, rep *compile.Report) {
+func writeCrossCheck(c *cobra.Command, blob, profile string, rep *compile.Report, failOnUnknown bool) {
 	var b strings.Builder
 	for _, d := range rep.Disagreements {
 		fmt.Fprintf(&b, "%s: error: %s %s: blob says %s, %s says %s [cross-check]\n", blob, d.Op, d.Resource, d.Blob, profile, d.Source)
@@ -129,14 +144,39 @@ func writeCrossCheck(c *cobra.Command, blob, profile string, rep *compile.Report
 	if rep.Truncated {
 		fmt.Fprintf(&b, "%s: warning: the probe budget ran out; the last operations were not cross-checked [cross-check]\n", blob)
 	}
+	if rep.Undecided > 0 {
+		sev, tail := "warning", "they were not compared (--fail-on-unknown makes this an error)"
+		if failOnUnknown {
+			sev, tail = "error", "they were not compared, and --fail-on-unknown is set"
+		}
+		fmt.Fprintf(&b, "%s: %s: %s undecidable: %s [cross-check]\n", blob, sev, plural(rep.Undecided, "probe is", "probes are"), tail)
+		for _, g := range rep.UndecidedWhy {
+			fmt.Fprintf(&b, "  note: %s: %s (first: %s)\n", plural(g.Count, "probe", "probes"), g.Reason, g.Example)
+		}
+	}
 	c.ErrOrStderr().Write([]byte(b.String()))
-	fmt.Fprintf(c.OutOrStdout(), "%s: cross-check against %s: %d operations, %d probes, %d agree, %d disagree, %d undecidable\n",
-		blob, profile, rep.Operations, rep.Probes, rep.Agree, len(rep.Disagreements), rep.Undecided)
+	verdict := "agrees"
+	switch {
+	case len(rep.Disagreements) > 0:
+		verdict = "disagrees"
+	case rep.Undecided > 0:
+		verdict = "agrees on every decidable probe"
+	}
+	fmt.Fprintf(c.OutOrStdout(), "%s: cross-check against %s: %d operations, %d probes, %d agree, %d disagree, %d undecidable (not compared): %s\n",
+		blob, profile, rep.Operations, rep.Probes, rep.Agree, len(rep.Disagreements), rep.Undecided, verdict)
+}
+
+// plural renders "1 probe is" / "3 probes are".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // writeVerifyJSON prints verify's result as one JSON object.
 func writeVerifyJSON(w io.Writer, name string, l bytecode.Layout, p *bytecode.Profile, fs bytecode.Findings,
-	src *source.File, evalDiags diag.List, rep *compile.Report) error {
+	src *source.File, evalDiags diag.List, rep *compile.Report, failOnUnknown bool) error {
 	type jsonDis struct {
 		Op       string `json:"op"`
 		Resource string `json:"resource"`
@@ -144,15 +184,21 @@ func writeVerifyJSON(w io.Writer, name string, l bytecode.Layout, p *bytecode.Pr
 		Source   string `json:"source"`
 		Reason   string `json:"reason,omitempty"`
 	}
+	type jsonUndecided struct {
+		Reason  string `json:"reason"`
+		Count   int    `json:"count"`
+		Example string `json:"example"`
+	}
 	type jsonCross struct {
-		Profile       string    `json:"profile"`
-		Operations    int       `json:"operations"`
-		Probes        int       `json:"probes"`
-		Agree         int       `json:"agree"`
-		Undecided     int       `json:"undecided"`
-		Truncated     bool      `json:"truncated"`
-		EvalErrors    []string  `json:"eval_errors"`
-		Disagreements []jsonDis `json:"disagreements"`
+		Profile       string          `json:"profile"`
+		Operations    int             `json:"operations"`
+		Probes        int             `json:"probes"`
+		Agree         int             `json:"agree"`
+		Undecided     int             `json:"undecided"`
+		UndecidedWhy  []jsonUndecided `json:"undecided_reasons"`
+		Truncated     bool            `json:"truncated"`
+		EvalErrors    []string        `json:"eval_errors"`
+		Disagreements []jsonDis       `json:"disagreements"`
 	}
 	out := struct {
 		File       string            `json:"file"`
@@ -173,7 +219,10 @@ func writeVerifyJSON(w io.Writer, name string, l bytecode.Layout, p *bytecode.Pr
 	}
 	if rep != nil {
 		jc := &jsonCross{Profile: src.Name, Operations: rep.Operations, Probes: rep.Probes, Agree: rep.Agree,
-			Undecided: rep.Undecided, Truncated: rep.Truncated, EvalErrors: []string{}, Disagreements: []jsonDis{}}
+			Undecided: rep.Undecided, UndecidedWhy: []jsonUndecided{}, Truncated: rep.Truncated, EvalErrors: []string{}, Disagreements: []jsonDis{}}
+		for _, g := range rep.UndecidedWhy {
+			jc.UndecidedWhy = append(jc.UndecidedWhy, jsonUndecided{g.Reason, g.Count, g.Example})
+		}
 		for _, d := range evalDiags {
 			if d.Severity == diag.Error {
 				jc.EvalErrors = append(jc.EvalErrors, d.String())
@@ -183,7 +232,7 @@ func writeVerifyJSON(w io.Writer, name string, l bytecode.Layout, p *bytecode.Pr
 			jc.Disagreements = append(jc.Disagreements, jsonDis{d.Op, d.Resource, d.Blob, d.Source, d.Reason})
 		}
 		out.CrossCheck = jc
-		out.OK = out.OK && len(jc.Disagreements) == 0 && len(jc.EvalErrors) == 0
+		out.OK = out.OK && len(jc.Disagreements) == 0 && len(jc.EvalErrors) == 0 && !(failOnUnknown && rep.Undecided > 0)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -132,3 +132,61 @@ func TestVerifyJSON(t *testing.T) {
 		t.Errorf("corrupt: exit %d\n%s", code, stdout)
 	}
 }
+
+// Undecidable probes (an unset param) are counted, explained and do not
+// fail verify unless --fail-on-unknown (QA #10).
+func TestVerifyUndecidable(t *testing.T) {
+	pp := "sonoma14.4.1_param_path_root_private_tmp"
+	prof, blob := bcVectorFile(t, pp, "param_path.sb"), bcVectorFile(t, pp, pp+".sb.bin")
+	stdout, stderr, code := bcRun(t, "verify", "--profile", prof, blob)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "0 disagree, 12 undecidable (not compared): agrees on every decidable probe") {
+		t.Errorf("summary: %s", stdout)
+	}
+	for _, want := range []string{
+		"warning: 12 probes are undecidable: they were not compared (--fail-on-unknown makes this an error) [cross-check]",
+		"note: 12 probes: value \"${ROOT}\" depends on unbound param \"ROOT\": pass -D ROOT=VALUE (first: file-read",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	_, stderr, code = bcRun(t, "verify", "--fail-on-unknown", "--profile", prof, blob)
+	if code != 1 || !strings.Contains(stderr, "error: 12 probes are undecidable") {
+		t.Errorf("--fail-on-unknown: exit %d:\n%s", code, stderr)
+	}
+	if _, stderr, code := bcRun(t, "verify", "--fail-on-unknown", blob); code != 2 || !strings.Contains(stderr, "--fail-on-unknown needs --profile") {
+		t.Errorf("--fail-on-unknown without --profile: exit %d: %s", code, stderr)
+	}
+	// With the param, nothing is undecidable and the flag changes nothing.
+	if _, stderr, code := bcRun(t, "verify", "--fail-on-unknown", "--profile", prof, "-D", "ROOT=/private/tmp", blob); code != 0 {
+		t.Errorf("with -D: exit %d:\n%s", code, stderr)
+	}
+	for _, flag := range []bool{false, true} {
+		args := []string{"verify", "--format", "json", "--profile", prof, blob}
+		if flag {
+			args = append(args, "--fail-on-unknown")
+		}
+		stdout, _, code := bcRun(t, args...)
+		var got struct {
+			OK         bool `json:"ok"`
+			CrossCheck struct {
+				Undecided int `json:"undecided"`
+				Reasons   []struct {
+					Reason  string `json:"reason"`
+					Count   int    `json:"count"`
+					Example string `json:"example"`
+				} `json:"undecided_reasons"`
+			} `json:"cross_check"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatalf("%v\n%s", err, stdout)
+		}
+		if got.OK == flag || (code == 1) != flag || got.CrossCheck.Undecided != 12 || len(got.CrossCheck.Reasons) != 1 ||
+			got.CrossCheck.Reasons[0].Count != 12 || !strings.Contains(got.CrossCheck.Reasons[0].Reason, "ROOT") {
+			t.Errorf("json (--fail-on-unknown=%v): exit %d %+v", flag, code, got)
+		}
+	}
+}
