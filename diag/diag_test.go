@@ -175,3 +175,81 @@ func TestWriteTextOddSpans(t *testing.T) {
 		}
 	}
 }
+
+// snippet renders one error at [start, end) of text with a snippet.
+func snippet(text string, start, end int) string {
+	f := source.NewFile("x.sb", []byte(text))
+	var b bytes.Buffer
+	diag.WriteText(&b, []diag.Diagnostic{{Severity: diag.Error, Message: "m", Span: source.Span{File: f, Start: start, End: end}}}, diag.TextOptions{Snippet: true})
+	return b.String()
+}
+
+// TestSnippetClipsLongLines checks that a long line is clipped to a window
+// around the caret with "…" marks, and that the caret stays under the span
+// (QA #2: one 5 MB line used to be printed whole for every diagnostic).
+func TestSnippetClipsLongLines(t *testing.T) {
+	long := strings.Repeat("a", 100000) + "BAD" + strings.Repeat("b", 100000)
+	got := snippet(long, 100000, 100003)
+	want := "x.sb:1:100001: error: m\n" +
+		" 1 | …" + strings.Repeat("a", 60) + "BAD" + strings.Repeat("b", 57) + "…\n" +
+		"   | " + strings.Repeat(" ", 61) + "^^^\n"
+	if got != want {
+		t.Errorf("long line:\n%q\nwant\n%q", got, want)
+	}
+	// Near the start: no leading mark.
+	got = snippet("(x "+strings.Repeat("y", 500), 1, 2)
+	if !strings.HasPrefix(strings.Split(got, "\n")[1], " 1 | (x yyy") || !strings.HasSuffix(strings.Split(got, "\n")[1], "y…") {
+		t.Errorf("start of long line:\n%s", got)
+	}
+	if strings.Split(got, "\n")[2] != "   |  ^" {
+		t.Errorf("caret: %q", strings.Split(got, "\n")[2])
+	}
+	// A span longer than the window is underlined to the window's end.
+	got = snippet(strings.Repeat("z", 1000), 0, 1000)
+	if c := strings.Count(got, "^"); c != 60 {
+		t.Errorf("long span: %d carets, want 60:\n%s", c, got)
+	}
+	if len(got) > 300 {
+		t.Errorf("excerpt of a 1000-byte line is %d bytes", len(got))
+	}
+}
+
+// TestSnippetEscapes checks that control characters, invalid UTF-8 and
+// bidirectional overrides are escaped in excerpts, with the caret still
+// under the span (QA #2/#4b: raw bytes reached the terminal).
+func TestSnippetEscapes(t *testing.T) {
+	got := snippet("(a \x1b[31m\x00\xff\u202e \"x\")", 16, 19)
+	lines := strings.Split(got, "\n")
+	if lines[1] != ` 1 | (a \x1b[31m\x00\xff\u202e "x")` {
+		t.Errorf("escaped line: %q", lines[1])
+	}
+	if lines[2] != "   | "+strings.Repeat(" ", strings.Index(lines[1][5:], `"x"`))+"^^^" {
+		t.Errorf("caret line: %q (line %q)", lines[2], lines[1])
+	}
+	for _, c := range got {
+		if c < 0x20 && c != '\n' || c == 0x7f || c == 0x202e {
+			t.Errorf("raw control character %U in output %q", c, got)
+		}
+	}
+	// A 16 MB line of NUL bytes gives a short excerpt.
+	got = snippet(strings.Repeat("\x00", 1<<20), 0, 1)
+	if len(got) > 400 || !strings.Contains(got, `\x00\x00`) {
+		t.Errorf("NUL line excerpt: %d bytes: %.200q", len(got), got)
+	}
+}
+
+// TestSnippetGutter checks that one batch of diagnostics uses the width of
+// its largest line number, so carets line up (QA #19a).
+func TestSnippetGutter(t *testing.T) {
+	f := source.NewFile("g.sb", []byte(strings.Repeat("(a)\n", 12)))
+	at := func(line int) diag.Diagnostic {
+		off := f.LineStart(line)
+		return diag.Diagnostic{Severity: diag.Warning, Message: "m", Span: source.Span{File: f, Start: off + 1, End: off + 2}}
+	}
+	var b bytes.Buffer
+	diag.WriteText(&b, []diag.Diagnostic{at(9), at(10)}, diag.TextOptions{Snippet: true})
+	want := "g.sb:9:2: warning: m\n  9 | (a)\n    |  ^\ng.sb:10:2: warning: m\n 10 | (a)\n    |  ^\n"
+	if b.String() != want {
+		t.Errorf("gutter:\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -1,9 +1,11 @@
 package diag
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -37,16 +39,26 @@ func sevColor(s Severity) string {
 
 // WriteText writes diagnostics in the gcc-style form
 // file:line:col: severity: message [code], optionally followed by a snippet.
+// All snippets of one call share a gutter width (that of the largest line
+// number), so the carets of consecutive diagnostics line up.
 func WriteText(w io.Writer, ds []Diagnostic, opt TextOptions) error {
+	gutter := 1
+	if opt.Snippet {
+		for _, d := range ds {
+			if d.Span.IsValid() {
+				gutter = max(gutter, len(strconv.Itoa(d.Span.StartPos().Line)))
+			}
+		}
+	}
 	var b strings.Builder
 	for _, d := range ds {
-		writeOne(&b, d, opt)
+		writeOne(&b, d, opt, gutter)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func writeOne(b *strings.Builder, d Diagnostic, opt TextOptions) {
+func writeOne(b *strings.Builder, d Diagnostic, opt TextOptions, gutter int) {
 	c := func(code, s string) string {
 		if !opt.Color {
 			return s
@@ -69,7 +81,7 @@ func writeOne(b *strings.Builder, d Diagnostic, opt TextOptions) {
 		return
 	}
 	if d.Span.IsValid() {
-		writeSnippet(b, d.Span, opt, c(sevColor(d.Severity), "%s"))
+		writeSnippet(b, d.Span, opt, c(sevColor(d.Severity), "%s"), gutter)
 	}
 	for _, r := range d.Related {
 		if r.Span.IsValid() {
@@ -84,31 +96,99 @@ func writeOne(b *strings.Builder, d Diagnostic, opt TextOptions) {
 	}
 }
 
-func writeSnippet(b *strings.Builder, sp source.Span, opt TextOptions, caretFmt string) {
+// Excerpt window: at most excerptBefore characters of the line before the
+// span and excerptAfter from its start on; a clipped side is marked "…".
+const (
+	excerptBefore = 60
+	excerptAfter  = 60
+)
+
+// writeSnippet prints the span's first line, clipped to a window around
+// the span and with control characters, invalid UTF-8 and bidirectional
+// formatting characters escaped (so no raw byte of a hostile file reaches
+// the terminal), and a caret line under the span.
+func writeSnippet(b *strings.Builder, sp source.Span, opt TextOptions, caretFmt string, gutter int) {
+	text := sp.File.Text
 	start := sp.StartPos()
-	line := sp.File.Line(start.Line)
-	line = strings.ReplaceAll(line, "\t", " ")
-	num := fmt.Sprintf("%d", start.Line)
-	pad := strings.Repeat(" ", len(num))
-	fmt.Fprintf(b, " %s | %s\n", num, line)
-	// Caret width: the span's runes on this line (at least one).
-	end := sp.End
-	lineEnd := sp.File.LineStart(start.Line) + len(sp.File.Line(start.Line))
-	if end > lineEnd {
-		end = lineEnd
+	ls := sp.File.LineStart(start.Line)
+	le := ls + bytes.IndexByte(text[ls:], '\n')
+	if le < ls {
+		le = len(text)
 	}
-	width := 1
-	if end > sp.Start && sp.Start >= 0 && end <= len(sp.File.Text) {
-		width = utf8.RuneCount(sp.File.Text[sp.Start:end])
-		if width < 1 {
-			width = 1
+	if le > ls && text[le-1] == '\r' {
+		le--
+	}
+	s := min(max(sp.Start, ls), le)
+	e := min(max(sp.End, s), le)
+	// Window [ws, we): back excerptBefore runes from s, forward excerptAfter from s.
+	ws := s
+	for n := 0; n < excerptBefore && ws > ls; n++ {
+		_, size := utf8.DecodeLastRune(text[ls:ws])
+		ws -= size
+	}
+	we := s
+	for n := 0; n < excerptAfter && we < le; n++ {
+		_, size := utf8.DecodeRune(text[we:le])
+		we += size
+	}
+	e = min(e, we)
+	var line strings.Builder
+	if ws > ls {
+		line.WriteString("…")
+	}
+	col := 0 // display columns written so far
+	if ws > ls {
+		col = 1
+	}
+	caretCol, caretEnd := -1, -1
+	for i := ws; i < we; {
+		if i == s {
+			caretCol = col
 		}
+		if i == e {
+			caretEnd = col
+		}
+		r, size := utf8.DecodeRune(text[i:we])
+		piece := excerptRune(r, text[i:i+size])
+		line.WriteString(piece)
+		col += utf8.RuneCountInString(piece)
+		i += size
 	}
-	carets := strings.Repeat(" ", start.Col-1) + strings.Repeat("^", width)
+	if caretCol < 0 {
+		caretCol = col
+	}
+	if caretEnd < 0 {
+		caretEnd = col
+	}
+	if we < le {
+		line.WriteString("…")
+	}
+	num := strconv.Itoa(start.Line)
+	fmt.Fprintf(b, " %*s | %s\n", gutter, num, line.String())
+	width := max(caretEnd-caretCol, 1)
+	carets := strings.Repeat("^", width)
 	if opt.Color {
-		carets = strings.Repeat(" ", start.Col-1) + fmt.Sprintf(caretFmt, strings.Repeat("^", width))
+		carets = fmt.Sprintf(caretFmt, carets)
 	}
-	fmt.Fprintf(b, " %s | %s\n", pad, carets)
+	fmt.Fprintf(b, " %*s | %s%s\n", gutter, "", strings.Repeat(" ", caretCol), carets)
+}
+
+// excerptRune renders one decoded rune of an excerpt: a tab as a space (so
+// the caret lines up), other control characters, invalid bytes and
+// invisible formatting characters as escapes such as \x1b or \u202e.
+func excerptRune(r rune, raw []byte) string {
+	switch {
+	case r == '\t':
+		return " "
+	case r == utf8.RuneError && len(raw) == 1:
+		return fmt.Sprintf("\\x%02x", raw[0])
+	case r < 0x20 || r == 0x7f:
+		return fmt.Sprintf("\\x%02x", r)
+	case r >= 0x80 && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
+		r == 0x200e || r == 0x200f || r == 0x061c || r == 0xfeff, r >= 0xfff9 && r <= 0xfffb:
+		return fmt.Sprintf("\\u%04x", r)
+	}
+	return string(raw)
 }
 
 // JSONEdit is the JSON form of an Edit.

@@ -471,7 +471,12 @@ func cxr(path string) func(ev *evaluator, c *call) value {
 		for i := len(path) - 1; i >= 0; i-- {
 			p, ok := v.(*pair)
 			if !ok {
-				ev.fail(c.sp(0), "type-error", "%s: %s has no %s", c.Name, showValue(c.Args[0]), map[byte]string{'a': "car", 'd': "cdr"}[path[i]])
+				part := map[byte]string{'a': "car", 'd': "cdr"}[path[i]]
+				if i == len(path)-1 {
+					ev.fail(c.sp(0), "type-error", "%s: %s has no %s", c.Name, showValue(c.Args[0]), part)
+				}
+				// (cadr '(1)): say which step failed, not that (1) has no car.
+				ev.fail(c.sp(0), "type-error", "%s: %s is too short or not nested enough: its c%sr is %s, which has no %s", c.Name, showValue(c.Args[0]), path[i+1:], showValue(v), part)
 			}
 			if path[i] == 'a' {
 				v = p.Car
@@ -633,7 +638,7 @@ func biListTail(ev *evaluator, c *call) value {
 	for i := int64(0); i < k; i++ {
 		p, ok := v.(*pair)
 		if !ok {
-			ev.fail(c.sp(1), "eval-error", "%s: index %d is out of range (the list has %d elements)", c.Name, k, i)
+			ev.fail(c.sp(1), "eval-error", "%s: index %d is out of range (the list has %d element%s)", c.Name, k, i, plural(int(i)))
 		}
 		v = p.Cdr
 	}
@@ -644,7 +649,8 @@ func biListRef(ev *evaluator, c *call) value {
 	v := biListTail(ev, c)
 	p, ok := v.(*pair)
 	if !ok {
-		ev.fail(c.sp(1), "eval-error", "list-ref: index %d is out of range", c.integer(ev, 1))
+		k := c.integer(ev, 1)
+		ev.fail(c.sp(1), "eval-error", "list-ref: index %d is out of range (the list has %d element%s)", k, k, plural(int(k)))
 	}
 	return p.Car
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,7 @@ var correctnessRules = []*Rule{
 		Summary: "network address that is not HOST:PORT", Run: runMalformedAddress},
 	{ID: "local-filter-on-outbound", Category: Correctness, Severity: diag.Warning,
 		Summary: "(local ...) filter on network-outbound never matches", Run: runLocalOnOutbound},
-	{ID: "unbound-param", Category: Correctness, Severity: diag.Info,
+	{ID: "unbound-param", Category: Correctness, Severity: diag.Warning,
 		Summary: "(param NAME) that the caller does not supply", Run: runUnboundParam},
 	{ID: "invalid-regex", Category: Correctness, Severity: diag.Error,
 		Summary: "regex outside the SBPL regex dialect", Run: runInvalidRegex},
@@ -577,9 +578,21 @@ func quotedName(msg string) (string, bool) {
 const paramFailNote = "libsandbox itself gives #f for an unset param, and a path filter given #f fails with \"invalid data type of path filter; expected pattern, got boolean\""
 
 func runUnboundParam(p *Pass) {
-	sev := p.Rule.Severity
+	// Warning, as the evaluator reports it in every command (expand,
+	// query, verify): one severity per problem. When the caller gave
+	// other params, a note says this one is missing from them.
+	var given []string
 	if p.Opts.ParamsGiven {
-		sev = diag.Error
+		for k := range p.Opts.Eval.Params {
+			given = append(given, k)
+		}
+		sort.Strings(given)
+	}
+	givenNote := func(name string) []string {
+		if len(given) == 0 {
+			return nil
+		}
+		return []string{fmt.Sprintf("params were given (%s) but not %s: add -D %s=VALUE", strings.Join(given, ", "), name, name)}
 	}
 	seen := map[int]bool{}
 	guarded := p.positions().guarded
@@ -588,13 +601,15 @@ func runUnboundParam(p *Pass) {
 			continue
 		}
 		seen[d.Span.Start] = true
-		if name, ok := quotedName(d.Message); ok && guarded[name] {
+		name, ok := quotedName(d.Message)
+		if ok && guarded[name] {
 			p.Drop(d) // the profile tests the param before using it
 			continue
 		}
 		nd := *d
-		nd.Severity = sev
+		nd.Severity = p.Rule.Severity
 		nd.Notes = append(append([]string(nil), d.Notes...), paramFailNote)
+		nd.Notes = append(nd.Notes, givenNote(name)...)
 		p.Claim(d, nd)
 	}
 	for _, pu := range p.Profile.Params {
@@ -603,11 +618,7 @@ func runUnboundParam(p *Pass) {
 		}
 		sp := pu.Origin.Primary()
 		msg := fmt.Sprintf("param %q is not supplied: (param %q) is #f, and a path filter given #f fails with \"invalid data type of path filter; expected pattern, got boolean\"; pass -D %s=VALUE", pu.Name, pu.Name, pu.Name)
-		if p.Opts.ParamsGiven {
-			p.ReportSev(diag.Error, diag.Diagnostic{Span: sp, Message: msg})
-		} else {
-			p.Report(diag.Diagnostic{Span: sp, Message: msg})
-		}
+		p.Report(diag.Diagnostic{Span: sp, Message: msg, Notes: givenNote(pu.Name)})
 	}
 }
 

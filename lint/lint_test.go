@@ -142,22 +142,26 @@ func TestTargetTable(t *testing.T) {
 	}
 }
 
-func TestParamsGivenMakesUnboundParamAnError(t *testing.T) {
+// TestUnboundParamSeverity: unbound-param is a warning whether or not
+// params were given (the evaluator's severity in every command); with
+// other params given, a note names them.
+func TestUnboundParamSeverity(t *testing.T) {
 	text := "(version 1)\n(deny default)\n(allow file-write* (subpath (param \"PROJECT\")))\n"
-	sev := func(opts lint.Options) diag.Severity {
+	find := func(opts lint.Options) diag.Diagnostic {
 		for _, d := range lintText(t, "p.sb", text, opts) {
 			if d.Code == "unbound-param" {
-				return d.Severity
+				return d
 			}
 		}
 		t.Fatal("no unbound-param finding")
-		return 0
+		return diag.Diagnostic{}
 	}
-	if s := sev(lint.Options{}); s != diag.Info {
-		t.Errorf("without -D: %v", s)
+	if d := find(lint.Options{}); d.Severity != diag.Warning || strings.Contains(strings.Join(d.Notes, "\n"), "params were given") {
+		t.Errorf("without -D: %v %q", d.Severity, d.Notes)
 	}
-	if s := sev(lint.Options{ParamsGiven: true, Eval: eval.Options{Params: map[string]string{"OTHER": "x"}}}); s != diag.Error {
-		t.Errorf("with -D: %v", s)
+	d := find(lint.Options{ParamsGiven: true, Eval: eval.Options{Params: map[string]string{"OTHER": "x"}}})
+	if d.Severity != diag.Warning || !strings.Contains(strings.Join(d.Notes, "\n"), "params were given (OTHER) but not PROJECT: add -D PROJECT=VALUE") {
+		t.Errorf("with -D: %v %q", d.Severity, d.Notes)
 	}
 }
 
