@@ -123,18 +123,36 @@ func Find(dir string) (string, error) {
 func Load(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fileErr(path, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
-		return nil, err
+		return nil, fileErr(path, err)
 	}
 	if len(data) > MaxSize {
 		return nil, &Error{File: path, Line: 1, Col: 1, Msg: fmt.Sprintf("file larger than %d bytes", MaxSize)}
 	}
 	return Parse(path, data)
 }
+
+// fileErr renders an I/O error as "PATH: reason", without Go's operation
+// prefix ("open PATH: ..."); the cause stays available to errors.Is.
+func fileErr(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &pathError{path: path, err: pe.Err}
+	}
+	return &pathError{path: path, err: err}
+}
+
+type pathError struct {
+	path string
+	err  error
+}
+
+func (e *pathError) Error() string { return e.path + ": " + e.err.Error() }
+func (e *pathError) Unwrap() error { return e.err }
 
 // ForDir finds and loads the configuration that applies to files in dir,
 // or returns Default() when there is none.

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -173,4 +175,14 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = Parse("f.yaml", data)
 	})
+}
+
+// TestLoadErrorHasNoOpPrefix: a missing config file is reported as
+// "PATH: no such file or directory", like other sbplc file errors.
+func TestLoadErrorHasNoOpPrefix(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nope.yaml")
+	_, err := Load(path)
+	if err == nil || err.Error() != path+": no such file or directory" || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load: %v", err)
+	}
 }

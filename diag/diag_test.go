@@ -218,7 +218,7 @@ func TestSnippetClipsLongLines(t *testing.T) {
 // bidirectional overrides are escaped in excerpts, with the caret still
 // under the span (QA #2/#4b: raw bytes reached the terminal).
 func TestSnippetEscapes(t *testing.T) {
-	got := snippet("(a \x1b[31m\x00\xff\u202e \"x\")", 16, 19)
+	got := snippet("(a \x1b[31m\x00\xff\u202e \"x\")", 14, 17)
 	lines := strings.Split(got, "\n")
 	if lines[1] != ` 1 | (a \x1b[31m\x00\xff\u202e "x")` {
 		t.Errorf("escaped line: %q", lines[1])

@@ -133,24 +133,35 @@ func eqv(a, b value) bool {
 	return a == b
 }
 
+// Limits of one equal? comparison: nodes visited and car-nesting depth.
+const (
+	maxEqualNodes = 1 << 22
+	maxEqualDepth = 10_000
+)
+
+// equalState counts the work of one equal? comparison.
+type equalState struct {
+	n    int
+	over bool // a limit was hit: the result is unknown
+}
+
+// equalCharged is equal? with its work charged to the step budget; a
+// comparison too large or too deep to finish is a positioned error, never
+// a silent #f.
 func equalCharged(ev *evaluator, sp source.Span, a, b value) bool {
-	n := 0
-	r := equalN(a, b, 0, &n)
-	ev.charge(sp, n)
+	var st equalState
+	r := equalN(a, b, 0, &st)
+	if st.over {
+		ev.fail(sp, "eval-limit", "equal?: the values are too large or too deeply nested to compare (limits: %d nodes, %d levels)", maxEqualNodes, maxEqualDepth)
+	}
+	ev.charge(sp, st.n/4)
 	return r
 }
 
-func equal(a, b value, depth int) bool {
-	n := 0
-	return equalN(a, b, depth, &n)
-}
-
-func equalN(a, b value, depth int, n *int) bool {
-	*n++
-	if *n > 1<<20 {
-		return false
-	}
-	if depth > 10000 {
+func equalN(a, b value, depth int, st *equalState) bool {
+	st.n++
+	if st.n > maxEqualNodes || depth > maxEqualDepth {
+		st.over = true
 		return false
 	}
 	if a == b {
@@ -162,18 +173,24 @@ func equalN(a, b value, depth int, n *int) bool {
 		if !ok {
 			return false
 		}
+		// The spine is walked iteratively: only nesting through cars
+		// deepens the recursion.
 		for {
-			if !equalN(x.Car, y.Car, depth+1, n) {
+			if !equalN(x.Car, y.Car, depth+1, st) {
 				return false
 			}
 			xn, ok1 := x.Cdr.(*pair)
 			yn, ok2 := y.Cdr.(*pair)
 			if !ok1 || !ok2 {
-				return equalN(x.Cdr, y.Cdr, depth+1, n)
+				return equalN(x.Cdr, y.Cdr, depth+1, st)
+			}
+			if xn == yn {
+				return true
 			}
 			x, y = xn, yn
-			depth++
-			if depth > 1000000 {
+			st.n++
+			if st.n > maxEqualNodes {
+				st.over = true
 				return false
 			}
 		}
@@ -186,7 +203,7 @@ func equalN(a, b value, depth int, n *int) bool {
 			return false
 		}
 		for i := range x.Elems {
-			if !equalN(x.Elems[i], y.Elems[i], depth+1, n) {
+			if !equalN(x.Elems[i], y.Elems[i], depth+1, st) {
 				return false
 			}
 		}
@@ -488,7 +505,10 @@ func cxr(path string) func(ev *evaluator, c *call) value {
 	}
 }
 
-func member(cmp func(a, b value) bool) func(ev *evaluator, c *call) value {
+// eqvIn is eqv with the signature of equalCharged.
+func eqvIn(_ *evaluator, _ source.Span, a, b value) bool { return eqv(a, b) }
+
+func member(cmp func(ev *evaluator, sp source.Span, a, b value) bool) func(ev *evaluator, c *call) value {
 	return func(ev *evaluator, c *call) value {
 		v := c.Args[1]
 		for n := 0; ; n++ {
@@ -505,7 +525,7 @@ func member(cmp func(a, b value) bool) func(ev *evaluator, c *call) value {
 			if n&63 == 63 {
 				ev.charge(c.Sp, 64)
 			}
-			if cmp(c.Args[0], p.Car) {
+			if cmp(ev, c.Sp, c.Args[0], p.Car) {
 				return p
 			}
 			v = p.Cdr
@@ -513,10 +533,10 @@ func member(cmp func(a, b value) bool) func(ev *evaluator, c *call) value {
 	}
 }
 
-func assoc(cmp func(a, b value) bool) func(ev *evaluator, c *call) value {
+func assoc(cmp func(ev *evaluator, sp source.Span, a, b value) bool) func(ev *evaluator, c *call) value {
 	return func(ev *evaluator, c *call) value {
 		for _, it := range c.list(ev, 1) {
-			if p, ok := it.(*pair); ok && cmp(c.Args[0], p.Car) {
+			if p, ok := it.(*pair); ok && cmp(ev, c.Sp, c.Args[0], p.Car) {
 				return p
 			}
 		}
@@ -874,12 +894,12 @@ func buildGlobals() map[string]value {
 		}
 		return p
 	})
-	def("memq", 2, 2, member(eqv))
-	def("memv", 2, 2, member(eqv))
-	def("member", 2, 2, member(func(a, b value) bool { return equal(a, b, 0) }))
-	def("assq", 2, 2, assoc(eqv))
-	def("assv", 2, 2, assoc(eqv))
-	def("assoc", 2, 2, assoc(func(a, b value) bool { return equal(a, b, 0) }))
+	def("memq", 2, 2, member(eqvIn))
+	def("memv", 2, 2, member(eqvIn))
+	def("member", 2, 2, member(equalCharged))
+	def("assq", 2, 2, assoc(eqvIn))
+	def("assv", 2, 2, assoc(eqvIn))
+	def("assoc", 2, 2, assoc(equalCharged))
 	def("map", 2, -1, biMap)
 	def("for-each", 2, -1, biForEach)
 	def("apply", 1, -1, biApply)

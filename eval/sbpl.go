@@ -734,42 +734,53 @@ func synDebug(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.
 	return done(theUnspec)
 }
 
+// synWithFilter is (with-filter FILTER RULE...): FILTER is ANDed into
+// every rule evaluated inside.
 func synWithFilter(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
-	if len(vs) < 1 {
-		ev.fail(sp, "syntax-error", "with-filter: expected a filter and rules")
-	}
+	vs, sps := ev.scopedForm(form, sp, "with-filter: expected a filter and rules")
 	f, ok := ev.eval(vs[0], sps[0], e).(*filterV)
 	if !ok {
 		ev.fail(sps[0], "filter-arg-type", "with-filter: expected a filter")
 	}
 	ev.withFilters = append(ev.withFilters, f.N)
 	n := len(ev.withFilters)
-	for i := 1; i < len(vs); i++ {
-		ev.evalStmt(vs[i], sps[i], e)
-	}
+	ev.evalStmts(vs[1:], sps[1:], e)
 	ev.withFilters = ev.withFilters[:n-1]
 	return done(theUnspec)
 }
 
+// synWithModifier is (with-modifier (with M...) RULE...): the modifier is
+// added to every rule evaluated inside.
 func synWithModifier(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
-	if len(vs) < 1 {
-		ev.fail(sp, "syntax-error", "with-modifier: expected a modifier and rules")
-	}
+	vs, sps := ev.scopedForm(form, sp, "with-modifier: expected a modifier and rules")
 	m, ok := ev.eval(vs[0], sps[0], e).(*modV)
 	if !ok {
 		ev.fail(sps[0], "modifier", "with-modifier: expected a modifier such as (with report)")
 	}
 	ev.withMods = append(ev.withMods, m.M)
 	n := len(ev.withMods)
-	for i := 1; i < len(vs); i++ {
-		ev.evalStmt(vs[i], sps[i], e)
-	}
+	ev.evalStmts(vs[1:], sps[1:], e)
 	ev.withMods = ev.withMods[:n-1]
 	return done(theUnspec)
+}
+
+// scopedForm returns the arguments of a with-filter/with-modifier form.
+// The stacks they push are restored by the top level when a rule inside
+// fails.
+func (ev *evaluator) scopedForm(form *pair, sp source.Span, usage string) ([]value, []source.Span) {
+	var fa formArgs
+	vs, sps := ev.elemsInto(form, sp, &fa)
+	if len(vs) < 1 {
+		ev.fail(sp, "syntax-error", "%s", usage)
+	}
+	return vs, sps
+}
+
+// evalStmts evaluates forms in order for their effects.
+func (ev *evaluator) evalStmts(vs []value, sps []source.Span, e *env) {
+	for i := range vs {
+		ev.evalStmt(vs[i], sps[i], e)
+	}
 }
 
 // synMessageFilter is (apply-message-filter RULE...): the rules are

@@ -608,59 +608,44 @@ func synDo(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Spa
 	}
 }
 
-// synMacro is TinyScheme's (macro (name form) body...) and (macro name proc).
+// synMacro is TinyScheme's (macro (name form) body...) and (macro name
+// proc): the transformer receives the whole form.
 func synMacro(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
-	if len(vs) < 2 {
-		ev.fail(sp, "syntax-error", "macro: expected (macro (name form) body...)")
-	}
-	switch t := vs[0].(type) {
-	case *pair:
-		name, ok := t.Car.(*sym)
-		if !ok {
-			ev.fail(sps[0], "syntax-error", "macro: expected a name")
-		}
-		c := ev.makeLambda(name.Name, t.Cdr, restAfter(form, 1), sp, e)
-		e.define(name, &macroV{Name: name.Name, Proc: c, Whole: true})
-		return done(name)
-	case *sym:
-		p := ev.eval(vs[1], sps[1], e)
-		if !isProc(p) {
-			ev.fail(sps[1], "syntax-error", "macro: expected a procedure, got %s", describe(p))
-		}
-		e.define(t, &macroV{Name: t.Name, Proc: p, Whole: true})
-		return done(t)
-	}
-	ev.fail(sps[0], "syntax-error", "macro: expected a name")
-	return nil, sp, nil, false
+	return ev.macroForm(form, sp, e, "macro", "(macro (name form) body...)", true)
 }
 
-// synDefineMacro is (define-macro (name . args) body...).
+// synDefineMacro is (define-macro (name . args) body...): the transformer
+// receives the arguments.
 func synDefineMacro(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
+	return ev.macroForm(form, sp, e, "define-macro", "(define-macro (name args...) body...)", false)
+}
+
+// macroForm defines a macro from (WHO (name . params) body...) or (WHO
+// name proc); whole says whether the transformer gets the whole form.
+func (ev *evaluator) macroForm(form *pair, sp source.Span, e *env, who, shape string, whole bool) (value, source.Span, *env, bool) {
 	var fa formArgs
 	vs, sps := ev.elemsInto(form, sp, &fa)
 	if len(vs) < 2 {
-		ev.fail(sp, "syntax-error", "define-macro: expected (define-macro (name args...) body...)")
+		ev.fail(sp, "syntax-error", "%s: expected %s", who, shape)
 	}
 	switch t := vs[0].(type) {
 	case *pair:
 		name, ok := t.Car.(*sym)
 		if !ok {
-			ev.fail(sps[0], "syntax-error", "define-macro: expected a name")
+			ev.fail(sps[0], "syntax-error", "%s: expected a name", who)
 		}
 		c := ev.makeLambda(name.Name, t.Cdr, restAfter(form, 1), sp, e)
-		e.define(name, &macroV{Name: name.Name, Proc: c})
+		e.define(name, &macroV{Name: name.Name, Proc: c, Whole: whole})
 		return done(name)
 	case *sym:
 		p := ev.eval(vs[1], sps[1], e)
 		if !isProc(p) {
-			ev.fail(sps[1], "syntax-error", "define-macro: expected a procedure, got %s", describe(p))
+			ev.fail(sps[1], "syntax-error", "%s: expected a procedure, got %s", who, describe(p))
 		}
-		e.define(t, &macroV{Name: t.Name, Proc: p})
+		e.define(t, &macroV{Name: t.Name, Proc: p, Whole: whole})
 		return done(t)
 	}
-	ev.fail(sps[0], "syntax-error", "define-macro: expected a name")
+	ev.fail(sps[0], "syntax-error", "%s: expected a name", who)
 	return nil, sp, nil, false
 }
 

@@ -68,3 +68,44 @@ func TestCorpus(t *testing.T) {
 	}
 	testutil.Golden(t, "testdata/corpus-summary.txt", b.String())
 }
+
+// TestEmittedCodesAreRules lints the corpus (every rule enabled) and a set
+// of inputs that fail in the parser and the evaluator: every code lint
+// emits must be a registered rule, so `sbplc explain CODE` and the SARIF
+// rules table cover it.
+func TestEmittedCodesAreRules(t *testing.T) {
+	type input struct{ name, text string }
+	var ins []input
+	for _, e := range corpus.ForTest(t) {
+		data, err := e.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, input{e.File, string(data)})
+	}
+	for _, r := range lint.All() {
+		if r.Stage != "" {
+			ins = append(ins, input{r.ID + ".sb", lint.DocExample(r.Doc(), "Avoid")})
+		}
+	}
+	const v = "(version 1)\n(deny default)\n"
+	for _, s := range []string{
+		v + `(allow network-outbound (remote tcp "example.com:80"))`,
+		v + `(allow network-outbound (remote tcp "*:99999"))`,
+		v + `(version 2)`, v + `(trace 5)`, v + `(allow file-read* (regex #"^/usr/\d+"))`,
+		"(version 1)\n(allow file-read* \"\x00\")", "", "@@@", "(version 1)\n)",
+	} {
+		ins = append(ins, input{"snippet.sb", s})
+	}
+	seen := map[string]bool{}
+	for _, in := range ins {
+		ds := lintText(t, in.name, in.text, lint.Options{})
+		ds2 := lintText(t, in.name, in.text, lint.Options{Target: "macos10.15"})
+		for _, d := range append(ds, ds2...) {
+			if _, ok := lint.Lookup(d.Code); !ok && !seen[d.Code] {
+				seen[d.Code] = true
+				t.Errorf("%s: code %q is not a rule (%v)", in.name, d.Code, d)
+			}
+		}
+	}
+}

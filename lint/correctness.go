@@ -656,7 +656,7 @@ func runInvalidRegex(p *Pass) {
 					continue
 				}
 				if err := checkRegex(v.Str); err != nil {
-					p.Reportf(valueSpan(r, l, v), "invalid regex %q: %s", v.Str, err.msg)
+					p.Reportf(valueSpan(r, l, v), "invalid regex %s: %s", regexShown(v), err.msg)
 				}
 			}
 		})

@@ -54,6 +54,10 @@ type Rule struct {
 	// Params documents the rule's options (name -> default), read with
 	// Pass.Param.
 	Params map[string]string
+	// Stage names the stage that reports the rule's diagnostics when the
+	// rule has no Run of its own: "parser", "evaluator" or "lint" (the
+	// runner). Such rules document stage codes (see stage.go).
+	Stage string
 }
 
 // Doc returns the rule's embedded Markdown document.

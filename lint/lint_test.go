@@ -321,3 +321,27 @@ func TestApplyFixes(t *testing.T) {
 		t.Errorf("after fixes:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// TestSecretsGroupedPerRule: one broad allow that opens several secrets
+// categories gives one finding listing them (the most severe rule's ID),
+// and suppressing one category keeps the others.
+func TestSecretsGroupedPerRule(t *testing.T) {
+	text := "(version 1)\n(deny default)\n(allow file-read* (subpath \"/Users\"))\n"
+	var secrets []diag.Diagnostic
+	for _, d := range lintText(t, "s.sb", text, lint.Options{}) {
+		if r, ok := lint.Lookup(d.Code); ok && r.Category == lint.Secrets {
+			secrets = append(secrets, d)
+		}
+	}
+	if len(secrets) != 1 || secrets[0].Severity != diag.Warning || secrets[0].Code != "readable-ssh-keys" ||
+		!strings.Contains(secrets[0].Message, "kinds of secrets readable: SSH private keys, cloud and cluster credentials") ||
+		len(secrets[0].Notes) < 3 || !strings.HasPrefix(secrets[0].Notes[0], "[readable-ssh-keys] this rule allows file-read-data of /Users/user/.ssh/id_rsa") {
+		t.Fatalf("grouped: %v", secrets)
+	}
+	text = "(version 1)\n(deny default)\n(allow file-read* (subpath \"/Users\")) ; sbplc:ignore readable-ssh-keys -- test\n"
+	for _, d := range lintText(t, "s.sb", text, lint.Options{}) {
+		if d.Code == "readable-ssh-keys" || strings.Contains(d.Message, "SSH private keys") {
+			t.Errorf("suppressed category still reported: %v", d)
+		}
+	}
+}

@@ -103,9 +103,12 @@ func runUnresolvedSymlink(p *Pass) {
 		if r.Action == ir.Deny && !pa.Neg {
 			effect = "never matches, so nothing is denied"
 		}
+		if off == 1 {
+			fixed = "^" + fixed // the whole replacement, as written
+		}
 		d.Message = fmt.Sprintf("%s is a symlink to /private%s: Seatbelt matches resolved paths, so %q %s; write %q", pre, pre, s, effect, fixed)
 		if e, ok := p.literalEdit(v, off, off, "/private"); ok {
-			d.Fixes = []diag.Fix{{Title: "write /private" + pre, Edits: []diag.Edit{e}}}
+			d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", fixed), Edits: []diag.Edit{e}}}
 		}
 		if r.Action == ir.Deny {
 			p.ReportSev(diag.Warning, d)
@@ -256,8 +259,12 @@ func runRegexUnanchored(p *Pass) {
 		if !looksAbsolute(s) {
 			continue // a file-name pattern such as "/\.CFUserTextEncoding$" is deliberate
 		}
+		also := ""
+		if ex := regexExample(s); ex != "" {
+			also = fmt.Sprintf(" such as %q", "/x"+ex)
+		}
 		d := diag.Diagnostic{Span: valueSpan(pa.Rule, pa.Leaf, pa.Val),
-			Message: fmt.Sprintf("regex %q has no ^: regexes search the whole path, so it also matches %q; anchor it with ^", s, "/any/where"+strings.TrimSuffix(strings.TrimSuffix(s, "$"), "/"))}
+			Message: fmt.Sprintf("regex %s has no ^: regexes search the whole path, so it also matches paths that merely contain a match,%s; anchor it with ^", regexShown(pa.Val), also)}
 		if e, ok := p.literalEdit(pa.Val, 0, 0, "^"); ok {
 			d.Fixes = []diag.Fix{{Title: "anchor the regex with ^", Edits: []diag.Edit{e}}}
 		}
@@ -299,7 +306,7 @@ func runRegexEverything(p *Pass) {
 			for i := range l.Args {
 				v := &l.Args[i]
 				if v.Kind == ir.String && !v.Symbolic() && matchesEverything(v.Str, isPathFilter(l)) {
-					p.Reportf(valueSpan(r, l, v), "regex %q matches everything: this is an unfiltered allow in disguise; list the directories or names the program needs", v.Str)
+					p.Reportf(valueSpan(r, l, v), "regex %s matches everything: this is an unfiltered allow in disguise; list the directories or names the program needs", regexShown(v))
 				}
 			}
 		})
@@ -321,7 +328,7 @@ func runRegexMetachar(p *Pass) {
 					continue // non-sbpl-string-escape reports the dropped backslash
 				}
 				if at := unescapedDot(v.Str); at >= 0 {
-					p.Reportf(valueSpan(r, l, v), "regex %q: the unescaped . in %q matches any character; write \\. for a literal dot", v.Str, dotContext(v.Str, at))
+					p.Reportf(valueSpan(r, l, v), "regex %s: the unescaped . in %q matches any character; write \\. for a literal dot", regexShown(v), dotContext(v.Str, at))
 				}
 			}
 		})

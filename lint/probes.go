@@ -149,7 +149,7 @@ var secretsProbeRules = []*probeRule{
 		probes: reads("~/Library/Application Support/Google/Chrome/Default/Cookies", "~/Library/Cookies/Cookies.binarycookies", "~/Library/Safari/History.db", "~/Library/Application Support/Firefox/Profiles/x.default/cookies.sqlite"),
 		what:   "session cookies bypass passwords and MFA",
 		fix:    "allow only the program's own Application Support directory"},
-	{id: "readable-personal-data", sev: diag.Info, summary: "shell history, mail and messages readable",
+	{id: "readable-personal-data", sev: diag.Info, summary: "personal data (shell history, mail, messages) readable",
 		probes: reads("~/.zsh_history", "~/.bash_history", "~/Library/Messages/chat.db", "~/Library/Mail/V10/MailData/Envelope Index"),
 		what:   "shell history routinely contains tokens, and mail and messages are private",
 		fix:    "deny file-read-data on these paths, or allow-list reads"},

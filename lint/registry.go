@@ -13,7 +13,7 @@ var docsFS embed.FS
 // for rules that claim evaluation diagnostics (the unknown-* rules run
 // before unbound-identifier).
 func families() [][]*Rule {
-	return [][]*Rule{correctnessRules, pathRules, orderingRules, overbreadthRules, escapeRules, secretsRules, bypassRules, styleRules}
+	return [][]*Rule{correctnessRules, pathRules, orderingRules, overbreadthRules, escapeRules, secretsRules, bypassRules, styleRules, stageRules}
 }
 
 var (

@@ -57,6 +57,17 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
+// notExecutable lists stage codes whose Avoid example cannot be shown in
+// one small file (their docs still need every section).
+var notExecutable = map[string]string{
+	"input-too-large":     "needs a 16 MiB input",
+	"internal-error":      "needs a bug in sbplc",
+	"lint-internal-error": "needs a bug in a rule",
+	"import-cycle":        "needs two files",
+	"op-not-on-target":    "needs --target (TestTargetTable covers it)",
+	"filter-arg-value":    "the evaluator reports most unknown constants as unbound-identifier",
+}
+
 // TestDocs executes every rule's documentation: the Avoid example must
 // trigger the rule and the Prefer example must not.
 func TestDocs(t *testing.T) {
@@ -77,6 +88,12 @@ func TestDocs(t *testing.T) {
 			avoid, prefer := lint.DocExample(doc, "Avoid"), lint.DocExample(doc, "Prefer")
 			if avoid == "" || prefer == "" {
 				t.Fatalf("Avoid and Prefer need a fenced example")
+			}
+			if why, ok := notExecutable[r.ID]; ok {
+				if r.Stage == "" {
+					t.Errorf("only stage rules may skip their examples")
+				}
+				t.Skip(why)
 			}
 			if got := codes(lintText(t, "avoid.sb", avoid, lint.Options{}), r.ID); len(got) == 0 {
 				t.Errorf("Avoid example does not trigger %s:\n%s", r.ID, avoid)

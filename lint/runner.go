@@ -102,7 +102,12 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 				continue
 			}
 			// A stage diagnostic whose code is a rule ID follows that
-			// rule's selection and configured level.
+			// rule's selection and configured level; the evaluator's codes
+			// for problems a rule owns are reported under the rule's ID
+			// (one code per problem).
+			if id, ok := evalCodeAlias[d.Code]; ok {
+				d.Code = id
+			}
 			if r, ok := Lookup(d.Code); ok {
 				if !on[r.ID] {
 					continue
@@ -115,7 +120,16 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		}
 	}
 	all = applySuppressions(res.File, all, enabled, cfg, fileName)
-	return all.Sort()
+	return groupSecrets(all).Sort()
+}
+
+// evalCodeAlias maps evaluator codes to the rule that owns the problem
+// (the rule claims the diagnostics it recognises; the rest keep the
+// evaluator's message under the rule's ID).
+var evalCodeAlias = map[string]string{
+	"network-address": "malformed-network-address",
+	"version":         "unsupported-version",
+	"trace":           "unsupported-debug-trace",
 }
 
 // File parses, evaluates and lints src. Evaluation options come from
@@ -385,3 +399,71 @@ func editDistance(a, b string) int {
 
 // Suggest returns the rule ID closest to id, or "".
 func Suggest(id string) string { return suggestID(id) }
+
+// groupSecrets merges the secrets findings that point at the same rule
+// (one broad allow such as (subpath "/") opens SSH keys, cloud
+// credentials, the keychain ...) into one finding listing the categories:
+// one problem, one line. It runs after suppressions, so each rule's ignore
+// comments and levels still apply; the merged finding carries the most
+// severe rule's ID (registry order breaks ties) and keeps every rule's
+// message as a note.
+func groupSecrets(ds diag.List) diag.List {
+	type key struct {
+		f          *source.File
+		start, end int
+	}
+	groups := map[key][]int{}
+	var order []key
+	for i, d := range ds {
+		r, ok := Lookup(d.Code)
+		if !ok || r.Category != Secrets || !d.Span.IsValid() {
+			continue
+		}
+		k := key{d.Span.File, d.Span.Start, d.Span.End}
+		if len(groups[k]) == 0 {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	drop := map[int]bool{}
+	for _, k := range order {
+		idx := groups[k]
+		if len(idx) < 2 {
+			continue
+		}
+		pos := map[string]int{}
+		for i, r := range All() {
+			pos[r.ID] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool {
+			da, db := ds[idx[a]], ds[idx[b]]
+			if da.Severity != db.Severity {
+				return da.Severity > db.Severity // most severe first
+			}
+			return pos[da.Code] < pos[db.Code]
+		})
+		head := &ds[idx[0]]
+		var labels, notes []string
+		for _, i := range idx {
+			d := ds[i]
+			r, _ := Lookup(d.Code)
+			labels = append(labels, strings.TrimSuffix(r.Summary, " readable"))
+			notes = append(notes, fmt.Sprintf("[%s] %s", d.Code, d.Message))
+			if i != idx[0] {
+				drop[i] = true
+			}
+		}
+		head.Message = fmt.Sprintf("this rule makes %d kinds of secrets readable: %s; deny file-read* on them after this rule, or narrow it (details below)", len(idx), strings.Join(labels, ", "))
+		head.Notes = append(notes, head.Notes...)
+	}
+	if len(drop) == 0 {
+		return ds
+	}
+	out := ds[:0:0]
+	for i, d := range ds {
+		if !drop[i] {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -139,6 +139,13 @@ type plan struct {
 	termWhy  string // reason for an Unknown terminal
 	remote   bool   // network addresses of this operation are the remote end
 	nameDim  string // the filter naming a global name resource of this operation
+	// guessed is the first fallback link of the chain that the vocabulary
+	// inferred rather than read from a table (vocab Operation.Guessed):
+	// guessedFrom jumps to guessedTo. beforeGuess are the operations up to
+	// guessedFrom; a rule naming none of them decides only through the
+	// guessed link. "" when every link is verified.
+	guessedFrom, guessedTo string
+	beforeGuess            []string
 }
 
 // Engine answers queries about one evaluated profile. It is safe for
@@ -259,6 +266,12 @@ func (e *Engine) plan(op string) *plan {
 	}
 	if len(chain) == 0 || chain[0] != op {
 		chain = append([]string{op}, chain...)
+	}
+	for i, name := range chain[:len(chain)-1] {
+		if o, ok := vocab.LookupOperation(name); ok && o.Guessed {
+			pl.guessedFrom, pl.guessedTo, pl.beforeGuess = name, chain[i+1], chain[:i+1]
+			break
+		}
 	}
 	last := chain[len(chain)-1]
 	lastOp, known := vocab.LookupOperation(last)
@@ -480,6 +493,12 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 		d.Reason = pl.termWhy
 	}
 	d.Chain = chain
+	if pl.guessedFrom != "" && !e.model.TrustGuessedFallbacks && d.Result != Unknown && !d.namesAny(pl.beforeGuess) {
+		d.Result = Unknown
+		d.Reason = fmt.Sprintf("the answer depends on the fallback %s -> %s, which is inferred from the names, not read from an operation table: decide it with --model trust-guessed-fallbacks=true", pl.guessedFrom, pl.guessedTo)
+		d.Rule, d.Modifiers, d.Implicit = nil, nil, false
+		return
+	}
 	// Unresolved imports may hold rules of any operation. An answer stands
 	// only if a filtered rule of the queried operation's own list (the
 	// first segment), written after the last such import, decided it: an
@@ -512,6 +531,22 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 			return
 		}
 	}
+}
+
+// namesAny reports whether the deciding rule names one of ops (false for
+// a built-in default).
+func (d *Decision) namesAny(ops []string) bool {
+	if d.Rule == nil {
+		return false
+	}
+	for _, o := range d.Rule.Ops {
+		for _, x := range ops {
+			if o.Name == x {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (d *Decision) decide(cr *crule, why string) {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/vocab"
 )
 
 // evalSrc evaluates SBPL text with HOME bound as the tests expect.
@@ -100,8 +102,61 @@ func TestModelSwitch(t *testing.T) {
 			t.Errorf("Set(%q) accepted", bad)
 		}
 	}
-	if len(Choices()) != 3 {
-		t.Errorf("Choices() lists %d switches; document new ones", len(Choices()))
+	// Every switch parses its documented default back to DefaultModel and
+	// is documented in the user docs.
+	doc, err := os.ReadFile("../docs/readme/query.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromDefaults Model
+	for _, c := range Choices() {
+		if err := fromDefaults.Set(c.Key + "=" + c.Default); err != nil {
+			t.Errorf("%s=%s: %v", c.Key, c.Default, err)
+		}
+		if !strings.Contains(string(doc), "`"+c.Key+"`") {
+			t.Errorf("switch %s is not documented in docs/readme/query.md", c.Key)
+		}
+	}
+	if fromDefaults != DefaultModel() {
+		t.Errorf("documented defaults %+v differ from DefaultModel %+v", fromDefaults, DefaultModel())
+	}
+}
+
+// TestGuessedFallbacks: with trust-guessed-fallbacks=false an answer that
+// crosses a fallback link the vocabulary inferred is unknown; one decided
+// before the link stands.
+func TestGuessedFallbacks(t *testing.T) {
+	o, ok := vocab.LookupOperation("file-graft")
+	if !ok || !o.Guessed {
+		t.Skip("vocabulary no longer guesses file-graft's parent")
+	}
+	res := evalSrc(t, "g.sb", "(version 1)\n(deny default)\n(allow file* (subpath \"/a\"))\n(allow file-graft (subpath \"/b\"))\n")
+	for _, c := range []struct {
+		trust    bool
+		res      string
+		want     Result
+		reasonIn string
+	}{
+		{true, "/a/x", Allow, ""},
+		{true, "/c", Deny, ""},
+		{false, "/a/x", Unknown, "file-graft -> file*"},
+		{false, "/c", Unknown, "trust-guessed-fallbacks"},
+		{false, "/b/x", Allow, ""}, // decided by file-graft's own rule
+	} {
+		m := DefaultModel()
+		m.TrustGuessedFallbacks = c.trust
+		e, _ := New(res.Profile, Options{Model: &m})
+		d, err := e.QueryText("file-graft", c.res)
+		if err != nil || d.Result != c.want || !strings.Contains(d.Reason, c.reasonIn) {
+			t.Errorf("trust=%v %s: %v (%s), want %v", c.trust, c.res, d.Result, d.Reason, c.want)
+		}
+	}
+	// Verified chains are unaffected.
+	m := DefaultModel()
+	m.TrustGuessedFallbacks = false
+	e, _ := New(res.Profile, Options{Model: &m})
+	if d, _ := e.QueryText("file-read-data", "/a/x"); d.Result != Allow {
+		t.Errorf("file-read-data: %v (%s)", d.Result, d.Reason)
 	}
 }
 

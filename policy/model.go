@@ -31,6 +31,13 @@ type Model struct {
 	// semantics §4). Unknown (default), Allow (= matches) or Deny (= does
 	// not match).
 	LocalhostMatchesAny Result
+
+	// TrustGuessedFallbacks: whether to follow fallback links the
+	// vocabulary inferred from operation names rather than read from an
+	// operation table (vocab.Operation.Guessed: operations new in 14.x such
+	// as iokit-open-user-client -> iokit-open*, file-graft -> file*). false
+	// makes every answer that depends on such a link Unknown. Default true.
+	TrustGuessedFallbacks bool
 }
 
 // DefaultModel returns the documented defaults.
@@ -39,6 +46,7 @@ func DefaultModel() Model {
 		SpecificBeatsWildcard: true,
 		NewerVersionDefaults:  Unknown,
 		LocalhostMatchesAny:   Unknown,
+		TrustGuessedFallbacks: true,
 	}
 }
 
@@ -64,6 +72,9 @@ func Choices() []Choice {
 		{"localhost-matches-any", "unknown", "unknown|allow|deny",
 			"whether a localhost network rule covers the unspecified address 0.0.0.0 / ::",
 			"semantics §4: one 26.x measurement"},
+		{"trust-guessed-fallbacks", "true", "true|false",
+			"follow fallback links the vocabulary inferred from operation names (operations new in 14.x); false = answers that depend on one are unknown",
+			"semantics §1.4: parents of names new in 14.x are inferred; STRANDS lists file-graft and sandbox-check as allowed by default on 26.x"},
 	}
 }
 
@@ -75,12 +86,16 @@ func (m *Model) Set(kv string) error {
 	}
 	k, v = strings.TrimSpace(k), strings.ToLower(strings.TrimSpace(v))
 	switch k {
-	case "specific-beats-wildcard":
+	case "specific-beats-wildcard", "trust-guessed-fallbacks":
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("model setting %s: want true or false, got %q", k, v)
 		}
-		m.SpecificBeatsWildcard = b
+		if k == "specific-beats-wildcard" {
+			m.SpecificBeatsWildcard = b
+		} else {
+			m.TrustGuessedFallbacks = b
+		}
 	case "newer-version-defaults", "localhost-matches-any":
 		r, err := ParseResult(v)
 		if err != nil {

@@ -63,7 +63,7 @@ libsandbox).`,
 		Example: `  sbplc compile -o app.sb.bin app.sb
   sbplc compile -D HOME=/Users/me --prelude common.sb -o app.sb.bin app.sb
   sbplc compile --emit sbpl -D ROOT=/private/tmp -o flat.sb app.sb && sandbox-exec -f flat.sb true`,
-		Args: cobra.ExactArgs(1),
+		Args: argsUsage(1, 1, "PROFILE"),
 		RunE: func(c *cobra.Command, args []string) error {
 			em, err := compile.ParseEmit(emit)
 			if err != nil {

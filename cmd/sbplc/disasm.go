@@ -36,7 +36,7 @@ errors are printed to standard error and make the exit status 1.`,
 		Example: `  sbplc disasm profile.sb.bin
   sbplc disasm --format dot profile.sb.bin | dot -Tpng -o profile.png
   sbplc disasm --format json --target macos14 profile.sb.bin | jq '.operations[21]'`,
-		Args: cobra.ExactArgs(1),
+		Args: argsUsage(1, 1, "BLOB"),
 		RunE: func(c *cobra.Command, args []string) error {
 			switch format {
 			case "text", "json", "dot":

@@ -22,7 +22,7 @@ example to avoid, the preferred form, and the rationale. The rule ID is the
 code in brackets at the end of each finding.`,
 		Example: `  sbplc explain unresolved-symlink-path
   sbplc explain shadowed-rule`,
-		Args: cobra.ExactArgs(1),
+		Args: argsUsage(1, 1, "RULE-ID"),
 		RunE: func(c *cobra.Command, args []string) error {
 			id := strings.Trim(strings.TrimSpace(args[0]), "[]")
 			r, ok := lint.Lookup(id)

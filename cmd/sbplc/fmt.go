@@ -52,7 +52,7 @@ FILE) reads standard input.`,
   -    (literal "/dev/null"))
   +(allow file-read* (literal "/dev/null"))`,
 		RunE: func(c *cobra.Command, args []string) error {
-			if width < 0 {
+			if width < 1 {
 				return usageErrorf("--width must be positive, not %d", width)
 			}
 			if len(args) == 0 {
@@ -102,7 +102,7 @@ FILE) reads standard input.`,
 						err = fsutil.WriteFileAtomic(target, res, 0o644)
 					}
 					if err != nil {
-						fmt.Fprintf(errOut, "sbplc: %s: %v\n", name, err)
+						fmt.Fprintf(errOut, "sbplc: %v\n", err) // names the file: "cannot write x.sb: ..."
 						failed = true
 						continue
 					}

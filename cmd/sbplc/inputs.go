@@ -70,7 +70,7 @@ func expandInputs(args []string) ([]string, error) {
 				if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
-				if !d.IsDir() && isProfileName(d.Name()) {
+				if !d.IsDir() && isProfileName(d.Name()) && isRegular(path, d) {
 					found = append(found, path)
 				}
 				return nil
@@ -86,6 +86,21 @@ func expandInputs(args []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// isRegular reports whether a directory entry is a regular file or a
+// symbolic link to one. Directory walks skip FIFOs, sockets and devices:
+// opening a FIFO named x.sb would block the walk forever. (A non-regular
+// file named on the command line is still read, up to the size limit.)
+func isRegular(path string, d fs.DirEntry) bool {
+	if d.Type().IsRegular() {
+		return true
+	}
+	if d.Type()&fs.ModeSymlink == 0 {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
 
 func globNames() []string {
@@ -111,7 +126,9 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-// readSource reads one input ("-" is standard input, named <stdin>).
+// readSource reads one input ("-" is standard input, named <stdin>). It
+// reads at most parser.MaxInputSize+1 bytes, so /dev/zero or an endless
+// pipe ends in an error rather than exhausting memory.
 func readSource(name string, stdin io.Reader) (*source.File, error) {
 	var data []byte
 	var err error
@@ -128,6 +145,10 @@ func readSource(name string, stdin io.Reader) (*source.File, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
+	}
+	if len(data) > parser.MaxInputSize {
+		// An I/O limit, not a finding: the content is not shown.
+		return nil, fmt.Errorf("%s: input is larger than %d bytes (16 MiB), the limit for a profile", name, parser.MaxInputSize)
 	}
 	return source.NewFile(name, data), nil
 }

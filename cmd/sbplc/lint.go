@@ -55,7 +55,12 @@ usage, configuration and I/O errors.`,
   sbplc lint --disable hardcoded-home --enable implicit-default -D HOME=/Users/me p.sb
   sbplc lint --fix profile.sb
   cat profile.sb | sbplc lint -`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(c *cobra.Command, args []string) error {
+			if jobs < 0 {
+				return usageErrorf("--jobs must be 0 (one per CPU) or more, not %d", jobs)
+			}
+			return requireInputs(c, args)
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			fail, err := diag.ParseSeverity(failOn)
 			if err != nil {

@@ -33,7 +33,7 @@ go to standard error.
 The exit status is 0 when the client sent shutdown before exit, 1 otherwise.`,
 		Example: `  sbplc lsp
   sbplc lsp --stdio   # the flag many clients pass; stdio is the only transport`,
-		Args: cobra.NoArgs,
+		Args: argsUsage(0, 0),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if debounce < 0 {
 				return usageErrorf("--debounce must not be negative")

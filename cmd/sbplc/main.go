@@ -27,6 +27,9 @@ const (
 type exitError struct {
 	Code int
 	Err  error
+	// Prefixed is set when Err's message already starts with the command
+	// path ("sbplc query: ..."), so run does not add "sbplc: ".
+	Prefixed bool
 }
 
 func (e *exitError) Error() string {
@@ -42,6 +45,65 @@ func findings() error { return &exitError{Code: exitFindings} }
 // usageErrorf reports a usage or I/O problem (exit 2).
 func usageErrorf(format string, args ...any) error {
 	return &exitError{Code: exitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// argsUsage is the cobra argument check of a command taking between least
+// and most positional arguments (most < 0: any number), named by names in
+// order (the last name repeats). It reports a missing or unexpected
+// argument in sbplc's words, with the usage line, as a usage error (exit 2):
+//
+//	sbplc query: missing OPERATION (usage: sbplc query [flags] PROFILE OPERATION [RESOURCE])
+func argsUsage(least, most int, names ...string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		switch {
+		case len(args) < least:
+			name := "argument"
+			if len(names) > 0 {
+				name = names[min(len(args), len(names)-1)]
+			}
+			return commandUsageErrorf(c, "missing %s", name)
+		case most >= 0 && len(args) > most:
+			if most == 0 {
+				return commandUsageErrorf(c, "unexpected argument %q: %s takes no arguments", args[0], c.Name())
+			}
+			if most == 1 {
+				return commandUsageErrorf(c, "unexpected argument %q: %s takes one argument", args[most], c.Name())
+			}
+			return commandUsageErrorf(c, "unexpected argument %q: %s takes at most %d arguments", args[most], c.Name(), most)
+		}
+		return nil
+	}
+}
+
+// commandUsageErrorf is a usage error worded "sbplc CMD: MESSAGE (usage: ...)".
+func commandUsageErrorf(c *cobra.Command, format string, args ...any) error {
+	return &exitError{Code: exitUsage, Prefixed: true,
+		Err: fmt.Errorf("%s: %s (usage: %s)", c.CommandPath(), fmt.Sprintf(format, args...), c.UseLine())}
+}
+
+// completionShells are the shells cobra's completion command supports.
+var completionShells = []string{"bash", "zsh", "fish", "powershell"}
+
+// setupCompletion creates cobra's completion command now, so that an
+// unknown shell ("sbplc completion tcsh") is a usage error rather than the
+// help text and exit 0.
+func setupCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Use = "completion bash|zsh|fish|powershell"
+		c.DisableFlagsInUseLine = true
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, args []string) error {
+			want := "use bash, zsh, fish or powershell"
+			if len(args) == 0 {
+				return commandUsageErrorf(c, "missing SHELL: %s", want)
+			}
+			return &exitError{Code: exitUsage, Err: fmt.Errorf("unknown shell %q: %s", args[0], want)}
+		}
+	}
 }
 
 var commands []func() *cobra.Command
@@ -69,8 +131,14 @@ sandbox_init. It runs on Linux and macOS alike.`,
 		return &exitError{Code: exitUsage, Err: fmt.Errorf("%v (see '%s --help')", err, c.CommandPath())}
 	})
 	for _, f := range commands {
-		root.AddCommand(f())
+		sub := f()
+		// A Use line that spells out its flags gets no extra "[flags]".
+		if strings.Contains(sub.Use, "[-") {
+			sub.DisableFlagsInUseLine = true
+		}
+		root.AddCommand(sub)
 	}
+	setupCompletion(root)
 	return root
 }
 
@@ -84,7 +152,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.Err != nil {
+		switch {
+		case ee.Err != nil && ee.Prefixed:
+			fmt.Fprintf(stderr, "%v\n", ee.Err)
+		case ee.Err != nil:
 			fmt.Fprintf(stderr, "sbplc: %v\n", ee.Err)
 		}
 		return ee.Code

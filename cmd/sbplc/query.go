@@ -28,7 +28,11 @@ type policyFlags struct {
 func (f *policyFlags) add(c *cobra.Command, homeDefault, homeHelp string) {
 	fl := c.Flags()
 	fl.StringArrayVar(&f.assume, "assume", nil, "decide a filter the engine cannot evaluate: FILTER=true|false (e.g. require-entitlement=true, extension=false; repeatable)")
-	fl.StringArrayVar(&f.model, "model", nil, "switch an unverified model choice: KEY=VALUE (specific-beats-wildcard, newer-version-defaults, localhost-matches-any; repeatable)")
+	var keys []string
+	for _, ch := range policy.Choices() {
+		keys = append(keys, ch.Key)
+	}
+	fl.StringArrayVar(&f.model, "model", nil, "switch an unverified model choice: KEY=VALUE ("+strings.Join(keys, ", ")+"; repeatable)")
 	fl.BoolVar(&f.noImplicit, "no-implicit", false, "leave out libsandbox's implicit rules (allow signal / mach-task-name with (target self))")
 	fl.IntVar(&f.version, "sbpl-version", 0, "evaluate as (version N) whatever the profile declares (0: the profile's)")
 	fl.StringVar(&f.home, "home", homeDefault, homeHelp)

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/sbplc/sbplc/policy"
 )
 
 // queryRun runs sbplc in-process and returns stdout, stderr and the exit code.
@@ -195,6 +197,16 @@ func TestQueryStdinAndModel(t *testing.T) {
 	out, _, _ = queryRun(t, src, "query", "--model", "specific-beats-wildcard=false", "-", "file-read-data", "/x/y")
 	if !strings.HasPrefix(out, "deny\n") {
 		t.Errorf("expansion model: %s", out)
+	}
+	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "--model", "trust-guessed-fallbacks=false", "-", "file-graft", "/x")
+	if !strings.HasPrefix(out, "unknown\n") || !strings.Contains(out, "file-graft -> file*") {
+		t.Errorf("trust-guessed-fallbacks=false: %s", out)
+	}
+	helpOut, _, _ := queryRun(t, "", "query", "--help")
+	for _, c := range policy.Choices() {
+		if !strings.Contains(helpOut, c.Key) {
+			t.Errorf("--model help does not list %s", c.Key)
+		}
 	}
 	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "--no-implicit", "-", "signal", "self")
 	if !strings.HasPrefix(out, "deny\n") {

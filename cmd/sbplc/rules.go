@@ -34,7 +34,7 @@ rule's full documentation.`,
 		Example: `  sbplc rules
   sbplc rules --category escape
   sbplc rules --format json`,
-		Args: cobra.NoArgs,
+		Args: argsUsage(0, 0),
 		RunE: func(c *cobra.Command, _ []string) error {
 			var sel []*lint.Rule
 			for _, r := range lint.All() {

@@ -53,7 +53,7 @@ probes allowed), 1 on structural errors, disagreements, or - with
 		Example: `  sbplc verify profile.sb.bin
   sbplc verify --profile profile.sb -D ROOT=/private/tmp profile.sb.bin
   sbplc verify --fail-on-unknown --profile profile.sb -D ROOT=/private/tmp profile.sb.bin`,
-		Args: cobra.ExactArgs(1),
+		Args: argsUsage(1, 1, "BLOB"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return usageErrorf("unknown --format %q: use text or json", format)

@@ -28,7 +28,7 @@ func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "print the sbplc version",
-		Args:  cobra.NoArgs,
+		Args:  argsUsage(0, 0),
 		RunE: func(c *cobra.Command, _ []string) error {
 			fmt.Fprintln(c.OutOrStdout(), versionString())
 			return nil

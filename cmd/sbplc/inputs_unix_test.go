@@ -1,0 +1,66 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestInputsSkipNonRegular checks that a directory walk takes regular files
+// and symlinks to them, and skips a FIFO named *.sb, which used to block
+// `sbplc lint DIR` forever (QA #4b).
+func TestInputsSkipNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.sb"), []byte("(version 1)\n"), 0o644)
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.sb"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	os.Symlink("a.sb", filepath.Join(dir, "link.sb"))
+	os.Symlink("fifo.sb", filepath.Join(dir, "linkfifo.sb"))
+	got, err := expandInputs([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "a.sb"), filepath.Join(dir, "link.sb")}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("expandInputs = %v, want %v", got, want)
+	}
+	only := filepath.Join(dir, "only")
+	os.Mkdir(only, 0o755)
+	syscall.Mkfifo(filepath.Join(only, "x.sb"), 0o644)
+	done := make(chan int, 1)
+	var errs string
+	go func() {
+		var code int
+		_, errs, code = parseRun(t, "", "parse", only)
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		if code != 2 || !strings.Contains(errs, "no profile files") {
+			t.Errorf("dir with only a FIFO: exit %d, stderr %q", code, errs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("parse DIR blocked on a FIFO")
+	}
+}
+
+// TestInputTooLarge checks that an input over the size limit (here
+// /dev/zero, named explicitly) is an I/O error, exit 2, with a short
+// message and no excerpt of its content.
+func TestInputTooLarge(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip(err)
+	}
+	for _, cmd := range []string{"parse", "lint"} {
+		_, errs, code := parseRun(t, "", cmd, "/dev/zero")
+		if code != 2 || len(errs) > 200 || !strings.Contains(errs, "/dev/zero: input is larger than 16777216 bytes") {
+			t.Errorf("%s /dev/zero: exit %d, %d bytes of stderr: %.200q", cmd, code, len(errs), errs)
+		}
+	}
+}

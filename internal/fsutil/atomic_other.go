@@ -1,0 +1,12 @@
+//go:build !unix
+
+package fsutil
+
+import "os"
+
+// checkWritable has no access(2) here; the mode-bit check in
+// WriteFileAtomic still refuses read-only files.
+func checkWritable(name string) error { return nil }
+
+// keepOwner is a no-op where files have no unix owner.
+func keepOwner(tmp *os.File, orig os.FileInfo) {}
