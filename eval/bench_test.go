@@ -87,10 +87,15 @@ func BenchmarkTailLoop(b *testing.B) {
 func BenchmarkCountLoop(b *testing.B) {
 	f, _ := parser.Parse(source.NewFile("count.sb", []byte("(let loop ((i 0)) (if (< i 100000) (loop (+ i 1)) i))")))
 	b.ReportAllocs()
+	steps := 0
+	c0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		res := EvalFile(f, Options{})
 		if len(res.Diags) != 0 {
 			b.Fatal(res.Diags)
 		}
+		steps = res.Steps
 	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/float64(steps), "cpu-ns/step")
+	b.ReportMetric(float64(steps), "steps")
 }

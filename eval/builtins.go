@@ -154,7 +154,7 @@ func equalCharged(ev *evaluator, sp source.Span, a, b value) bool {
 	if st.over {
 		ev.fail(sp, "eval-limit", "equal?: the values are too large or too deeply nested to compare (limits: %d nodes, %d levels)", maxEqualNodes, maxEqualDepth)
 	}
-	ev.charge(sp, st.n/4)
+	ev.charge(sp, st.n)
 	return r
 }
 
@@ -1190,7 +1190,7 @@ func buildGlobals() map[string]value {
 	def("newline", 0, 1, func(ev *evaluator, c *call) value { ev.output.WriteByte('\n'); return theUnspec })
 	def("open-input-string", 1, 1, biOpenInputString)
 	def("read", 0, 1, biRead)
-	def("current-environment", 0, 0, func(ev *evaluator, c *call) value { return &envV{E: c.Env} })
+	def("current-environment", 0, 0, func(ev *evaluator, c *call) value { c.Env.capture(); return &envV{E: c.Env} })
 	def("interaction-environment", 0, 0, func(ev *evaluator, c *call) value { return &envV{} })
 	def("force", 1, 1, func(ev *evaluator, c *call) value {
 		if cl, ok := c.Args[0].(*closure); ok && cl.Name == "promise" {

@@ -130,7 +130,7 @@ type evaluator struct {
 	paramWarned map[string]bool
 	// paramDiag is the index in diags of each param's unbound-param
 	// warning, so later consequences become notes on it (once per name).
-	paramDiag map[string]int
+	paramDiag   map[string]int
 	paramSeen   map[string]bool
 	importStack []string
 	nImports    int
@@ -340,6 +340,17 @@ type env struct {
 	syms   []*sym
 	vals   []value
 	parent *env
+	// captured is set when a closure, promise or environment value may
+	// refer to this frame (or a frame below it): it must then outlive the
+	// call, and a tail call cannot reuse it.
+	captured bool
+}
+
+// capture marks e and its ancestors as referenced by a value.
+func (e *env) capture() {
+	for f := e; f != nil && !f.captured; f = f.parent {
+		f.captured = true
+	}
 }
 
 // smallEnv is a frame with inline storage for up to three bindings, so
@@ -532,6 +543,7 @@ func (ev *evaluator) pushFrameKind(name string, call source.Span, pushed *bool, 
 
 func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 	pushed := false
+	var own *env // the frame this loop's latest closure call created
 	for {
 		ev.step(sp)
 		switch t := x.(type) {
@@ -591,7 +603,7 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 				p, ok := rest.(*pair)
 				if !ok {
 					if _, isNil := rest.(*nilT); !isNil {
-						ev.fail(sp, "eval-error", "malformed call: improper argument list")
+						ev.fail(sp, "eval-error", "a call cannot be a dotted list such as (f a . b): remove the ' . '")
 					}
 					break
 				}
@@ -612,7 +624,15 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 				ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
 				return r
 			case *closure:
-				ne := ev.bind(f, args, sp)
+				var ne *env
+				if own != nil && e == own && !own.captured {
+					// A tail call from the body of a call whose frame nothing
+					// refers to: reuse the frame instead of allocating one.
+					ne = ev.rebind(own, f, args, sp)
+				} else {
+					ne = ev.bind(f, args, sp)
+				}
+				own = ne
 				clear(args)
 				ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
 				ev.pushFrame(f.Name, sp, &pushed)
@@ -663,8 +683,23 @@ func (ev *evaluator) evalBody(body value, sp source.Span, e *env) (value, source
 	}
 }
 
-// bind creates the environment for a closure call.
-func (ev *evaluator) bind(f *closure, args []value, sp source.Span) *env {
+// rebind reuses the uncaptured frame e for a tail call of f.
+func (ev *evaluator) rebind(e *env, f *closure, args []value, sp source.Span) *env {
+	ev.checkArity(f, args, sp)
+	n := len(f.Params)
+	clear(e.vals)
+	e.syms, e.vals, e.parent = e.syms[:0], e.vals[:0], f.Env
+	e.syms = append(e.syms, f.Params...)
+	e.vals = append(e.vals, args[:n]...)
+	if f.Rest != nil {
+		e.syms = append(e.syms, f.Rest)
+		e.vals = append(e.vals, listOf(args[n:]...))
+	}
+	return e
+}
+
+// checkArity reports a call of f with the wrong number of arguments.
+func (ev *evaluator) checkArity(f *closure, args []value, sp source.Span) {
 	n := len(f.Params)
 	if len(args) < n || (f.Rest == nil && len(args) > n) {
 		name := f.Name
@@ -677,6 +712,12 @@ func (ev *evaluator) bind(f *closure, args []value, sp source.Span) *env {
 		}
 		ev.fail(sp, "arity", "%s: expected %s argument%s, got %d", name, want, plural(n), len(args))
 	}
+}
+
+// bind creates the environment for a closure call.
+func (ev *evaluator) bind(f *closure, args []value, sp source.Span) *env {
+	ev.checkArity(f, args, sp)
+	n := len(f.Params)
 	size := n
 	if f.Rest != nil {
 		size++
@@ -771,7 +812,7 @@ func (ev *evaluator) expand(m *macroV, form *pair, sp source.Span, e *env) value
 	}
 	args, ok := listToSlice(arg, ev.lim.ListLen)
 	if !ok {
-		ev.fail(sp, "eval-error", "%s: malformed macro call", m.Name)
+		ev.fail(sp, "eval-error", "%s: a macro call cannot be a dotted list: remove the ' . '", m.Name)
 	}
 	return ev.apply(m.Proc, args, sp, e)
 }

@@ -924,14 +924,17 @@ func biVariableQuote(ev *evaluator, c *call) value {
 // suggestName is vocab.Suggest, except that one- and two-letter names get
 // no suggestion: every short name is one edit away from another (f -> *).
 func suggestName(name string, cands []string) string {
-	if len(name) <= 2 {
-		return ""
+	if len(name) <= 2 || name == "unquote" || name == "unquote-splicing" {
+		return "" // unquote outside quasiquote: see unboundNote
 	}
 	return vocab.Suggest(name, cands)
 }
 
 // unboundNote explains common causes of an unbound identifier.
 func unboundNote(name string) string {
+	if name == "unquote" || name == "unquote-splicing" {
+		return ", and ,@ (unquote, unquote-splicing) work only inside a ` (quasiquote) template such as `(allow file-read* (literal ,p))"
+	}
 	if b, ok := vocab.LookupBuiltin(name); ok && !b.Bound() {
 		where := map[string]string{
 			"apple-profile-helper":  "Apple's system profiles (application.sb, system.sb)",

@@ -24,7 +24,7 @@ func (ev *evaluator) elemsInto(form *pair, sp source.Span, fa *formArgs) ([]valu
 		p, ok := rest.(*pair)
 		if !ok {
 			if _, isNil := rest.(*nilT); !isNil {
-				ev.fail(sp, "syntax-error", "malformed %s form: improper list", showHead(form))
+				ev.fail(sp, "syntax-error", "%s: the form is a dotted list: remove the ' . '", showHead(form))
 			}
 			return vs, sps
 		}
@@ -232,7 +232,7 @@ func (ev *evaluator) parseParams(ps value, sp source.Span) ([]*sym, *sym) {
 			out = append(out, s)
 			ps = p.Cdr
 		default:
-			ev.fail(sp, "syntax-error", "lambda: malformed parameter list")
+			ev.fail(sp, "syntax-error", "lambda: parameters must be a symbol or a list of symbols, as in (lambda (a b . rest) ...)")
 		}
 	}
 }
@@ -242,6 +242,7 @@ func (ev *evaluator) makeLambda(name string, params value, body value, sp source
 	if _, ok := body.(*pair); !ok {
 		ev.fail(sp, "syntax-error", "lambda: missing body")
 	}
+	e.capture()
 	return &closure{Name: name, Params: ps, Rest: rest, Body: body, BodySp: sp, Env: e}
 }
 
@@ -464,7 +465,7 @@ type binding struct {
 func (ev *evaluator) bindings(v value, sp source.Span, who string) []binding {
 	items, ok := listToSlice(v, ev.lim.ListLen)
 	if !ok {
-		ev.fail(sp, "syntax-error", "%s: malformed bindings", who)
+		ev.fail(sp, "syntax-error", "%s: bindings must be a list of (name value) pairs, as in (%s ((x 1)) ...)", who, who)
 	}
 	out := make([]binding, 0, len(items))
 	for _, it := range items {
@@ -581,7 +582,7 @@ func synDo(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Spa
 	}
 	test, ok := vs[1].(*pair)
 	if !ok {
-		ev.fail(sps[1], "syntax-error", "do: malformed test clause")
+		ev.fail(sps[1], "syntax-error", "do: the test clause must be a list (test result...)")
 	}
 	body := restAfter(form, 2)
 	for {
@@ -664,5 +665,6 @@ func synDelay(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.
 	if len(vs) != 1 {
 		ev.fail(sp, "syntax-error", "delay: expected 1 expression")
 	}
+	e.capture()
 	return done(&closure{Name: "promise", Body: form.Cdr, BodySp: sp, Env: e})
 }

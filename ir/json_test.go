@@ -86,3 +86,24 @@ func TestJSONKeysSnakeCase(t *testing.T) {
 		}
 	}
 }
+
+// TestSymbolIntJSON checks that a symbol's number appears exactly when it
+// is known (HasInt), including a known 0.
+func TestSymbolIntJSON(t *testing.T) {
+	for _, tc := range []struct {
+		v    Value
+		want string
+	}{
+		{Value{Kind: Symbol, Str: "AF_UNSPEC", HasInt: true}, `{"kind":"symbol","str":"AF_UNSPEC","int":0}`},
+		{Value{Kind: Symbol, Str: "tcp", Int: 7, HasInt: true}, `{"kind":"symbol","str":"tcp","int":7}`},
+		{Value{Kind: Symbol, Str: "IPPROTO_TCP"}, `{"kind":"symbol","str":"IPPROTO_TCP"}`},
+	} {
+		b, err := json.Marshal(valueJSON(tc.v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != tc.want {
+			t.Errorf("%s: got %s, want %s", tc.v.Str, b, tc.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/source"
 )
 
 // Built-in allows: under (version 1) libsandbox allows some operations
@@ -129,11 +130,18 @@ func reportBuiltinAllows(p *Pass) {
 	if len(ops) == 1 {
 		verb = "allow it"
 	}
-	p.Report(diag.Diagnostic{Span: ruleSpan(dd),
+	d := diag.Diagnostic{Span: ruleSpan(dd),
 		Message: fmt.Sprintf("(deny default) does not close %s: the built-in defaults of (version %d) %s whatever the profile says; add %s after (deny default)",
 			joinAnd(ops), max(p.Profile.Version, 1), verb, fix),
 		Notes: []string{fmt.Sprintf("`sbplc audit` reports the same probes: %s", strings.Join(ids, ", "))},
-	})
+	}
+	// The fix adds the denies on the line after (deny default) when that
+	// rule is written directly in the file.
+	if sp := ruleSpan(dd); len(dd.Origin.Chain) == 0 && sp.File == p.Src && strings.HasPrefix(sp.Text(), "(") {
+		d.Fixes = []diag.Fix{{Title: "add " + fix, Edits: []diag.Edit{{
+			Span: source.Span{File: p.Src, Start: sp.End, End: sp.End}, NewText: "\n" + strings.Join(denies, "\n")}}}}
+	}
+	p.Report(d)
 }
 
 // joinAnd joins words as "a", "a and b", "a, b and c".

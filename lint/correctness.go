@@ -200,6 +200,11 @@ func opaqueNote(p *Pass, d *diag.Diagnostic) {
 	if d.Severity > diag.Warning {
 		d.Severity = diag.Warning
 	}
+	for _, n := range d.Notes {
+		if strings.Contains(n, "could not be imported") || strings.Contains(n, "-I DIR") {
+			return // the evaluator's note already names the unresolved imports
+		}
+	}
 	for _, im := range p.Profile.Imports {
 		if !im.Resolved {
 			d.Notes = append(append([]string(nil), d.Notes...), fmt.Sprintf("the unresolved import %q may define it (add -I DIR)", im.Name))
@@ -222,7 +227,15 @@ func runUnknownOperation(p *Pass) {
 				continue
 			}
 			if !t.HasOperation(op.Name) {
-				p.Reportf(opSpan(r, o), "operation %s is not in the %s operation table: libsandbox there fails with \"unbound variable: %s\"", o.Written, t.Name, o.Written)
+				sp := opSpan(r, o)
+				// The evaluator's op-not-on-target warning says the same:
+				// one finding per problem (this one, on a verified table).
+				for _, d := range p.EvalDiags() {
+					if d.Code == "op-not-on-target" && d.Span.File == sp.File && d.Span.Start == sp.Start {
+						p.Drop(d)
+					}
+				}
+				p.Reportf(sp, "operation %s is not in the %s operation table: libsandbox there fails with \"unbound variable: %s\"", o.Written, t.Name, o.Written)
 			}
 		}
 	}
@@ -267,6 +280,11 @@ func runUnboundIdentifier(p *Pass) {
 		if d.Code == "unbound-identifier" {
 			nd := *d
 			nd.Severity = p.Rule.Severity
+			if p.Opts.Fragment || IsFragment(p.File) {
+				// A fragment uses definitions of the profile that includes it.
+				nd.Severity = diag.Warning
+				nd.Notes = append(append([]string(nil), nd.Notes...), "this file is a fragment: the profile that includes it may define the name; lint the assembled profile to check")
+			}
 			opaqueNote(p, &nd)
 			p.Claim(d, nd)
 		}
@@ -332,21 +350,51 @@ func dropEval(p *Pass, code, prefix string) {
 
 func runMissingVersion(p *Pass) {
 	dropEval(p, "missing-version", "")
-	if p.File == nil || p.Src == nil || len(p.File.Forms) == 0 {
+	if p.File == nil || p.Src == nil || p.Profile.Version != 0 || len(versionForms(p.File)) > 0 {
 		return
 	}
-	if len(versionForms(p.File)) > 0 || p.Profile.Version != 0 {
+	if p.Opts.Fragment || IsFragment(p.File) {
+		return // included by a full profile that declares the version
+	}
+	insert := diag.Fix{Title: "insert (version 1)"}
+	if len(p.File.Forms) == 0 {
+		// An empty file (or only comments) is not a profile libsandbox
+		// accepts either.
+		at := source.Span{File: p.Src, Start: 0, End: 0}
+		insert.Edits = []diag.Edit{{Span: at, NewText: "(version 1)\n"}}
+		p.Report(diag.Diagnostic{Span: at,
+			Message: "empty profile: libsandbox rejects it with \"no version specified\"; start it with (version 1) and the rules, or mark an included fragment with a \"; sbplc:fragment\" comment",
+			Fixes:   []diag.Fix{insert}})
 		return
 	}
 	first := p.File.Forms[0].Span()
 	at := source.Span{File: p.Src, Start: first.Start, End: first.Start}
-	if l, ok := p.File.Forms[0].(*ast.List); ok && len(l.Elems) > 0 {
-		at = l.Elems[0].Span()
-	}
+	insert.Edits = []diag.Edit{{Span: at, NewText: "(version 1)\n"}}
 	p.Report(diag.Diagnostic{Span: at,
-		Message: "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form",
-		Fixes: []diag.Fix{{Title: "insert (version 1)", Edits: []diag.Edit{{
-			Span: source.Span{File: p.Src, Start: first.Start, End: first.Start}, NewText: "(version 1)\n"}}}}})
+		Message: "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form, or mark a fragment that other profiles include with a \"; sbplc:fragment\" comment (or lint it with --fragment)",
+		Fixes:   []diag.Fix{insert}})
+}
+
+// fragmentDirective marks a file as a fragment: a piece that full
+// profiles include or concatenate (Chromium's per-process .sb files, Nix's
+// sandbox-defaults.sb), which has no (version) form of its own.
+const fragmentDirective = "sbplc:fragment"
+
+// IsFragment reports whether f carries a "; sbplc:fragment" comment line.
+func IsFragment(f *ast.File) bool {
+	if f == nil {
+		return false
+	}
+	for _, c := range f.Comments {
+		if c.Kind != ast.LineComment {
+			continue
+		}
+		t := strings.TrimLeft(c.Text(), "; \t")
+		if t == fragmentDirective || strings.HasPrefix(t, fragmentDirective+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 func versionNumber(l *ast.List) (int64, source.Span, bool) {
@@ -465,7 +513,7 @@ func runRemoteHost(p *Pass) {
 			Message: fmt.Sprintf("host %q in network address: libsandbox fails with \"host must be * or localhost in network address\"; filter hosts with a local proxy and allow only localhost:PORT", host)}
 		if host == "127.0.0.1" || host == "[::1]" || host == "::1" {
 			start := d.Span.Start + strings.Index(d.Span.Text(), host)
-			nd.Fixes = []diag.Fix{{Title: "write localhost", Edits: []diag.Edit{{Span: source.Span{File: d.Span.File, Start: start, End: start + len(host)}, NewText: "localhost"}}}}
+			nd.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", "localhost"+strings.TrimPrefix(lit, host)), Edits: []diag.Edit{{Span: source.Span{File: d.Span.File, Start: start, End: start + len(host)}, NewText: "localhost"}}}}
 		}
 		return nd
 	}, "host must be")
@@ -481,7 +529,7 @@ func runRemoteHost(p *Pass) {
 			Message: fmt.Sprintf("host %q in network address: libsandbox fails with \"host must be * or localhost in network address\"; filter hosts with a local proxy and allow only localhost:PORT", host)}
 		if host == "127.0.0.1" || host == "[::1]" || host == "::1" {
 			if e, ok := p.literalEdit(v, 0, len(host), "localhost"); ok {
-				d.Fixes = []diag.Fix{{Title: "write localhost", Edits: []diag.Edit{e}}}
+				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", "localhost"+strings.TrimPrefix(v.Str, host)), Edits: []diag.Edit{e}}}
 			}
 		}
 		p.Report(d)
@@ -499,7 +547,7 @@ func runMalformedAddress(p *Pass) {
 			if t := d.Span.Text(); strings.HasSuffix(t, "\"") && len(t) >= 2 {
 				at := source.Span{File: d.Span.File, Start: d.Span.End - 1, End: d.Span.End - 1}
 				return diag.Diagnostic{Span: d.Span, Message: msg, Notes: d.Notes,
-					Fixes: []diag.Fix{{Title: "add :*", Edits: []diag.Edit{{Span: at, NewText: ":*"}}}}}
+					Fixes: []diag.Fix{{Title: fmt.Sprintf("write %q", lit+":*"), Edits: []diag.Edit{{Span: at, NewText: ":*"}}}}}
 			}
 		case strings.HasPrefix(msg, "invalid port"):
 			_, port, _ := splitAddr(lit)
@@ -519,7 +567,7 @@ func runMalformedAddress(p *Pass) {
 		case !ok:
 			d := diag.Diagnostic{Span: sp, Message: fmt.Sprintf("network address %q has no port: libsandbox fails with \"port missing in network address\"; write %q", v.Str, v.Str+":*")}
 			if e, ok := p.literalEdit(v, len(v.Str), len(v.Str), ":*"); ok {
-				d.Fixes = []diag.Fix{{Title: "add :*", Edits: []diag.Edit{e}}}
+				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", v.Str+":*"), Edits: []diag.Edit{e}}}
 			}
 			p.Report(d)
 		case host == "":

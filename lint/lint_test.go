@@ -43,6 +43,7 @@ func TestFixes(t *testing.T) {
 		{"unknown-operation", `(allow file-write-creat (subpath "/private/tmp"))`, `(allow file-write-create (subpath "/private/tmp"))`},
 		{"remote-host-not-allowed", `(allow network-outbound (remote tcp "127.0.0.1:80"))`, `(allow network-outbound (remote tcp "localhost:80"))`},
 		{"malformed-network-address", `(allow network-outbound (remote tcp "localhost"))`, `(allow network-outbound (remote tcp "localhost:*"))`},
+		{"implicit-preamble-allows", "(allow file-read* (subpath \"/usr\"))", "(deny file-link file-clone)\n(allow file-read* (subpath \"/usr\"))"},
 		{"unused-ignore", "(allow file-read* (subpath \"/usr\")) ; sbplc:ignore hardcoded-home x\n", "(allow file-read* (subpath \"/usr\"))\n"},
 		{"unused-ignore", "; sbplc:ignore hardcoded-home x\n(allow file-read* (subpath \"/usr\"))\n", "(allow file-read* (subpath \"/usr\"))\n"},
 	} {
@@ -51,6 +52,18 @@ func TestFixes(t *testing.T) {
 		got := applyFixes(t, in, ds, tc.code)
 		if want := "(version 1)\n(deny default)\n" + tc.want; got != want {
 			t.Errorf("%s fix:\n got %s\nwant %s", tc.code, got, want)
+		}
+		// A "write X" title names the whole replacement, as it reads in
+		// the fixed text.
+		for _, d := range ds {
+			for _, f := range d.Fixes {
+				if d.Code != tc.code || !strings.HasPrefix(f.Title, "write ") {
+					continue
+				}
+				if q := strings.TrimPrefix(f.Title, "write "); !strings.HasPrefix(q, "\"") || !strings.Contains(got, q) {
+					t.Errorf("%s: fix title %q does not quote the replacement found in %s", tc.code, f.Title, got)
+				}
+			}
 		}
 		// The fixed text no longer triggers the rule.
 		if left := codes(lintText(t, "fixed.sb", got, lint.Options{}), tc.code); len(left) > 0 {
@@ -139,6 +152,12 @@ func TestTargetTable(t *testing.T) {
 	got := codes(lintText(t, "t.sb", text, lint.Options{Target: "macos14"}), "unknown-operation")
 	if len(got) != 1 || !strings.Contains(got[0], "3:8: error: operation file-graft is not in the macos14 operation table") {
 		t.Errorf("--target macos14: %v", got)
+	}
+	// The evaluator's op-not-on-target for the same name is not repeated.
+	tg := "(version 1)\n(deny default)\n(allow iokit-open-user-client)\n"
+	ds := lintText(t, "tg.sb", tg, lint.Options{Target: "macos10.15", Eval: eval.Options{Target: "macos10.15"}})
+	if dup := codes(ds, "op-not-on-target"); len(dup) > 0 || len(codes(ds, "unknown-operation")) != 1 {
+		t.Errorf("want one unknown-operation and no op-not-on-target: %v", ds)
 	}
 }
 
@@ -304,7 +323,7 @@ func TestAllowDefaultFoldsProbeFindings(t *testing.T) {
 }
 
 func TestApplyFixes(t *testing.T) {
-	src := source.NewFile("f.sb", []byte("(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp/a/../b/\"))\n"))
+	src := source.NewFile("f.sb", []byte("(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n(allow file-write* (subpath \"/tmp/a/../b/\"))\n"))
 	ds, _ := lint.File(src, nil, lint.Options{})
 	out, n := lint.ApplyFixes(src, ds)
 	// Three fixes touch the same literal; the non-overlapping ones apply,
@@ -317,7 +336,7 @@ func TestApplyFixes(t *testing.T) {
 		ds, _ = lint.File(src, nil, lint.Options{})
 		out, n = lint.ApplyFixes(src, ds)
 	}
-	if want := "(version 1)\n(deny default)\n(allow file-write* (subpath \"/private/tmp/b\"))\n"; string(out) != want {
+	if want := "(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n(allow file-write* (subpath \"/private/tmp/b\"))\n"; string(out) != want {
 		t.Errorf("after fixes:\n%s\nwant:\n%s", out, want)
 	}
 }
@@ -344,4 +363,26 @@ func TestSecretsGroupedPerRule(t *testing.T) {
 			t.Errorf("suppressed category still reported: %v", d)
 		}
 	}
+}
+
+// TestUnboundAfterMissingImportHasOneNote: the evaluator already says the
+// unresolved import may define the name; lint adds no second note.
+func TestUnboundAfterMissingImportHasOneNote(t *testing.T) {
+	text := "(version 1)\n(import \"nowhere.sb\")\n(deny default)\n(allow file-read* (literal helper-path))\n"
+	for _, d := range lintText(t, "u.sb", text, lint.Options{}) {
+		if d.Code != "unbound-identifier" {
+			continue
+		}
+		n := 0
+		for _, note := range d.Notes {
+			if strings.Contains(note, "-I DIR") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d import notes: %q", n, d.Notes)
+		}
+		return
+	}
+	t.Fatal("no unbound-identifier finding")
 }

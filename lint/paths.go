@@ -164,7 +164,7 @@ func runNonCanonical(p *Pass) {
 		d := diag.Diagnostic{Span: valueSpan(pa.Rule, pa.Leaf, pa.Val),
 			Message: fmt.Sprintf("path %q is not canonical: the kernel reports %q, so this spelling never matches; write %q", s, clean, clean)}
 		if e, ok := p.literalEdit(pa.Val, 0, len(s), clean); ok {
-			d.Fixes = []diag.Fix{{Title: "write " + clean, Edits: []diag.Edit{e}}}
+			d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", clean), Edits: []diag.Edit{e}}}
 		}
 		p.Report(d)
 	}

@@ -38,6 +38,9 @@ type Options struct {
 	// ParamsGiven says the caller supplied params (-D/--params), so an
 	// unbound param is an error rather than a warning.
 	ParamsGiven bool
+	// Fragment lints the input as a fragment that full profiles include:
+	// no (version) form is required (like a "; sbplc:fragment" comment).
+	Fragment bool
 	// Eval is used by File to evaluate the source.
 	Eval eval.Options
 }

@@ -529,9 +529,37 @@ func (lx *lexState) balance() {
 		return // balanced: nothing to do
 	}
 	needRecovery := depth > 0
-	out := make([]token, 0, len(lx.toks)+min(depth, MaxDepth)+1)
-	var open []int // indexes in out of the open lists' "(" tokens
-	deep := false  // some tokens were made tDeep
+	// Count the Missing tokens the loop below inserts (one per list closed
+	// by recovery, at most MaxDepth per recovery point), so that out is
+	// allocated once.
+	missing, mid := 0, 0 // all Missing tokens; those before the end
+	if needRecovery {
+		d := 0
+		for _, t := range lx.toks {
+			switch t.typ {
+			case tLParen, tVecOpen:
+				if d > 0 && t.typ == tLParen && lx.atColumn1(t.start) {
+					mid += min(d, MaxDepth)
+					d = 0
+				}
+				d++
+			case tRParen:
+				d = max(d-1, 0)
+			}
+		}
+		missing = mid + min(d, MaxDepth)
+	}
+	var out []token
+	if mid == 0 {
+		// Tokens are only retyped, and Missing tokens only appended at
+		// the end: rewrite the slice in place (out never overtakes the
+		// token being read), saving a copy of a large stream.
+		out = lx.toks[:0]
+	} else {
+		out = make([]token, 0, len(lx.toks)+missing)
+	}
+	var open []int32 // indexes in out of the open lists' "(" tokens (input < 2 GiB)
+	deep := false    // some tokens were made tDeep
 	closeAll := func(at int) {
 		if len(open) > MaxDepth {
 			// A list more than MaxDepth lists deep is too deep however its
@@ -554,23 +582,41 @@ func (lx *lexState) balance() {
 		}
 		open = open[:0]
 	}
+	// A run of adjacent stray ")" is one error: "))))" is one mistake.
+	strayStart, strayEnd, strays := 0, 0, 0
+	flushStrays := func() {
+		switch {
+		case strays == 1:
+			lx.errorf(strayStart, strayEnd, "syntax-error", "unexpected ')' with no open list: remove it")
+		case strays > 1:
+			lx.errorf(strayStart, strayEnd, "syntax-error", "%d unexpected ')' with no open list: remove them", strays)
+		}
+		strays = 0
+	}
 	for _, t := range lx.toks {
 		switch t.typ {
 		case tLParen, tVecOpen:
 			if needRecovery && len(open) > 0 && t.typ == tLParen && lx.atColumn1(t.start) {
 				closeAll(lastEnd(out, t.start))
 			}
-			open = append(open, len(out))
+			open = append(open, int32(len(out)))
 		case tRParen:
 			if len(open) == 0 {
 				t.typ = tStray
-				lx.errorf(t.start, t.end, "syntax-error", "unexpected ')' with no open list: remove it")
+				if strays > 0 && strayEnd == t.start {
+					strays++
+					strayEnd = t.end
+				} else {
+					flushStrays()
+					strayStart, strayEnd, strays = t.start, t.end, 1
+				}
 			} else {
 				open = open[:len(open)-1]
 			}
 		}
 		out = append(out, t)
 	}
+	flushStrays()
 	if len(open) > 0 {
 		closeAll(len(lx.src))
 	}

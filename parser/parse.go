@@ -15,8 +15,11 @@
 // nodes, string escapes, numbers, dotted pairs) → attachComments (trivia).
 //
 // Limits: MaxInputSize bytes of input, MaxDepth levels of nesting and
-// MaxErrors reported errors per file. Every stage runs in time linear in the
-// input, and none recurses deeper than MaxDepth.
+// MaxErrors reported errors per file (errors past the first MaxErrors+1 are
+// counted, never formatted or stored; see errSink). Every stage runs in time
+// linear in the input, and none recurses deeper than MaxDepth. A run of
+// adjacent stray ")" or too-deep "(" becomes one error atom, so 5 MB of
+// either parses in a fraction of a second (TestPathologicalLarge).
 package parser
 
 import (
@@ -128,7 +131,9 @@ func tokenEstimate(src []byte) int {
 	for _, c := range []byte("()'") {
 		n += bytes.Count(src, []byte{c})
 	}
-	return min(n, len(src)+8)
+	// No more tokens than bytes, plus room for the Missing tokens that
+	// balance appends at the end (at most MaxDepth).
+	return min(n, len(src)) + MaxDepth + 8
 }
 
 // parseTokens runs a participle grammar over a pre-lexed token slice.
@@ -318,11 +323,12 @@ type converter struct {
 	stack []ast.Node // scratch space for list elements while reading
 
 	// Slabs: nodes are carved out of chunks to save allocations.
-	elemSlab []ast.Node
-	symSlab  []ast.Symbol
-	listSlab []ast.List
-	strSlab  []ast.String
-	badSlab  []ast.Bad
+	elemSlab  []ast.Node
+	symSlab   []ast.Symbol
+	listSlab  []ast.List
+	strSlab   []ast.String
+	badSlab   []ast.Bad
+	quoteSlab []ast.Quote
 }
 
 const slabSize = 128
@@ -331,7 +337,7 @@ const slabSize = 128
 // list per "(", a symbol per symbol token, and at most one list element per
 // token that can start a datum.
 func (c *converter) sizeSlabs() {
-	lists, syms, strs, bads, elems := 0, 0, 0, 0, 0
+	lists, syms, strs, bads, quotes, elems := 0, 0, 0, 0, 0, 0
 	for _, t := range c.toks {
 		switch t.typ {
 		case tLParen, tVecOpen:
@@ -342,6 +348,8 @@ func (c *converter) sizeSlabs() {
 			strs++
 		case tStray, tError:
 			bads++
+		case tQuote, tQuasi, tUnquote, tSplice:
+			quotes++
 		}
 		if t.typ != tRParen && t.typ != tMissing {
 			elems++
@@ -351,6 +359,7 @@ func (c *converter) sizeSlabs() {
 	c.symSlab = make([]ast.Symbol, syms)
 	c.strSlab = make([]ast.String, strs)
 	c.badSlab = make([]ast.Bad, bads)
+	c.quoteSlab = make([]ast.Quote, quotes)
 	c.elemSlab = make([]ast.Node, elems)
 }
 
@@ -495,7 +504,13 @@ func (c *converter) quote(mark plexer.TokenType, start, markEnd int, x ast.Node)
 	} else {
 		c.sink.errorf(c.span(start, markEnd), "syntax-error", "%q must be followed by a datum", kind.Mark())
 	}
-	return ast.NewQuote(c.span(start, end), kind, x)
+	if len(c.quoteSlab) == 0 {
+		c.quoteSlab = make([]ast.Quote, slabSize)
+	}
+	q := &c.quoteSlab[0]
+	c.quoteSlab = c.quoteSlab[1:]
+	*q = *ast.NewQuote(c.span(start, end), kind, x)
+	return q
 }
 
 // finishList builds a list from its elements, where a nil element marks a

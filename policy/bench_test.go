@@ -176,3 +176,40 @@ func BenchmarkQueryCorpus(b *testing.B) {
 	benchQueryInto(b, e, reqs)
 	b.ReportMetric(float64(len(res.Profile.Rules)), "rules")
 }
+
+// BenchmarkNewCorpus measures compiling the largest real profile of the
+// corpus (257 rules): what lint and the LSP pay on every run.
+func BenchmarkNewCorpus(b *testing.B) {
+	es := corpus.Largest(corpus.ForTest(b), 1, "profile")
+	if len(es) == 0 {
+		b.Skip("no corpus")
+	}
+	data, err := es[0].Read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	res := eval.Run(source.NewFile(es[0].File, data), eval.Options{Params: map[string]string{"HOME": DefaultHome}})
+	for _, cold := range []bool{false, true} {
+		name := "warm"
+		if cold {
+			name = "cold" // an empty regex cache: a first run
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			c0 := cpuTime()
+			n := 0
+			for b.Loop() {
+				if cold {
+					rxCache.mu.Lock()
+					clear(rxCache.trans)
+					clear(rxCache.auto)
+					rxCache.mu.Unlock()
+				}
+				New(res.Profile, Options{Home: DefaultHome})
+				n++
+			}
+			reportCPU(b, c0, n)
+			b.ReportMetric(float64(len(res.Profile.Rules)), "rules")
+		})
+	}
+}

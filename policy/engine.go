@@ -49,9 +49,15 @@ type Options struct {
 	// pattern variables ${HOME} / ${FRONT_USER_HOME}); "" leaves values
 	// that contain them unknown.
 	Home string
-	// Target is the OS table used to decide which operation a query
-	// names (e.g. "macos14"); "" = vocab.DefaultTarget().
+	// Target is the OS release (e.g. "macos14", as --target takes it) whose
+	// operation table decides which operation a query names, whose
+	// built-in defaults apply (vocab.TerminalDefaultFor) and whose implicit
+	// rules are added (ImplicitRulesFor); "" = vocab.DefaultTarget(). An
+	// unknown name also selects the default target.
 	Target string
+	// TargetInfo selects the target directly; it takes precedence over
+	// Target when its Name is set.
+	TargetInfo vocab.Target
 	// Model selects the unverified model choices; nil = DefaultModel().
 	Model *Model
 }
@@ -166,14 +172,52 @@ type Engine struct {
 }
 
 // ImplicitRules returns the rules libsandbox's policy.scm appends to every
-// profile (semantics §1.7).
+// profile (semantics §1.7): (allow signal (target self)) and (allow
+// mach-task-name (target self)).
 func ImplicitRules() []*ir.Rule {
-	self := func(op string) *ir.Rule {
-		return &ir.Rule{Action: ir.Allow, Ops: []ir.Op{{Name: op, Written: op}},
-			Filter: &ir.FilterNode{Kind: ir.Leaf, Name: "target", Written: "target", Base: "target",
-				Args: []ir.Value{{Kind: ir.Symbol, Str: "self"}}}}
+	return []*ir.Rule{selfRule("signal"), selfRule("mach-task-name")}
+}
+
+// ImplicitRulesFor returns the implicit rules on target t: those of
+// ImplicitRules, and on macOS 14 and the newer (unverified) targets, which
+// vocab answers from the 14.4.1 measurements, an (allow OP (target self))
+// for each operation of vocab.InjectedFilterOps() (the compiled 14.4.1
+// blobs give mach-task-inspect, mach-task-name, mach-task-read and signal a
+// (target self) node under (deny default); bytecode-format §2.6).
+func ImplicitRulesFor(t vocab.Target) []*ir.Rule {
+	rs := ImplicitRules()
+	if !injectsTargetSelf(t) {
+		return rs
 	}
-	return []*ir.Rule{self("signal"), self("mach-task-name")}
+	have := map[string]bool{"signal": true, "mach-task-name": true}
+	for _, op := range vocab.InjectedFilterOps() {
+		if !have[op] {
+			have[op] = true
+			rs = append(rs, selfRule(op))
+		}
+	}
+	return rs
+}
+
+// injectsTargetSelf reports whether t is macOS 14 or newer.
+func injectsTargetSelf(t vocab.Target) bool {
+	ts := vocab.Targets()
+	at, m14 := -1, -1
+	for i, x := range ts {
+		if x.Name == t.Name {
+			at = i
+		}
+		if x.OSKey == "14.4.1" {
+			m14 = i
+		}
+	}
+	return at >= 0 && m14 >= 0 && at >= m14
+}
+
+func selfRule(op string) *ir.Rule {
+	return &ir.Rule{Action: ir.Allow, Ops: []ir.Op{{Name: op, Written: op}},
+		Filter: &ir.FilterNode{Kind: ir.Leaf, Name: "target", Written: "target", Base: "target",
+			Args: []ir.Value{{Kind: ir.Symbol, Str: "self"}}}}
 }
 
 // New compiles p for querying: regexes are translated and compiled once,
@@ -202,7 +246,9 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 		e.version = 1
 	}
 	e.target = vocab.DefaultTarget()
-	if opts.Target != "" {
+	if opts.TargetInfo.Name != "" {
+		e.target = opts.TargetInfo
+	} else if opts.Target != "" {
 		if t, ok := vocab.LookupTarget(opts.Target); ok {
 			e.target = t
 		}
@@ -234,7 +280,7 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 		add(r, false)
 	}
 	if p.Implicit && !opts.NoImplicit {
-		for _, r := range ImplicitRules() {
+		for _, r := range ImplicitRulesFor(e.target) {
 			r.Index = len(e.rules)
 			add(r, true)
 		}
@@ -274,16 +320,37 @@ func (e *Engine) plan(op string) *plan {
 		}
 	}
 	last := chain[len(chain)-1]
-	lastOp, known := vocab.LookupOperation(last)
+	_, known := vocab.LookupOperation(last)
+	// The built-in default on the target: the most specific operation of
+	// the chain with one decides (on 14.4.1 an operation such as
+	// process-info-pidinfo has its own entry). Such a chain never reaches
+	// default: these operations are allowed (or denied) whatever the
+	// (allow|deny default) rule says. The step shown is the chain's last
+	// operation when its default is the same.
+	termAt := -1
+	var term vocab.DefaultRule
+	for i, name := range chain {
+		if name == "default" {
+			break
+		}
+		if r, ok := vocab.TerminalDefaultFor(e.target, name, e.version); ok {
+			termAt, term = i, r
+			break
+		}
+	}
+	walk := chain
+	if termAt >= 0 && last == "default" {
+		walk = chain[:len(chain)-1]
+	}
 	if e.model.SpecificBeatsWildcard {
-		for _, name := range chain {
+		for _, name := range walk {
 			pl.segs = append(pl.segs, e.opSegment(name))
 		}
 	} else {
 		// Expansion model: the operation and its ancestors below default
 		// form one list in written order; default stays the final fallback.
 		var merged []string
-		for _, name := range chain {
+		for _, name := range walk {
 			if name != "default" {
 				merged = append(merged, name)
 			}
@@ -291,12 +358,29 @@ func (e *Engine) plan(op string) *plan {
 		if len(merged) > 0 {
 			pl.segs = append(pl.segs, e.segment(op, merged))
 		}
-		if last == "default" {
+		if walk[len(walk)-1] == "default" {
 			pl.segs = append(pl.segs, e.opSegment("default"))
 		}
 	}
 	pl.termOp = last
 	switch {
+	case termAt >= 0:
+		pl.termOp = chain[termAt]
+		if end := walk[len(walk)-1]; end != pl.termOp {
+			if r, ok := vocab.TerminalDefaultFor(e.target, end, e.version); ok && r.Action == term.Action {
+				pl.termOp = end
+			}
+		}
+		pl.terminal = Deny
+		if term.Action == "allow" {
+			pl.terminal = Allow
+			if e.version >= 2 {
+				pl.terminal = e.model.NewerVersionDefaults
+				if pl.terminal == Unknown {
+					pl.termWhy = fmt.Sprintf("the built-in default of %s under (version %d) is not verified (semantics §1.5): decide it with --model newer-version-defaults=allow|deny", pl.termOp, e.version)
+				}
+			}
+		}
 	case !known:
 		// Not in the vocabulary: it can only fall back to default.
 		if last != "default" {
@@ -304,14 +388,6 @@ func (e *Engine) plan(op string) *plan {
 			pl.termOp = "default"
 		}
 		pl.terminal = Deny
-	case lastOp.TerminalDefault == "allow":
-		pl.terminal = Allow
-		if e.version >= 2 {
-			pl.terminal = e.model.NewerVersionDefaults
-			if pl.terminal == Unknown {
-				pl.termWhy = fmt.Sprintf("the built-in default of %s under (version %d) is not verified (semantics §1.5): decide it with --model newer-version-defaults=allow|deny", last, e.version)
-			}
-		}
 	default:
 		pl.terminal = Deny
 	}

@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -74,7 +76,7 @@ func TestRegexMatching(t *testing.T) {
 			t.Errorf("%q on %q = %v, want %v", c.re, c.s, got, c.want)
 		}
 		// The pre-checks never change the answer.
-		if got := re.re.MatchString(c.s); got != c.want {
+		if got := re.automaton().MatchString(c.s); got != c.want {
 			t.Errorf("%q on %q: automaton says %v", c.re, c.s, got)
 		}
 	}
@@ -150,4 +152,108 @@ func FuzzTranslateRegex(f *testing.F) {
 			t.Fatalf("translation of %q = %q does not compile: %v", s, out, err)
 		}
 	})
+}
+
+// TestRegexLazy: building an engine validates regexes but compiles none;
+// a request that fails the literal pre-checks never compiles one, and the
+// regexes the literals decide never compile at all.
+func TestRegexLazy(t *testing.T) {
+	for _, c := range []struct {
+		re, miss, hit  string
+		needsAutomaton bool
+	}{
+		{`^/System/Library/LazyA/[^/]+\.plist$`, "/usr/lib/x.plist", "/System/Library/LazyA/y.plist", true},
+		{`^/System/Library/LazyB/`, "/usr/lib/x", "/System/Library/LazyB/z", false},
+		{`^/System/Library/LazyC/.*`, "/System/Library/Lazy", "/System/Library/LazyC/", false},
+		{`^/System/Library/LazyD/.*$`, "/x", "/System/Library/LazyD/a/b", false},
+		{`LazyE\.plist$`, "/LazyE.plistx", "/a/LazyE.plist", false},
+		{`LazyF`, "/a/b", "/a/LazyF/b", false},
+		{`^/LazyG$`, "/LazyG/", "/LazyG", false},
+	} {
+		// Through the engine: New must not compile the automaton.
+		p := prof(allow("file-read*", rx(c.re)))
+		e, ds := New(p, Options{})
+		if len(ds) > 0 {
+			t.Fatal(ds)
+		}
+		re, err := compileRegex(c.re) // the cached, shared translation
+		if err != nil {
+			t.Fatal(err)
+		}
+		if re.compiled() {
+			t.Errorf("%q: compiled by New", c.re)
+		}
+		if d := e.Query(Request{Op: "file-read-data", Resource: Resource{Kind: KindPath, Text: c.miss, Path: c.miss}}); d.Result != Deny {
+			t.Errorf("%q on %q: %v, want deny", c.re, c.miss, d.Result)
+		}
+		if re.compiled() {
+			t.Errorf("%q: compiled for %q, which fails the literal pre-checks", c.re, c.miss)
+		}
+		if d := e.Query(Request{Op: "file-read-data", Resource: Resource{Kind: KindPath, Text: c.hit, Path: c.hit}}); d.Result != Allow {
+			t.Errorf("%q on %q: %v, want allow", c.re, c.hit, d.Result)
+		}
+		if re.compiled() != c.needsAutomaton {
+			t.Errorf("%q: compiled = %v after a hit, want %v", c.re, re.compiled(), c.needsAutomaton)
+		}
+		// The shortcuts agree with the automaton.
+		for _, s := range []string{c.miss, c.hit} {
+			if re.match(s) != re.automaton().MatchString(s) {
+				t.Errorf("%q on %q: shortcut and automaton disagree", c.re, s)
+			}
+		}
+	}
+}
+
+// TestRegexCacheBounded: the process-wide cache stays bounded, and a
+// rejected regex gives the same error from the cache.
+func TestRegexCacheBounded(t *testing.T) {
+	for i := 0; i < rxCacheMax+50; i++ {
+		if _, err := compileRegex(fmt.Sprintf(`^/bound/%d/x+$`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := rxCache.size(); n > rxCacheMax {
+		t.Errorf("cache holds %d translations, limit %d", n, rxCacheMax)
+	}
+	_, err1 := compileRegex(`^/a{2}$`)
+	_, err2 := compileRegex(`^/a{2}$`)
+	if err1 == nil || err2 == nil || err1.Error() != err2.Error() {
+		t.Errorf("cached error differs: %v / %v", err1, err2)
+	}
+}
+
+// TestRegexConcurrent queries one engine from many goroutines while the
+// automata are built lazily (run with -race).
+func TestRegexConcurrent(t *testing.T) {
+	p := prof(allow("file-read*", rx(`^/conc/[a-z]+[0-9]$`)), allow("file-read*", rx(`^/conc2/(a|b)+$`)))
+	e, _ := New(p, Options{})
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				if d := e.Query(Request{Op: "file-read-data", Resource: Resource{Kind: KindPath, Text: "/conc/ab1", Path: "/conc/ab1"}}); d.Result != Allow {
+					t.Errorf("got %v", d.Result)
+					return
+				}
+				if d := e.Query(Request{Op: "file-read-data", Resource: Resource{Kind: KindPath, Text: "/conc2/abc", Path: "/conc2/abc"}}); d.Result != Deny {
+					t.Errorf("got %v", d.Result)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestRegexDiagnosticsStable: a rejected regex gives the same warning on
+// every build of the engine (the second comes from the cache).
+func TestRegexDiagnosticsStable(t *testing.T) {
+	p := prof(allow("file-read*", rx(`^/stable/\d+$`)))
+	_, d1 := New(p, Options{})
+	_, d2 := New(p, Options{})
+	if len(d1) != 1 || len(d2) != 1 || d1[0].Message != d2[0].Message || d1[0].Code != "policy/unsupported-regex" {
+		t.Fatalf("diagnostics differ or missing: %v / %v", d1, d2)
+	}
 }

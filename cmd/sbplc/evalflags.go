@@ -60,7 +60,7 @@ func (f *evalFlags) options() (eval.Options, error) {
 	for _, d := range f.defines {
 		k, v, ok := strings.Cut(d, "=")
 		if !ok || strings.TrimSpace(k) == "" {
-			return opts, fmt.Errorf("-D %q: expected KEY=VALUE", d)
+			return opts, fmt.Errorf("-D %q: expected KEY=VALUE, e.g. -D %s=/some/path (an empty value is -D %s=)", d, paramKeyHint(d), paramKeyHint(d))
 		}
 		opts.Params[k] = v
 	}
@@ -102,4 +102,12 @@ func parseParamFile(name string, data []byte, into map[string]string) error {
 		return fmt.Errorf("--params: %s: %v", name, err)
 	}
 	return nil
+}
+
+// paramKeyHint is the key to show in a -D usage hint.
+func paramKeyHint(d string) string {
+	if k := strings.TrimSpace(strings.SplitN(d, "=", 2)[0]); k != "" {
+		return k
+	}
+	return "HOME"
 }

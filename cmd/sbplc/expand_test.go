@@ -143,6 +143,10 @@ func TestExpandCmdErrors(t *testing.T) {
 			t.Errorf("expand %v: code %d, want 2 (%s)", args, code, errs)
 		}
 	}
+	// -D without '=' says how to write it.
+	if _, errs, _ := expandRun(t, "", "-D", "HOME", "-"); !strings.Contains(errs, `-D "HOME": expected KEY=VALUE, e.g. -D HOME=/some/path`) {
+		t.Errorf("-D HOME: %s", errs)
+	}
 	// A malformed --params line is a usage error naming the line.
 	dir := expandDir(t, map[string]string{"bad": "A=1\nnot a pair\n"})
 	if _, errs, code := expandRun(t, "", "--params", filepath.Join(dir, "bad"), "-"); code != 2 || !strings.Contains(errs, "bad:2: expected KEY=VALUE") {

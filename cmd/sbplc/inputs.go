@@ -63,6 +63,7 @@ func expandInputs(args []string) ([]string, error) {
 				continue
 			}
 			var found []string
+			skipped := 0 // profile names that are not regular files
 			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					return err
@@ -70,13 +71,20 @@ func expandInputs(args []string) ([]string, error) {
 				if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
 					return filepath.SkipDir
 				}
-				if !d.IsDir() && isProfileName(d.Name()) && isRegular(path, d) {
-					found = append(found, path)
+				if !d.IsDir() && isProfileName(d.Name()) {
+					if isRegular(path, d) {
+						found = append(found, path)
+					} else {
+						skipped++
+					}
 				}
 				return nil
 			})
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
+			}
+			if len(found) == 0 && skipped > 0 {
+				return nil, fmt.Errorf("%s: no regular profile files in this directory (skipped %d FIFO, socket or device file(s): name one explicitly to read it)", p, skipped)
 			}
 			if len(found) == 0 {
 				return nil, fmt.Errorf("%s: no profile files (%s) in this directory", p, strings.Join(globNames(), ", "))

@@ -42,7 +42,7 @@ func TestInputsSkipNonRegular(t *testing.T) {
 	}()
 	select {
 	case code := <-done:
-		if code != 2 || !strings.Contains(errs, "no profile files") {
+		if code != 2 || !strings.Contains(errs, "no regular profile files in this directory (skipped 1 FIFO") {
 			t.Errorf("dir with only a FIFO: exit %d, stderr %q", code, errs)
 		}
 	case <-time.After(20 * time.Second):

@@ -28,7 +28,7 @@ func newLintCmd() *cobra.Command {
 	var (
 		format, failOn, home, cfgPath string
 		enable, disable               []string
-		noConfig, fix                 bool
+		noConfig, fix, fragment       bool
 		jobs                          int
 		ef                            evalFlags
 	)
@@ -46,6 +46,7 @@ the file. Suppress one finding with a comment on the same or the previous line:
 
   ; sbplc:ignore RULE-ID reason
   ; sbplc:ignore-file RULE-ID reason     (anywhere in the file)
+  ; sbplc:fragment                       (a fragment: no (version) needed)
 
 Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 for
 usage, configuration and I/O errors.`,
@@ -74,7 +75,7 @@ usage, configuration and I/O errors.`,
 				return usageErrorf("%v", err)
 			}
 			opts := lint.Options{Target: ef.target, Home: home, Enable: enable, Disable: disable,
-				ParamsGiven: len(ef.defines) > 0 || len(ef.paramFiles) > 0, Eval: eo}
+				ParamsGiven: len(ef.defines) > 0 || len(ef.paramFiles) > 0, Fragment: fragment, Eval: eo}
 			if errs := lint.Validate(nil, opts); len(errs) > 0 {
 				return usageErrorf("%v", errs[0])
 			}
@@ -239,6 +240,7 @@ usage, configuration and I/O errors.`,
 	fl.StringVar(&cfgPath, "config", "", "use this configuration file instead of searching for "+config.FileName)
 	fl.BoolVar(&noConfig, "no-config", false, "ignore "+config.FileName+" files")
 	fl.IntVar(&jobs, "jobs", 0, "files linted in parallel (default: GOMAXPROCS)")
+	fl.BoolVar(&fragment, "fragment", false, "lint the inputs as fragments that full profiles include: no (version) form is required (or mark a file with a \"; sbplc:fragment\" comment)")
 	fl.BoolVar(&fix, "fix", false, "apply the mechanical fixes to the files (atomically), then report what is left")
 	ef.add(c)
 	return c

@@ -28,8 +28,12 @@ func lintWriteFile(t *testing.T, path, text string) string {
 	return path
 }
 
+// lintClosed closes what the version 1 built-in defaults leave open (so
+// the tests see only the findings they are about); it keeps line numbers.
+const lintClosed = " (deny file-link file-clone system-privilege nvram*) (deny process-info* (target others))"
+
 const lintBad = `(version 1)
-(deny default)
+(deny default)` + lintClosed + `
 (allow file-write* (subpath "/tmp/x"))
 (allow file-read* (subpath "/Users/ana/proj"))
 `
@@ -44,7 +48,7 @@ func TestLintTextAndExit(t *testing.T) {
 	want := p + `:3:29: error: /tmp is a symlink to /private/tmp: Seatbelt matches resolved paths, so "/tmp/x" never matches; write "/private/tmp/x" [unresolved-symlink-path]
  3 | (allow file-write* (subpath "/tmp/x"))
    |                             ^^^^^^^^
-      = fix: write /private/tmp
+      = fix: write "/private/tmp/x"
 `
 	if !strings.HasPrefix(out, want) {
 		t.Errorf("text output:\n%s\nwant prefix:\n%s", out, want)
@@ -56,7 +60,7 @@ func TestLintTextAndExit(t *testing.T) {
 		t.Errorf("summary: %q", errs)
 	}
 	// Fail level: info findings only -> exit 0 at the default level.
-	clean := lintWriteFile(t, filepath.Join(dir, "c.sb"), "(version 1)\n(deny default)\n(allow file-read* (subpath \"/Users/ana/proj\"))\n")
+	clean := lintWriteFile(t, filepath.Join(dir, "c.sb"), "(version 1)\n(deny default)"+lintClosed+"\n(allow file-read* (subpath \"/Users/ana/proj\"))\n")
 	if code, _, _ := lintRunCmd(t, "", "lint", "--no-config", clean); code != exitOK {
 		t.Errorf("info-only file: exit %d, want 0", code)
 	}
@@ -113,7 +117,7 @@ func TestLintJSON(t *testing.T) {
 		t.Errorf("fix edit = %v", edit)
 	}
 	// A clean file is an empty array, not null.
-	_, out, _ = lintRunCmd(t, "(version 1)\n(deny default)\n", "lint", "--no-config", "--format", "json", "-")
+	_, out, _ = lintRunCmd(t, "(version 1)\n(deny default)"+lintClosed+"\n", "lint", "--no-config", "--format", "json", "-")
 	if strings.TrimSpace(out) != "[]" {
 		t.Errorf("clean JSON = %q", out)
 	}
@@ -311,12 +315,13 @@ func TestLintFix(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The /tmp and trailing-slash fixes touch different bytes of one literal;
-	// both apply. The unknown operation and the non-canonical path are fixed too.
-	want := "(version 1)\n(deny default)\n(allow file-write* (subpath \"/private/tmp/x\"))\n(allow file-write-create (subpath \"/private/tmp\"))\n"
+	// both apply. The unknown operation and the non-canonical path are fixed
+	// too, and the built-in allows get their denies after (deny default).
+	want := "(version 1)\n(deny default)\n(deny process-info* (target others))\n(deny system-privilege nvram*)\n(deny file-link file-clone)\n(allow file-write* (subpath \"/private/tmp/x\"))\n(allow file-write-create (subpath \"/private/tmp\"))\n"
 	if string(got) != want {
 		t.Errorf("fixed file:\n%s\nwant:\n%s\n(stderr %s)", got, want, errs)
 	}
-	if code != exitOK || !strings.Contains(errs, "applied 4 fix(es)") || strings.Contains(out, "error:") {
+	if code != exitOK || !strings.Contains(errs, "applied 7 fix(es)") || strings.Contains(out, "error:") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 	// Nothing left to fix: the file is not rewritten.
@@ -345,5 +350,19 @@ func TestExamplesLintAndAudit(t *testing.T) {
 		if code != 0 || strings.Contains(out, "  allow ") {
 			t.Errorf("audit %s: exit %d\n%s%s", f, code, out, errs)
 		}
+	}
+}
+
+// TestLintFragmentFlag: --fragment drops missing-version for an included
+// fragment; without it the fragment is an error at its first form.
+func TestLintFragmentFlag(t *testing.T) {
+	f := lintWriteFile(t, filepath.Join(t.TempDir(), "frag.sb"), "; included by main.sb\n(allow file-read* (subpath \"/usr\"))\n")
+	code, out, _ := lintRunCmd(t, "", "lint", "--no-config", f)
+	if code != exitFindings || !strings.Contains(out, "frag.sb:2:1: error: profile has no (version 1) form") {
+		t.Errorf("without --fragment: exit %d\n%s", code, out)
+	}
+	code, out, _ = lintRunCmd(t, "", "lint", "--no-config", "--fragment", f)
+	if code != 0 || strings.Contains(out, "missing-version") {
+		t.Errorf("--fragment: exit %d\n%s", code, out)
 	}
 }

@@ -1,0 +1,75 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/sbplc/sbplc/vocab"
+)
+
+// TestTargetDefaults: the built-in defaults and implicit rules follow
+// Options.Target (vocab.TerminalDefaultFor, vocab.InjectedFilterOps).
+func TestTargetDefaults(t *testing.T) {
+	deny := "(version 1)\n(deny default)\n"
+	allowD := "(version 1)\n(allow default)\n"
+	for _, c := range []struct {
+		target, profile, op, res string
+		want                     Result
+		reasonIn                 string
+	}{
+		// Measured in the 14.4.1 blobs: allowed whatever the default.
+		{"macos14", deny, "socket-option-get", "", Allow, "built-in default of socket-option-get"},
+		{"macos14", deny, "iokit-open-service", "IOSurfaceRoot", Allow, "built-in default of iokit-open-service"},
+		{"macos14", deny, "process-exec-update-label", "/bin/ls", Allow, "built-in default"},
+		{"macos14", deny, "mach-task-special-port-get", "self", Allow, "built-in default"},
+		// ... and denied whatever the default.
+		{"macos14", allowD, "system-kas-info", "", Deny, "built-in default of system-kas-info"},
+		{"macos14", allowD, "file-write-setugid", "/x", Deny, "built-in default of file-write-setugid"},
+		{"macos14", allowD, "storage-class-map", "", Deny, "built-in default"},
+		// Ordinary operations still reach the profile's default rule.
+		{"macos14", deny, "file-read-data", "/x", Deny, "unfiltered rule of default"},
+		{"macos14", allowD, "file-read-data", "/x", Allow, "unfiltered rule of default"},
+		// Implicit (target self) rules: policy.scm's two everywhere,
+		// the injected mach-task-inspect / mach-task-read from macOS 14 on.
+		{"macos10.15", deny, "signal", "self", Allow, "implicit policy"},
+		{"macos10.15", deny, "mach-task-name", "self", Allow, "implicit policy"},
+		{"macos10.15", deny, "mach-task-read", "self", Deny, ""},
+		{"macos10.15", deny, "mach-task-inspect", "self", Deny, ""},
+		{"macos14", deny, "mach-task-read", "self", Allow, "implicit policy"},
+		{"macos14", deny, "mach-task-inspect", "self", Allow, "implicit policy"},
+		{"macos14", deny, "mach-task-read", "others", Deny, ""},
+		{"macos26", deny, "mach-task-inspect", "self", Allow, "implicit policy"},
+		{"", deny, "mach-task-read", "self", Allow, "implicit policy"},
+	} {
+		res := evalSrc(t, "t.sb", c.profile)
+		e, _ := New(res.Profile, Options{Target: c.target})
+		d, err := e.QueryText(c.op, c.res)
+		if err != nil {
+			t.Errorf("%s %s %s: %v", c.target, c.op, c.res, err)
+			continue
+		}
+		if d.Result != c.want || !strings.Contains(d.Reason, c.reasonIn) {
+			t.Errorf("%s %q %s %s: %v (%s), want %v (%s)", c.target, c.profile, c.op, c.res, d.Result, d.Reason, c.want, c.reasonIn)
+		}
+	}
+}
+
+// TestTargetInfo: Options.TargetInfo selects the target directly.
+func TestTargetInfo(t *testing.T) {
+	res := evalSrc(t, "t.sb", "(version 1)\n(deny default)\n")
+	for _, c := range []struct {
+		target string
+		want   Result
+	}{{"macos10.15", Deny}, {"macos14", Allow}} {
+		tg, _ := lookupTargetForTest(c.target)
+		e, _ := New(res.Profile, Options{TargetInfo: tg, Target: "macos26"})
+		if d, _ := e.QueryText("mach-task-read", "self"); d.Result != c.want {
+			t.Errorf("TargetInfo %s: %v, want %v", c.target, d.Result, c.want)
+		}
+	}
+	if n := len(ImplicitRules()); n != 2 {
+		t.Errorf("ImplicitRules() has %d rules, want policy.scm's 2", n)
+	}
+}
+
+func lookupTargetForTest(name string) (vocab.Target, bool) { return vocab.LookupTarget(name) }
