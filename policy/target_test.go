@@ -26,6 +26,15 @@ func TestTargetDefaults(t *testing.T) {
 		{"macos14", allowD, "system-kas-info", "", Deny, "built-in default of system-kas-info"},
 		{"macos14", allowD, "file-write-setugid", "/x", Deny, "built-in default of file-write-setugid"},
 		{"macos14", allowD, "storage-class-map", "", Deny, "built-in default"},
+		// The defaults are the target's: mach-derive-port is new in the
+		// 14.4.1 table (allowed); 10.15 has no such entry, so the query
+		// falls back to (deny default).
+		{"macos14", deny, "mach-derive-port", "com.x", Allow, "built-in default of mach-derive-port"},
+		{"macos10.15", deny, "mach-derive-port", "com.x", Deny, "unfiltered rule of default"},
+		// 26-only operations measured allowed under (deny default) on 26.x
+		// (semantics §1.5), unverified: the default rule does not reach them.
+		{"macos26", deny, "sandbox-check", "", Allow, "built-in default of sandbox-check"},
+		{"macos26", deny, "file-graft", "/x", Allow, "built-in default of file-graft"},
 		// Ordinary operations still reach the profile's default rule.
 		{"macos14", deny, "file-read-data", "/x", Deny, "unfiltered rule of default"},
 		{"macos14", allowD, "file-read-data", "/x", Allow, "unfiltered rule of default"},

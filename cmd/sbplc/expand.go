@@ -37,7 +37,7 @@ an error was reported.`,
   sbplc expand -D HOME_DIR=/Users/me --params params.txt profile.sb.in
   sbplc expand --prelude common.sb renderer.sb
   sbplc expand --format json profile.sb | jq '.rules[0]'`,
-		Args: cobra.ExactArgs(1),
+		Args: argsUsage(1, 1, "FILE"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "sbpl" && format != "json" {
 				return usageErrorf("unknown --format %q: use sbpl or json", format)
