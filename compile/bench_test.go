@@ -22,7 +22,7 @@ func BenchmarkCrossCheckVector(b *testing.B) {
 	l := bytecode.DefaultLayout()
 	voc := bytecode.VocabularyFor(l)
 	p, _ := bytecode.DecodeAndVerify(v.blob, l, voc)
-	res := eval.Run(v.src, eval.Options{Params: v.params, Target: "macos14", Preludes: []*source.File{ipprotoPrelude}})
+	res := eval.Run(v.src, eval.Options{Params: v.params, Target: "macos14"})
 	b.ReportAllocs()
 	for b.Loop() {
 		if rep := CrossCheck(p, voc, res.Profile, CrossCheckOptions{}); len(rep.Disagreements) > 0 {

@@ -69,10 +69,6 @@ func vectors(t testing.TB) []vec {
 	return out
 }
 
-// ipprotoPrelude binds the IPPROTO_* constants that libsandbox binds and
-// the evaluator's vocabulary does not know yet (the blobs hold 6 and 17).
-var ipprotoPrelude = source.NewFile("ipproto.sb", []byte("(define IPPROTO_TCP 6)\n(define IPPROTO_UDP 17)\n"))
-
 func TestCrossCheckVectors(t *testing.T) {
 	l := bytecode.DefaultLayout()
 	voc := bytecode.VocabularyFor(l)
@@ -82,7 +78,7 @@ func TestCrossCheckVectors(t *testing.T) {
 			if fs.HasErrors() {
 				t.Fatal(fs)
 			}
-			res := eval.Run(v.src, eval.Options{Params: v.params, Target: "macos14", Preludes: []*source.File{ipprotoPrelude}})
+			res := eval.Run(v.src, eval.Options{Params: v.params, Target: "macos14"})
 			if res.Diags.HasErrors() {
 				t.Fatalf("eval: %v", res.Diags)
 			}
@@ -117,7 +113,7 @@ func crossCheckSource(t *testing.T, blob []byte, src string, params map[string]s
 	if fs.HasErrors() {
 		t.Fatal(fs)
 	}
-	res := eval.Run(source.NewFile("test.sb", []byte(src)), eval.Options{Params: params, Target: "macos14", Preludes: []*source.File{ipprotoPrelude}})
+	res := eval.Run(source.NewFile("test.sb", []byte(src)), eval.Options{Params: params, Target: "macos14"})
 	if res.Diags.HasErrors() {
 		t.Fatalf("eval: %v", res.Diags)
 	}

@@ -162,30 +162,52 @@ func (p *Pass) deadRules() []*deadRule {
 		}
 		state := map[*ir.Rule]*perRule{}
 		keys := newKeyTable()
+		// Operations whose filtered rule lists are identical (several
+		// file-read-* operations that only inherit file-read* rules) get
+		// identical coverage: compute it once per distinct list.
+		type verdict struct {
+			r                 *ir.Rule
+			by                []*ir.Rule
+			exact, opp, cover bool
+		}
+		memo := map[string][]verdict{}
+		var sig []byte
 		for _, op := range names {
 			rl := e.RulesFor(op)
-			cov := newCoverIndex(keys)
-			for _, r := range rl.Filtered { // newest first
-				if r.Filter == nil || !ruleSpan(r).IsValid() {
-					// implicit rules have no position: index them only
+			sig = sig[:0]
+			for _, r := range rl.Filtered {
+				sig = strconv.AppendInt(sig, int64(r.Index), 36)
+				sig = append(sig, ',') // Index is unique per rule of the engine
+			}
+			vs, ok := memo[string(sig)]
+			if !ok {
+				cov := newCoverIndex(keys)
+				for _, r := range rl.Filtered { // newest first
+					if r.Filter == nil || !ruleSpan(r).IsValid() {
+						// implicit rules have no position: index them only
+						cov.add(r)
+						continue
+					}
+					by, exact, opposed, covered := cov.covers(r)
+					vs = append(vs, verdict{r: r, by: by, exact: exact, opp: opposed, cover: covered})
 					cov.add(r)
-					continue
 				}
-				by, exact, opposed, ok := cov.covers(r)
-				st := state[r]
+				memo[string(sig)] = vs
+			}
+			for _, v := range vs {
+				st := state[v.r]
 				if st == nil {
-					st = &perRule{d: &deadRule{rule: r, exact: true}}
-					state[r] = st
+					st = &perRule{d: &deadRule{rule: v.r, exact: true}}
+					state[v.r] = st
 				}
-				if !ok {
+				if !v.cover {
 					st.alive = true
 				} else {
 					st.d.ops = append(st.d.ops, op)
-					st.d.by = append(st.d.by, by...)
-					st.d.exact = st.d.exact && exact
-					st.d.opposed = st.d.opposed || opposed
+					st.d.by = append(st.d.by, v.by...)
+					st.d.exact = st.d.exact && v.exact
+					st.d.opposed = st.d.opposed || v.opp
 				}
-				cov.add(r)
 			}
 		}
 		var out []*deadRule

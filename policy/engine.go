@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
@@ -97,6 +98,10 @@ type Decision struct {
 	// Implicit is true when Rule is one of libsandbox's implicit policy
 	// rules (it then has no source position).
 	Implicit bool
+	// Also is, when an implicit rule decided, a rule of the profile on the
+	// same operation that gives the same answer (the user wrote the rule
+	// the implicit policy also adds); nil otherwise.
+	Also *ir.Rule
 	// Op is the operation asked about (after alias resolution).
 	Op        string
 	Resource  Resource
@@ -169,6 +174,43 @@ type Engine struct {
 	plans    map[string]*plan
 	opaque   []ir.Import // unresolved imports, by Index
 	implicit []*crule
+	defaults map[string]vocab.DefaultRule // built-in defaults on target (shared: read only)
+}
+
+// defaultsKey identifies one table of built-in defaults.
+type defaultsKey struct {
+	target  string
+	version int
+}
+
+// defaultsCache holds, per target and version, the operations with a
+// built-in decision as vocab.TerminalDefaultFor answers them; it is filled
+// once per key for the process (at most maxDefaultsCache keys).
+var defaultsCache struct {
+	mu sync.Mutex
+	m  map[defaultsKey]map[string]vocab.DefaultRule
+}
+
+const maxDefaultsCache = 64
+
+func builtinDefaults(t vocab.Target, version int) map[string]vocab.DefaultRule {
+	k := defaultsKey{t.Name + "\x00" + t.OSKey, version}
+	defaultsCache.mu.Lock()
+	defer defaultsCache.mu.Unlock()
+	if m, ok := defaultsCache.m[k]; ok {
+		return m
+	}
+	m := map[string]vocab.DefaultRule{}
+	for _, o := range vocab.Operations() {
+		if r, ok := vocab.TerminalDefaultFor(t, o.Name, version); ok {
+			m[o.Name] = r
+		}
+	}
+	if defaultsCache.m == nil || len(defaultsCache.m) >= maxDefaultsCache {
+		defaultsCache.m = map[defaultsKey]map[string]vocab.DefaultRule{}
+	}
+	defaultsCache.m[k] = m
+	return m
 }
 
 // ImplicitRules returns the rules libsandbox's policy.scm appends to every
@@ -253,6 +295,7 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 			e.target = t
 		}
 	}
+	e.defaults = builtinDefaults(e.target, e.version)
 	c := &compiler{opts: &e.opts}
 	add := func(r *ir.Rule, implicit bool) {
 		cr := &crule{r: r, result: fromAction(r.Action), f: c.compile(r.Filter, 0), implicit: implicit, pos: len(e.rules)}
@@ -291,7 +334,10 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 		}
 	}
 	sort.SliceStable(e.opaque, func(i, j int) bool { return e.opaque[i].Index < e.opaque[j].Index })
-	for _, o := range vocab.Operations() {
+	ops := vocab.Operations()
+	e.plans = make(map[string]*plan, len(ops)+len(e.byOp))
+	e.segs = make(map[string]*segment, len(ops)+len(e.byOp))
+	for _, o := range ops {
 		e.plan(o.Name)
 	}
 	for op := range e.byOp {
@@ -333,7 +379,7 @@ func (e *Engine) plan(op string) *plan {
 		if name == "default" {
 			break
 		}
-		if r, ok := vocab.TerminalDefaultFor(e.target, name, e.version); ok {
+		if r, ok := e.defaults[name]; ok {
 			termAt, term = i, r
 			break
 		}
@@ -367,7 +413,7 @@ func (e *Engine) plan(op string) *plan {
 	case termAt >= 0:
 		pl.termOp = chain[termAt]
 		if end := walk[len(walk)-1]; end != pl.termOp {
-			if r, ok := vocab.TerminalDefaultFor(e.target, end, e.version); ok && r.Action == term.Action {
+			if r, ok := e.defaults[end]; ok && r.Action == term.Action {
 				pl.termOp = end
 			}
 		}
@@ -514,6 +560,7 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 	var reasons []string
 	var cbuf, tbuf [64]int32
 	decided := false
+	var decSeg *segment
 	for si := range pl.segs {
 		s := pl.segs[si]
 		step := Step{Op: s.op}
@@ -554,6 +601,7 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 		}
 		chain = append(chain, step)
 		if decided {
+			decSeg = s
 			break
 		}
 	}
@@ -607,6 +655,33 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 			return
 		}
 	}
+	if d.Implicit && decSeg != nil {
+		d.Also = decSeg.userAgrees(&q, d.Result)
+	}
+}
+
+// userAgrees returns the rule of the profile that decides q in s when the
+// implicit rules are left out, if it gives res; nil when none does, when
+// it gives another answer or when a filter cannot be evaluated.
+func (s *segment) userAgrees(q *query, res Result) *ir.Rule {
+	for _, cr := range s.filtered {
+		if cr.implicit {
+			continue
+		}
+		switch cr.f.eval(q) {
+		case yes:
+			if cr.result == res {
+				return cr.r
+			}
+			return nil
+		case maybe:
+			return nil
+		}
+	}
+	if s.bottom != nil && !s.bottom.implicit && s.bottom.result == res {
+		return s.bottom.r
+	}
+	return nil
 }
 
 // namesAny reports whether the deciding rule names one of ops (false for
@@ -626,7 +701,7 @@ func (d *Decision) namesAny(ops []string) bool {
 }
 
 func (d *Decision) decide(cr *crule, why string) {
-	d.Result, d.Rule, d.Implicit, d.Modifiers, d.pos = cr.result, cr.r, cr.implicit, cr.r.Modifiers, cr.pos
+	d.Result, d.Rule, d.Implicit, d.Modifiers, d.pos, d.Also = cr.result, cr.r, cr.implicit, cr.r.Modifiers, cr.pos, nil
 	d.Reason = why
 	if cr.implicit {
 		d.Reason = "libsandbox's implicit policy rule matched"

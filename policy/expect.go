@@ -12,21 +12,24 @@ import (
 
 // Expectation is one policy unit test:
 //
-//	; expect RESULT [vnode=TYPE] [rule=LINE|default|implicit] OPERATION RESOURCE
+//	; expect RESULT [vnode=TYPE] [rule=LINE|default|builtin|implicit] OPERATION RESOURCE
 //
 // RESULT is allow, deny or unknown; RESOURCE is the rest of the line in
 // ParseResource syntax (a leading ~ is the --home directory; a resource
 // containing leading or trailing spaces may be written as a Go-quoted
 // string). rule= also checks which rule decides: the line of the deciding
 // rule in the profile (the line of the outermost call for rules made by a
-// helper), default for a built-in default, implicit for libsandbox's
-// implicit rules.
+// helper), default for the profile's own (allow default) or (deny default)
+// rule, builtin for an operation's built-in default, implicit for
+// libsandbox's implicit rules. When an implicit rule decides and a rule of
+// the profile decides the same way too (Decision.Also), rule=LINE may name
+// that rule.
 type Expectation struct {
 	Want     Result
 	Op       string
 	Resource string // as written, after ~ expansion
 	Vnode    string
-	Rule     string // "" (not checked), a line number, "default" or "implicit"
+	Rule     string // "" (not checked), a line number, "default", "builtin" or "implicit"
 	Span     source.Span
 }
 
@@ -119,9 +122,9 @@ func parseExpectation(s, home string) (Expectation, error) {
 			}
 			x.Vnode = t
 		case "rule":
-			if v != "default" && v != "implicit" {
+			if v != "default" && v != "builtin" && v != "implicit" {
 				if n, err := strconv.Atoi(v); err != nil || n < 1 {
-					return x, fmt.Errorf("rule=%s: want a line number, default or implicit", v)
+					return x, fmt.Errorf("rule=%s: want a line number, default (the profile's (allow|deny default) rule), builtin (a built-in default) or implicit", v)
 				}
 			}
 			x.Rule = v
@@ -176,18 +179,24 @@ func (e *Engine) Check(x Expectation) CaseResult {
 		cr.Problem = fmt.Sprintf("got %s, want %s", d.Result, x.Want)
 		return cr
 	}
-	if x.Rule != "" {
-		if got := RuleRef(d); got != x.Rule {
-			cr.Problem = fmt.Sprintf("decided by rule %s, want rule=%s", got, x.Rule)
-			return cr
+	if x.Rule != "" && !ruleMatches(x.Rule, d) {
+		cr.Problem = "decided by " + describeRef(d) + ", want " + describeWant(x.Rule)
+		switch {
+		case x.Rule == "default" && RuleRef(d) == "builtin":
+			cr.Problem += " (write rule=builtin for a built-in default)"
+		case x.Rule == "builtin" && isDefaultRule(d):
+			cr.Problem += " (write rule=default for the profile's default rule)"
 		}
+		return cr
 	}
 	cr.Pass = true
 	return cr
 }
 
-// RuleRef names the deciding rule of d as rule= does: its line, default
-// or implicit ("none" when an unknown answer has no rule).
+// RuleRef names the deciding rule of d as rule= does: its line (also for
+// the profile's (allow|deny default) rule, which rule=default names too),
+// builtin for a built-in default, implicit for an implicit rule ("none"
+// when an unknown answer has no rule).
 func RuleRef(d Decision) string {
 	switch {
 	case d.Implicit:
@@ -195,13 +204,71 @@ func RuleRef(d Decision) string {
 	case d.Rule == nil && d.Result == Unknown:
 		return "none"
 	case d.Rule == nil:
-		return "default"
+		return "builtin"
 	}
-	sp := RuleSpan(d.Rule)
+	return lineRef(d.Rule)
+}
+
+func lineRef(r *ir.Rule) string {
+	sp := RuleSpan(r)
 	if !sp.IsValid() {
 		return "none"
 	}
 	return strconv.Itoa(sp.StartPos().Line)
+}
+
+// isDefaultRule reports whether the profile's own unfiltered (allow|deny
+// default) rule decided d.
+func isDefaultRule(d Decision) bool {
+	if d.Implicit || d.Rule == nil || d.Rule.Filter != nil {
+		return false
+	}
+	for _, o := range d.Rule.Ops {
+		if o.Name == "default" {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleMatches reports whether rule=want holds for d.
+func ruleMatches(want string, d Decision) bool {
+	switch want {
+	case "default":
+		return isDefaultRule(d)
+	case RuleRef(d):
+		return true
+	}
+	return d.Also != nil && lineRef(d.Also) == want
+}
+
+// describeRef says in words which rule decided d.
+func describeRef(d Decision) string {
+	switch ref := RuleRef(d); {
+	case ref == "implicit":
+		return "libsandbox's implicit policy rule"
+	case ref == "builtin":
+		return "the built-in default of " + d.Chain[len(d.Chain)-1].Op
+	case ref == "none":
+		return "no rule"
+	case isDefaultRule(d):
+		return fmt.Sprintf("the (%s default) rule at line %s", d.Rule.Action, ref)
+	default:
+		return "the rule at line " + ref
+	}
+}
+
+// describeWant says in words what rule=want asks for.
+func describeWant(want string) string {
+	switch want {
+	case "implicit":
+		return "an implicit policy rule"
+	case "builtin":
+		return "a built-in default"
+	case "default":
+		return "the profile's (allow|deny default) rule"
+	}
+	return "the rule at line " + want
 }
 
 // RuleSpan is the span a report about r points at: the outermost call site

@@ -27,10 +27,9 @@ func TestTargetDefaults(t *testing.T) {
 		{"macos14", allowD, "file-write-setugid", "/x", Deny, "built-in default of file-write-setugid"},
 		{"macos14", allowD, "storage-class-map", "", Deny, "built-in default"},
 		// The defaults are the target's: mach-derive-port is new in the
-		// 14.4.1 table (allowed); 10.15 has no such entry, so the query
-		// falls back to (deny default).
+		// 14.4.1 table (allowed); 10.15 has no measured default for it.
 		{"macos14", deny, "mach-derive-port", "com.x", Allow, "built-in default of mach-derive-port"},
-		{"macos10.15", deny, "mach-derive-port", "com.x", Deny, "unfiltered rule of default"},
+		{"macos10.15", deny, "mach-derive-port", "com.x", Deny, "built-in default of mach-derive-port is deny"},
 		// 26-only operations measured allowed under (deny default) on 26.x
 		// (semantics §1.5), unverified: the default rule does not reach them.
 		{"macos26", deny, "sandbox-check", "", Allow, "built-in default of sandbox-check"},
@@ -82,3 +81,34 @@ func TestTargetInfo(t *testing.T) {
 }
 
 func lookupTargetForTest(name string) (vocab.Target, bool) { return vocab.LookupTarget(name) }
+
+// TestCheckMessages: failing rule= expectations say in words which rule
+// decided and what was wanted (QA #18, #19d).
+func TestCheckMessages(t *testing.T) {
+	res := evalSrc(t, "m.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/a\"))\n(allow signal (target self))\n")
+	e, _ := New(res.Profile, Options{})
+	for _, c := range []struct{ line, want string }{
+		{"expect allow rule=2 file-read-data /a/x", "decided by the rule at line 3, want the rule at line 2"},
+		{"expect deny rule=3 file-read-data /b", "decided by the (deny default) rule at line 2, want the rule at line 3"},
+		{"expect deny rule=builtin file-read-data /b", "decided by the (deny default) rule at line 2, want a built-in default (write rule=default for the profile's default rule)"},
+		{"expect allow rule=default file-link /b", "decided by the built-in default of file-link, want the profile's (allow|deny default) rule (write rule=builtin for a built-in default)"},
+		{"expect allow rule=2 signal self", "decided by libsandbox's implicit policy rule, want the rule at line 2"},
+		{"expect allow rule=implicit file-read-data /a", "decided by the rule at line 3, want an implicit policy rule"},
+	} {
+		x, err := parseExpectation(strings.TrimPrefix(c.line, "expect "), "")
+		if err != nil {
+			t.Fatalf("%s: %v", c.line, err)
+		}
+		r := e.Check(x)
+		if r.Pass || r.Problem != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.line, r.Problem, c.want)
+		}
+	}
+	// Passing forms: the user's rule that the implicit policy duplicates.
+	for _, line := range []string{"expect allow rule=4 signal self", "expect allow rule=implicit signal self", "expect deny rule=default file-read-data /b", "expect deny rule=2 file-read-data /b", "expect allow rule=builtin file-link /b"} {
+		x, _ := parseExpectation(strings.TrimPrefix(line, "expect "), "")
+		if r := e.Check(x); !r.Pass {
+			t.Errorf("%s: %s", line, r.Problem)
+		}
+	}
+}

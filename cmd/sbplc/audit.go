@@ -106,6 +106,9 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 func decisionRule(d policy.Decision) string {
 	switch {
 	case d.Rule != nil:
+		if a := alsoText(d); a != "" {
+			return ruleLocation(d) + ": " + policy.RuleText(d) + "; " + a
+		}
 		return ruleLocation(d) + ": " + policy.RuleText(d)
 	case len(d.Chain) > 0 && d.Result != policy.Unknown:
 		return "the built-in default of " + d.Chain[len(d.Chain)-1].Op
@@ -217,6 +220,10 @@ func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 		if r.Decision.Rule != nil && !r.Decision.Implicit {
 			if s := policy.RuleSpan(r.Decision.Rule); s.IsValid() {
 				sp = s
+			}
+		} else if r.Decision.Also != nil {
+			if s := policy.RuleSpan(r.Decision.Also); s.IsValid() {
+				sp = s // the user's rule that allows it too
 			}
 		}
 		msg := fmt.Sprintf("%s allows %s %s (%s): %s", src.Name, r.Op, r.Resource, r.ID, r.Why)

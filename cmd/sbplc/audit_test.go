@@ -106,3 +106,16 @@ func TestAuditJSONAndSARIF(t *testing.T) {
 		t.Errorf("bad format: %d %q", code, errs)
 	}
 }
+
+// TestAuditTarget: --target is validated, and a valid one audits as usual
+// (the signal probe is allowed by the user's unfiltered rule).
+func TestAuditTarget(t *testing.T) {
+	p := queryFile(t, "a.sb", "(version 1)\n(deny default)\n(allow signal)\n")
+	if _, errs, code := queryRun(t, "", "audit", "--target", "macos9", p); code != 2 || !strings.Contains(errs, "unknown --target") {
+		t.Errorf("bad target: code %d, %q", code, errs)
+	}
+	out, _, _ := queryRun(t, "", "audit", "--target", "macos14", p)
+	if !strings.Contains(out, "EV076") || !strings.Contains(out, p+":3:1: (allow signal)") {
+		t.Errorf("signal probe not reported at the user's rule:\n%s", out)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sbplc/sbplc/lint"
 )
 
 func lintRunCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -364,5 +366,52 @@ func TestLintFragmentFlag(t *testing.T) {
 	code, out, _ = lintRunCmd(t, "", "lint", "--no-config", "--fragment", f)
 	if code != 0 || strings.Contains(out, "missing-version") {
 		t.Errorf("--fragment: exit %d\n%s", code, out)
+	}
+}
+
+// TestLintSARIFRulesAreTheRegistry: the SARIF rules table is exactly the
+// registry (`sbplc rules`), stage codes such as syntax-error included, and
+// `sbplc explain` knows every code a result carries.
+func TestLintSARIFRulesAreTheRegistry(t *testing.T) {
+	_, out, errs := lintRunCmd(t, "(version 1)\n(deny default)\n(allow file-read* (subpath 1))\n(allow file-read*\n", "lint", "--no-config", "--format", "sarif", "-")
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID   string `json:"id"`
+						Help *struct {
+							Text string `json:"text"`
+						} `json:"help"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID string `json:"ruleId"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("bad SARIF: %v\n%s%s", err, out, errs)
+	}
+	run := log.Runs[0]
+	all := lint.All()
+	if len(run.Tool.Driver.Rules) != len(all) {
+		t.Errorf("%d SARIF rules, registry has %d", len(run.Tool.Driver.Rules), len(all))
+	}
+	for i, r := range run.Tool.Driver.Rules {
+		if i < len(all) && r.ID != all[i].ID || r.Help == nil || r.Help.Text == "" {
+			t.Errorf("SARIF rule %d = %s (help %v), registry %s", i, r.ID, r.Help != nil, all[i].ID)
+		}
+	}
+	seen := map[string]bool{}
+	for _, res := range run.Results {
+		seen[res.RuleID] = true
+		if code, out, _ := lintRunCmd(t, "", "explain", res.RuleID); code != 0 || !strings.Contains(out, "## Avoid") {
+			t.Errorf("explain %s: exit %d\n%s", res.RuleID, code, out)
+		}
+	}
+	if !seen["syntax-error"] || !seen["filter-arg-type"] {
+		t.Errorf("expected syntax-error and filter-arg-type results: %v", seen)
 	}
 }

@@ -33,7 +33,7 @@ func (f *policyFlags) add(c *cobra.Command, homeDefault, homeHelp string) {
 		keys = append(keys, ch.Key)
 	}
 	fl.StringArrayVar(&f.model, "model", nil, "switch an unverified model choice: KEY=VALUE ("+strings.Join(keys, ", ")+"; repeatable)")
-	fl.BoolVar(&f.noImplicit, "no-implicit", false, "leave out libsandbox's implicit rules (allow signal / mach-task-name with (target self))")
+	fl.BoolVar(&f.noImplicit, "no-implicit", false, "leave out libsandbox's implicit rules: (allow signal / mach-task-name (target self)), and from macos14 on mach-task-inspect / mach-task-read")
 	fl.IntVar(&f.version, "sbpl-version", 0, "evaluate as (version N) whatever the profile declares (0: the profile's)")
 	fl.StringVar(&f.home, "home", homeDefault, homeHelp)
 }
@@ -114,6 +114,14 @@ func loadEngine(c *cobra.Command, name string, ef *evalFlags, pf *policyFlags) (
 	return &loadedProfile{src: src, res: res, engine: e}, nil
 }
 
+// rulesText is "1 filtered rule" or "N filtered rules".
+func rulesText(n int) string {
+	if n == 1 {
+		return "1 filtered rule"
+	}
+	return fmt.Sprintf("%d filtered rules", n)
+}
+
 // stepText renders one step of the fallback chain.
 func stepText(s policy.Step) string {
 	switch s.How {
@@ -121,16 +129,32 @@ func stepText(s policy.Step) string {
 		return s.Op + " (filtered rule matched)"
 	case policy.HowUnfiltered:
 		if s.Tried > 0 {
-			return fmt.Sprintf("%s (%d filtered rules did not match; unfiltered rule)", s.Op, s.Tried)
+			return fmt.Sprintf("%s (%s, none matched; unfiltered rule)", s.Op, rulesText(s.Tried))
 		}
 		return s.Op + " (unfiltered rule)"
 	case policy.HowTerminal:
+		if s.Tried > 0 {
+			return fmt.Sprintf("%s (%s, none matched; built-in default)", s.Op, rulesText(s.Tried))
+		}
 		return s.Op + " (built-in default)"
 	}
 	if s.Tried == 0 {
 		return s.Op + " (no rules)"
 	}
-	return fmt.Sprintf("%s (%d filtered rules, none matched)", s.Op, s.Tried)
+	return fmt.Sprintf("%s (%s, none matched)", s.Op, rulesText(s.Tried))
+}
+
+// alsoText says that the user's own rule gives the implicit rule's answer
+// too ("" when d.Also is nil): "your rule at q7.sb:7:1 allows it too".
+func alsoText(d policy.Decision) string {
+	if d.Also == nil {
+		return ""
+	}
+	verb := "allows"
+	if d.Result == policy.Deny {
+		verb = "denies"
+	}
+	return fmt.Sprintf("your rule at %s %s it too: %s", policy.RuleSpan(d.Also), verb, policy.RuleText(policy.Decision{Rule: d.Also}))
 }
 
 func chainText(d policy.Decision) string {
@@ -158,6 +182,9 @@ func writeDecisionText(w io.Writer, d policy.Decision) {
 	fmt.Fprintln(w, d.Result)
 	if d.Rule != nil {
 		fmt.Fprintf(w, "  rule:     %s: %s\n", ruleLocation(d), policy.RuleText(d))
+		if a := alsoText(d); a != "" {
+			fmt.Fprintf(w, "  also:     %s\n", a)
+		}
 		if !d.Implicit {
 			for _, fr := range d.Rule.Origin.Chain {
 				if fr.Name != "" && fr.Call.IsValid() {
@@ -202,6 +229,7 @@ type jsonDecision struct {
 	Resource          string    `json:"resource"`
 	CanonicalResource string    `json:"canonical_resource"`
 	Rule              *jsonRule `json:"rule"`
+	Also              *jsonRule `json:"also,omitempty"` // the user's rule that gives an implicit rule's answer too
 	Chain             []string  `json:"chain"`
 	Reason            string    `json:"reason"`
 }
@@ -219,6 +247,14 @@ func toJSONDecision(d policy.Decision) jsonDecision {
 			r.File, r.Line, r.Column = sp.Filename(), p.Line, p.Col
 		}
 		j.Rule = r
+	}
+	if d.Also != nil {
+		r := &jsonRule{Text: policy.RuleText(policy.Decision{Rule: d.Also})}
+		if sp := policy.RuleSpan(d.Also); sp.IsValid() {
+			p := sp.StartPos()
+			r.File, r.Line, r.Column = sp.Filename(), p.Line, p.Col
+		}
+		j.Also = r
 	}
 	return j
 }

@@ -246,3 +246,59 @@ func TestQueryHomePlaceholder(t *testing.T) {
 		t.Errorf("relative --home: %d %q", code, errs)
 	}
 }
+
+// TestQueryTarget: --target selects the built-in defaults and implicit
+// rules (mach-task-read (target self) is injected from macos14 on).
+func TestQueryTarget(t *testing.T) {
+	p := queryFile(t, "t.sb", "(version 1)\n(deny default)\n")
+	for _, c := range []struct{ target, op, res, want string }{
+		{"macos14", "mach-task-read", "self", "allow\n  rule:     <implicit policy>: (allow mach-task-read (target self)) ; implicit policy rule\n"},
+		{"macos10.15", "mach-task-read", "self", "deny\n  rule:     " + p + ":2:1: (deny default)\n"},
+		{"macos26", "sandbox-check", "", "allow\n  rule:     none: the built-in default of sandbox-check\n"},
+	} {
+		args := []string{"query", "--target", c.target, p, c.op}
+		if c.res != "" {
+			args = append(args, c.res)
+		}
+		out, errs, code := queryRun(t, "", args...)
+		if code != 0 || !strings.HasPrefix(out, c.want) {
+			t.Errorf("%s %s %s: code %d, stderr %q, got:\n%s\nwant prefix:\n%s", c.target, c.op, c.res, code, errs, out, c.want)
+		}
+	}
+	if _, errs, code := queryRun(t, "", "query", "--target", "macos9", p, "signal", "self"); code != 2 || !strings.Contains(errs, "unknown --target") {
+		t.Errorf("bad target: code %d, %q", code, errs)
+	}
+}
+
+// TestQueryAlso: when an implicit rule decides and the user wrote the same
+// rule, both are reported (QA #20); chain steps count rules in the right
+// number (QA #18).
+func TestQueryAlso(t *testing.T) {
+	p := queryFile(t, "q7.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \"/a\"))\n(allow file-link (literal \"/b\"))\n(allow file-link (literal \"/c\"))\n\n(allow signal (target self))\n")
+	out, _, code := queryRun(t, "", "query", p, "signal", "self")
+	want := "allow\n" +
+		"  rule:     <implicit policy>: (allow signal (target self)) ; implicit policy rule\n" +
+		"  also:     your rule at " + p + ":7:1 allows it too: (allow signal (target self))\n"
+	if code != 0 || !strings.HasPrefix(out, want) {
+		t.Errorf("got:\n%s\nwant prefix:\n%s", out, want)
+	}
+	out, _, _ = queryRun(t, "", "query", "--format", "json", p, "signal", "self")
+	var j struct {
+		Also *struct {
+			Line int    `json:"line"`
+			Text string `json:"text"`
+		} `json:"also"`
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil || j.Also == nil || j.Also.Line != 7 {
+		t.Errorf("json also: %v %s", err, out)
+	}
+	for _, c := range []struct{ op, res, chain string }{
+		{"file-read-data", "/x", "  chain:    file-read-data (no rules) -> file-read* (1 filtered rule, none matched) -> file* (no rules) -> default (unfiltered rule)\n"},
+		{"file-link", "/x", "  chain:    file-link (2 filtered rules, none matched; built-in default)\n"},
+	} {
+		out, _, _ := queryRun(t, "", "query", p, c.op, c.res)
+		if !strings.Contains(out, c.chain) {
+			t.Errorf("%s %s:\n%s\nwant %s", c.op, c.res, out, c.chain)
+		}
+	}
+}

@@ -46,13 +46,18 @@ expectation is a whole-line comment in the profile:
 or a line of TESTFILE (the leading ";" is optional there; other lines must
 be blank or comments starting with # or ;). The syntax is
 
-  expect allow|deny|unknown [vnode=TYPE] [rule=LINE|default|implicit] OPERATION RESOURCE
+  expect allow|deny|unknown [vnode=TYPE] [rule=LINE|default|builtin|implicit] OPERATION RESOURCE
 
 RESOURCE is the rest of the line in 'sbplc query' syntax (a leading ~ is the
 --home directory; quote it as a Go string to keep surrounding spaces).
-rule=LINE also checks the deciding rule: its line in the profile (for a rule
-made by a helper, the line of the outermost call), or default for a built-in
-default, or implicit for libsandbox's implicit rules.
+rule= also checks the deciding rule: rule=LINE its line in the profile (for
+a rule made by a helper, the line of the outermost call); rule=default the
+profile's own (allow default) or (deny default) rule; rule=builtin an
+operation's built-in default (file-link, process-info* ... are allowed
+whatever the default rule says); rule=implicit libsandbox's implicit rules.
+When an implicit rule decides and the profile has a rule that gives the same
+answer (e.g. its own (allow signal (target self))), rule=LINE of that rule
+passes too.
 
 Each case prints PASS or FAIL with the deciding rule. Exit status: 0 when all
 cases pass, 1 when one fails or an expectation is malformed (or the profile
@@ -159,6 +164,9 @@ func writeCaseText(w interface{ Write([]byte) (int, error) }, r policy.CaseResul
 	case len(d.Chain) == 0:
 	case d.Rule != nil:
 		fmt.Fprintf(&b, "\n    decided by %s: %s", ruleLocation(d), policy.RuleText(d))
+		if a := alsoText(d); a != "" {
+			fmt.Fprintf(&b, "\n    %s", a)
+		}
 	default:
 		fmt.Fprintf(&b, "\n    decided by the built-in default of %s", d.Chain[len(d.Chain)-1].Op)
 	}

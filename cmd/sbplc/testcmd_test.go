@@ -41,7 +41,7 @@ func TestTestFailures(t *testing.T) {
 	}
 	for _, want := range []string{
 		"FAIL " + p + ":8: expect allow file-read-data /etc/passwd (canonical /private/etc/passwd): got deny, want allow\n    decided by " + p + ":2:1: (deny default)",
-		"FAIL " + p + ":9: expect deny file-read-data /usr/local/secret/x: decided by rule 4, want rule=3",
+		"FAIL " + p + ":9: expect deny file-read-data /usr/local/secret/x: decided by the rule at line 4, want the rule at line 3",
 		"3 passed, 2 failed",
 	} {
 		if !strings.Contains(out, want) {
@@ -91,5 +91,38 @@ func TestTestJSONAndUsage(t *testing.T) {
 	_, errs, code := queryRun(t, "", "test", empty)
 	if code != 2 || !strings.Contains(errs, "no expectations found") {
 		t.Errorf("no expectations: code %d, %q", code, errs)
+	}
+}
+
+// TestTestRuleForms: rule=default is the profile's (deny default) rule,
+// rule=builtin a built-in default; a user rule the implicit policy
+// duplicates can be named by its line, and the output names both.
+func TestTestRuleForms(t *testing.T) {
+	p := queryFile(t, "r.sb", `(version 1)
+(deny default)
+(allow signal (target self))
+; expect deny rule=default file-read-data /x
+; expect allow rule=builtin file-link /x
+; expect allow rule=3 signal self
+; expect allow rule=implicit signal self
+; expect deny rule=default file-link /x
+; expect deny rule=builtin file-read-data /x
+`)
+	out, _, code := queryRun(t, "", "test", p)
+	if code != 1 {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		"PASS " + p + ":4: expect deny file-read-data /x\n",
+		"PASS " + p + ":5: expect allow file-link /x\n",
+		"PASS " + p + ":6: expect allow signal self\n    decided by <implicit policy>: (allow signal (target self)) ; implicit policy rule\n    your rule at " + p + ":3:1 allows it too: (allow signal (target self))\n",
+		"PASS " + p + ":7: expect allow signal self\n",
+		"FAIL " + p + ":8: expect deny file-link /x: got allow, want deny\n",
+		"FAIL " + p + ":9: expect deny file-read-data /x: decided by the (deny default) rule at line 2, want a built-in default (write rule=default for the profile's default rule)\n",
+		"4 passed, 2 failed\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
