@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"fmt"
 	"runtime/debug"
 	"strconv"
@@ -45,7 +46,7 @@ func EvalFile(f *ast.File, opts Options) *Result {
 	if f != nil && !ev.aborted {
 		ev.evalFileForms(f)
 	}
-	ev.finish()
+	ev.finish(f)
 	res.Diags = ev.diags.Sort()
 	res.Output = ev.output.String()
 	res.Steps = ev.steps
@@ -207,13 +208,57 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 		}
 	}
 	defer func() { ev.cur, ev.curCpp = prev, prevCpp }()
+	badEnd := -1 // end of the last top-level parse error node
 	for _, n := range f.Forms {
 		if ev.aborted {
 			return
 		}
+		// A form with a syntax error is not evaluated: the parser reported
+		// it, and evaluating the pieces only adds cascading errors (the
+		// "character" of "@invalid character" is not an unbound variable).
+		if hasParseError(n) {
+			badEnd = n.Span().End
+			continue
+		}
+		if _, isList := n.(*ast.List); !isList && badEnd >= 0 && sameLine(f.Src, badEnd, n.Span().Start) {
+			badEnd = n.Span().End
+			continue
+		}
+		badEnd = -1
 		v, sp := ev.datum(n)
 		ev.topLevel(v, sp, nil)
 	}
+}
+
+// hasParseError reports whether n holds a node the parser could not read
+// completely: a Bad node, an unterminated string or an unclosed list.
+func hasParseError(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.Bad:
+		return true
+	case *ast.String:
+		return n.Unterminated
+	case *ast.Quote:
+		return n.X != nil && hasParseError(n.X)
+	case *ast.List:
+		if !n.Closed {
+			return true
+		}
+		for _, e := range n.Elems {
+			if hasParseError(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameLine reports whether no newline lies between offsets a and b of src.
+func sameLine(src *source.File, a, b int) bool {
+	if src == nil || a > b || b > len(src.Text) {
+		return false
+	}
+	return bytes.IndexByte(src.Text[a:b], '\n') < 0
 }
 
 // topLevel evaluates one form, converting aborts and Go panics into diagnostics.
@@ -437,9 +482,12 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		if n.Tail != nil {
 			tail, _ = ev.datum(n.Tail)
 		}
+		// One allocation for the list's cells instead of one per element.
+		cells := make([]pair, len(n.Elems))
 		for i := len(n.Elems) - 1; i >= 0; i-- {
 			v, vsp := ev.datum(n.Elems[i])
-			tail = &pair{Car: v, Cdr: tail, CarSp: vsp}
+			cells[i] = pair{Car: v, Cdr: tail, CarSp: vsp}
+			tail = &cells[i]
 		}
 		if p, ok := tail.(*pair); ok {
 			p.Sp = sp
@@ -899,15 +947,39 @@ func (ev *evaluator) suggest(name string, e *env) string {
 	return suggestName(name, cands)
 }
 
-// finish runs end-of-profile processing.
-func (ev *evaluator) finish() {
+// finish runs end-of-profile processing. A missing (version) form is
+// reported with the missing-version rule's code, position and wording.
+func (ev *evaluator) finish(f *ast.File) {
 	for i, r := range ev.prof.Rules {
 		r.Index = i
 	}
-	if !ev.versionSeen && len(ev.prof.Rules) > 0 && !ev.aborted {
-		r := ev.prof.Rules[0]
-		ev.diags.Add(diag.Diagnostic{Severity: diag.Warning, Code: "missing-version", Span: r.Origin.Primary(),
-			Message: "profile has no (version N) form; libsandbox rejects it with \"no version specified\"",
-			Fixes:   []diag.Fix{{Title: "add (version 1)", Edits: []diag.Edit{{Span: source.Span{File: r.Origin.Primary().File}, NewText: "(version 1)\n"}}}}})
+	if !ev.versionSeen && len(ev.prof.Rules) > 0 && !ev.aborted && !isFragment(f) {
+		at := source.Span{File: ev.prof.Rules[0].Origin.Primary().File}
+		if f != nil && len(f.Forms) > 0 {
+			first := f.Forms[0].Span()
+			at = source.Span{File: f.Src, Start: first.Start, End: first.Start}
+		}
+		ev.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: "missing-version", Span: at,
+			Message: "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form, or mark a fragment that other profiles include with a \"; sbplc:fragment\" comment (or lint it with --fragment)",
+			Fixes:   []diag.Fix{{Title: "insert (version 1)", Edits: []diag.Edit{{Span: at, NewText: "(version 1)\n"}}}}})
 	}
+}
+
+// isFragment reports whether f carries a "; sbplc:fragment" comment line
+// (a piece that full profiles include, with no (version) form of its own;
+// lint.IsFragment is the same test).
+func isFragment(f *ast.File) bool {
+	if f == nil {
+		return false
+	}
+	for _, c := range f.Comments {
+		if c.Kind != ast.LineComment {
+			continue
+		}
+		t := strings.TrimLeft(c.Text(), "; \t")
+		if t == "sbplc:fragment" || strings.HasPrefix(t, "sbplc:fragment ") {
+			return true
+		}
+	}
+	return false
 }

@@ -152,7 +152,7 @@ func checkFixedPoint(t *testing.T, name string, res *Result) {
 	checkFlat(t, name, text)
 	again := Run(source.NewFile(name+".expanded.sb", []byte(text)), Options{})
 	for _, d := range again.Diags {
-		if d.Severity == diag.Error {
+		if d.Severity == diag.Error && !(d.Code == "missing-version" && res.Profile.Version == 0) {
 			t.Errorf("expansion of %s does not evaluate: %s\n%s", name, d, text)
 			return
 		}

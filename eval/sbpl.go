@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
@@ -365,13 +366,13 @@ func (ev *evaluator) networkArgs(f *vocab.Filter, n *ir.FilterNode, c *call) {
 	proto, ok := c.Args[0].(*sym)
 	if !ok {
 		if _, isStr := c.Args[0].(*strV); isStr {
-			ev.fail(c.sp(0), "network-address", "%s: missing protocol; write (%s ip %s)", f.Name, f.Name, showValue(c.Args[0]))
+			ev.fail(c.sp(0), "malformed-network-address", "%s: missing protocol; write (%s ip %s)", f.Name, f.Name, showValue(c.Args[0]))
 		}
-		ev.fail(c.sp(0), "network-address", "%s: expected a protocol such as tcp, udp, ip or unix-socket, got %s", f.Name, describe(c.Args[0]))
+		ev.fail(c.sp(0), "malformed-network-address", "%s: expected a protocol such as tcp, udp, ip or unix-socket, got %s", f.Name, describe(c.Args[0]))
 	}
 	k, known := namedValue(f, proto.Name)
 	if !known && proto.Name != "unix" {
-		ev.fail(c.sp(0), "network-address", "%s: unknown protocol %s%s", f.Name, proto.Name, valueHint(f))
+		ev.fail(c.sp(0), "malformed-network-address", "%s: unknown protocol %s%s", f.Name, proto.Name, valueHint(f))
 	}
 	n.Args = append(n.Args, k.value(proto.Name, ev.valueOrigin(c.sp(0))))
 	for i := 1; i < len(c.Args); i++ {
@@ -379,40 +380,81 @@ func (ev *evaluator) networkArgs(f *vocab.Filter, n *ir.FilterNode, c *call) {
 		switch v := c.Args[i].(type) {
 		case *strV:
 			if proto.Name != "unix" && len(v.Params) == 0 {
-				if msg := checkAddress(v.S); msg != "" {
-					ev.fail(sp, "network-address", "%s: %q", msg, v.S)
-				}
+				ev.checkAddress(sp, v.S)
 			}
 			n.Args = append(n.Args, ev.strArg(v))
 		case *filterV:
 			if proto.Name != "unix" {
-				ev.fail(sp, "network-address", "%s expects string argument", f.Name)
+				ev.fail(sp, "malformed-network-address", "%s expects string argument", f.Name)
 			}
 			n.Args = append(n.Args, ir.Value{Kind: ir.Filter, Sub: v.N, Origin: v.N.Origin})
 		default:
-			ev.fail(sp, "network-address", "%s expects string argument, got %s", f.Name, describe(v))
+			ev.fail(sp, "malformed-network-address", "%s expects string argument, got %s", f.Name, describe(v))
 		}
 	}
 }
 
-// checkAddress validates HOST:PORT with libsandbox's messages.
-func checkAddress(a string) string {
+// checkAddress validates HOST:PORT in the same order as libsandbox and
+// fails with the lint rule's code and wording (remote-host-not-allowed,
+// malformed-network-address), so that every command reports one code per
+// problem.
+func (ev *evaluator) checkAddress(sp source.Span, a string) {
+	code, msg, fix := addressProblem(a)
+	if code == "" {
+		return
+	}
+	d := ev.errDiag(sp, code, msg)
+	if fix != nil && d.Span == sp {
+		if e, ok := fix(sp); ok {
+			d.Fixes = []diag.Fix{e}
+		}
+	}
+	panic(&evalErr{D: d})
+}
+
+// addressProblem returns the rule code and message for an invalid network
+// address (code "" if it is valid), and an optional fix builder for the
+// string literal at a span.
+func addressProblem(a string) (code, msg string, fix func(source.Span) (diag.Fix, bool)) {
 	i := strings.LastIndexByte(a, ':')
 	if i < 0 {
-		return "port missing in network address"
+		if strings.Contains(a, "/") {
+			return "malformed-network-address", fmt.Sprintf("network address %q: libsandbox fails with \"port missing in network address\"; addresses are HOST:PORT, no CIDR ranges", a), nil
+		}
+		return "malformed-network-address", fmt.Sprintf("network address %q has no port: libsandbox fails with \"port missing in network address\"; write %q", a, a+":*"),
+			func(sp source.Span) (diag.Fix, bool) {
+				t := sp.Text()
+				if !strings.HasSuffix(t, "\"") || len(t) < 2 {
+					return diag.Fix{}, false
+				}
+				at := source.Span{File: sp.File, Start: sp.End - 1, End: sp.End - 1}
+				return diag.Fix{Title: fmt.Sprintf("write %q", a+":*"), Edits: []diag.Edit{{Span: at, NewText: ":*"}}}, true
+			}
 	}
 	host, port := a[:i], a[i+1:]
 	if host != "*" && host != "localhost" {
-		return "host must be * or localhost in network address"
+		msg = fmt.Sprintf("host %q in network address: libsandbox fails with \"host must be * or localhost in network address\"; filter hosts with a local proxy and allow only localhost:PORT", host)
+		if host != "127.0.0.1" && host != "[::1]" && host != "::1" {
+			return "remote-host-not-allowed", msg, nil
+		}
+		return "remote-host-not-allowed", msg, func(sp source.Span) (diag.Fix, bool) {
+			k := strings.Index(sp.Text(), host)
+			if k < 0 {
+				return diag.Fix{}, false
+			}
+			start := sp.Start + k
+			return diag.Fix{Title: fmt.Sprintf("write %q", "localhost"+a[len(host):]),
+				Edits: []diag.Edit{{Span: source.Span{File: sp.File, Start: start, End: start + len(host)}, NewText: "localhost"}}}, true
+		}
 	}
 	if port == "*" {
-		return ""
+		return "", "", nil
 	}
 	p, err := strconv.Atoi(port)
 	if err != nil || p < 0 || p > 65535 || strings.HasPrefix(port, "+") {
-		return "invalid port in network address"
+		return "malformed-network-address", fmt.Sprintf("invalid port %q in network address: libsandbox fails with \"invalid port in network address\"; use * or one number from 0 to 65535 (no ranges)", port), nil
 	}
-	return ""
+	return "", "", nil
 }
 
 func (ev *evaluator) combinator(k ir.FilterKind, c *call) value {
@@ -802,17 +844,22 @@ func synMessageFilter(ev *evaluator, form *pair, sp source.Span, e *env) (value,
 }
 
 func biVersion(ev *evaluator, c *call) value {
+	switch c.Args[0].(type) {
+	case intV:
+	default:
+		ev.fail(c.sp(0), "unsupported-version", "(version N) takes one integer: libsandbox fails with \"unsupported version\"")
+	}
 	n := c.integer(ev, 0)
 	if n < 1 || n > 3 {
-		ev.fail(c.sp(0), "version", "unsupported version %d (libsandbox accepts 1, 2 and 3)", n)
+		ev.fail(c.sp(0), "unsupported-version", "version %d is not supported: libsandbox fails with \"unsupported version\"; use (version 1)", n)
 	}
 	if ev.versionSeen && int64(ev.prof.Version) != n && ev.curCpp {
-		ev.warn(c.Sp, "version", "second version %d ignored (already %d); this file has C-preprocessor conditionals that sbplc evaluates as comments, so both branches ran: run it through cpp first", n, ev.prof.Version)
+		ev.warn(c.Sp, "duplicate-version", "second version %d ignored (already %d); this file has C-preprocessor conditionals that sbplc evaluates as comments, so both branches ran: run it through cpp first", n, ev.prof.Version)
 		return theUnspec
 	}
 	if ev.versionSeen && int64(ev.prof.Version) != n {
-		d := ev.errDiag(c.Sp, "version", fmt.Sprintf("only one version may be specified (already %d)", ev.prof.Version))
-		d.Related = append(d.Related, rel(ev.prof.VersionSpan, "first version here"))
+		d := ev.errDiag(c.Sp, "duplicate-version", "second (version) form with a different version: libsandbox fails with \"only one version may be specified\"")
+		d.Related = append(d.Related, rel(ev.prof.VersionSpan, "first (version) form"))
 		panic(&evalErr{D: d})
 	}
 	if !ev.versionSeen {
@@ -858,10 +905,10 @@ func biParam(ev *evaluator, c *call) value {
 func biTrace(ev *evaluator, c *call) value {
 	s, ok := c.Args[0].(*strV)
 	if !ok {
-		ev.fail(c.sp(0), "trace", "argument to trace must be a string")
+		ev.fail(c.sp(0), "unsupported-debug-trace", "argument to trace must be a string")
 	}
 	if ev.prof.Trace != "" && ev.prof.Trace != s.S {
-		ev.fail(c.Sp, "trace", "only one trace path may be specified")
+		ev.fail(c.Sp, "unsupported-debug-trace", "only one trace path may be specified")
 	}
 	ev.prof.Trace = s.S
 	return theUnspec

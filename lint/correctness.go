@@ -99,41 +99,38 @@ func (p *Pass) positions() *astPositions {
 			}
 			ps.filter[h.Sp.Start] = true
 		}
-		for _, form := range p.File.Forms {
-			ast.Walk(form, func(n ast.Node) bool {
-				l, ok := n.(*ast.List)
-				if !ok {
-					return true
+		for _, n := range p.astNodes() {
+			l, ok := n.(*ast.List)
+			if !ok {
+				continue
+			}
+			switch l.HeadSymbol() {
+			case "if", "when", "unless", "and", "or", "not":
+				for _, e := range l.Elems[1:min(len(l.Elems), 2+boolIndex(l.HeadSymbol()))] {
+					if name, ok := paramCall(e); ok {
+						ps.guarded[name] = true
+					}
 				}
-				switch l.HeadSymbol() {
-				case "if", "when", "unless", "and", "or", "not":
-					for _, e := range l.Elems[1:min(len(l.Elems), 2+boolIndex(l.HeadSymbol()))] {
-						if name, ok := paramCall(e); ok {
+			case "cond":
+				for _, e := range l.Elems[1:] {
+					if cl, ok := e.(*ast.List); ok && len(cl.Elems) > 0 {
+						if name, ok := paramCall(cl.Elems[0]); ok {
 							ps.guarded[name] = true
 						}
 					}
-				case "cond":
-					for _, e := range l.Elems[1:] {
-						if cl, ok := e.(*ast.List); ok && len(cl.Elems) > 0 {
-							if name, ok := paramCall(cl.Elems[0]); ok {
-								ps.guarded[name] = true
-							}
-						}
+				}
+			}
+			if hs := l.HeadSymbol(); hs == "allow" || hs == "deny" {
+				for _, e := range l.Elems[1:] {
+					switch e := e.(type) {
+					case *ast.Symbol:
+						ps.op[e.Sp.Start] = true
+						ps.opSyms = append(ps.opSyms, e)
+					case *ast.List:
+						filterList(e, 0)
 					}
 				}
-				if hs := l.HeadSymbol(); hs == "allow" || hs == "deny" {
-					for _, e := range l.Elems[1:] {
-						switch e := e.(type) {
-						case *ast.Symbol:
-							ps.op[e.Sp.Start] = true
-							ps.opSyms = append(ps.opSyms, e)
-						case *ast.List:
-							filterList(e, 0)
-						}
-					}
-				}
-				return true
-			})
+			}
 		}
 		return ps
 	}).(*astPositions)
@@ -409,12 +406,12 @@ func versionNumber(l *ast.List) (int64, source.Span, bool) {
 }
 
 func runDuplicateVersion(p *Pass) {
-	dropEval(p, "version", "only one version")
+	dropEval(p, "duplicate-version", "second (version) form with a different")
 	// The evaluator knows when both branches of a C-preprocessor
 	// conditional ran; its warning replaces ours for that form.
 	cpp := map[int]bool{}
 	for _, d := range p.EvalDiags() {
-		if d.Code == "version" && strings.HasPrefix(d.Message, "second version") {
+		if d.Code == "duplicate-version" && strings.HasPrefix(d.Message, "second version") {
 			cpp[d.Span.Start] = true
 			nd := *d
 			nd.Severity = diag.Warning
@@ -444,7 +441,7 @@ func runDuplicateVersion(p *Pass) {
 }
 
 func runUnsupportedVersion(p *Pass) {
-	dropEval(p, "version", "unsupported version")
+	dropEval(p, "unsupported-version", "")
 	for _, v := range versionForms(p.File) {
 		n, sp, ok := versionNumber(v)
 		if !ok {
@@ -487,36 +484,21 @@ func splitAddr(s string) (host, port string, ok bool) {
 
 func looksLikePath(s string) bool { return strings.HasPrefix(s, "/") }
 
-// claimAddress re-reports the evaluator's network-address failures whose
-// message starts with one of prefixes.
-func claimAddress(p *Pass, explain func(d *diag.Diagnostic, lit string) diag.Diagnostic, prefixes ...string) {
+// claimAddress takes the evaluator's network-address failures reported
+// under the rule's ID (the evaluator uses the rule's code and wording), at
+// the rule's severity.
+func claimAddress(p *Pass) {
 	for _, d := range p.EvalDiags() {
-		if d.Code != "network-address" {
-			continue
-		}
-		for _, pre := range prefixes {
-			if strings.HasPrefix(d.Message, pre) {
-				lit := strings.Trim(strings.TrimPrefix(d.Span.Text(), "#"), "\"")
-				nd := explain(d, lit)
-				nd.Severity = p.Rule.Severity
-				p.Claim(d, nd)
-				break
-			}
+		if d.Code == p.Rule.ID {
+			nd := *d
+			nd.Severity = p.Rule.Severity
+			p.Claim(d, nd)
 		}
 	}
 }
 
 func runRemoteHost(p *Pass) {
-	claimAddress(p, func(d *diag.Diagnostic, lit string) diag.Diagnostic {
-		host, _, _ := splitAddr(lit)
-		nd := diag.Diagnostic{Span: d.Span, Notes: d.Notes,
-			Message: fmt.Sprintf("host %q in network address: libsandbox fails with \"host must be * or localhost in network address\"; filter hosts with a local proxy and allow only localhost:PORT", host)}
-		if host == "127.0.0.1" || host == "[::1]" || host == "::1" {
-			start := d.Span.Start + strings.Index(d.Span.Text(), host)
-			nd.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", "localhost"+strings.TrimPrefix(lit, host)), Edits: []diag.Edit{{Span: source.Span{File: d.Span.File, Start: start, End: start + len(host)}, NewText: "localhost"}}}}
-		}
-		return nd
-	}, "host must be")
+	claimAddress(p)
 	networkAddrs(p, func(r *ir.Rule, l *ir.FilterNode, v *ir.Value) {
 		if looksLikePath(v.Str) {
 			return
@@ -537,24 +519,7 @@ func runRemoteHost(p *Pass) {
 }
 
 func runMalformedAddress(p *Pass) {
-	claimAddress(p, func(d *diag.Diagnostic, lit string) diag.Diagnostic {
-		msg := d.Message
-		switch {
-		case strings.HasPrefix(msg, "port missing") && strings.Contains(lit, "/"):
-			msg = fmt.Sprintf("network address %q: libsandbox fails with \"port missing in network address\"; addresses are HOST:PORT, no CIDR ranges", lit)
-		case strings.HasPrefix(msg, "port missing"):
-			msg = fmt.Sprintf("network address %q has no port: libsandbox fails with \"port missing in network address\"; write %q", lit, lit+":*")
-			if t := d.Span.Text(); strings.HasSuffix(t, "\"") && len(t) >= 2 {
-				at := source.Span{File: d.Span.File, Start: d.Span.End - 1, End: d.Span.End - 1}
-				return diag.Diagnostic{Span: d.Span, Message: msg, Notes: d.Notes,
-					Fixes: []diag.Fix{{Title: fmt.Sprintf("write %q", lit+":*"), Edits: []diag.Edit{{Span: at, NewText: ":*"}}}}}
-			}
-		case strings.HasPrefix(msg, "invalid port"):
-			_, port, _ := splitAddr(lit)
-			msg = fmt.Sprintf("invalid port %q in network address: libsandbox fails with \"invalid port in network address\"; use * or one number from 0 to 65535 (no ranges)", port)
-		}
-		return diag.Diagnostic{Span: d.Span, Message: msg, Notes: d.Notes}
-	}, "port missing", "invalid port", "remote expects", "local expects")
+	claimAddress(p)
 	networkAddrs(p, func(r *ir.Rule, l *ir.FilterNode, v *ir.Value) {
 		if looksLikePath(v.Str) {
 			return
@@ -715,37 +680,33 @@ func runStringEscape(p *Pass) {
 	if p.File == nil {
 		return
 	}
-	for _, form := range p.File.Forms {
-		ast.Walk(form, func(n ast.Node) bool {
-			s, ok := n.(*ast.String)
-			if !ok || s.Raw {
-				return true
+	for _, s := range p.astStrings() {
+		if s.Raw {
+			continue
+		}
+		for _, e := range s.Escapes {
+			if e.Known {
+				continue
 			}
-			for _, e := range s.Escapes {
-				if e.Known {
-					continue
-				}
-				sp := source.Span{File: s.Sp.File, Start: e.Offset, End: e.Offset + len(e.Seq)}
-				var msg string
-				var fix *diag.Fix
-				switch {
-				case strings.HasPrefix(e.Seq, `\u`) || strings.HasPrefix(e.Seq, `\U`):
-					msg = fmt.Sprintf("%s is a JSON/JavaScript escape, not an SBPL one: TinyScheme drops the backslash; write the character itself (UTF-8)", e.Seq)
-				case len(e.Seq) == 2:
-					c := e.Seq[1:]
-					msg = fmt.Sprintf("%s is not an SBPL string escape: TinyScheme drops the backslash, so the string reads %q; write %s, or use a raw string #\"...\"", e.Seq, c, `\\`+c)
-					fix = &diag.Fix{Title: "escape the backslash", Edits: []diag.Edit{{Span: source.Span{File: s.Sp.File, Start: e.Offset, End: e.Offset + 1}, NewText: `\\`}}}
-				default:
-					msg = fmt.Sprintf("%s is not an SBPL string escape: TinyScheme drops the backslash", e.Seq)
-				}
-				d := diag.Diagnostic{Span: sp, Message: msg}
-				if fix != nil {
-					d.Fixes = []diag.Fix{*fix}
-				}
-				p.Report(d)
+			sp := source.Span{File: s.Sp.File, Start: e.Offset, End: e.Offset + len(e.Seq)}
+			var msg string
+			var fix *diag.Fix
+			switch {
+			case strings.HasPrefix(e.Seq, `\u`) || strings.HasPrefix(e.Seq, `\U`):
+				msg = fmt.Sprintf("%s is a JSON/JavaScript escape, not an SBPL one: TinyScheme drops the backslash; write the character itself (UTF-8)", e.Seq)
+			case len(e.Seq) == 2:
+				c := e.Seq[1:]
+				msg = fmt.Sprintf("%s is not an SBPL string escape: TinyScheme drops the backslash, so the string reads %q; write %s, or use a raw string #\"...\"", e.Seq, c, `\\`+c)
+				fix = &diag.Fix{Title: "escape the backslash", Edits: []diag.Edit{{Span: source.Span{File: s.Sp.File, Start: e.Offset, End: e.Offset + 1}, NewText: `\\`}}}
+			default:
+				msg = fmt.Sprintf("%s is not an SBPL string escape: TinyScheme drops the backslash", e.Seq)
 			}
-			return true
-		})
+			d := diag.Diagnostic{Span: sp, Message: msg}
+			if fix != nil {
+				d.Fixes = []diag.Fix{*fix}
+			}
+			p.Report(d)
+		}
 	}
 }
 

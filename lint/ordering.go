@@ -43,7 +43,7 @@ func runLateWildcardDeny(p *Pass) {
 	// Walk the rules newest first, indexing the filtered denies seen so far
 	// (the later ones) per wildcard operation; an allow of a specific
 	// operation that a later wildcard deny covers is reported at the deny.
-	keys := newKeyTable()
+	keys := p.coverKeys()
 	later := map[string]*coverIndex{}
 	reported := map[*ir.Rule]bool{}
 	type finding struct {
@@ -161,7 +161,7 @@ func (p *Pass) deadRules() []*deadRule {
 			alive bool
 		}
 		state := map[*ir.Rule]*perRule{}
-		keys := newKeyTable()
+		keys := p.coverKeys()
 		// Operations whose filtered rule lists are identical (several
 		// file-read-* operations that only inherit file-read* rules) get
 		// identical coverage: compute it once per distinct list.
@@ -182,6 +182,7 @@ func (p *Pass) deadRules() []*deadRule {
 			vs, ok := memo[string(sig)]
 			if !ok {
 				cov := newCoverIndex(keys)
+				cov.hint = len(rl.Filtered)
 				for _, r := range rl.Filtered { // newest first
 					if r.Filter == nil || !ruleSpan(r).IsValid() {
 						// implicit rules have no position: index them only
@@ -469,9 +470,12 @@ type coverIndex struct {
 	// Regexes: anchored ones by their literal prefix (a path can only
 	// match when it starts with it), the rest in a bounded list.
 	regexByPrefix map[string][]coverRegex
+	regexLens     []int // distinct lengths of regexByPrefix keys, descending
+	prefixLens    []int // distinct lengths of prefix keys, descending
 	regexOther    []coverRegex
 	regexSrc      map[string]*ir.Rule
 	everything    *ir.Rule // a regex that matches every path
+	hint          int      // expected number of rules (map size hint)
 }
 
 type coverRegex struct {
@@ -492,17 +496,32 @@ type keyTable struct {
 	ids   map[*ir.FilterNode]int32
 	byStr map[string]int32
 	rx    map[string]regexShape
+	rules map[*ir.Rule]*ruleFacts
 	buf   []byte
 }
 
 // regexShape memoises the literal-prefix analysis of a regex source.
 type regexShape struct {
-	prefix   string
-	anchored bool // anchored and without top-level alternation
+	prefix     string
+	anchored   bool           // anchored and without top-level alternation
+	re         *regexp.Regexp // nil when the source does not compile
+	everything bool           // matchesEverything(src, true)
 }
 
-func newKeyTable() *keyTable {
-	return &keyTable{ids: map[*ir.FilterNode]int32{}, byStr: map[string]int32{}, rx: map[string]regexShape{}}
+func newKeyTable() *keyTable { return newKeyTableSize(0) }
+
+// newKeyTableSize returns a table sized for about rules rules.
+func newKeyTableSize(rules int) *keyTable {
+	return &keyTable{ids: make(map[*ir.FilterNode]int32, 4*rules), byStr: make(map[string]int32, 2*rules),
+		rx: map[string]regexShape{}, rules: make(map[*ir.Rule]*ruleFacts, rules)}
+}
+
+// coverKeys returns the run's keyTable, shared by the coverage analyses
+// (keys and rule facts are computed once per run).
+func (p *Pass) coverKeys() *keyTable {
+	return p.run.cached("coverKeys", func() any {
+		return newKeyTableSize(len(p.Profile.Rules))
+	}).(*keyTable)
 }
 
 // key hash-conses f: its text names its children by their interned ids,
@@ -590,7 +609,8 @@ func (t *keyTable) shape(src string) regexShape {
 		return sh
 	}
 	pre, anchored := regexLiteralPrefix(src)
-	sh := regexShape{prefix: pre, anchored: anchored && !topLevelAlt(src)}
+	sh := regexShape{prefix: pre, anchored: anchored && !topLevelAlt(src), re: compileRegex(src)}
+	sh.everything = sh.re != nil && matchesEverything(src, true)
 	t.rx[src] = sh
 	return sh
 }
@@ -607,64 +627,147 @@ func (c *coverIndex) add(r *ir.Rule) {
 		return
 	}
 	if c.whole == nil {
-		c.literal, c.subpath, c.prefix = map[string][]*ir.Rule{}, map[string][]*ir.Rule{}, map[string][]*ir.Rule{}
-		c.whole, c.leafKey = map[int32][]*ir.Rule{}, map[int32][]*ir.Rule{}
-		c.regexByPrefix, c.regexSrc = map[string][]coverRegex{}, map[string]*ir.Rule{}
+		c.whole = make(map[int32][]*ir.Rule, c.hint)
 	}
-	wk := c.key(r.Filter)
-	c.whole[wk] = append(c.whole[wk], r)
-	for _, l := range disjuncts(r.Filter) {
+	rf := c.keys.facts(r)
+	c.whole[rf.whole] = append(c.whole[rf.whole], r)
+	for _, lf := range rf.leaves {
+		c.makeMaps(lf.kind)
+		switch lf.kind {
+		case factKey:
+			c.leafKey[lf.key] = append(c.leafKey[lf.key], r)
+		case factLiteral:
+			c.literal[lf.str] = append(c.literal[lf.str], r)
+		case factSubpath:
+			c.subpath[lf.str] = append(c.subpath[lf.str], r)
+		case factPrefix:
+			if len(c.prefix[lf.str]) == 0 {
+				c.prefixLens = insertLen(c.prefixLens, len(lf.str))
+			}
+			c.prefix[lf.str] = append(c.prefix[lf.str], r)
+		case factRegex:
+			c.addRegex(lf.str, r)
+		}
+	}
+}
+
+// makeMaps makes the maps a leaf of kind k is indexed in (reads of nil
+// maps are fine, so indexes make only the maps they use).
+func (c *coverIndex) makeMaps(k int) {
+	switch k {
+	case factKey:
+		if c.leafKey == nil {
+			c.leafKey = map[int32][]*ir.Rule{}
+		}
+	case factLiteral:
+		if c.literal == nil {
+			c.literal = make(map[string][]*ir.Rule, c.hint)
+		}
+	case factSubpath:
+		if c.subpath == nil {
+			c.subpath = make(map[string][]*ir.Rule, c.hint)
+		}
+	case factPrefix:
+		if c.prefix == nil {
+			c.prefix = map[string][]*ir.Rule{}
+		}
+	case factRegex:
+		if c.regexSrc == nil {
+			c.regexByPrefix, c.regexSrc = map[string][]coverRegex{}, map[string]*ir.Rule{}
+		}
+	}
+}
+
+// Kinds of ruleFacts leaves: how coverIndex.add indexes a leaf.
+const (
+	factKey     = iota // non-path leaf, by interned key
+	factLiteral        // exact path
+	factSubpath        // subpath, by subKey
+	factPrefix         // path prefix
+	factRegex          // path regex source
+)
+
+// ruleFacts is what coverIndex needs of a rule, computed once per run
+// (a rule is indexed in the coverage of each operation it applies to).
+type ruleFacts struct {
+	whole  int32            // interned key of the whole filter
+	disj   []*ir.FilterNode // disjuncts(Filter)
+	leaves []leafFact
+}
+
+type leafFact struct {
+	kind int
+	key  int32
+	str  string
+}
+
+// facts returns r's memoised ruleFacts (r.Filter non-nil).
+func (t *keyTable) facts(r *ir.Rule) *ruleFacts {
+	if rf, ok := t.rules[r]; ok {
+		return rf
+	}
+	rf := &ruleFacts{whole: t.key(r.Filter), disj: disjuncts(r.Filter)}
+	for _, l := range rf.disj {
 		if l.Kind != ir.Leaf {
 			continue
 		}
 		if !isFilePath(l) {
-			k := c.key(l)
-			c.leafKey[k] = append(c.leafKey[k], r)
+			rf.leaves = append(rf.leaves, leafFact{kind: factKey, key: t.key(l)})
 			continue
 		}
+		m := matchOf(l)
 		for _, a := range l.Args {
 			if a.Kind != ir.String || a.Symbolic() {
 				continue
 			}
-			switch matchOf(l) {
+			switch m {
 			case ir.MatchExact:
-				c.literal[a.Str] = append(c.literal[a.Str], r)
+				rf.leaves = append(rf.leaves, leafFact{kind: factLiteral, str: a.Str})
 			case ir.MatchSubpath:
-				k := subKey(a.Str)
-				c.subpath[k] = append(c.subpath[k], r)
+				rf.leaves = append(rf.leaves, leafFact{kind: factSubpath, str: subKey(a.Str)})
 			case ir.MatchPrefix:
-				c.prefix[a.Str] = append(c.prefix[a.Str], r)
+				rf.leaves = append(rf.leaves, leafFact{kind: factPrefix, str: a.Str})
 			case ir.MatchRegex:
-				c.addRegex(a.Str, r)
+				rf.leaves = append(rf.leaves, leafFact{kind: factRegex, str: a.Str})
 			}
 		}
 	}
+	if t.rules == nil {
+		t.rules = map[*ir.Rule]*ruleFacts{}
+	}
+	t.rules[r] = rf
+	return rf
 }
 
 func (c *coverIndex) addRegex(src string, r *ir.Rule) {
 	if _, ok := c.regexSrc[src]; !ok {
 		c.regexSrc[src] = r
 	}
-	re := compileRegex(src)
-	if re == nil {
+	sh := c.keys.shape(src)
+	if sh.re == nil {
 		return
 	}
-	if c.everything == nil && matchesEverything(src, true) {
+	if c.everything == nil && sh.everything {
 		c.everything = r
 	}
-	if sh := c.keys.shape(src); sh.anchored {
-		c.regexByPrefix[sh.prefix] = append(c.regexByPrefix[sh.prefix], coverRegex{re: re, rule: r})
+	if sh.anchored {
+		if len(c.regexByPrefix[sh.prefix]) == 0 {
+			c.regexLens = insertLen(c.regexLens, len(sh.prefix))
+		}
+		c.regexByPrefix[sh.prefix] = append(c.regexByPrefix[sh.prefix], coverRegex{re: sh.re, rule: r})
 		return
 	}
 	if len(c.regexOther) < maxRegexScan {
-		c.regexOther = append(c.regexOther, coverRegex{re: re, rule: r})
+		c.regexOther = append(c.regexOther, coverRegex{re: sh.re, rule: r})
 	}
 }
 
 // regexMatching finds an indexed regex that matches the literal path s.
 func (c *coverIndex) regexMatching(s string) *ir.Rule {
-	if len(c.regexByPrefix) > 0 {
-		for i := len(s); i >= 0; i-- {
+	// Only the key lengths present are probed (longest first), so a
+	// lookup hashes a few prefixes, not every prefix of s.
+	for _, i := range c.regexLens {
+		if i <= len(s) {
 			for _, rx := range c.regexByPrefix[s[:i]] {
 				if rx.re.MatchString(s) {
 					return rx.rule
@@ -698,10 +801,11 @@ func disjuncts(f *ir.FilterNode) []*ir.FilterNode {
 // covers reports whether every alternative of r's filter is matched by
 // some indexed rule.
 func (c *coverIndex) covers(r *ir.Rule) (by []*ir.Rule, exact, opposed, ok bool) {
-	if ws := c.whole[c.key(r.Filter)]; len(ws) > 0 {
+	rf := c.keys.facts(r)
+	if ws := c.whole[rf.whole]; len(ws) > 0 {
 		return ws[:1], true, ws[0].Action != r.Action, true
 	}
-	for _, d := range disjuncts(r.Filter) {
+	for _, d := range rf.disj {
 		cr := c.coverNode(d)
 		if cr == nil {
 			return nil, false, false, false
@@ -877,12 +981,26 @@ func (c *coverIndex) prefixOf(s string) *ir.Rule {
 	if len(c.prefix) == 0 {
 		return nil
 	}
-	for i := len(s); i >= 0; i-- {
-		if rs := c.prefix[s[:i]]; len(rs) > 0 {
-			return rs[0]
+	for _, i := range c.prefixLens { // longest first
+		if i <= len(s) {
+			if rs := c.prefix[s[:i]]; len(rs) > 0 {
+				return rs[0]
+			}
 		}
 	}
 	return nil
+}
+
+// insertLen adds n to the descending list of distinct lengths lens.
+func insertLen(lens []int, n int) []int {
+	i := sort.Search(len(lens), func(i int) bool { return lens[i] <= n })
+	if i < len(lens) && lens[i] == n {
+		return lens
+	}
+	lens = append(lens, 0)
+	copy(lens[i+1:], lens[i:])
+	lens[i] = n
+	return lens
 }
 
 func (c *coverIndex) regexSame(s string) *ir.Rule { return c.regexSrc[s] }

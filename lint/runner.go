@@ -105,12 +105,8 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 				continue
 			}
 			// A stage diagnostic whose code is a rule ID follows that
-			// rule's selection and configured level; the evaluator's codes
-			// for problems a rule owns are reported under the rule's ID
-			// (one code per problem).
-			if id, ok := evalCodeAlias[d.Code]; ok {
-				d.Code = id
-			}
+			// rule's selection and configured level (the evaluator reports
+			// problems a rule owns under the rule's ID).
 			if r, ok := Lookup(d.Code); ok {
 				if !on[r.ID] {
 					continue
@@ -124,15 +120,6 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 	}
 	all = applySuppressions(res.File, all, enabled, cfg, fileName)
 	return groupSecrets(all).Sort()
-}
-
-// evalCodeAlias maps evaluator codes to the rule that owns the problem
-// (the rule claims the diagnostics it recognises; the rest keep the
-// evaluator's message under the rule's ID).
-var evalCodeAlias = map[string]string{
-	"network-address": "malformed-network-address",
-	"version":         "unsupported-version",
-	"trace":           "unsupported-debug-trace",
 }
 
 // File parses, evaluates and lints src. Evaluation options come from

@@ -125,13 +125,12 @@ func runUnusedDefine(p *Pass) {
 	}
 	var defs []def
 	uses := map[string]int{}
+	for _, n := range p.astNodes() {
+		if s, ok := n.(*ast.Symbol); ok {
+			uses[s.Name]++
+		}
+	}
 	for _, form := range p.File.Forms {
-		ast.Walk(form, func(n ast.Node) bool {
-			if s, ok := n.(*ast.Symbol); ok {
-				uses[s.Name]++
-			}
-			return true
-		})
 		l, ok := form.(*ast.List)
 		if !ok || len(l.Elems) < 2 {
 			continue
@@ -152,14 +151,9 @@ func runUnusedDefine(p *Pass) {
 	}
 	// Strings may name definitions too (e.g. (eval (string->symbol ...))).
 	var strs strings.Builder
-	for _, form := range p.File.Forms {
-		ast.Walk(form, func(n ast.Node) bool {
-			if s, ok := n.(*ast.String); ok {
-				strs.WriteString(s.Value)
-				strs.WriteByte(0)
-			}
-			return true
-		})
+	for _, s := range p.astStrings() {
+		strs.WriteString(s.Value)
+		strs.WriteByte(0)
 	}
 	text := strs.String()
 	for _, d := range defs {

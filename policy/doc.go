@@ -15,15 +15,18 @@
 //     either order), else the jump to O's parent from the vocabulary
 //     (file-read-data -> file-read* -> file* -> default; network-bind ->
 //     network-inbound ...), where the same steps repeat.
-//  3. A chain that ends without a decision takes the built-in default of
-//     its last operation: default is deny until (allow default) or (deny
-//     default); terminal operations such as process-info*, file-clone and
+//  3. A chain that ends without a decision takes the built-in default on
+//     Options.Target (vocab.TerminalDefaultFor) of its most specific
+//     operation that has one: default is deny until (allow default) or
+//     (deny default); operations such as process-info*, file-clone and
 //     file-link are allowed under (version 1), job-creation and
-//     file-write-setugid are denied even under (allow default).
+//     file-write-setugid are denied even under (allow default). A chain
+//     through such an operation never reaches default.
 //
 // libsandbox's implicit rules (allow signal (target self)) and (allow
-// mach-task-name (target self)) are appended unless the profile set
-// NO_IMPLICIT_RULES or Options.NoImplicit.
+// mach-task-name (target self)), and on macOS 14 and newer the same for
+// mach-task-inspect and mach-task-read (ImplicitRulesFor), are appended
+// unless the profile set NO_IMPLICIT_RULES or Options.NoImplicit.
 //
 // Filters: literal/path exact; subpath the path itself or below it
 // (component-bounded); prefix a raw string prefix; regex an unanchored
@@ -57,8 +60,11 @@
 //
 // # Performance
 //
-// New compiles each filter once: regexes to Go regexps with literal
-// pre-checks, and literal, subpath and prefix rules into per-operation
+// New compiles each filter once: regexes are translated and validated, and
+// compiled to Go regexps only when a request first passes their literal
+// pre-checks (anchored prefix, suffix, required substring), through a
+// bounded process-wide cache; literal, subpath and prefix rules go into
+// per-operation
 // indexes (a hash lookup per path component instead of a rule scan).
 // QueryInto with a reused Decision makes no allocations for path and name
 // queries.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
@@ -170,11 +171,23 @@ type Engine struct {
 	rules    []*crule
 	byOp     map[string][]*crule // rules naming the op, in written order
 	segs     map[string]*segment // per-operation segments, shared by plans
-	whyCache map[string]string   // built-in default reasons, shared by plans
-	plans    map[string]*plan
+	whyCache map[whyKey]string   // built-in default reasons, shared by plans
+	// Plans are built on first use: lazy[i] is the plan of operation i of
+	// opIndex (vocab.Operations()), extra those of operations the profile
+	// names that the vocabulary does not know (built by New). mu guards
+	// building (segs, whyCache).
+	lazy     []atomic.Pointer[plan]
+	extra    map[string]*plan
+	mu       sync.Mutex
 	opaque   []ir.Import // unresolved imports, by Index
 	implicit []*crule
 	defaults map[string]vocab.DefaultRule // built-in defaults on target (shared: read only)
+}
+
+// whyKey identifies a built-in default reason.
+type whyKey struct {
+	op  string
+	res Result
 }
 
 // defaultsKey identifies one table of built-in defaults.
@@ -262,8 +275,9 @@ func selfRule(op string) *ir.Rule {
 			Args: []ir.Value{{Kind: ir.Symbol, Str: "self"}}}}
 }
 
-// New compiles p for querying: regexes are translated and compiled once,
-// literal, subpath and prefix filters are indexed per operation. The
+// New compiles p for querying: regexes are translated and validated (and
+// compiled lazily, on first use), literal, subpath and prefix filters are
+// indexed per operation. The
 // diagnostics (warnings) report regexes the engine cannot translate; those
 // filters, like malformed network addresses the evaluator already
 // reports, evaluate to unknown.
@@ -271,7 +285,7 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 	if p == nil {
 		p = &ir.Profile{}
 	}
-	e := &Engine{profile: p, opts: opts, byOp: map[string][]*crule{}, plans: map[string]*plan{}, segs: map[string]*segment{}, whyCache: map[string]string{}}
+	e := &Engine{profile: p, opts: opts, byOp: map[string][]*crule{}, segs: map[string]*segment{}, whyCache: map[whyKey]string{}}
 	if len(e.opts.Home) > 1 {
 		e.opts.Home = strings.TrimRight(e.opts.Home, "/")
 	}
@@ -334,23 +348,51 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 		}
 	}
 	sort.SliceStable(e.opaque, func(i, j int) bool { return e.opaque[i].Index < e.opaque[j].Index })
-	ops := vocab.Operations()
-	e.plans = make(map[string]*plan, len(ops)+len(e.byOp))
-	e.segs = make(map[string]*segment, len(ops)+len(e.byOp))
-	for _, o := range ops {
-		e.plan(o.Name)
-	}
+	idx := opIndex()
+	e.lazy = make([]atomic.Pointer[plan], len(idx))
 	for op := range e.byOp {
-		e.plan(op)
+		if _, ok := idx[op]; !ok {
+			if e.extra == nil {
+				e.extra = map[string]*plan{}
+			}
+			e.extra[op] = e.buildPlan(op)
+		}
 	}
 	return e, c.diags.Sort()
 }
 
-// plan returns (building once) the fallback chain of op.
-func (e *Engine) plan(op string) *plan {
-	if pl, ok := e.plans[op]; ok {
+// opIndex numbers the vocabulary's operations (the engine's lazy plans).
+var opIndex = sync.OnceValue(func() map[string]int {
+	m := map[string]int{}
+	for i, o := range vocab.Operations() {
+		m[o.Name] = i
+	}
+	return m
+})
+
+// planFor returns the fallback chain of op, building it on first use; nil
+// for an operation neither the vocabulary nor the profile names. It is
+// safe for concurrent use and does not allocate once the plan exists.
+func (e *Engine) planFor(op string) *plan {
+	i, ok := opIndex()[op]
+	if !ok {
+		return e.extra[op]
+	}
+	if pl := e.lazy[i].Load(); pl != nil {
 		return pl
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if pl := e.lazy[i].Load(); pl != nil {
+		return pl
+	}
+	pl := e.buildPlan(op)
+	e.lazy[i].Store(pl)
+	return pl
+}
+
+// buildPlan computes the fallback chain of op. It runs in New or under mu.
+func (e *Engine) buildPlan(op string) *plan {
 	pl := &plan{op: op, remote: !strings.Contains(op, "inbound") && !strings.Contains(op, "bind"), nameDim: nameDimFor(op, Global)}
 	var chain []string // shared with vocab: read only
 	if o, ok := vocab.LookupOperation(op); ok {
@@ -388,6 +430,7 @@ func (e *Engine) plan(op string) *plan {
 	if termAt >= 0 && last == "default" {
 		walk = chain[:len(chain)-1]
 	}
+	pl.segs = make([]*segment, 0, len(walk)+1)
 	if e.model.SpecificBeatsWildcard {
 		for _, name := range walk {
 			pl.segs = append(pl.segs, e.opSegment(name))
@@ -438,7 +481,7 @@ func (e *Engine) plan(op string) *plan {
 		pl.terminal = Deny
 	}
 	if pl.termWhy == "" {
-		key := pl.termOp + "\x00" + pl.terminal.String()
+		key := whyKey{pl.termOp, pl.terminal}
 		w, ok := e.whyCache[key]
 		if !ok {
 			w = fmt.Sprintf("no rule matched; the built-in default of %s is %s", pl.termOp, pl.terminal)
@@ -446,7 +489,6 @@ func (e *Engine) plan(op string) *plan {
 		}
 		pl.termWhy = w
 	}
-	e.plans[op] = pl
 	return pl
 }
 
@@ -534,15 +576,15 @@ func (e *Engine) Query(req Request) Decision {
 // queries.
 func (e *Engine) QueryInto(req Request, d *Decision) {
 	op := req.Op
-	pl, ok := e.plans[op]
-	if !ok {
+	pl := e.planFor(op)
+	if pl == nil {
 		r, err := e.ResolveOp(op)
 		if err != nil {
 			*d = Decision{Result: Unknown, Reason: err.Error(), Op: op, Resource: req.Resource, Canonical: req.Resource.Canonical(), Chain: d.Chain[:0]}
 			return
 		}
 		op = r
-		if pl = e.plans[op]; pl == nil {
+		if pl = e.planFor(op); pl == nil {
 			*d = Decision{Result: Unknown, Reason: fmt.Sprintf("operation %q has no fallback chain", op), Op: op, Resource: req.Resource, Canonical: req.Resource.Canonical(), Chain: d.Chain[:0]}
 			return
 		}
@@ -744,7 +786,7 @@ type OpRules struct {
 func (e *Engine) RulesFor(op string) OpRules {
 	out := OpRules{Op: op}
 	var s *segment
-	if pl, ok := e.plans[op]; ok && e.model.SpecificBeatsWildcard {
+	if pl := e.planFor(op); pl != nil && e.model.SpecificBeatsWildcard {
 		s = pl.segs[0]
 		if len(pl.segs) > 1 {
 			out.Parent = pl.segs[1].op
@@ -768,8 +810,8 @@ func (e *Engine) RulesFor(op string) OpRules {
 
 // Chain returns the operations a query on op walks, op first.
 func (e *Engine) Chain(op string) []string {
-	pl, ok := e.plans[op]
-	if !ok {
+	pl := e.planFor(op)
+	if pl == nil {
 		return nil
 	}
 	var out []string

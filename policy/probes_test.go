@@ -155,6 +155,11 @@ func TestProbesTraceToResearch(t *testing.T) {
 			t.Errorf("%s: no row %s in the research table", p.ID, id)
 			continue
 		}
+		// Research rule names that sbplc folds into another lint rule
+		// (documented in the header of probes.tsv).
+		if folded, ok := map[string]string{"hardlink-bypass": "implicit-preamble-allows"}[r.rule]; ok {
+			r.rule = folded
+		}
 		if r.group != p.Group || r.rule != p.LintRule {
 			t.Errorf("%s: group/rule %s/%s, research says %s/%s", p.ID, p.Group, p.LintRule, r.group, r.rule)
 		}

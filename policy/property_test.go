@@ -67,7 +67,7 @@ func randomProfile(r *rand.Rand) string {
 // naiveQuery is the model without indexes: every filtered rule of each
 // segment in order.
 func naiveQuery(e *Engine, op string, res Resource) Result {
-	pl := e.plans[op]
+	pl := e.planFor(op)
 	q := query{res: res, model: &e.model, remote: pl.remote, nameDim: pl.nameDim}
 	var pending []Result
 	result := pl.terminal

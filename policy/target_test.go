@@ -2,6 +2,7 @@ package policy
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sbplc/sbplc/vocab"
@@ -110,5 +111,39 @@ func TestCheckMessages(t *testing.T) {
 		if r := e.Check(x); !r.Pass {
 			t.Errorf("%s: %s", line, r.Problem)
 		}
+	}
+}
+
+// TestLazyPlansConcurrent: plans are built on first use; many goroutines
+// asking about the same and different operations of a fresh engine get
+// the answers of an engine whose plans were all built up front (run with
+// -race).
+func TestLazyPlansConcurrent(t *testing.T) {
+	res := evalSrc(t, "l.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/a\"))\n(allow mach-lookup (global-name \"com.x\"))\n(allow process-info* (target self))\n")
+	ref, _ := New(res.Profile, Options{})
+	ops := vocab.Operations()
+	want := map[string]Result{}
+	for _, o := range ops {
+		want[o.Name] = ref.Query(Request{Op: o.Name, Resource: Resource{Kind: KindPath, Text: "/a/x", Path: "/a/x"}}).Result
+	}
+	e, _ := New(res.Profile, Options{})
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for k := range ops {
+				o := ops[(k+g*37)%len(ops)]
+				if d := e.Query(Request{Op: o.Name, Resource: Resource{Kind: KindPath, Text: "/a/x", Path: "/a/x"}}); d.Result != want[o.Name] {
+					t.Errorf("%s: %v, want %v", o.Name, d.Result, want[o.Name])
+				}
+				_ = e.RulesFor(o.Name)
+				_ = e.Chain(o.Name)
+			}
+		}(g)
+	}
+	wg.Wait()
+	if got := want["file-read-data"]; got != Allow {
+		t.Errorf("file-read-data /a/x: %v", got)
 	}
 }

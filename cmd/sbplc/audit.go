@@ -57,7 +57,7 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 		Example: `  sbplc audit agent.sb
   sbplc audit -D HOME=/Users/me --home /Users/me --project /Users/me/src/app agent.sb
   sbplc audit --format sarif --fail-on error agent.sb > audit.sarif`,
-		Args: cobra.ExactArgs(1),
+		Args: argsUsage(1, 1, "PROFILE"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "text" && format != "json" && format != "sarif" {
 				return usageErrorf("unknown --format %q: use text, json or sarif", format)

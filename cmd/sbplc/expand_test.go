@@ -223,3 +223,36 @@ func TestExpandCmdImportOrder(t *testing.T) {
 		t.Fatalf("import-not-found: code %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// TestSameCodeAcrossCommands checks that expand, query and lint report one
+// problem with one code, message and position (QA #7): the evaluator uses
+// the lint rule IDs.
+func TestSameCodeAcrossCommands(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct{ name, src, want string }{
+		{"host.sb", "(version 1)\n(allow network-outbound (remote tcp \"127.0.0.1:80\"))\n",
+			`host.sb:2:37: error: host "127.0.0.1" in network address: libsandbox fails with "host must be * or localhost in network address"; filter hosts with a local proxy and allow only localhost:PORT [remote-host-not-allowed]`},
+		{"port.sb", "(version 1)\n(allow network-outbound (remote tcp \"localhost\"))\n",
+			`port.sb:2:37: error: network address "localhost" has no port: libsandbox fails with "port missing in network address"; write "localhost:*" [malformed-network-address]`},
+		{"ver.sb", "(version 1)\n(version 2)\n(allow default)\n",
+			`ver.sb:2:1: error: second (version) form with a different version: libsandbox fails with "only one version may be specified" [duplicate-version]`},
+		{"ver9.sb", "(version 9)\n(allow default)\n",
+			`ver9.sb:1:10: error: version 9 is not supported: libsandbox fails with "unsupported version"; use (version 1) [unsupported-version]`},
+		{"nover.sb", "(allow default)\n",
+			`nover.sb:1:1: error: profile has no (version 1) form: libsandbox rejects it with "no version specified"; add (version 1) as the first form, or mark a fragment that other profiles include with a "; sbplc:fragment" comment (or lint it with --fragment) [missing-version]`},
+	}
+	for _, c := range cases {
+		p := filepath.Join(dir, c.name)
+		if err := os.WriteFile(p, []byte(c.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"expand", p}, {"query", p, "file-read-data", "/x"}, {"lint", p}} {
+			var out, errs strings.Builder
+			code := run(args, strings.NewReader(""), &out, &errs)
+			all := out.String() + errs.String()
+			if code != 1 || !strings.Contains(all, filepath.Join(dir, c.want)) {
+				t.Errorf("sbplc %s %s: code %d, want 1 and %q in\n%s", args[0], c.name, code, c.want, all)
+			}
+		}
+	}
+}

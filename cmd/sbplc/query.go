@@ -159,7 +159,15 @@ func alsoText(d policy.Decision) string {
 
 func chainText(d policy.Decision) string {
 	var parts []string
+	seen := map[string]bool{}
 	for _, s := range d.Chain {
+		if s.How == policy.HowTerminal && s.Tried == 0 && seen[s.Op] {
+			// The default of an operation walked earlier (file-graft's,
+			// after its rules and file*'s): do not list it twice.
+			parts = append(parts, "built-in default of "+s.Op)
+			continue
+		}
+		seen[s.Op] = true
 		parts = append(parts, stepText(s))
 	}
 	return strings.Join(parts, " -> ")
@@ -296,7 +304,7 @@ errors, 2 for usage errors.`,
   sbplc query --format json profile.sb network-outbound tcp:*:443
   sbplc query profile.sb mach-lookup com.apple.windowserver.active
   sbplc query --assume require-entitlement=true app.sb file-read-data /x`,
-		Args: cobra.RangeArgs(2, 3),
+		Args: argsUsage(2, 3, "PROFILE", "OPERATION", "RESOURCE"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return usageErrorf("unknown --format %q: use text or json", format)

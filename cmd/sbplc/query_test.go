@@ -295,6 +295,8 @@ func TestQueryAlso(t *testing.T) {
 	for _, c := range []struct{ op, res, chain string }{
 		{"file-read-data", "/x", "  chain:    file-read-data (no rules) -> file-read* (1 filtered rule, none matched) -> file* (no rules) -> default (unfiltered rule)\n"},
 		{"file-link", "/x", "  chain:    file-link (2 filtered rules, none matched; built-in default)\n"},
+		// file-graft's default ends a chain that walked file*: not "file-graft" twice.
+		{"file-graft", "/x", "  chain:    file-graft (no rules) -> file* (no rules) -> built-in default of file-graft\n"},
 	} {
 		out, _, _ := queryRun(t, "", "query", p, c.op, c.res)
 		if !strings.Contains(out, c.chain) {

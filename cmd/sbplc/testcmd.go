@@ -65,7 +65,7 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 		Example: `  sbplc test profile.sb
   sbplc test -D HOME=/Users/me profile.sb profile.expect
   sbplc test --format json profile.sb`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: argsUsage(1, 2, "PROFILE", "TESTFILE"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return usageErrorf("unknown --format %q: use text or json", format)
