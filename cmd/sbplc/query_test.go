@@ -173,7 +173,7 @@ func TestQueryErrors(t *testing.T) {
 		{[]string{"query", "--vnode-type", "FOLDER", p, "file-read-data", "/x"}, 2, `unknown file type "FOLDER"`},
 		{[]string{"query", p, "network-outbound", "tcp6:10.0.0.1:80"}, 2, "is an IPv4 address"},
 		{[]string{"query", filepath.Join(t.TempDir(), "missing.sb"), "file-read-data", "/x"}, 2, "no such file"},
-		{[]string{"query", p}, 2, "accepts between 2 and 3 arg"},
+		{[]string{"query", p}, 2, "missing OPERATION (usage: sbplc query"},
 	} {
 		_, errs, code := queryRun(t, "", c.args...)
 		if code != c.code || !strings.Contains(errs, c.msg) {
