@@ -60,13 +60,9 @@ func denyDefaultRule(p *Pass) *ir.Rule {
 // builtinAllows returns the audit probes for rule id that are allowed by a
 // built-in default or an implicit rule (not by any rule in the profile).
 func builtinAllows(p *Pass, id string) []builtinHit {
-	ps, err := policy.Probes()
-	if err != nil {
-		return nil
-	}
 	var out []builtinHit
-	for _, tp := range ps {
-		if ProbeRule(tp.LintRule) != id || strings.Contains(tp.Resource, "$P") {
+	for _, tp := range probesByRule()[id] {
+		if strings.Contains(tp.Resource, "$P") {
 			continue
 		}
 		d, ok := p.queryVnode(tp.Op, expandHome(tp.Resource, p.Home()), tp.Vnode)
@@ -153,6 +149,30 @@ func joinAnd(ws []string) string {
 		return ws[0]
 	}
 	return strings.Join(ws[:len(ws)-1], ", ") + " and " + ws[len(ws)-1]
+}
+
+// probesByRule groups the audit probes by the lint rule that reports them
+// (ProbeRule of their rule name), in table order.
+var probesByRule = sync.OnceValue(func() map[string][]policy.Probe {
+	return groupProbes(func(tp *policy.Probe) string { return ProbeRule(tp.LintRule) })
+})
+
+// probesByLintRule groups the audit probes by their own rule name.
+var probesByLintRule = sync.OnceValue(func() map[string][]policy.Probe {
+	return groupProbes(func(tp *policy.Probe) string { return tp.LintRule })
+})
+
+func groupProbes(key func(*policy.Probe) string) map[string][]policy.Probe {
+	out := map[string][]policy.Probe{}
+	ps, err := policy.Probes()
+	if err != nil {
+		return out
+	}
+	for i := range ps {
+		k := key(&ps[i])
+		out[k] = append(out[k], ps[i])
+	}
+	return out
 }
 
 // tableRules is the set of lint rules that audit probes name.

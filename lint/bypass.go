@@ -35,7 +35,7 @@ type queryAnswer struct {
 // queryVnode answers op on res (home already expanded), memoised per run:
 // several rules ask about the same protected paths.
 func (p *Pass) queryVnode(op, res, vnode string) (policy.Decision, bool) {
-	memo := p.run.cached("queries", func() any { return map[[3]string]queryAnswer{} }).(map[[3]string]queryAnswer)
+	memo := p.run.cached("queries", func() any { return make(map[[3]string]queryAnswer, 256) }).(map[[3]string]queryAnswer)
 	key := [3]string{op, res, vnode}
 	if a, ok := memo[key]; ok {
 		return a.d, a.ok

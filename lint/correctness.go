@@ -68,7 +68,8 @@ type astPositions struct {
 
 func (p *Pass) positions() *astPositions {
 	return p.run.cached("positions", func() any {
-		ps := &astPositions{op: map[int]bool{}, filter: map[int]bool{}, mod: map[int]bool{}, guarded: map[string]bool{}}
+		n := len(p.Profile.Rules) // about one operation and filter per rule
+		ps := &astPositions{op: make(map[int]bool, n), filter: make(map[int]bool, n), mod: map[int]bool{}, guarded: map[string]bool{}}
 		if p.File == nil {
 			return ps
 		}
@@ -99,11 +100,7 @@ func (p *Pass) positions() *astPositions {
 			}
 			ps.filter[h.Sp.Start] = true
 		}
-		for _, n := range p.astNodes() {
-			l, ok := n.(*ast.List)
-			if !ok {
-				continue
-			}
+		for _, l := range p.scan().lists {
 			switch l.HeadSymbol() {
 			case "if", "when", "unless", "and", "or", "not":
 				for _, e := range l.Elems[1:min(len(l.Elems), 2+boolIndex(l.HeadSymbol()))] {
@@ -680,7 +677,7 @@ func runStringEscape(p *Pass) {
 	if p.File == nil {
 		return
 	}
-	for _, s := range p.astStrings() {
+	for _, s := range p.scan().strings {
 		if s.Raw {
 			continue
 		}

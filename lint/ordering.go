@@ -463,8 +463,8 @@ type coverIndex struct {
 	literal map[string][]*ir.Rule
 	subpath map[string][]*ir.Rule
 	prefix  map[string][]*ir.Rule
-	whole   map[int32][]*ir.Rule // identical filter keys (any shape)
-	leafKey map[int32][]*ir.Rule // identical non-path leaves
+	whole   map[uint64][]*ir.Rule  // by filterHash; identical filters (any shape)
+	leafKey map[uint64][]leafEntry // by filterHash; identical non-path leaves
 	keys    *keyTable
 
 	// Regexes: anchored ones by their literal prefix (a path can only
@@ -478,6 +478,12 @@ type coverIndex struct {
 	hint          int      // expected number of rules (map size hint)
 }
 
+// leafEntry is an indexed non-path leaf of a rule.
+type leafEntry struct {
+	rule *ir.Rule
+	leaf *ir.FilterNode
+}
+
 type coverRegex struct {
 	re   *regexp.Regexp
 	rule *ir.Rule
@@ -489,15 +495,12 @@ func newCoverIndex(keys *keyTable) *coverIndex {
 	return &coverIndex{keys: keys}
 }
 
-// keyTable interns filter keys for a run: each node's canonical text is
-// built once and mapped to a small integer, so the per-operation indexes
-// hash integers, not (possibly long) filter texts.
+// keyTable memoises, per run, what the coverage indexes need of rules and
+// regex sources (one index is built per operation; a rule is indexed in
+// the index of each operation it applies to).
 type keyTable struct {
-	ids   map[*ir.FilterNode]int32
-	byStr map[string]int32
-	rx    map[string]regexShape
+	rx    map[string]*regexShape
 	rules map[*ir.Rule]*ruleFacts
-	buf   []byte
 }
 
 // regexShape memoises the literal-prefix analysis of a regex source.
@@ -512,104 +515,155 @@ func newKeyTable() *keyTable { return newKeyTableSize(0) }
 
 // newKeyTableSize returns a table sized for about rules rules.
 func newKeyTableSize(rules int) *keyTable {
-	return &keyTable{ids: make(map[*ir.FilterNode]int32, 4*rules), byStr: make(map[string]int32, 2*rules),
-		rx: map[string]regexShape{}, rules: make(map[*ir.Rule]*ruleFacts, rules)}
+	return &keyTable{rx: map[string]*regexShape{}, rules: make(map[*ir.Rule]*ruleFacts, rules)}
 }
 
-// coverKeys returns the run's keyTable, shared by the coverage analyses
-// (keys and rule facts are computed once per run).
+// coverKeys returns the run's keyTable, shared by the coverage analyses.
 func (p *Pass) coverKeys() *keyTable {
 	return p.run.cached("coverKeys", func() any {
 		return newKeyTableSize(len(p.Profile.Rules))
 	}).(*keyTable)
 }
 
-// key hash-conses f: its text names its children by their interned ids,
-// so each node is rendered once (linear in the tree, not in its depth).
-func (t *keyTable) key(f *ir.FilterNode) int32 {
-	return t.keyDepth(f, 0)
-}
+// maxFilterDepth bounds filter comparison: nodes nested deeper compare
+// equal (a bound on work for pathological IR; such filters are not
+// written by people).
+const maxFilterDepth = 64
 
-func (t *keyTable) keyDepth(f *ir.FilterNode, depth int) int32 {
-	if k, ok := t.ids[f]; ok {
+// filterClass is how sameFilter classifies a node kind.
+func filterClass(k ir.FilterKind) ir.FilterKind {
+	switch k {
+	case ir.All, ir.Any, ir.Not:
 		return k
 	}
-	var b []byte
-	if f == nil || depth > 64 {
-		b = append(b, "#t"...)
+	return ir.Leaf
+}
+
+// filterHash hashes a filter tree consistently with sameFilter (equal
+// filters hash equal); indexes bucket by it and confirm with sameFilter.
+func filterHash(f *ir.FilterNode, depth int) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	mix := func(x uint64) { h = (h ^ x) * prime }
+	str := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * prime
+		}
+		mix(uint64(len(s)))
+	}
+	if f == nil || depth > maxFilterDepth {
+		return 1
+	}
+	cls := filterClass(f.Kind)
+	mix(uint64(cls) + 2)
+	if cls == ir.Leaf {
+		str(f.Name)
+		mix(uint64(len(f.Args)))
+	}
+	for _, a := range f.Args {
+		if cls != ir.Leaf && a.Kind != ir.Filter {
+			continue
+		}
+		mix(uint64(a.Kind) + 7)
+		switch a.Kind {
+		case ir.String, ir.Symbol:
+			str(a.Str)
+		case ir.Int:
+			mix(uint64(a.Int))
+		case ir.Bool:
+			if a.Bool {
+				mix(1)
+			}
+		case ir.Filter:
+			mix(filterHash(a.Sub, depth+1))
+		}
+	}
+	for _, c := range f.Children {
+		mix(filterHash(c, depth+1))
+	}
+	return h
+}
+
+// sameFilter reports whether a and b are the same filter: same kinds,
+// names, arguments and sub-filters (nodes below maxFilterDepth compare
+// equal). For require-all/any/not only filter arguments and children
+// count, in order.
+func sameFilter(a, b *ir.FilterNode, depth int) bool {
+	if depth > maxFilterDepth {
+		return true
+	}
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a == b {
+		return true
+	}
+	cls := filterClass(a.Kind)
+	if cls != filterClass(b.Kind) {
+		return false
+	}
+	var as, bs []*ir.FilterNode // filter arguments then children
+	if cls == ir.Leaf {
+		if a.Name != b.Name || len(a.Args) != len(b.Args) {
+			return false
+		}
+		for i := range a.Args {
+			x, y := &a.Args[i], &b.Args[i]
+			if !sameArg(x, y) {
+				return false
+			}
+			if x.Kind == ir.Filter && !sameFilter(x.Sub, y.Sub, depth+1) {
+				return false
+			}
+		}
 	} else {
-		var sub []int32
-		for _, a := range f.Args {
-			if a.Kind == ir.Filter {
-				sub = append(sub, t.keyDepth(a.Sub, depth+1))
-			}
+		as, bs = filterArgs(a), filterArgs(b)
+	}
+	as, bs = append(as, a.Children...), append(bs, b.Children...)
+	if len(as) != len(bs) {
+		return false
+	}
+	for i := range as {
+		if !sameFilter(as[i], bs[i], depth+1) {
+			return false
 		}
-		for _, c := range f.Children {
-			sub = append(sub, t.keyDepth(c, depth+1))
-		}
-		b = appendNodeKey(t.buf[:0], f, sub)
 	}
-	k, ok := t.byStr[string(b)]
-	if !ok {
-		k = int32(len(t.byStr))
-		t.byStr[string(b)] = k
-	}
-	t.buf = b
-	if f != nil {
-		t.ids[f] = k
-	}
-	return k
+	return true
 }
 
-// appendNodeKey renders one node with its sub-filters (filter arguments,
-// then children) given by interned ids.
-func appendNodeKey(b []byte, f *ir.FilterNode, sub []int32) []byte {
-	switch f.Kind {
-	case ir.All:
-		b = append(b, "(all"...)
-	case ir.Any:
-		b = append(b, "(any"...)
-	case ir.Not:
-		b = append(b, "(not"...)
-	default:
-		b = append(b, '(')
-		b = append(b, f.Name...)
-		for _, a := range f.Args {
-			b = append(b, ' ')
-			switch a.Kind {
-			case ir.String:
-				b = append(b, 's')
-				b = strconv.AppendInt(b, int64(len(a.Str)), 10)
-				b = append(b, ':')
-				b = append(b, a.Str...)
-			case ir.Int:
-				b = append(b, 'i')
-				b = strconv.AppendInt(b, a.Int, 10)
-			case ir.Bool:
-				b = strconv.AppendBool(b, a.Bool)
-			case ir.Symbol:
-				b = append(b, '\'')
-				b = append(b, a.Str...)
-			case ir.Filter:
-				b = append(b, '#')
-				b = strconv.AppendInt(b, int64(sub[0]), 10)
-				sub = sub[1:]
-			}
-		}
+// sameArg compares two leaf arguments (filter arguments by kind only).
+func sameArg(x, y *ir.Value) bool {
+	if x.Kind != y.Kind {
+		return false
 	}
-	for _, id := range sub {
-		b = append(b, " #"...)
-		b = strconv.AppendInt(b, int64(id), 10)
+	switch x.Kind {
+	case ir.String, ir.Symbol:
+		return x.Str == y.Str
+	case ir.Int:
+		return x.Int == y.Int
+	case ir.Bool:
+		return x.Bool == y.Bool
 	}
-	return append(b, ')')
+	return true
 }
 
-func (t *keyTable) shape(src string) regexShape {
+// filterArgs returns the filter-valued arguments of n.
+func filterArgs(n *ir.FilterNode) []*ir.FilterNode {
+	var out []*ir.FilterNode
+	for i := range n.Args {
+		if n.Args[i].Kind == ir.Filter {
+			out = append(out, n.Args[i].Sub)
+		}
+	}
+	return out
+}
+
+func (t *keyTable) shape(src string) *regexShape {
 	if sh, ok := t.rx[src]; ok {
 		return sh
 	}
 	pre, anchored := regexLiteralPrefix(src)
-	sh := regexShape{prefix: pre, anchored: anchored && !topLevelAlt(src), re: compileRegex(src)}
+	sh := &regexShape{prefix: pre, anchored: anchored && !topLevelAlt(src), re: compileRegex(src)}
 	sh.everything = sh.re != nil && matchesEverything(src, true)
 	t.rx[src] = sh
 	return sh
@@ -620,14 +674,22 @@ func (t *keyTable) shape(src string) regexShape {
 const maxRegexScan = 64
 
 // key is the interned filterKey of a node.
-func (c *coverIndex) key(f *ir.FilterNode) int32 { return c.keys.key(f) }
+// wholeMatch returns the first indexed rule whose filter equals n.
+func (c *coverIndex) wholeMatch(n *ir.FilterNode, h uint64) *ir.Rule {
+	for _, w := range c.whole[h] {
+		if sameFilter(w.Filter, n, 0) {
+			return w
+		}
+	}
+	return nil
+}
 
 func (c *coverIndex) add(r *ir.Rule) {
 	if r.Filter == nil {
 		return
 	}
 	if c.whole == nil {
-		c.whole = make(map[int32][]*ir.Rule, c.hint)
+		c.whole = make(map[uint64][]*ir.Rule, c.hint)
 	}
 	rf := c.keys.facts(r)
 	c.whole[rf.whole] = append(c.whole[rf.whole], r)
@@ -635,7 +697,7 @@ func (c *coverIndex) add(r *ir.Rule) {
 		c.makeMaps(lf.kind)
 		switch lf.kind {
 		case factKey:
-			c.leafKey[lf.key] = append(c.leafKey[lf.key], r)
+			c.leafKey[lf.key] = append(c.leafKey[lf.key], leafEntry{rule: r, leaf: lf.leaf})
 		case factLiteral:
 			c.literal[lf.str] = append(c.literal[lf.str], r)
 		case factSubpath:
@@ -646,7 +708,7 @@ func (c *coverIndex) add(r *ir.Rule) {
 			}
 			c.prefix[lf.str] = append(c.prefix[lf.str], r)
 		case factRegex:
-			c.addRegex(lf.str, r)
+			c.addRegex(lf.str, lf.rx, r)
 		}
 	}
 }
@@ -657,7 +719,7 @@ func (c *coverIndex) makeMaps(k int) {
 	switch k {
 	case factKey:
 		if c.leafKey == nil {
-			c.leafKey = map[int32][]*ir.Rule{}
+			c.leafKey = map[uint64][]leafEntry{}
 		}
 	case factLiteral:
 		if c.literal == nil {
@@ -680,7 +742,7 @@ func (c *coverIndex) makeMaps(k int) {
 
 // Kinds of ruleFacts leaves: how coverIndex.add indexes a leaf.
 const (
-	factKey     = iota // non-path leaf, by interned key
+	factKey     = iota // non-path leaf, by filterHash
 	factLiteral        // exact path
 	factSubpath        // subpath, by subKey
 	factPrefix         // path prefix
@@ -690,15 +752,17 @@ const (
 // ruleFacts is what coverIndex needs of a rule, computed once per run
 // (a rule is indexed in the coverage of each operation it applies to).
 type ruleFacts struct {
-	whole  int32            // interned key of the whole filter
+	whole  uint64           // filterHash of the whole filter
 	disj   []*ir.FilterNode // disjuncts(Filter)
 	leaves []leafFact
 }
 
 type leafFact struct {
 	kind int
-	key  int32
+	key  uint64         // factKey: filterHash(leaf)
+	leaf *ir.FilterNode // factKey: the leaf
 	str  string
+	rx   *regexShape // factRegex: shape of str
 }
 
 // facts returns r's memoised ruleFacts (r.Filter non-nil).
@@ -706,13 +770,13 @@ func (t *keyTable) facts(r *ir.Rule) *ruleFacts {
 	if rf, ok := t.rules[r]; ok {
 		return rf
 	}
-	rf := &ruleFacts{whole: t.key(r.Filter), disj: disjuncts(r.Filter)}
+	rf := &ruleFacts{whole: filterHash(r.Filter, 0), disj: disjuncts(r.Filter)}
 	for _, l := range rf.disj {
 		if l.Kind != ir.Leaf {
 			continue
 		}
 		if !isFilePath(l) {
-			rf.leaves = append(rf.leaves, leafFact{kind: factKey, key: t.key(l)})
+			rf.leaves = append(rf.leaves, leafFact{kind: factKey, key: filterHash(l, 0), leaf: l})
 			continue
 		}
 		m := matchOf(l)
@@ -728,7 +792,7 @@ func (t *keyTable) facts(r *ir.Rule) *ruleFacts {
 			case ir.MatchPrefix:
 				rf.leaves = append(rf.leaves, leafFact{kind: factPrefix, str: a.Str})
 			case ir.MatchRegex:
-				rf.leaves = append(rf.leaves, leafFact{kind: factRegex, str: a.Str})
+				rf.leaves = append(rf.leaves, leafFact{kind: factRegex, str: a.Str, rx: t.shape(a.Str)})
 			}
 		}
 	}
@@ -739,11 +803,10 @@ func (t *keyTable) facts(r *ir.Rule) *ruleFacts {
 	return rf
 }
 
-func (c *coverIndex) addRegex(src string, r *ir.Rule) {
+func (c *coverIndex) addRegex(src string, sh *regexShape, r *ir.Rule) {
 	if _, ok := c.regexSrc[src]; !ok {
 		c.regexSrc[src] = r
 	}
-	sh := c.keys.shape(src)
 	if sh.re == nil {
 		return
 	}
@@ -802,8 +865,8 @@ func disjuncts(f *ir.FilterNode) []*ir.FilterNode {
 // some indexed rule.
 func (c *coverIndex) covers(r *ir.Rule) (by []*ir.Rule, exact, opposed, ok bool) {
 	rf := c.keys.facts(r)
-	if ws := c.whole[rf.whole]; len(ws) > 0 {
-		return ws[:1], true, ws[0].Action != r.Action, true
+	if w := c.wholeMatch(r.Filter, rf.whole); w != nil {
+		return []*ir.Rule{w}, true, w.Action != r.Action, true
 	}
 	for _, d := range rf.disj {
 		cr := c.coverNode(d)
@@ -842,14 +905,19 @@ func (c *coverIndex) coverNode(n *ir.FilterNode) *ir.Rule {
 		}
 		return first
 	case ir.Not:
-		if ws := c.whole[c.key(n)]; len(ws) > 0 {
-			return ws[0]
+		if len(c.whole) == 0 {
+			return nil
 		}
-		return nil
+		return c.wholeMatch(n, filterHash(n, 0))
 	}
 	if !isFilePath(n) {
-		if ws := c.leafKey[c.key(n)]; len(ws) > 0 {
-			return ws[0]
+		if len(c.leafKey) == 0 {
+			return nil
+		}
+		for _, e := range c.leafKey[filterHash(n, 0)] {
+			if sameFilter(e.leaf, n, 0) {
+				return e.rule
+			}
 		}
 		return nil
 	}

@@ -184,15 +184,8 @@ func expandHome(s, home string) string {
 // tableProbes returns the decision engine's built-in escape-vector probes
 // (the ones `sbplc audit` runs) that name rule id, so lint and audit agree.
 func tableProbes(id string) []probe {
-	ps, err := policy.Probes()
-	if err != nil {
-		return nil
-	}
 	var out []probe
-	for _, tp := range ps {
-		if tp.LintRule != id {
-			continue
-		}
+	for _, tp := range probesByLintRule()[id] {
 		if strings.HasPrefix(tp.Op, "process-exec") && id != "exec-interpreter-escape" {
 			continue // exec of /usr/bin/open alone runs inside the sandbox
 		}
@@ -204,8 +197,8 @@ func tableProbes(id string) []probe {
 // expandProbes substitutes the probe home for ~ and each project root for
 // $P, and drops duplicates.
 func expandProbes(p *Pass, in []probe) []probe {
-	var out []probe
-	seen := map[probe]bool{}
+	out := make([]probe, 0, len(in))
+	seen := make(map[probe]bool, len(in))
 	add := func(pb probe) {
 		if !seen[pb] {
 			seen[pb] = true

@@ -2,25 +2,27 @@ package lint
 
 import "github.com/sbplc/sbplc/ast"
 
-// astNodes returns every node of the file in ast.Walk order (forms in
-// order, each preorder), collected once per run: the rules that scan the
-// syntax tree share one walk.
-func (p *Pass) astNodes() []ast.Node {
-	return p.run.cached("astNodes", func() any {
-		var out []ast.Node
+// astScan is what the syntax-tree rules need of the file, collected in one
+// walk per run (in ast.Walk order: forms in order, each preorder).
+type astScan struct {
+	lists   []*ast.List
+	strings []*ast.String
+	uses    map[string]int // symbol name -> occurrences
+}
+
+// scan returns the run's astScan.
+func (p *Pass) scan() *astScan {
+	return p.run.cached("astScan", func() any {
+		sc := &astScan{uses: map[string]int{}}
 		if p.File == nil {
-			return out
+			return sc
 		}
 		var walk func(n ast.Node)
 		walk = func(n ast.Node) {
-			// Iterative over list elements, recursive on nesting only
-			// (like ast.Walk).
-			if n == nil {
-				return
-			}
-			out = append(out, n)
 			switch n := n.(type) {
+			case nil:
 			case *ast.List:
+				sc.lists = append(sc.lists, n)
 				for _, e := range n.Elems {
 					walk(e)
 				}
@@ -31,24 +33,15 @@ func (p *Pass) astNodes() []ast.Node {
 				if n.X != nil {
 					walk(n.X)
 				}
+			case *ast.String:
+				sc.strings = append(sc.strings, n)
+			case *ast.Symbol:
+				sc.uses[n.Name]++
 			}
 		}
 		for _, f := range p.File.Forms {
 			walk(f)
 		}
-		return out
-	}).([]ast.Node)
-}
-
-// astStrings returns the file's string literals in ast.Walk order.
-func (p *Pass) astStrings() []*ast.String {
-	return p.run.cached("astStrings", func() any {
-		var out []*ast.String
-		for _, n := range p.astNodes() {
-			if s, ok := n.(*ast.String); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}).([]*ast.String)
+		return sc
+	}).(*astScan)
 }

@@ -124,12 +124,7 @@ func runUnusedDefine(p *Pass) {
 		sp   source.Span
 	}
 	var defs []def
-	uses := map[string]int{}
-	for _, n := range p.astNodes() {
-		if s, ok := n.(*ast.Symbol); ok {
-			uses[s.Name]++
-		}
-	}
+	uses := p.scan().uses
 	for _, form := range p.File.Forms {
 		l, ok := form.(*ast.List)
 		if !ok || len(l.Elems) < 2 {
@@ -151,7 +146,7 @@ func runUnusedDefine(p *Pass) {
 	}
 	// Strings may name definitions too (e.g. (eval (string->symbol ...))).
 	var strs strings.Builder
-	for _, s := range p.astStrings() {
+	for _, s := range p.scan().strings {
 		strs.WriteString(s.Value)
 		strs.WriteByte(0)
 	}
