@@ -244,3 +244,12 @@ func TestFmtWriteSymlink(t *testing.T) {
 		t.Fatalf("target not rewritten:\n%s", got)
 	}
 }
+
+// TestExamplesFormatted keeps the bundled examples in the canonical layout:
+// they are the first profiles a new user copies.
+func TestExamplesFormatted(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"fmt", "--check", "-l", filepath.Join("..", "..", "examples")}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("examples are not formatted (run sbplc fmt -w examples/): exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}
