@@ -150,6 +150,50 @@ type evaluator struct {
 	curCpp      bool // cur has C-preprocessor lines (evaluated as comments)
 	target      vocab.Target
 	hasTarget   bool
+	// leafSlab and ruleSlab hand out IR nodes in chunks: a profile
+	// allocates thousands of them, all living as long as the profile.
+	leafSlab []ir.FilterNode
+	ruleSlab []ir.Rule
+	valSlab  []ir.Value
+	strSlab  []strV // string literals of the source (datum)
+}
+
+// newValues returns an empty slice of capacity n carved from the
+// evaluator's value slab; its capacity is capped, so appending past n
+// reallocates instead of touching a neighbour.
+func (ev *evaluator) newValues(n int) []ir.Value {
+	if n > slabChunk/4 {
+		return make([]ir.Value, 0, n)
+	}
+	if len(ev.valSlab) < n {
+		ev.valSlab = make([]ir.Value, slabChunk)
+	}
+	vs := ev.valSlab[:0:n]
+	ev.valSlab = ev.valSlab[n:]
+	return vs
+}
+
+// slabChunk is the number of IR nodes allocated at once.
+const slabChunk = 64
+
+// newLeafNode returns a zeroed filter node from the evaluator's slab.
+func (ev *evaluator) newLeafNode() *ir.FilterNode {
+	if len(ev.leafSlab) == 0 {
+		ev.leafSlab = make([]ir.FilterNode, slabChunk)
+	}
+	n := &ev.leafSlab[0]
+	ev.leafSlab = ev.leafSlab[1:]
+	return n
+}
+
+// newRule returns a zeroed rule from the evaluator's slab.
+func (ev *evaluator) newRule() *ir.Rule {
+	if len(ev.ruleSlab) == 0 {
+		ev.ruleSlab = make([]ir.Rule, slabChunk)
+	}
+	r := &ev.ruleSlab[0]
+	ev.ruleSlab = ev.ruleSlab[1:]
+	return r
 }
 
 func newEvaluator(opts Options) *evaluator {
@@ -496,7 +540,13 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	case *ast.Symbol:
 		return ev.intern(n.Name), sp
 	case *ast.String:
-		return &strV{S: n.Value, Raw: n.Raw, Origin: ir.Origin{Span: sp}}, sp
+		if len(ev.strSlab) == 0 {
+			ev.strSlab = make([]strV, slabChunk)
+		}
+		v := &ev.strSlab[0]
+		ev.strSlab = ev.strSlab[1:]
+		*v = strV{S: n.Value, Raw: n.Raw, Origin: ir.Origin{Span: sp}}
+		return v, sp
 	case *ast.Number:
 		if n.IsFloat {
 			return realV(n.Float), sp

@@ -157,7 +157,9 @@ func addSBPL(t map[string]value, def defFn, syn func(string, syntaxFn)) {
 
 // leaf returns an empty leaf node for f created at sp.
 func (ev *evaluator) leaf(f *vocab.Filter, sp source.Span) *ir.FilterNode {
-	return &ir.FilterNode{Kind: ir.Leaf, Name: f.Canonical, Written: f.Name, Base: f.Base, Match: f.Match, Origin: ev.origin(sp)}
+	n := ev.newLeafNode()
+	*n = ir.FilterNode{Kind: ir.Leaf, Name: f.Canonical, Written: f.Name, Base: f.Base, Match: f.Match, Origin: ev.origin(sp)}
+	return n
 }
 
 // kindWord is the libsandbox wording for what a filter of kind k expects.
@@ -231,7 +233,7 @@ func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 	if len(c.Args) == 0 {
 		ev.fail(c.Sp, "filter-arity", "%s: expected at least one argument", f.Name)
 	}
-	n.Args = make([]ir.Value, 0, len(c.Args))
+	n.Args = ev.newValues(len(c.Args))
 	for i, a := range c.Args {
 		switch f.ArgKind {
 		case "path-pattern", "string-pattern", "string-exact":
@@ -604,7 +606,8 @@ func biEntitlementValueRegex(ev *evaluator, c *call) value {
 
 // rule is (allow ...) / (deny ...).
 func (ev *evaluator) rule(action ir.Action, c *call) value {
-	r := &ir.Rule{Action: action}
+	r := ev.newRule()
+	r.Action = action
 	var filters []*ir.FilterNode
 	noops := 0
 	seenMod := map[string]bool{}

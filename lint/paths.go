@@ -33,18 +33,28 @@ var pathRules = []*Rule{
 }
 
 // pathValue is a concrete path argument of a leaf with the given match kinds.
+//
+// The list is computed once per run and set of kinds, and shared by the
+// rules that ask for it: callers must not modify it.
 func concretePathArgs(p *Pass, kinds ...ir.Match) []PathArg {
-	var out []PathArg
-	for _, pa := range p.Index().PathArgs {
-		m := matchOf(pa.Leaf)
-		for _, k := range kinds {
-			if m == k {
-				out = append(out, pa)
-				break
+	key := make([]byte, 0, 16)
+	key = append(key, "pathArgs:"...)
+	for _, k := range kinds {
+		key = append(key, byte(k))
+	}
+	return p.run.cached(string(key), func() any {
+		var out []PathArg
+		for _, pa := range p.Index().PathArgs {
+			m := matchOf(pa.Leaf)
+			for _, k := range kinds {
+				if m == k {
+					out = append(out, pa)
+					break
+				}
 			}
 		}
-	}
-	return out
+		return out
+	}).([]PathArg)
 }
 
 // symlinkPrefixes are the root symlinks of macOS and their targets.

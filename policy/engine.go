@@ -140,6 +140,10 @@ type segment struct {
 	gidx      *gindex   // path-guarded complex rules by path
 	free      []int32   // slots of complex rules without a path guard
 	allK      []int32   // every slot
+	// indexOnce builds idx, complex, guards, gidx, free and allK on the
+	// first query: callers that only list rules (RulesFor) never pay for
+	// the index.
+	indexOnce sync.Once
 }
 
 // plan is the precomputed fallback chain of one operation.
@@ -314,16 +318,31 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 	add := func(r *ir.Rule, implicit bool) {
 		cr := &crule{r: r, result: fromAction(r.Action), f: c.compile(r.Filter, 0), implicit: implicit, pos: len(e.rules)}
 		e.rules = append(e.rules, cr)
-		seen := map[string]bool{}
-		for _, op := range r.Ops {
-			name := op.Name
-			if name == "" {
-				name = op.Written
+		opName := func(op ir.Op) string {
+			if op.Name == "" {
+				return op.Written
 			}
-			if seen[name] {
-				continue
+			return op.Name
+		}
+		var seen map[string]bool // only for rules naming many operations
+		if len(r.Ops) > 8 {
+			seen = make(map[string]bool, len(r.Ops))
+		}
+	ops:
+		for i, op := range r.Ops {
+			name := opName(op)
+			if seen != nil {
+				if seen[name] {
+					continue
+				}
+				seen[name] = true
+			} else {
+				for _, prev := range r.Ops[:i] {
+					if opName(prev) == name {
+						continue ops
+					}
+				}
 			}
-			seen[name] = true
 			e.byOp[name] = append(e.byOp[name], cr)
 		}
 		if implicit {
@@ -530,9 +549,8 @@ func (e *Engine) segment(label string, ops []string) *segment {
 		s.filtered = append(s.filtered, cr)
 	}
 	if s.bottom != nil {
-		s.bottomWhy = fmt.Sprintf("no filtered rule matched; the unfiltered rule of %s decides", label)
+		s.bottomWhy = "no filtered rule matched; the unfiltered rule of " + label + " decides"
 	}
-	s.buildIndex()
 	return s
 }
 
@@ -606,6 +624,7 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 	for si := range pl.segs {
 		s := pl.segs[si]
 		step := Step{Op: s.op}
+		s.indexOnce.Do(s.buildIndex)
 		best := s.newestSimple(&q)
 		for _, k := range s.candidates(&q.res, cbuf[:0], tbuf[:0]) {
 			i := s.complex[k]
@@ -799,8 +818,11 @@ func (e *Engine) RulesFor(op string) OpRules {
 			out.Parent = o.Fallback
 		}
 	}
-	for _, cr := range s.filtered {
-		out.Filtered = append(out.Filtered, cr.r)
+	if len(s.filtered) > 0 {
+		out.Filtered = make([]*ir.Rule, len(s.filtered))
+		for i, cr := range s.filtered {
+			out.Filtered[i] = cr.r
+		}
 	}
 	if s.bottom != nil {
 		out.Bottom = s.bottom.r

@@ -174,6 +174,18 @@ func orMatch(m, d ir.Match) ir.Match {
 type compiler struct {
 	opts  *Options
 	diags diag.List
+	slab  []cnode // leaf nodes handed out in chunks (newLeaf)
+}
+
+// newLeaf returns a zeroed node from the compiler's slab: a profile
+// compiles thousands of leaves, all living as long as the engine.
+func (c *compiler) newLeaf() *cnode {
+	if len(c.slab) == 0 {
+		c.slab = make([]cnode, 64)
+	}
+	n := &c.slab[0]
+	c.slab = c.slab[1:]
+	return n
 }
 
 func (c *compiler) compile(f *ir.FilterNode, depth int) *cnode {
@@ -200,7 +212,8 @@ func (c *compiler) compile(f *ir.FilterNode, depth int) *cnode {
 }
 
 func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
-	n := &cnode{kind: ir.Leaf, src: f}
+	n := c.newLeaf()
+	n.kind, n.src = ir.Leaf, f
 	if v, ok := c.assumed(f); ok {
 		n.lk, n.forced = lkConst, no
 		if v {
