@@ -35,21 +35,32 @@ type queryAnswer struct {
 // queryVnode answers op on res (home already expanded), memoised per run:
 // several rules ask about the same protected paths.
 func (p *Pass) queryVnode(op, res, vnode string) (policy.Decision, bool) {
-	memo := p.run.cached("queries", func() any { return make(map[[3]string]queryAnswer, 256) }).(map[[3]string]queryAnswer)
+	m := p.run.cached("queries", func() any { return &queryMemo{m: make(map[[3]string]*queryAnswer, 256)} }).(*queryMemo)
 	key := [3]string{op, res, vnode}
-	if a, ok := memo[key]; ok {
+	if a, ok := m.m[key]; ok {
 		return a.d, a.ok
 	}
+	if len(m.slab) == 0 {
+		m.slab = make([]queryAnswer, 64)
+	}
+	a := &m.slab[0]
+	m.slab = m.slab[1:]
 	e := p.engine()
-	var a queryAnswer
 	if o, err := e.ResolveOp(op); err == nil {
 		if r, err := policy.ParseResource(o, res); err == nil {
 			r.Vnode = vnode
-			a = queryAnswer{d: e.Query(policy.Request{Op: o, Resource: r}), ok: true}
+			e.QueryInto(policy.Request{Op: o, Resource: r}, &a.d)
+			a.ok = true
 		}
 	}
-	memo[key] = a
+	m.m[key] = a
 	return a.d, a.ok
+}
+
+// queryMemo holds a run's answers; they are allocated in chunks.
+type queryMemo struct {
+	m    map[[3]string]*queryAnswer
+	slab []queryAnswer
 }
 
 // userRule reports whether d was decided by a rule written in the file

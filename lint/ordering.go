@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"hash/maphash"
 	"regexp"
 	"sort"
 	"strconv"
@@ -539,18 +540,17 @@ func filterClass(k ir.FilterKind) ir.FilterKind {
 	return ir.Leaf
 }
 
+// hashSeed seeds the string hashes of filterHash (hashes are only compared
+// within one process).
+var hashSeed = maphash.MakeSeed()
+
 // filterHash hashes a filter tree consistently with sameFilter (equal
 // filters hash equal); indexes bucket by it and confirm with sameFilter.
 func filterHash(f *ir.FilterNode, depth int) uint64 {
 	const prime = 1099511628211
 	h := uint64(14695981039346656037)
 	mix := func(x uint64) { h = (h ^ x) * prime }
-	str := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint64(s[i])) * prime
-		}
-		mix(uint64(len(s)))
-	}
+	str := func(s string) { mix(maphash.String(hashSeed, s)) }
 	if f == nil || depth > maxFilterDepth {
 		return 1
 	}
@@ -752,8 +752,9 @@ const (
 // ruleFacts is what coverIndex needs of a rule, computed once per run
 // (a rule is indexed in the coverage of each operation it applies to).
 type ruleFacts struct {
-	whole  uint64           // filterHash of the whole filter
-	disj   []*ir.FilterNode // disjuncts(Filter)
+	whole  uint64            // filterHash of the whole filter
+	disj   []*ir.FilterNode  // disjuncts(Filter)
+	one    [1]*ir.FilterNode // backs disj when Filter is not a require-any
 	leaves []leafFact
 }
 
@@ -770,13 +771,30 @@ func (t *keyTable) facts(r *ir.Rule) *ruleFacts {
 	if rf, ok := t.rules[r]; ok {
 		return rf
 	}
-	rf := &ruleFacts{whole: filterHash(r.Filter, 0), disj: disjuncts(r.Filter)}
+	rf := &ruleFacts{whole: filterHash(r.Filter, 0)}
+	if r.Filter.Kind == ir.Any {
+		rf.disj = disjuncts(r.Filter)
+	} else {
+		rf.one[0] = r.Filter
+		rf.disj = rf.one[:]
+	}
+	n := 0
+	for _, l := range rf.disj {
+		if l.Kind == ir.Leaf {
+			n += max(1, len(l.Args))
+		}
+	}
+	rf.leaves = make([]leafFact, 0, n)
 	for _, l := range rf.disj {
 		if l.Kind != ir.Leaf {
 			continue
 		}
 		if !isFilePath(l) {
-			rf.leaves = append(rf.leaves, leafFact{kind: factKey, key: filterHash(l, 0), leaf: l})
+			key := rf.whole // the filter is this leaf
+			if l != r.Filter {
+				key = filterHash(l, 0)
+			}
+			rf.leaves = append(rf.leaves, leafFact{kind: factKey, key: key, leaf: l})
 			continue
 		}
 		m := matchOf(l)
@@ -851,14 +869,28 @@ func disjuncts(f *ir.FilterNode) []*ir.FilterNode {
 	if f == nil {
 		return nil
 	}
-	if f.Kind == ir.Any {
-		var out []*ir.FilterNode
-		for _, c := range f.Children {
-			out = append(out, disjuncts(c)...)
-		}
-		return out
+	return appendDisjuncts(make([]*ir.FilterNode, 0, countDisjuncts(f, 0)), f, 0)
+}
+
+func countDisjuncts(f *ir.FilterNode, depth int) int {
+	if f.Kind != ir.Any || depth > maxFilterDepth {
+		return 1
 	}
-	return []*ir.FilterNode{f}
+	n := 0
+	for _, c := range f.Children {
+		n += countDisjuncts(c, depth+1)
+	}
+	return n
+}
+
+func appendDisjuncts(out []*ir.FilterNode, f *ir.FilterNode, depth int) []*ir.FilterNode {
+	if f.Kind != ir.Any || depth > maxFilterDepth {
+		return append(out, f)
+	}
+	for _, c := range f.Children {
+		out = appendDisjuncts(out, c, depth+1)
+	}
+	return out
 }
 
 // covers reports whether every alternative of r's filter is matched by

@@ -181,23 +181,44 @@ func regexLiteralPrefix(s string) (string, bool) {
 	if !strings.HasPrefix(s, "^") {
 		return "", false
 	}
-	var b strings.Builder
+	// lit is the literal so far: s[1:i] until an escape forces a copy.
+	var b []byte
+	lit := func(i int) string {
+		if b != nil {
+			return string(b)
+		}
+		return s[1:i]
+	}
 	for i := 1; i < len(s); i++ {
 		c := s[i]
-		if c == '\\' && i+1 < len(s) && strings.IndexByte(".+*?()[]{}|^$\\/-", s[i+1]) >= 0 {
-			b.WriteByte(s[i+1])
+		if c == '\\' && i+1 < len(s) && regexEscapable[s[i+1]] {
+			if b == nil {
+				b = append(make([]byte, 0, len(s)), s[1:i]...)
+			}
+			b = append(b, s[i+1])
 			i++
 			continue
 		}
-		if strings.IndexByte(".+*?()[]{}|^$\\", c) >= 0 {
+		if regexMeta[c] {
 			// A quantifier applies to the previous character: drop it.
-			if (c == '*' || c == '?' || c == '{') && b.Len() > 0 {
-				str := b.String()
+			if str := lit(i); (c == '*' || c == '?' || c == '{') && len(str) > 0 {
 				return str[:len(str)-1], true
 			}
-			break
+			return lit(i), true
 		}
-		b.WriteByte(c)
+		if b != nil {
+			b = append(b, c)
+		}
 	}
-	return b.String(), true
+	return lit(len(s)), true
+}
+
+// regexMeta and regexEscapable are byte sets for regexLiteralPrefix.
+var regexMeta, regexEscapable = byteSet(".+*?()[]{}|^$\\"), byteSet(".+*?()[]{}|^$\\/-")
+
+func byteSet(chars string) (set [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
+	return set
 }

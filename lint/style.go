@@ -144,16 +144,20 @@ func runUnusedDefine(p *Pass) {
 			}
 		}
 	}
-	// Strings may name definitions too (e.g. (eval (string->symbol ...))).
-	var strs strings.Builder
-	for _, s := range p.scan().strings {
-		strs.WriteString(s.Value)
-		strs.WriteByte(0)
-	}
-	text := strs.String()
+	// Strings may name definitions too (e.g. (eval (string->symbol ...))):
+	// their text is joined only when some definition looks unused.
+	text, joined := "", false
 	for _, d := range defs {
 		if uses[d.name] > 1 {
 			continue
+		}
+		if !joined {
+			var strs strings.Builder
+			for _, s := range p.scan().strings {
+				strs.WriteString(s.Value)
+				strs.WriteByte(0)
+			}
+			text, joined = strs.String(), true
 		}
 		if strings.Contains(text, d.name) {
 			continue // named inside a string: be conservative

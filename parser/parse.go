@@ -28,6 +28,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
@@ -76,7 +77,9 @@ func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 		return file, diags
 	}
 	sink := newErrSink(MaxErrors + 1)
-	lx := &lexState{src: f.Text, file: f, toks: make([]token, 0, tokenEstimate(f.Text)), runaway: -1, sink: sink}
+	buf := getTokens(tokenEstimate(f.Text))
+	lx := &lexState{src: f.Text, file: f, toks: *buf, runaway: -1, sink: sink}
+	defer func() { putTokens(buf, lx.toks) }()
 	lx.lex()
 	lx.balance()
 	lx.limitDepth()
@@ -120,6 +123,34 @@ func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 	file.Comments = lx.comments
 	attachComments(file)
 	return file, diags
+}
+
+// tokenPool recycles token buffers between parses: tokens are only needed
+// while the tree is built (nodes copy their offsets), and the buffer is the
+// largest allocation of a parse. Buffers above maxPooledTokens are dropped
+// so that one huge input does not pin its buffer.
+var tokenPool sync.Pool
+
+const maxPooledTokens = 1 << 20
+
+// getTokens returns an empty token buffer with room for at least n tokens.
+func getTokens(n int) *[]token {
+	if b, ok := tokenPool.Get().(*[]token); ok && cap(*b) >= n {
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]token, 0, n)
+	return &b
+}
+
+// putTokens returns the buffer behind toks (the lexer's final slice, which
+// may have been reallocated) to the pool.
+func putTokens(b *[]token, toks []token) {
+	if cap(toks) > maxPooledTokens {
+		return
+	}
+	*b = toks[:0]
+	tokenPool.Put(b)
 }
 
 // tokenEstimate guesses the number of tokens in src, so that the token

@@ -175,6 +175,38 @@ type compiler struct {
 	opts  *Options
 	diags diag.List
 	slab  []cnode // leaf nodes handed out in chunks (newLeaf)
+	args  []carg  // argument storage handed out in chunks (argsFor)
+	// reasons memoises unknownReason by filter name and dimension: large
+	// profiles repeat the same unevaluable filters many times.
+	reasons map[[2]string]string
+}
+
+// argsFor returns an empty argument slice with room for k arguments, carved
+// from a shared chunk when k is small.
+func (c *compiler) argsFor(k int) []carg {
+	if k > 16 {
+		return make([]carg, 0, k)
+	}
+	if len(c.args) < k {
+		c.args = make([]carg, 256)
+	}
+	out := c.args[:0:k]
+	c.args = c.args[k:]
+	return out
+}
+
+// reason returns unknownReason(f, dim), memoised.
+func (c *compiler) reason(f *ir.FilterNode, dim string) string {
+	k := [2]string{filterName(f), dim}
+	if r, ok := c.reasons[k]; ok {
+		return r
+	}
+	if c.reasons == nil {
+		c.reasons = map[[2]string]string{}
+	}
+	r := unknownReason(f, dim)
+	c.reasons[k] = r
+	return r
 }
 
 // newLeaf returns a zeroed node from the compiler's slab: a profile
@@ -197,7 +229,7 @@ func (c *compiler) compile(f *ir.FilterNode, depth int) *cnode {
 	}
 	switch f.Kind {
 	case ir.All, ir.Any, ir.Not:
-		n := &cnode{kind: f.Kind, src: f}
+		n := &cnode{kind: f.Kind, src: f, kids: make([]*cnode, 0, len(f.Children))}
 		for _, k := range f.Children {
 			if k != nil {
 				n.kids = append(n.kids, c.compile(k, depth+1))
@@ -232,6 +264,7 @@ func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
 		c.stringArgs(n, f)
 	case dim == "target":
 		n.lk = lkTarget
+		n.args = c.argsFor(len(f.Args))
 		for _, a := range f.Args {
 			switch a.Kind {
 			case ir.Symbol, ir.String:
@@ -247,6 +280,7 @@ func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
 		}
 	case dim == "vnode-type":
 		n.lk = lkVnode
+		n.args = c.argsFor(len(f.Args))
 		for _, a := range f.Args {
 			if a.Kind == ir.Symbol || a.Kind == ir.String {
 				n.args = append(n.args, carg{s: strings.ToUpper(a.Str)})
@@ -258,7 +292,7 @@ func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
 		c.network(n, f, dim == "remote", depth)
 	default:
 		n.lk = lkUnknown
-		n.reason = unknownReason(f, dim)
+		n.reason = c.reason(f, dim)
 	}
 	return n
 }
@@ -316,6 +350,7 @@ func (c *compiler) assumed(f *ir.FilterNode) (bool, bool) {
 
 // stringArgs compiles the pattern arguments of a path or name filter.
 func (c *compiler) stringArgs(n *cnode, f *ir.FilterNode) {
+	n.args = c.argsFor(len(f.Args))
 	for _, a := range f.Args {
 		if a.Kind != ir.String {
 			n.args = append(n.args, carg{unknown: fmt.Sprintf("(%s ...) argument is not a string", filterName(f))})
