@@ -1200,6 +1200,7 @@ func buildGlobals() map[string]value {
 	})
 
 	addSBPL(t, def, syn)
+	t["string-append"].(*builtin).Pure = true
 	return t
 }
 

@@ -156,6 +156,11 @@ type evaluator struct {
 	ruleSlab []ir.Rule
 	valSlab  []ir.Value
 	strSlab  []strV // string literals of the source (datum)
+	cellSlab []pair // cells of lists read from the source (datum)
+	// strChunk and cellChunk are the whole chunks strSlab and cellSlab
+	// are carved from (plain forms reuse them).
+	strChunk  []strV
+	cellChunk []pair
 }
 
 // newValues returns an empty slice of capacity n carved from the
@@ -269,9 +274,91 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 			continue
 		}
 		badEnd = -1
+		if reuseCells && ev.plainForm(n, 0) {
+			// Nothing can keep a reference to this form's cells and
+			// string literals once it is evaluated: the next form reuses
+			// their storage.
+			cells, cellChunk, strs, strChunk := ev.cellSlab, ev.cellChunk, ev.strSlab, ev.strChunk
+			v, sp := ev.datum(n)
+			ev.topLevel(v, sp, nil)
+			// Back to where the form started, or to the start of the
+			// chunk it opened (the rest of the old chunk is left unused).
+			if sameChunk(ev.cellChunk, cellChunk) {
+				ev.cellSlab = cells
+			} else {
+				ev.cellSlab = ev.cellChunk
+			}
+			if sameChunk(ev.strChunk, strChunk) {
+				ev.strSlab = strs
+			} else {
+				ev.strSlab = ev.strChunk
+			}
+			continue
+		}
 		v, sp := ev.datum(n)
 		ev.topLevel(v, sp, nil)
 	}
+}
+
+// sameChunk reports whether a and b are the same slab chunk.
+func sameChunk[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// reuseCells enables the storage reuse of plain forms; tests turn it off to
+// check that it changes nothing.
+var reuseCells = true
+
+// maxPlainDepth bounds the nesting plainForm examines.
+const maxPlainDepth = 32
+
+// plainForm reports whether evaluating the top-level form n can leave no
+// reference to its cells or string literals: every list in it is a call of
+// a Pure builtin (or the with modifier form) through its global binding,
+// and it holds no quoted data, vectors or dotted lists. Such forms are
+// most of a large profile: (allow op (subpath "...")), (deny ...).
+func (ev *evaluator) plainForm(n ast.Node, depth int) bool {
+	l, ok := n.(*ast.List)
+	if !ok || l.Vector || l.Tail != nil || len(l.Elems) == 0 || depth > maxPlainDepth {
+		return false
+	}
+	h, ok := l.Elems[0].(*ast.Symbol)
+	if !ok || !ev.pureHead(h.Name) {
+		return false
+	}
+	for _, e := range l.Elems[1:] {
+		switch e := e.(type) {
+		case *ast.Symbol, *ast.String, *ast.Number, *ast.Bool, *ast.Char:
+		case *ast.List:
+			if !ev.plainForm(e, depth+1) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// pureHead reports whether name is globally bound to a Pure builtin or to
+// the original with form.
+func (ev *evaluator) pureHead(name string) bool {
+	var v value
+	if s, ok := ev.syms[name]; ok {
+		if !s.gbound {
+			return false
+		}
+		v = s.gval
+	} else {
+		v = globalTable()[name]
+	}
+	switch v := v.(type) {
+	case *builtin:
+		return v.Pure
+	case *syntaxV:
+		return v.Name == "with" && v == globalTable()["with"]
+	}
+	return false
 }
 
 // hasParseError reports whether n holds a node the parser could not read
@@ -526,8 +613,8 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		if n.Tail != nil {
 			tail, _ = ev.datum(n.Tail)
 		}
-		// One allocation for the list's cells instead of one per element.
-		cells := make([]pair, len(n.Elems))
+		// The list's cells come from a chunk, not one allocation each.
+		cells := ev.newCells(len(n.Elems))
 		for i := len(n.Elems) - 1; i >= 0; i-- {
 			v, vsp := ev.datum(n.Elems[i])
 			cells[i] = pair{Car: v, Cdr: tail, CarSp: vsp}
@@ -541,7 +628,8 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		return ev.intern(n.Name), sp
 	case *ast.String:
 		if len(ev.strSlab) == 0 {
-			ev.strSlab = make([]strV, slabChunk)
+			ev.strChunk = make([]strV, slabChunk)
+			ev.strSlab = ev.strChunk
 		}
 		v := &ev.strSlab[0]
 		ev.strSlab = ev.strSlab[1:]
@@ -568,6 +656,22 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		return badV{}, sp
 	}
 	return theUnspec, sp
+}
+
+// newCells returns n cells for a list read from a file, carved from the
+// evaluator's cell slab (long lists get their own allocation). Every cell
+// is assigned in full by datum.
+func (ev *evaluator) newCells(n int) []pair {
+	if n > slabChunk {
+		return make([]pair, n)
+	}
+	if len(ev.cellSlab) < n {
+		ev.cellChunk = make([]pair, 4*slabChunk)
+		ev.cellSlab = ev.cellChunk
+	}
+	cells := ev.cellSlab[:n:n]
+	ev.cellSlab = ev.cellSlab[n:]
+	return cells
 }
 
 // badV stands for text the parser could not read; evaluating it aborts the

@@ -131,6 +131,26 @@ func addSBPL(t map[string]value, def defFn, syn func(string, syntaxFn)) {
 		}
 		return intV(int64(s[0])*256 + c.integer(ev, 1))
 	})
+	// Builtins that copy their arguments and call no procedure (plainForm).
+	pure := func(name string) {
+		if b, ok := t[name].(*builtin); ok {
+			b.Pure = true
+		}
+	}
+	for _, f := range vocab.Filters() {
+		pure(f.Name)
+	}
+	for name := range helperFilters {
+		pure(name)
+	}
+	for _, g := range syscallGroups {
+		pure("syscall-group-" + g)
+	}
+	for _, name := range []string{"require-all", "require-any", "require-not", "path-ancestors",
+		"require-entitlement", "entitlement-value", "entitlement-value-regex", "allow", "deny",
+		"version", "param", "getenv", "regex-quote", "variable-quote"} {
+		pure(name)
+	}
 	def("sbpl-filter?", 1, 1, pred(func(v value) bool { _, ok := v.(*filterV); return ok }))
 	def("sbpl-operation?", 1, 1, pred(func(v value) bool { _, ok := v.(*opV); return ok }))
 	def("sbpl-modifier?", 1, 1, pred(func(v value) bool { _, ok := v.(*modV); return ok }))

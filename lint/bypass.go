@@ -27,18 +27,32 @@ func (p *Pass) query(op, res string) (policy.Decision, bool) {
 	return p.queryVnode(op, expandHome(res, p.Home()), "")
 }
 
+// queryAnswer is the part of a decision the lint rules use: a run asks a
+// few hundred probes, and a full Decision (with the request) is large.
 type queryAnswer struct {
-	d  policy.Decision
-	ok bool
+	result    policy.Result
+	rule      *ir.Rule
+	implicit  bool
+	ok        bool
+	op        string
+	canonical string
+	last      [1]policy.Step // the last step of the chain, when there is one
+	steps     int            // 0 or 1
+}
+
+func (a *queryAnswer) decision() policy.Decision {
+	return policy.Decision{Result: a.result, Rule: a.rule, Implicit: a.implicit, Op: a.op,
+		Canonical: a.canonical, Chain: a.last[:a.steps:a.steps]}
 }
 
 // queryVnode answers op on res (home already expanded), memoised per run:
-// several rules ask about the same protected paths.
+// several rules ask about the same protected paths. The decision carries
+// Result, Rule, Implicit, Op, Canonical and the last step of Chain only.
 func (p *Pass) queryVnode(op, res, vnode string) (policy.Decision, bool) {
 	m := p.run.cached("queries", func() any { return &queryMemo{m: make(map[[3]string]*queryAnswer, 256)} }).(*queryMemo)
 	key := [3]string{op, res, vnode}
 	if a, ok := m.m[key]; ok {
-		return a.d, a.ok
+		return a.decision(), a.ok
 	}
 	if len(m.slab) == 0 {
 		m.slab = make([]queryAnswer, 64)
@@ -49,18 +63,24 @@ func (p *Pass) queryVnode(op, res, vnode string) (policy.Decision, bool) {
 	if o, err := e.ResolveOp(op); err == nil {
 		if r, err := policy.ParseResource(o, res); err == nil {
 			r.Vnode = vnode
-			e.QueryInto(policy.Request{Op: o, Resource: r}, &a.d)
-			a.ok = true
+			d := &m.scratch
+			e.QueryInto(policy.Request{Op: o, Resource: r}, d)
+			a.result, a.rule, a.implicit, a.op, a.canonical, a.ok = d.Result, d.Rule, d.Implicit, d.Op, d.Canonical, true
+			if n := len(d.Chain); n > 0 {
+				a.last[0], a.steps = d.Chain[n-1], 1
+			}
 		}
 	}
 	m.m[key] = a
-	return a.d, a.ok
+	return a.decision(), a.ok
 }
 
-// queryMemo holds a run's answers; they are allocated in chunks.
+// queryMemo holds a run's answers; they are allocated in chunks, and
+// scratch is the decision buffer the engine writes into.
 type queryMemo struct {
-	m    map[[3]string]*queryAnswer
-	slab []queryAnswer
+	m       map[[3]string]*queryAnswer
+	slab    []queryAnswer
+	scratch policy.Decision
 }
 
 // userRule reports whether d was decided by a rule written in the file

@@ -158,10 +158,28 @@ func (p *Pass) deadRules() []*deadRule {
 		}
 		sort.Strings(names)
 		type perRule struct {
-			d     *deadRule
+			d     deadRule
+			seen  bool
 			alive bool
 		}
-		state := map[*ir.Rule]*perRule{}
+		// Per-rule state by engine index (profile rules first, then the
+		// implicit ones); rules outside that range go in the map.
+		state := make([]perRule, len(p.Profile.Rules))
+		var other map[*ir.Rule]*perRule
+		stateOf := func(r *ir.Rule) *perRule {
+			if r.Index >= 0 && r.Index < len(state) && p.Profile.Rules[r.Index] == r {
+				return &state[r.Index]
+			}
+			if other == nil {
+				other = map[*ir.Rule]*perRule{}
+			}
+			st := other[r]
+			if st == nil {
+				st = &perRule{}
+				other[r] = st
+			}
+			return st
+		}
 		keys := p.coverKeys()
 		// Operations whose filtered rule lists are identical (several
 		// file-read-* operations that only inherit file-read* rules) get
@@ -184,6 +202,7 @@ func (p *Pass) deadRules() []*deadRule {
 			if !ok {
 				cov := newCoverIndex(keys)
 				cov.hint = len(rl.Filtered)
+				vs = make([]verdict, 0, len(rl.Filtered))
 				for _, r := range rl.Filtered { // newest first
 					if r.Filter == nil || !ruleSpan(r).IsValid() {
 						// implicit rules have no position: index them only
@@ -197,10 +216,9 @@ func (p *Pass) deadRules() []*deadRule {
 				memo[string(sig)] = vs
 			}
 			for _, v := range vs {
-				st := state[v.r]
-				if st == nil {
-					st = &perRule{d: &deadRule{rule: v.r, exact: true}}
-					state[v.r] = st
+				st := stateOf(v.r)
+				if !st.seen {
+					st.seen, st.d = true, deadRule{rule: v.r, exact: true}
 				}
 				if !v.cover {
 					st.alive = true
@@ -214,8 +232,8 @@ func (p *Pass) deadRules() []*deadRule {
 		}
 		var out []*deadRule
 		for _, r := range p.Profile.Rules {
-			st := state[r]
-			if st == nil || st.alive || len(st.d.ops) == 0 {
+			st := stateOf(r)
+			if !st.seen || st.alive || len(st.d.ops) == 0 {
 				continue
 			}
 			// Dead for every operation it names?
@@ -230,7 +248,7 @@ func (p *Pass) deadRules() []*deadRule {
 				}
 			}
 			if all {
-				out = append(out, st.d)
+				out = append(out, &st.d)
 			}
 		}
 		return out
@@ -461,11 +479,13 @@ func runDefaultNotFirst(p *Pass) {
 // coverIndex indexes the leaves of rules already seen (newer rules) for
 // subsumption queries.
 type coverIndex struct {
-	literal map[string][]*ir.Rule
-	subpath map[string][]*ir.Rule
-	prefix  map[string][]*ir.Rule
-	whole   map[uint64][]*ir.Rule  // by filterHash; identical filters (any shape)
-	leafKey map[uint64][]leafEntry // by filterHash; identical non-path leaves
+	// literal, subpath and prefix map a path key to the first (newest)
+	// rule indexed with it: coverage needs only one covering rule.
+	literal map[string]*ir.Rule
+	subpath map[string]*ir.Rule
+	prefix  map[string]*ir.Rule
+	whole   map[uint64]*ruleBucket // by filterHash; identical filters (any shape)
+	leafKey map[uint64]*leafBucket // by filterHash; identical non-path leaves
 	keys    *keyTable
 
 	// Regexes: anchored ones by their literal prefix (a path can only
@@ -477,12 +497,27 @@ type coverIndex struct {
 	regexSrc      map[string]*ir.Rule
 	everything    *ir.Rule // a regex that matches every path
 	hint          int      // expected number of rules (map size hint)
+	buckets       []ruleBucket
 }
 
 // leafEntry is an indexed non-path leaf of a rule.
 type leafEntry struct {
 	rule *ir.Rule
 	leaf *ir.FilterNode
+}
+
+// ruleBucket holds the rules with distinct filters of one hash, newest
+// first; a rule whose filter equals one already held is not added (the
+// newer rule is the one a lookup returns).
+type ruleBucket struct {
+	first *ir.Rule
+	more  []*ir.Rule // hash collisions
+}
+
+// leafBucket is ruleBucket for non-path leaves.
+type leafBucket struct {
+	first leafEntry
+	more  []leafEntry
 }
 
 type coverRegex struct {
@@ -676,9 +711,33 @@ const maxRegexScan = 64
 // key is the interned filterKey of a node.
 // wholeMatch returns the first indexed rule whose filter equals n.
 func (c *coverIndex) wholeMatch(n *ir.FilterNode, h uint64) *ir.Rule {
-	for _, w := range c.whole[h] {
+	b := c.whole[h]
+	if b == nil {
+		return nil
+	}
+	if sameFilter(b.first.Filter, n, 0) {
+		return b.first
+	}
+	for _, w := range b.more {
 		if sameFilter(w.Filter, n, 0) {
 			return w
+		}
+	}
+	return nil
+}
+
+// leafMatch returns the first indexed rule with a leaf equal to n.
+func (c *coverIndex) leafMatch(n *ir.FilterNode, h uint64) *ir.Rule {
+	b := c.leafKey[h]
+	if b == nil {
+		return nil
+	}
+	if sameFilter(b.first.leaf, n, 0) {
+		return b.first.rule
+	}
+	for _, e := range b.more {
+		if sameFilter(e.leaf, n, 0) {
+			return e.rule
 		}
 	}
 	return nil
@@ -689,28 +748,54 @@ func (c *coverIndex) add(r *ir.Rule) {
 		return
 	}
 	if c.whole == nil {
-		c.whole = make(map[uint64][]*ir.Rule, c.hint)
+		c.whole = make(map[uint64]*ruleBucket, c.hint)
 	}
 	rf := c.keys.facts(r)
-	c.whole[rf.whole] = append(c.whole[rf.whole], r)
+	if b := c.whole[rf.whole]; b == nil {
+		c.whole[rf.whole] = c.newBucket(r)
+	} else if c.wholeMatch(r.Filter, rf.whole) == nil {
+		b.more = append(b.more, r)
+	}
 	for _, lf := range rf.leaves {
 		c.makeMaps(lf.kind)
 		switch lf.kind {
 		case factKey:
-			c.leafKey[lf.key] = append(c.leafKey[lf.key], leafEntry{rule: r, leaf: lf.leaf})
+			if b := c.leafKey[lf.key]; b == nil {
+				c.leafKey[lf.key] = &leafBucket{first: leafEntry{rule: r, leaf: lf.leaf}}
+			} else if c.leafMatch(lf.leaf, lf.key) == nil {
+				b.more = append(b.more, leafEntry{rule: r, leaf: lf.leaf})
+			}
 		case factLiteral:
-			c.literal[lf.str] = append(c.literal[lf.str], r)
+			setFirst(c.literal, lf.str, r)
 		case factSubpath:
-			c.subpath[lf.str] = append(c.subpath[lf.str], r)
+			setFirst(c.subpath, lf.str, r)
 		case factPrefix:
-			if len(c.prefix[lf.str]) == 0 {
+			if c.prefix[lf.str] == nil {
 				c.prefixLens = insertLen(c.prefixLens, len(lf.str))
 			}
-			c.prefix[lf.str] = append(c.prefix[lf.str], r)
+			setFirst(c.prefix, lf.str, r)
 		case factRegex:
 			c.addRegex(lf.str, lf.rx, r)
 		}
 	}
+}
+
+// setFirst maps k to r unless k is mapped already.
+func setFirst(m map[string]*ir.Rule, k string, r *ir.Rule) {
+	if _, ok := m[k]; !ok {
+		m[k] = r
+	}
+}
+
+// newBucket returns a bucket holding r, from a chunk.
+func (c *coverIndex) newBucket(r *ir.Rule) *ruleBucket {
+	if len(c.buckets) == 0 {
+		c.buckets = make([]ruleBucket, max(8, min(c.hint, 256)))
+	}
+	b := &c.buckets[0]
+	c.buckets = c.buckets[1:]
+	b.first = r
+	return b
 }
 
 // makeMaps makes the maps a leaf of kind k is indexed in (reads of nil
@@ -719,19 +804,19 @@ func (c *coverIndex) makeMaps(k int) {
 	switch k {
 	case factKey:
 		if c.leafKey == nil {
-			c.leafKey = map[uint64][]leafEntry{}
+			c.leafKey = map[uint64]*leafBucket{}
 		}
 	case factLiteral:
 		if c.literal == nil {
-			c.literal = make(map[string][]*ir.Rule, c.hint)
+			c.literal = make(map[string]*ir.Rule, c.hint)
 		}
 	case factSubpath:
 		if c.subpath == nil {
-			c.subpath = make(map[string][]*ir.Rule, c.hint)
+			c.subpath = make(map[string]*ir.Rule, c.hint)
 		}
 	case factPrefix:
 		if c.prefix == nil {
-			c.prefix = map[string][]*ir.Rule{}
+			c.prefix = map[string]*ir.Rule{}
 		}
 	case factRegex:
 		if c.regexSrc == nil {
@@ -946,12 +1031,7 @@ func (c *coverIndex) coverNode(n *ir.FilterNode) *ir.Rule {
 		if len(c.leafKey) == 0 {
 			return nil
 		}
-		for _, e := range c.leafKey[filterHash(n, 0)] {
-			if sameFilter(e.leaf, n, 0) {
-				return e.rule
-			}
-		}
-		return nil
+		return c.leafMatch(n, filterHash(n, 0))
 	}
 	var first *ir.Rule
 	for _, a := range n.Args {
@@ -974,8 +1054,8 @@ func (c *coverIndex) coverPath(m ir.Match, s string) *ir.Rule {
 	var lit string // the fixed leading text every match starts with
 	switch m {
 	case ir.MatchExact:
-		if rs := c.literal[s]; len(rs) > 0 {
-			return rs[0]
+		if r := c.literal[s]; r != nil {
+			return r
 		}
 		if r := c.subpathOf(s, true); r != nil {
 			return r
@@ -1059,13 +1139,13 @@ func (c *coverIndex) subpathOf(s string, self bool) *ir.Rule {
 	if len(c.subpath) == 0 {
 		return nil
 	}
-	if rs := c.subpath["/"]; len(rs) > 0 && strings.HasPrefix(s, "/") {
-		return rs[0]
+	if r := c.subpath["/"]; r != nil && strings.HasPrefix(s, "/") {
+		return r
 	}
 	cur := s
 	for cur != "" {
-		if rs := c.subpath[cur]; len(rs) > 0 && (self || cur != s) {
-			return rs[0]
+		if r := c.subpath[cur]; r != nil && (self || cur != s) {
+			return r
 		}
 		i := strings.LastIndexByte(cur, '/')
 		if i <= 0 {
@@ -1083,8 +1163,8 @@ func (c *coverIndex) prefixOf(s string) *ir.Rule {
 	}
 	for _, i := range c.prefixLens { // longest first
 		if i <= len(s) {
-			if rs := c.prefix[s[:i]]; len(rs) > 0 {
-				return rs[0]
+			if r := c.prefix[s[:i]]; r != nil {
+				return r
 			}
 		}
 	}
