@@ -199,6 +199,14 @@ func (p *Pass) deadRules() []*deadRule {
 				sig = append(sig, ',') // Index is unique per rule of the engine
 			}
 			vs, ok := memo[string(sig)]
+			if !ok && len(rl.Filtered) == 1 {
+				// A lone rule has no newer rule to cover it.
+				if r := rl.Filtered[0]; r.Filter != nil && ruleSpan(r).IsValid() {
+					vs = []verdict{{r: r}}
+				}
+				memo[string(sig)] = vs
+				ok = true
+			}
 			if !ok {
 				cov := newCoverIndex(keys)
 				cov.hint = len(rl.Filtered)

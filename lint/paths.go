@@ -43,7 +43,21 @@ func concretePathArgs(p *Pass, kinds ...ir.Match) []PathArg {
 		key = append(key, byte(k))
 	}
 	return p.run.cached(string(key), func() any {
-		var out []PathArg
+		has := func(m ir.Match) bool {
+			for _, k := range kinds {
+				if m == k {
+					return true
+				}
+			}
+			return false
+		}
+		n := 0
+		for _, pa := range p.Index().PathArgs {
+			if has(matchOf(pa.Leaf)) {
+				n++
+			}
+		}
+		out := make([]PathArg, 0, n)
 		for _, pa := range p.Index().PathArgs {
 			m := matchOf(pa.Leaf)
 			for _, k := range kinds {
@@ -81,9 +95,13 @@ func isMetadataOnly(r *ir.Rule) bool {
 
 func runUnresolvedSymlink(p *Pass) {
 	// Spellings the profile also uses with /private: the dual form is fine.
-	canon := map[string]bool{}
+	type spelling struct {
+		action ir.Action
+		path   string
+	}
+	canon := make(map[spelling]bool, len(p.Index().PathArgs))
 	for _, pa := range p.Index().PathArgs {
-		canon[pa.Rule.Action.String()+"\x00"+strings.TrimPrefix(pa.Val.Str, "^")] = true
+		canon[spelling{pa.Rule.Action, strings.TrimPrefix(pa.Val.Str, "^")}] = true
 	}
 	for _, pa := range p.Index().PathArgs {
 		v := pa.Val
@@ -104,7 +122,7 @@ func runUnresolvedSymlink(p *Pass) {
 		if m == ir.MatchExact && s == pre && isMetadataOnly(r) {
 			continue // lstat of the link itself
 		}
-		if canon[r.Action.String()+"\x00/private"+s] {
+		if canon[spelling{r.Action, "/private" + s}] {
 			continue
 		}
 		d := diag.Diagnostic{Span: valueSpan(r, pa.Leaf, v)}

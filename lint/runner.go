@@ -79,11 +79,14 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 	for _, r := range enabled {
 		st.enabled[r.ID] = !cfg.RuleIgnoresFile(r.ID, fileName)
 	}
+	pass := Pass{File: res.File, Src: src, Profile: prof, Config: cfg, Opts: opts, run: st}
 	for _, r := range enabled {
 		if cfg.RuleIgnoresFile(r.ID, fileName) {
 			continue
 		}
-		p := &Pass{Rule: r, File: res.File, Src: src, Profile: prof, Config: cfg, Opts: opts, run: st}
+		// One Pass serves every rule (rules keep no reference to it).
+		pass.Rule = r
+		p := &pass
 		if r.Run != nil {
 			runRule(p, r.Run)
 		}

@@ -41,7 +41,7 @@ type carg struct {
 	re      *cregex
 	unknown string         // non-empty: this argument cannot be evaluated
 	sym     *regexp.Regexp // for a symbolic unknown: the strings it can stand for
-	net     netAddr
+	net     *netAddr       // lkNet: the address (nil for other kinds)
 }
 
 type netAddr struct {
@@ -53,16 +53,16 @@ type netAddr struct {
 
 // cnode is a compiled filter node.
 type cnode struct {
-	kind ir.FilterKind
-	kids []*cnode
-
+	kind   ir.FilterKind
 	lk     leafKind
-	dim    string   // the resource dimension: "path", "global-name", ...
 	match  ir.Match // for lkPath / lkName
+	remote bool     // lkNet / lkUnix: remote (true) or local
+	forced tri      // lkConst
+
+	kids   []*cnode
+	dim    string // the resource dimension: "path", "global-name", ...
 	args   []carg
-	remote bool   // lkNet / lkUnix: remote (true) or local
 	sub    *cnode // lkUnix: the path filter, nil = any unix socket
-	forced tri    // lkConst
 	reason string // lkUnknown, or the reason a maybe came from
 
 	src *ir.FilterNode
@@ -545,7 +545,7 @@ func (c *compiler) network(n *cnode, f *ir.FilterNode, remote bool, depth int) {
 	if len(args) == 1 {
 		a := na
 		a.host, a.port = "*", AnyPort
-		n.args = append(n.args, carg{net: a})
+		n.args = append(n.args, carg{net: &a})
 		return
 	}
 	for _, v := range args[1:] {
@@ -559,7 +559,7 @@ func (c *compiler) network(n *cnode, f *ir.FilterNode, remote bool, depth int) {
 			n.args = append(n.args, carg{unknown: fmt.Sprintf("network address %q: %v", v.Str, err)})
 			continue
 		}
-		n.args = append(n.args, carg{net: a})
+		n.args = append(n.args, carg{net: &a})
 	}
 }
 
@@ -713,7 +713,7 @@ func (n *cnode) evalLeaf(q *query) tri {
 			return no
 		}
 		sameEnd := n.remote == q.remote
-		return n.anyArg(q, func(a *carg) tri { return netMatch(q, &a.net, r, sameEnd) })
+		return n.anyArg(q, func(a *carg) tri { return netMatch(q, a.net, r, sameEnd) })
 	}
 	return no
 }
