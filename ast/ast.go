@@ -188,6 +188,9 @@ type File struct {
 	Forms    []Node
 	Comments []*Comment // every comment, in source order
 	Trailing []*Comment // comments after the last form
+	// Clean is set by the parser when it reported no syntax error: no
+	// node is Bad, unterminated or unclosed. False means unknown.
+	Clean bool
 }
 
 // Constructors for other packages (the parser, tests, the formatter).

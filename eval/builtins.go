@@ -1201,6 +1201,7 @@ func buildGlobals() map[string]value {
 
 	addSBPL(t, def, syn)
 	t["string-append"].(*builtin).Pure = true
+	withForm, _ = t["with"].(*syntaxV)
 	return t
 }
 

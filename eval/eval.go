@@ -157,6 +157,7 @@ type evaluator struct {
 	valSlab  []ir.Value
 	strSlab  []strV // string literals of the source (datum)
 	cellSlab []pair // cells of lists read from the source (datum)
+	impure   bool   // datum read something that is not a plain form
 	// strChunk and cellChunk are the whole chunks strSlab and cellSlab
 	// are carved from (plain forms reuse them).
 	strChunk  []strV
@@ -265,7 +266,7 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 		// A form with a syntax error is not evaluated: the parser reported
 		// it, and evaluating the pieces only adds cascading errors (the
 		// "character" of "@invalid character" is not an unbound variable).
-		if hasParseError(n) {
+		if !f.Clean && hasParseError(n) {
 			badEnd = n.Span().End
 			continue
 		}
@@ -274,13 +275,14 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 			continue
 		}
 		badEnd = -1
-		if reuseCells && ev.plainForm(n, 0) {
-			// Nothing can keep a reference to this form's cells and
-			// string literals once it is evaluated: the next form reuses
-			// their storage.
-			cells, cellChunk, strs, strChunk := ev.cellSlab, ev.cellChunk, ev.strSlab, ev.strChunk
-			v, sp := ev.datum(n)
-			ev.topLevel(v, sp, nil)
+		// A plain form (see datum) leaves no reference to its cells and
+		// string literals once evaluated: the next form reuses them.
+		cells, cellChunk, strs, strChunk := ev.cellSlab, ev.cellChunk, ev.strSlab, ev.strChunk
+		ev.impure = false
+		v, sp := ev.datum(n)
+		plain := reuseCells && !ev.impure
+		ev.topLevel(v, sp, nil)
+		if plain {
 			// Back to where the form started, or to the start of the
 			// chunk it opened (the rest of the old chunk is left unused).
 			if sameChunk(ev.cellChunk, cellChunk) {
@@ -293,10 +295,7 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 			} else {
 				ev.strSlab = ev.strChunk
 			}
-			continue
 		}
-		v, sp := ev.datum(n)
-		ev.topLevel(v, sp, nil)
 	}
 }
 
@@ -309,57 +308,23 @@ func sameChunk[T any](a, b []T) bool {
 // check that it changes nothing.
 var reuseCells = true
 
-// maxPlainDepth bounds the nesting plainForm examines.
-const maxPlainDepth = 32
-
-// plainForm reports whether evaluating the top-level form n can leave no
-// reference to its cells or string literals: every list in it is a call of
-// a Pure builtin (or the with modifier form) through its global binding,
-// and it holds no quoted data, vectors or dotted lists. Such forms are
-// most of a large profile: (allow op (subpath "...")), (deny ...).
-func (ev *evaluator) plainForm(n ast.Node, depth int) bool {
-	l, ok := n.(*ast.List)
-	if !ok || l.Vector || l.Tail != nil || len(l.Elems) == 0 || depth > maxPlainDepth {
+// pureSym reports whether s is bound to a Pure builtin or to the original
+// with form (a call of it keeps its form plain).
+func pureSym(s *sym) bool {
+	if !s.gbound {
 		return false
 	}
-	h, ok := l.Elems[0].(*ast.Symbol)
-	if !ok || !ev.pureHead(h.Name) {
-		return false
-	}
-	for _, e := range l.Elems[1:] {
-		switch e := e.(type) {
-		case *ast.Symbol, *ast.String, *ast.Number, *ast.Bool, *ast.Char:
-		case *ast.List:
-			if !ev.plainForm(e, depth+1) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// pureHead reports whether name is globally bound to a Pure builtin or to
-// the original with form.
-func (ev *evaluator) pureHead(name string) bool {
-	var v value
-	if s, ok := ev.syms[name]; ok {
-		if !s.gbound {
-			return false
-		}
-		v = s.gval
-	} else {
-		v = globalTable()[name]
-	}
-	switch v := v.(type) {
+	switch v := s.gval.(type) {
 	case *builtin:
 		return v.Pure
 	case *syntaxV:
-		return v.Name == "with" && v == globalTable()["with"]
+		return v == withForm
 	}
 	return false
 }
+
+// withForm is the global table's with form (set by buildGlobals).
+var withForm *syntaxV
 
 // hasParseError reports whether n holds a node the parser could not read
 // completely: a Bad node, an unterminated string or an unclosed list.
@@ -603,6 +568,7 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	switch n := n.(type) {
 	case *ast.List:
 		if n.Vector {
+			ev.impure = true
 			vs := make([]value, len(n.Elems))
 			for i, x := range n.Elems {
 				vs[i], _ = ev.datum(x)
@@ -619,6 +585,15 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 			v, vsp := ev.datum(n.Elems[i])
 			cells[i] = pair{Car: v, Cdr: tail, CarSp: vsp}
 			tail = &cells[i]
+		}
+		// A form is plain when every list in it calls a Pure builtin (or
+		// with) through its global binding and it holds no quoted data,
+		// vectors or dotted lists: evaluating it keeps no reference to
+		// its cells. Most forms of a large profile are plain.
+		if n.Tail != nil || len(cells) == 0 {
+			ev.impure = true
+		} else if s, ok := cells[0].Car.(*sym); !ok || !pureSym(s) {
+			ev.impure = true
 		}
 		if p, ok := tail.(*pair); ok {
 			p.Sp = sp
@@ -645,6 +620,7 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	case *ast.Char:
 		return charV(n.Value), sp
 	case *ast.Quote:
+		ev.impure = true
 		var x value = theUnspec
 		xsp := sp
 		if n.X != nil {
@@ -653,6 +629,7 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		return &pair{Car: ev.intern(n.Kind.Name()), CarSp: sp, Sp: sp,
 			Cdr: &pair{Car: x, CarSp: xsp, Cdr: theNil}}, sp
 	case *ast.Bad:
+		ev.impure = true
 		return badV{}, sp
 	}
 	return theUnspec, sp

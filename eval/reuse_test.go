@@ -95,7 +95,7 @@ func TestPlainForm(t *testing.T) {
 	} {
 		f, _ := parseForTest(tc.src)
 		ev := newEvaluator(Options{})
-		if got := ev.plainForm(f.Forms[0], 0); got != tc.plain {
+		if got := isPlain(ev, f.Forms[0]); got != tc.plain {
 			t.Errorf("plainForm(%s) = %v, want %v", tc.src, got, tc.plain)
 		}
 	}
@@ -103,9 +103,16 @@ func TestPlainForm(t *testing.T) {
 	ev := newEvaluator(Options{})
 	f, _ := parseForTest(`(define (literal p) p) (allow file-read* (literal "/x"))`)
 	ev.evalFileForms(f)
-	if ev.plainForm(f.Forms[1], 0) {
+	if isPlain(ev, f.Forms[1]) {
 		t.Error("a form calling a redefined filter is plain")
 	}
+}
+
+// isPlain reports whether datum finds n plain.
+func isPlain(ev *evaluator, n ast.Node) bool {
+	ev.impure = false
+	ev.datum(n)
+	return !ev.impure
 }
 
 func parseForTest(src string) (*ast.File, diag.List) {

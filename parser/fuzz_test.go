@@ -1,6 +1,7 @@
 package parser_test
 
 import (
+	"github.com/sbplc/sbplc/ast"
 	"testing"
 
 	"github.com/sbplc/sbplc/parser"
@@ -52,5 +53,42 @@ func FuzzParse(f *testing.F) {
 		if len(ds) == 0 {
 			checkRoundTrip(t, file)
 		}
+		if file.Clean {
+			for _, n := range file.Forms {
+				if bad := badNode(n); bad != nil {
+					t.Fatalf("Clean file holds an unreadable node at %d-%d", bad.Span().Start, bad.Span().End)
+				}
+			}
+		}
 	})
+}
+
+// badNode returns a node under n the parser could not read completely
+// (what the evaluator skips when a file is not Clean), or nil.
+func badNode(n ast.Node) ast.Node {
+	switch x := n.(type) {
+	case *ast.Bad:
+		return x
+	case *ast.String:
+		if x.Unterminated {
+			return x
+		}
+	case *ast.Quote:
+		if x.X != nil {
+			return badNode(x.X)
+		}
+	case *ast.List:
+		if !x.Closed {
+			return x
+		}
+		for _, e := range x.Elems {
+			if b := badNode(e); b != nil {
+				return b
+			}
+		}
+		if x.Tail != nil {
+			return badNode(x.Tail)
+		}
+	}
+	return nil
 }

@@ -122,6 +122,7 @@ func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 	}
 	file.Comments = lx.comments
 	attachComments(file)
+	file.Clean = !diags.HasErrors()
 	return file, diags
 }
 

@@ -579,3 +579,18 @@ func TestPathologicalLarge(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanFlag(t *testing.T) {
+	for src, want := range map[string]bool{
+		`(version 1) (allow default)`: true,
+		`(allow "\q")`:                true, // an unknown escape is a warning
+		`(allow file-read* "x`:        false,
+		`(allow (deny`:                false,
+		`(allow))`:                    false,
+	} {
+		f, _ := parser.Parse(source.NewFile("t.sb", []byte(src)))
+		if f.Clean != want {
+			t.Errorf("Parse(%q).Clean = %v, want %v", src, f.Clean, want)
+		}
+	}
+}
