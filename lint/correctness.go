@@ -62,7 +62,6 @@ var correctnessRules = []*Rule{
 // filter or modifier.
 type astPositions struct {
 	op, filter, mod map[int]bool
-	opSyms          []*ast.Symbol   // symbols in operation position, in source order
 	guarded         map[string]bool // params tested by if/when/unless/cond/and/or
 }
 
@@ -122,7 +121,6 @@ func (p *Pass) positions() *astPositions {
 					switch e := e.(type) {
 					case *ast.Symbol:
 						ps.op[e.Sp.Start] = true
-						ps.opSyms = append(ps.opSyms, e)
 					case *ast.List:
 						filterList(e, 0)
 					}
@@ -168,16 +166,27 @@ func unboundName(d *diag.Diagnostic) string {
 	return m
 }
 
-func claimUnbound(p *Pass, pos map[int]bool, what string, names []string) {
+// claimUnbound turns the evaluator's unbound-identifier errors at the
+// positions pos selects into findings of the running rule. pos and names
+// are only called when there is such an error (the common case has none).
+func claimUnbound(p *Pass, pos func(*astPositions) map[int]bool, what string, names func() []string) {
+	var at map[int]bool
+	var known []string
 	for _, d := range p.EvalDiags() {
-		if d.Code != "unbound-identifier" || !d.Span.IsValid() || !pos[d.Span.Start] {
+		if d.Code != "unbound-identifier" || !d.Span.IsValid() {
+			continue
+		}
+		if at == nil {
+			at, known = pos(p.positions()), names()
+		}
+		if !at[d.Span.Start] {
 			continue
 		}
 		name := unboundName(d)
 		nd := diag.Diagnostic{Span: d.Span, Notes: d.Notes, Severity: p.Rule.Severity}
 		opaqueNote(p, &nd)
 		nd.Message = fmt.Sprintf("unknown %s %s: libsandbox fails with \"unbound variable: %s\"", what, name, name)
-		if sug := vocab.Suggest(name, names); sug != "" {
+		if sug := vocab.Suggest(name, known); sug != "" {
 			nd.Message += fmt.Sprintf("; did you mean %s?", sug)
 			nd.Fixes = []diag.Fix{{Title: "replace with " + sug, Edits: []diag.Edit{{Span: d.Span, NewText: sug}}}}
 		}
@@ -208,7 +217,7 @@ func opaqueNote(p *Pass, d *diag.Diagnostic) {
 }
 
 func runUnknownOperation(p *Pass) {
-	claimUnbound(p, p.positions().op, "operation", vocab.OperationNames())
+	claimUnbound(p, func(ps *astPositions) map[int]bool { return ps.op }, "operation", vocab.OperationNames)
 	// Names the vocabulary knows but the selected OS table lacks.
 	t, ok := targetOf(p)
 	if !ok || !t.Verified {
@@ -243,11 +252,11 @@ func targetOf(p *Pass) (vocab.Target, bool) {
 }
 
 func runUnknownFilter(p *Pass) {
-	claimUnbound(p, p.positions().filter, "filter", vocab.FilterNames())
+	claimUnbound(p, func(ps *astPositions) map[int]bool { return ps.filter }, "filter", vocab.FilterNames)
 }
 
 func runUnknownModifier(p *Pass) {
-	claimUnbound(p, p.positions().mod, "modifier", vocab.ModifierNames())
+	claimUnbound(p, func(ps *astPositions) map[int]bool { return ps.mod }, "modifier", vocab.ModifierNames)
 	for _, r := range p.Profile.Rules {
 		for _, m := range r.Modifiers {
 			if _, ok := vocab.LookupModifier(m.Name); ok {
@@ -286,12 +295,18 @@ func runUnboundIdentifier(p *Pass) {
 }
 
 func runFilterOpMismatch(p *Pass) {
+	var leaves []*ir.FilterNode // the rule's leaves, reused across rules
 	for _, r := range p.Profile.Rules {
-		seen := map[*ir.FilterNode]bool{}
+		if r.Filter == nil || len(r.Ops) == 0 {
+			continue
+		}
+		leaves = leaves[:0]
+		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) { leaves = append(leaves, l) })
+		var seen map[*ir.FilterNode]bool // leaves already reported
 		for _, o := range r.Ops {
-			eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
+			for _, l := range leaves {
 				if seen[l] {
-					return
+					continue
 				}
 				name := l.Name
 				ok, known := vocab.FilterAppliesTo(name, o.Name)
@@ -299,10 +314,13 @@ func runFilterOpMismatch(p *Pass) {
 					ok, known = vocab.FilterAppliesTo(l.Written, o.Name)
 				}
 				if known && !ok {
+					if seen == nil {
+						seen = map[*ir.FilterNode]bool{}
+					}
 					seen[l] = true
 					p.Reportf(leafSpan(r, l), "filter %s does not apply to operation %s: the rule never matches (or fails to compile)", writtenName(l), o.Written)
 				}
-			})
+			}
 		}
 	}
 }
@@ -605,10 +623,13 @@ func runUnboundParam(p *Pass) {
 		return []string{fmt.Sprintf("params were given (%s) but not %s: add -D %s=VALUE", strings.Join(given, ", "), name, name)}
 	}
 	seen := map[int]bool{}
-	guarded := p.positions().guarded
+	var guarded map[string]bool
 	for _, d := range p.EvalDiags() {
 		if d.Code != "unbound-param" {
 			continue
+		}
+		if guarded == nil {
+			guarded = p.positions().guarded
 		}
 		seen[d.Span.Start] = true
 		name, ok := quotedName(d.Message)
@@ -707,8 +728,29 @@ func runStringEscape(p *Pass) {
 	}
 }
 
+// opSymbols returns the symbols in operation position of the file's
+// allow and deny forms, in source order.
+func (p *Pass) opSymbols() []*ast.Symbol {
+	return p.run.cached("opSymbols", func() any {
+		var out []*ast.Symbol
+		if p.File == nil {
+			return out
+		}
+		for _, l := range p.scan().lists {
+			if hs := l.HeadSymbol(); hs == "allow" || hs == "deny" {
+				for _, e := range l.Elems[1:] {
+					if s, ok := e.(*ast.Symbol); ok {
+						out = append(out, s)
+					}
+				}
+			}
+		}
+		return out
+	}).([]*ast.Symbol)
+}
+
 func runNoOpOperation(p *Pass) {
-	for _, s := range p.positions().opSyms {
+	for _, s := range p.opSymbols() {
 		if op, ok := vocab.LookupOperation(s.Name); ok && op.NoOp {
 			p.Reportf(s.Sp, "operation %s is bound to no-op in sbpl1.scm: libsandbox drops rules that name it; remove it or name a real operation", s.Name)
 		}

@@ -7,13 +7,12 @@ import "github.com/sbplc/sbplc/ast"
 type astScan struct {
 	lists   []*ast.List
 	strings []*ast.String
-	uses    map[string]int // symbol name -> occurrences
 }
 
 // scan returns the run's astScan.
 func (p *Pass) scan() *astScan {
 	return p.run.cached("astScan", func() any {
-		sc := &astScan{uses: map[string]int{}}
+		sc := &astScan{}
 		if p.File == nil {
 			return sc
 		}
@@ -35,8 +34,6 @@ func (p *Pass) scan() *astScan {
 				}
 			case *ast.String:
 				sc.strings = append(sc.strings, n)
-			case *ast.Symbol:
-				sc.uses[n.Name]++
 			}
 		}
 		for _, f := range p.File.Forms {
@@ -44,4 +41,36 @@ func (p *Pass) scan() *astScan {
 		}
 		return sc
 	}).(*astScan)
+}
+
+// symbolUses counts the occurrences of each symbol name in the file.
+func (p *Pass) symbolUses() map[string]int {
+	return p.run.cached("symbolUses", func() any {
+		uses := map[string]int{}
+		if p.File == nil {
+			return uses
+		}
+		var walk func(n ast.Node)
+		walk = func(n ast.Node) {
+			switch n := n.(type) {
+			case *ast.List:
+				for _, e := range n.Elems {
+					walk(e)
+				}
+				if n.Tail != nil {
+					walk(n.Tail)
+				}
+			case *ast.Quote:
+				if n.X != nil {
+					walk(n.X)
+				}
+			case *ast.Symbol:
+				uses[n.Name]++
+			}
+		}
+		for _, f := range p.File.Forms {
+			walk(f)
+		}
+		return uses
+	}).(map[string]int)
 }

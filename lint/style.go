@@ -124,7 +124,6 @@ func runUnusedDefine(p *Pass) {
 		sp   source.Span
 	}
 	var defs []def
-	uses := p.scan().uses
 	for _, form := range p.File.Forms {
 		l, ok := form.(*ast.List)
 		if !ok || len(l.Elems) < 2 {
@@ -147,6 +146,10 @@ func runUnusedDefine(p *Pass) {
 	// Strings may name definitions too (e.g. (eval (string->symbol ...))):
 	// their text is joined only when some definition looks unused.
 	text, joined := "", false
+	if len(defs) == 0 {
+		return
+	}
+	uses := p.symbolUses()
 	for _, d := range defs {
 		if uses[d.name] > 1 {
 			continue

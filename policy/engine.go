@@ -538,6 +538,7 @@ func (e *Engine) segment(label string, ops []string) *segment {
 		}
 		sort.SliceStable(all, func(i, j int) bool { return all[i].pos < all[j].pos })
 	}
+	s.filtered = make([]*crule, 0, len(all))
 	for i := len(all) - 1; i >= 0; i-- {
 		cr := all[i]
 		if cr.f == nil {
