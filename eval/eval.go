@@ -158,6 +158,7 @@ type evaluator struct {
 	strSlab  []strV // string literals of the source (datum)
 	cellSlab []pair // cells of lists read from the source (datum)
 	impure   bool   // datum read something that is not a plain form
+	fvSlab   []filterV
 	// strChunk and cellChunk are the whole chunks strSlab and cellSlab
 	// are carved from (plain forms reuse them).
 	strChunk  []strV
@@ -633,6 +634,17 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		return badV{}, sp
 	}
 	return theUnspec, sp
+}
+
+// filterValue returns a filter value for n, from a chunk.
+func (ev *evaluator) filterValue(n *ir.FilterNode) *filterV {
+	if len(ev.fvSlab) == 0 {
+		ev.fvSlab = make([]filterV, slabChunk)
+	}
+	v := &ev.fvSlab[0]
+	ev.fvSlab = ev.fvSlab[1:]
+	v.N = n
+	return v
 }
 
 // newCells returns n cells for a list read from a file, carved from the

@@ -300,7 +300,7 @@ func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 			ev.genericArg(n, c, i)
 		}
 	}
-	return &filterV{N: n}
+	return ev.filterValue(n)
 }
 
 // genericArg converts any argument of a filter with unknown argument kind.
@@ -500,7 +500,7 @@ func (ev *evaluator) combinator(k ir.FilterKind, c *call) value {
 	if ev.fdepth[n] > MaxFilterDepth {
 		ev.fail(c.Sp, "eval-limit", "filters are nested more than %d levels deep", MaxFilterDepth)
 	}
-	return &filterV{N: n}
+	return ev.filterValue(n)
 }
 
 // MaxFilterDepth bounds the nesting of require-all/any/not.
@@ -628,7 +628,20 @@ func biEntitlementValueRegex(ev *evaluator, c *call) value {
 func (ev *evaluator) rule(action ir.Action, c *call) value {
 	r := ev.newRule()
 	r.Action = action
+	nops, nfilters := 0, 0
+	for _, a := range c.Args {
+		switch a.(type) {
+		case *opV:
+			nops++
+		case *filterV:
+			nfilters++
+		}
+	}
+	r.Ops = make([]ir.Op, 0, nops)
 	var filters []*ir.FilterNode
+	if nfilters > 1 {
+		filters = make([]*ir.FilterNode, 0, nfilters)
+	}
 	noops := 0
 	seenMod := map[string]bool{}
 	for i, a := range c.Args {

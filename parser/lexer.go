@@ -74,13 +74,7 @@ type lexState struct {
 // cppDirectives are recognised at the start of a line (after optional blanks).
 var cppDirectives = []string{"ifdef", "ifndef", "if", "elif", "else", "endif", "include", "define", "undef", "pragma", "error", "warning", "import"}
 
-func isDelim(c byte) bool {
-	switch c {
-	case ' ', '\t', '\n', '\r', '\f', '\v', '(', ')', '"', ';':
-		return true
-	}
-	return false
-}
+func isDelim(c byte) bool { return delimChar[c] }
 
 func (lx *lexState) span(a, b int) source.Span { return source.Span{File: lx.file, Start: a, End: b} }
 
@@ -485,18 +479,35 @@ func looksNumeric(t []byte) bool {
 // unquote-splicing); brackets, braces, "|", "\\" and control characters are
 // not symbol characters.
 func invalidSymbolChar(t []byte) int {
+	if len(t) > 0 && t[0] == '@' {
+		return 0
+	}
 	for i, c := range t {
-		switch {
-		case c == '@' && i == 0:
-			return i
-		case c == '[' || c == ']' || c == '{' || c == '}' || c == '|' || c == '\\':
-			return i
-		case c < 0x20 || c == 0x7f:
+		if notSymbolChar[c] {
 			return i
 		}
 	}
 	return -1
 }
+
+// notSymbolChar marks the bytes invalidSymbolChar rejects anywhere.
+var notSymbolChar = func() (set [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		set[c] = true
+	}
+	for _, c := range []byte("[]{}|\\\x7f") {
+		set[c] = true
+	}
+	return set
+}()
+
+// delimChar marks the bytes that end an atom (isDelim).
+var delimChar = func() (set [256]bool) {
+	for _, c := range []byte(" \t\n\r\f\v()\";") {
+		set[c] = true
+	}
+	return set
+}()
 
 // describeByte names a character for a message: '@' or a control character
 // as U+0000.

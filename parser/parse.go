@@ -417,7 +417,9 @@ func (c *converter) newSymbol(sp source.Span, name string) *ast.Symbol {
 	}
 	s := &c.symSlab[0]
 	c.symSlab = c.symSlab[1:]
-	*s = *ast.NewSymbol(sp, name)
+	// Slab nodes are zero: set the non-zero fields only (fewer write
+	// barriers than a struct copy while the collector runs).
+	s.Sp, s.Name = sp, name
 	return s
 }
 
@@ -427,7 +429,7 @@ func (c *converter) newList(sp source.Span) *ast.List {
 	}
 	l := &c.listSlab[0]
 	c.listSlab = c.listSlab[1:]
-	*l = *ast.NewList(sp, nil)
+	l.Sp, l.Closed = sp, true
 	return l
 }
 
@@ -437,7 +439,7 @@ func (c *converter) newString(sp source.Span, v string, raw bool) *ast.String {
 	}
 	s := &c.strSlab[0]
 	c.strSlab = c.strSlab[1:]
-	*s = *ast.NewString(sp, v, raw)
+	s.Sp, s.Value, s.Raw = sp, v, raw
 	return s
 }
 
