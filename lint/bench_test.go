@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"fmt"
+	"github.com/sbplc/sbplc/internal/testutil"
 	"strings"
 	"testing"
 
@@ -23,6 +24,7 @@ func BenchmarkLintLargest(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
+	defer testutil.CPUTimer(b)()
 	for b.Loop() {
 		lint.File(source.NewFile(e.File, data), nil, lint.Options{})
 	}
@@ -51,6 +53,7 @@ func generated(n int) []byte {
 func BenchmarkLintGenerated10k(b *testing.B) {
 	data := generated(10000)
 	b.ReportAllocs()
+	defer testutil.CPUTimer(b)()
 	for b.Loop() {
 		lint.File(source.NewFile("gen.sb", data), nil, lint.Options{})
 	}
@@ -69,16 +72,19 @@ func BenchmarkLintLargestStages(b *testing.B) {
 	src := source.NewFile(e.File, data)
 	res := eval.Run(src, eval.Options{})
 	b.Run("eval", func(b *testing.B) {
+		defer testutil.CPUTimer(b)()
 		for b.Loop() {
 			eval.Run(source.NewFile(e.File, data), eval.Options{})
 		}
 	})
 	b.Run("policy.New", func(b *testing.B) {
+		defer testutil.CPUTimer(b)()
 		for b.Loop() {
 			policy.New(res.Profile, policy.Options{Home: lint.DefaultHome})
 		}
 	})
 	b.Run("run", func(b *testing.B) {
+		defer testutil.CPUTimer(b)()
 		for b.Loop() {
 			lint.Run(res, nil, lint.Options{})
 		}

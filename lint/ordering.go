@@ -493,7 +493,7 @@ type coverIndex struct {
 	subpath map[string]*ir.Rule
 	prefix  map[string]*ir.Rule
 	whole   map[uint64]*ruleBucket // by filterHash; identical filters (any shape)
-	leafKey map[uint64]*leafBucket // by filterHash; identical non-path leaves
+	leafKey map[uint64]leafBucket // by filterHash; identical non-path leaves
 	keys    *keyTable
 
 	// Regexes: anchored ones by their literal prefix (a path can only
@@ -545,6 +545,22 @@ func newCoverIndex(keys *keyTable) *coverIndex {
 type keyTable struct {
 	rx    map[string]*regexShape
 	rules map[*ir.Rule]*ruleFacts
+
+	factSlab []ruleFacts // chunks the facts are carved from
+	leafSlab []leafFact
+}
+
+// leafFacts returns an empty slice with room for n leaf facts, from a chunk.
+func (t *keyTable) leafFacts(n int) []leafFact {
+	if n > 64 {
+		return make([]leafFact, 0, n)
+	}
+	if len(t.leafSlab) < n {
+		t.leafSlab = make([]leafFact, 256)
+	}
+	out := t.leafSlab[:0:n]
+	t.leafSlab = t.leafSlab[n:]
+	return out
 }
 
 // regexShape memoises the literal-prefix analysis of a regex source.
@@ -736,8 +752,8 @@ func (c *coverIndex) wholeMatch(n *ir.FilterNode, h uint64) *ir.Rule {
 
 // leafMatch returns the first indexed rule with a leaf equal to n.
 func (c *coverIndex) leafMatch(n *ir.FilterNode, h uint64) *ir.Rule {
-	b := c.leafKey[h]
-	if b == nil {
+	b, ok := c.leafKey[h]
+	if !ok {
 		return nil
 	}
 	if sameFilter(b.first.leaf, n, 0) {
@@ -768,10 +784,11 @@ func (c *coverIndex) add(r *ir.Rule) {
 		c.makeMaps(lf.kind)
 		switch lf.kind {
 		case factKey:
-			if b := c.leafKey[lf.key]; b == nil {
-				c.leafKey[lf.key] = &leafBucket{first: leafEntry{rule: r, leaf: lf.leaf}}
+			if b, ok := c.leafKey[lf.key]; !ok {
+				c.leafKey[lf.key] = leafBucket{first: leafEntry{rule: r, leaf: lf.leaf}}
 			} else if c.leafMatch(lf.leaf, lf.key) == nil {
 				b.more = append(b.more, leafEntry{rule: r, leaf: lf.leaf})
+				c.leafKey[lf.key] = b
 			}
 		case factLiteral:
 			setFirst(c.literal, lf.str, r)
@@ -812,7 +829,7 @@ func (c *coverIndex) makeMaps(k int) {
 	switch k {
 	case factKey:
 		if c.leafKey == nil {
-			c.leafKey = map[uint64]*leafBucket{}
+			c.leafKey = map[uint64]leafBucket{}
 		}
 	case factLiteral:
 		if c.literal == nil {
@@ -864,7 +881,12 @@ func (t *keyTable) facts(r *ir.Rule) *ruleFacts {
 	if rf, ok := t.rules[r]; ok {
 		return rf
 	}
-	rf := &ruleFacts{whole: filterHash(r.Filter, 0)}
+	if len(t.factSlab) == 0 {
+		t.factSlab = make([]ruleFacts, 64)
+	}
+	rf := &t.factSlab[0]
+	t.factSlab = t.factSlab[1:]
+	rf.whole = filterHash(r.Filter, 0)
 	if r.Filter.Kind == ir.Any {
 		rf.disj = disjuncts(r.Filter)
 	} else {
@@ -877,7 +899,7 @@ func (t *keyTable) facts(r *ir.Rule) *ruleFacts {
 			n += max(1, len(l.Args))
 		}
 	}
-	rf.leaves = make([]leafFact, 0, n)
+	rf.leaves = t.leafFacts(n)
 	for _, l := range rf.disj {
 		if l.Kind != ir.Leaf {
 			continue

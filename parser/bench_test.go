@@ -1,6 +1,7 @@
 package parser_test
 
 import (
+	"github.com/sbplc/sbplc/internal/testutil"
 	"strings"
 	"testing"
 
@@ -70,7 +71,7 @@ func benchParse(b *testing.B, parse func(*source.File) bool) {
 			}
 			b.SetBytes(int64(n))
 			b.ReportAllocs()
-			cpu0 := processCPU()
+			cpu0 := testutil.ProcessCPU()
 			for b.Loop() {
 				for _, d := range in.data {
 					if !parse(source.NewFile("bench.sb", d)) {
@@ -78,7 +79,7 @@ func benchParse(b *testing.B, parse func(*source.File) bool) {
 					}
 				}
 			}
-			if cpu := processCPU() - cpu0; cpu > 0 {
+			if cpu := testutil.ProcessCPU() - cpu0; cpu > 0 {
 				perOp := float64(cpu.Nanoseconds()) / float64(b.N)
 				b.ReportMetric(perOp/1e6, "cpu-ms/op")
 				b.ReportMetric(float64(n)/perOp*1e3, "cpu-MB/s")

@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/alecthomas/participle/v2"
 	plexer "github.com/alecthomas/participle/v2/lexer"
@@ -84,7 +85,9 @@ func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 	lx.balance()
 	lx.limitDepth()
 
-	text := string(f.Text) // one copy; token values are substrings of it
+	// Token values and node strings are substrings of text, which shares
+	// the file's bytes: source.File text is never modified after NewFile.
+	text := unsafe.String(unsafe.SliceData(f.Text), len(f.Text))
 	c := &converter{file: f, text: text, toks: lx.toks, sink: sink}
 	c.sizeSlabs()
 	var err error

@@ -548,9 +548,9 @@ func TestPathologicalLarge(t *testing.T) {
 		var m0, m1 runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&m0)
-		c0, w0 := processCPU(), time.Now()
+		c0, w0 := testutil.ProcessCPU(), time.Now()
 		f, ds := parser.Parse(source.NewFile("p.sb", in))
-		cpu, wall := processCPU()-c0, time.Since(w0)
+		cpu, wall := testutil.ProcessCPU()-c0, time.Since(w0)
 		runtime.ReadMemStats(&m1)
 		alloc := m1.TotalAlloc - m0.TotalAlloc
 		t.Logf("%q x %d: %v CPU, %v wall, %d MB allocated, %d diagnostics", tt.unit, len(in)/len(tt.unit), cpu, wall, alloc>>20, len(ds))

@@ -195,3 +195,15 @@ func lineDiff(want, got string) string {
 	}
 	return b.String()
 }
+
+// CPUTimer reports a benchmark's process CPU time per operation as the
+// cpu-ms/op metric (garbage collection included). Start it right before
+// the timed loop and call the returned function after it.
+func CPUTimer(b *testing.B) func() {
+	cpu0 := ProcessCPU()
+	return func() {
+		if cpu := ProcessCPU() - cpu0; cpu > 0 && b.N > 0 {
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/1e6, "cpu-ms/op")
+		}
+	}
+}
