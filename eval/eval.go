@@ -277,8 +277,18 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 		}
 		badEnd = -1
 		// A plain form (see datum) leaves no reference to its cells and
-		// string literals once evaluated: the next form reuses them.
+		// string literals once evaluated: the next form reuses them. Most
+		// plain forms are also evaluated straight from the tree.
 		cells, cellChunk, strs, strChunk := ev.cellSlab, ev.cellChunk, ev.strSlab, ev.strChunk
+		if l, ok := n.(*ast.List); ok && fastPlain && ev.plainCall(l, 0) {
+			ev.topLevelPlain(l)
+			if sameChunk(ev.strChunk, strChunk) {
+				ev.strSlab = strs
+			} else {
+				ev.strSlab = ev.strChunk
+			}
+			continue
+		}
 		ev.impure = false
 		v, sp := ev.datum(n)
 		plain := reuseCells && !ev.impure
@@ -305,9 +315,10 @@ func sameChunk[T any](a, b []T) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
-// reuseCells enables the storage reuse of plain forms; tests turn it off to
-// check that it changes nothing.
-var reuseCells = true
+// reuseCells enables the storage reuse of plain forms, and fastPlain their
+// evaluation straight from the tree; tests turn them off to check that
+// they change nothing.
+var reuseCells, fastPlain = true, true
 
 // pureSym reports whether s is bound to a Pure builtin or to the original
 // with form (a call of it keeps its form plain).
@@ -368,22 +379,43 @@ func (ev *evaluator) topLevel(v value, sp source.Span, e *env) {
 		ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
 		ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
 		if r := recover(); r != nil {
-			if ee, ok := r.(*evalErr); ok {
-				if ee.D.Message != "" {
-					ev.diags.Add(ee.D)
-				}
-				if ee.Fatal {
-					ev.aborted = true
-				}
-				return
-			}
-			ev.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: "internal-error", Span: sp,
-				Message: fmt.Sprintf("internal evaluator error: %v (please report this)", r),
-				Notes:   []string{firstLines(string(debug.Stack()), 12)}})
-			ev.aborted = true
+			ev.recovered(r, sp)
 		}
 	}()
 	ev.eval(v, sp, e)
+}
+
+// recovered turns a panic that ended the top-level form at sp into a
+// diagnostic (an evalErr carries its own; anything else is a bug).
+func (ev *evaluator) recovered(r any, sp source.Span) {
+	if ee, ok := r.(*evalErr); ok {
+		if ee.D.Message != "" {
+			ev.diags.Add(ee.D)
+		}
+		if ee.Fatal {
+			ev.aborted = true
+		}
+		return
+	}
+	ev.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: "internal-error", Span: sp,
+		Message: fmt.Sprintf("internal evaluator error: %v (please report this)", r),
+		Notes:   []string{firstLines(string(debug.Stack()), 12)}})
+	ev.aborted = true
+}
+
+// topLevelPlain is topLevel for a form plainCall accepted.
+func (ev *evaluator) topLevelPlain(l *ast.List) {
+	sp := l.Span()
+	saveChain, saveDepth := ev.chain, ev.depth
+	saveArgs, saveCall := len(ev.argStack), ev.ncall
+	defer func() {
+		ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
+		ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
+		if r := recover(); r != nil {
+			ev.recovered(r, sp)
+		}
+	}()
+	ev.evalPlain(l, sp)
 }
 
 func firstLines(s string, n int) string {
@@ -739,21 +771,7 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 		ev.step(sp)
 		switch t := x.(type) {
 		case *sym:
-			v, ok := e.lookup(t)
-			if !ok {
-				ev.unbound(t, sp, e)
-			}
-			switch c := v.(type) {
-			case *opV:
-				if sp.IsValid() {
-					cp := *c
-					cp.Sp = sp
-					return &cp
-				}
-			case *constV:
-				return ev.intern(c.Name)
-			}
-			return v
+			return ev.symValue(t, sp, e)
 		case *pair:
 			headSp := t.CarSp
 			if !headSp.IsValid() {
@@ -839,6 +857,96 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 			return x
 		}
 	}
+}
+
+// symValue is the value of symbol t evaluated at sp in e.
+func (ev *evaluator) symValue(t *sym, sp source.Span, e *env) value {
+	v, ok := e.lookup(t)
+	if !ok {
+		ev.unbound(t, sp, e)
+	}
+	switch c := v.(type) {
+	case *opV:
+		if sp.IsValid() {
+			cp := *c
+			cp.Sp = sp
+			return &cp
+		}
+	case *constV:
+		return ev.intern(c.Name)
+	}
+	return v
+}
+
+// plainCall reports whether the top-level form l can be evaluated straight
+// from the syntax tree (evalPlain): every list in it is a call of a Pure
+// builtin through its global binding, and its other elements are symbols,
+// strings, numbers, booleans and characters. The calls then see exactly
+// the arguments eval would give them.
+func (ev *evaluator) plainCall(l *ast.List, depth int) bool {
+	if l.Vector || l.Tail != nil || len(l.Elems) == 0 || depth > maxPlainDepth {
+		return false
+	}
+	h, ok := l.Elems[0].(*ast.Symbol)
+	if !ok {
+		return false
+	}
+	if hs := ev.intern(h.Name); !hs.gbound {
+		return false
+	} else if b, ok := hs.gval.(*builtin); !ok || !b.Pure {
+		return false
+	}
+	for _, e := range l.Elems[1:] {
+		switch e := e.(type) {
+		case *ast.Symbol, *ast.String, *ast.Number, *ast.Bool, *ast.Char:
+		case *ast.List:
+			if !ev.plainCall(e, depth+1) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// maxPlainDepth bounds the nesting of forms evaluated by evalPlain.
+const maxPlainDepth = 64
+
+// evalPlain evaluates n, a node of a form plainCall accepted, at sp as
+// eval evaluates the datum of n: the same steps, depth, argument values,
+// spans and calls, without building the datum.
+func (ev *evaluator) evalPlain(n ast.Node, sp source.Span) value {
+	ev.depth++
+	if ev.depth > ev.lim.Depth {
+		ev.fatal(sp, "eval-limit", "evaluation exceeded the recursion depth limit (%d); the profile probably recurses without end", ev.lim.Depth)
+	}
+	ev.step(sp)
+	var v value
+	switch n := n.(type) {
+	case *ast.List:
+		f := ev.intern(n.Elems[0].(*ast.Symbol).Name).gval.(*builtin)
+		base := len(ev.argStack)
+		for _, x := range n.Elems[1:] {
+			asp := x.Span()
+			if !asp.IsValid() {
+				asp = sp
+			}
+			a := ev.evalPlain(x, asp)
+			ev.argStack = append(ev.argStack, a)
+			ev.spStack = append(ev.spStack, asp)
+		}
+		args, argSp := ev.argStack[base:], ev.spStack[base:]
+		v = ev.callBuiltin(f, args, argSp, sp, nil)
+		clear(args)
+		ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
+	case *ast.Symbol:
+		v = ev.symValue(ev.intern(n.Name), sp, nil)
+	default:
+		v, _ = ev.datum(n) // an atom: its datum is its value
+	}
+	ev.depth--
+	return v
 }
 
 func describe(v value) string {

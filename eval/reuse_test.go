@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"strings"
 	"path/filepath"
 	"testing"
 
@@ -16,19 +17,21 @@ import (
 // forms and fails when the profiles or the diagnostics differ.
 func evalBoth(t *testing.T, name string, data []byte, opts Options) {
 	t.Helper()
-	run := func(reuse bool) (string, string) {
-		defer func(old bool) { reuseCells = old }(reuseCells)
-		reuseCells = reuse
+	run := func(reuse, fast bool) (string, string) {
+		defer func(r, f bool) { reuseCells, fastPlain = r, f }(reuseCells, fastPlain)
+		reuseCells, fastPlain = reuse, fast
 		res := Run(source.NewFile(name, data), opts)
-		return Dump(res.Profile), fmt.Sprint(res.Diags)
+		return Dump(res.Profile), fmt.Sprint(res.Diags, res.Output)
 	}
-	d1, g1 := run(true)
-	d2, g2 := run(false)
-	if d1 != d2 {
-		t.Errorf("%s: profile differs with cell reuse:\n%s\nwithout:\n%s", name, d1, d2)
-	}
-	if g1 != g2 {
-		t.Errorf("%s: diagnostics differ with cell reuse:\n%s\nwithout:\n%s", name, g1, g2)
+	d0, g0 := run(false, false)
+	for _, c := range []struct{ reuse, fast bool }{{true, false}, {false, true}, {true, true}} {
+		d, g := run(c.reuse, c.fast)
+		if d != d0 {
+			t.Errorf("%s: profile differs with reuse=%v fast=%v:\n%s\nwithout:\n%s", name, c.reuse, c.fast, d, d0)
+		}
+		if g != g0 {
+			t.Errorf("%s: diagnostics differ with reuse=%v fast=%v:\n%s\nwithout:\n%s", name, c.reuse, c.fast, g, g0)
+		}
 	}
 }
 
@@ -62,9 +65,30 @@ func TestCellReuseInvisible(t *testing.T) {
 (allow file-read* (literal (car kept)))
 `,
 	}
+	cases["errors.sb"] = `(version 1)
+(allow file-read* (literal nosuchvar))
+(allow file-read* (subpath "/a" 1))
+(allow file-read* (literal))
+(allow file-read* if)
+(allow (literal "/x"))
+(deny lsopen (require-not (literal "/a") (literal "/b")))
+(allow file-read* (regex #"^/a[" ))
+(allow network-outbound (remote ip "nohost:99999"))
+(allow file-read* (literal (param "HOME")))
+(allow file-read* (subpath (string-append "/a" (param "NOPE") 1)))
+(allow nosuch-op (literal "/x"))
+(allow file-read* (literal "/ok"))
+`
 	for name, text := range cases {
 		evalBoth(t, name, []byte(text), Options{})
 	}
+	// The step and depth limits stop both paths at the same place.
+	deep := "(version 1)\n(allow file-read* " + strings.Repeat("(require-any ", 40) + `(literal "/x")` + strings.Repeat(")", 40) + ")\n"
+	for i := 0; i < 30; i++ {
+		deep += fmt.Sprintf("(allow file-read* (literal \"/p%d\") (subpath (string-append \"/q\" \"%d\")))\n", i, i)
+	}
+	evalBoth(t, "steps.sb", []byte(deep), Options{Limits: Limits{Steps: 150}})
+	evalBoth(t, "depth.sb", []byte(deep), Options{Limits: Limits{Depth: 20}})
 	es := corpus.ForTest(t)
 	for _, e := range es {
 		data, err := e.Read()
