@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
@@ -487,14 +489,14 @@ func runDefaultNotFirst(p *Pass) {
 // coverIndex indexes the leaves of rules already seen (newer rules) for
 // subsumption queries.
 type coverIndex struct {
-	// literal, subpath and prefix map a path key to the first (newest)
-	// rule indexed with it: coverage needs only one covering rule.
-	literal map[string]*ir.Rule
-	subpath map[string]*ir.Rule
-	prefix  map[string]*ir.Rule
-	whole   map[uint64]*ruleBucket // by filterHash; identical filters (any shape)
-	leafKey map[uint64]leafBucket // by filterHash; identical non-path leaves
-	keys    *keyTable
+	// paths maps a literal, subpath or prefix key to the first (newest)
+	// rule indexed with it: coverage needs only one covering rule. The
+	// counts say which kinds are present.
+	paths                       map[pathKey]*ir.Rule
+	nLiteral, nSubpath, nPrefix int
+	whole                       map[uint64]*ruleBucket // by filterHash; identical filters (any shape)
+	leafKey                     map[uint64]leafBucket  // by filterHash; identical non-path leaves
+	keys                        *keyTable
 
 	// Regexes: anchored ones by their literal prefix (a path can only
 	// match when it starts with it), the rest in a bounded list.
@@ -721,10 +723,32 @@ func (t *keyTable) shape(src string) *regexShape {
 	if sh, ok := t.rx[src]; ok {
 		return sh
 	}
+	sh := regexShapeOf(src)
+	t.rx[src] = sh
+	return sh
+}
+
+// shapeCache holds regexShapeOf results process-wide, like rxCache: a
+// shape depends on the source only, and the editor lints the same
+// regexes on every keystroke. At most maxRegexCache entries are kept.
+var (
+	shapeCache sync.Map // string -> *regexShape
+	shapeCount atomic.Int64
+)
+
+// regexShapeOf analyses a regex source (read only: shared).
+func regexShapeOf(src string) *regexShape {
+	if v, ok := shapeCache.Load(src); ok {
+		return v.(*regexShape)
+	}
 	pre, anchored := regexLiteralPrefix(src)
 	sh := &regexShape{prefix: pre, anchored: anchored && !topLevelAlt(src), re: compileRegex(src)}
 	sh.everything = sh.re != nil && matchesEverything(src, true)
-	t.rx[src] = sh
+	if shapeCount.Load() < maxRegexCache {
+		if _, loaded := shapeCache.LoadOrStore(src, sh); !loaded {
+			shapeCount.Add(1)
+		}
+	}
 	return sh
 }
 
@@ -791,26 +815,39 @@ func (c *coverIndex) add(r *ir.Rule) {
 				c.leafKey[lf.key] = b
 			}
 		case factLiteral:
-			setFirst(c.literal, lf.str, r)
+			c.setFirst(factLiteral, lf.str, r, &c.nLiteral)
 		case factSubpath:
-			setFirst(c.subpath, lf.str, r)
+			c.setFirst(factSubpath, lf.str, r, &c.nSubpath)
 		case factPrefix:
-			if c.prefix[lf.str] == nil {
+			if c.setFirst(factPrefix, lf.str, r, &c.nPrefix) {
 				c.prefixLens = insertLen(c.prefixLens, len(lf.str))
 			}
-			setFirst(c.prefix, lf.str, r)
 		case factRegex:
 			c.addRegex(lf.str, lf.rx, r)
 		}
 	}
 }
 
-// setFirst maps k to r unless k is mapped already.
-func setFirst(m map[string]*ir.Rule, k string, r *ir.Rule) {
-	if _, ok := m[k]; !ok {
-		m[k] = r
-	}
+// pathKey is a path index key: a fact kind and its string.
+type pathKey struct {
+	kind int
+	s    string
 }
+
+// setFirst maps (kind, s) to r unless it is mapped already, counting the
+// new keys in *n; it reports whether the key was new.
+func (c *coverIndex) setFirst(kind int, s string, r *ir.Rule, n *int) bool {
+	k := pathKey{kind, s}
+	if _, ok := c.paths[k]; ok {
+		return false
+	}
+	c.paths[k] = r
+	*n++
+	return true
+}
+
+// path returns the rule indexed under (kind, s), or nil.
+func (c *coverIndex) path(kind int, s string) *ir.Rule { return c.paths[pathKey{kind, s}] }
 
 // newBucket returns a bucket holding r, from a chunk.
 func (c *coverIndex) newBucket(r *ir.Rule) *ruleBucket {
@@ -832,16 +869,16 @@ func (c *coverIndex) makeMaps(k int) {
 			c.leafKey = map[uint64]leafBucket{}
 		}
 	case factLiteral:
-		if c.literal == nil {
-			c.literal = make(map[string]*ir.Rule, c.hint)
+		if c.paths == nil {
+			c.paths = make(map[pathKey]*ir.Rule, c.hint)
 		}
 	case factSubpath:
-		if c.subpath == nil {
-			c.subpath = make(map[string]*ir.Rule, c.hint)
+		if c.paths == nil {
+			c.paths = make(map[pathKey]*ir.Rule, c.hint)
 		}
 	case factPrefix:
-		if c.prefix == nil {
-			c.prefix = map[string]*ir.Rule{}
+		if c.paths == nil {
+			c.paths = make(map[pathKey]*ir.Rule, c.hint)
 		}
 	case factRegex:
 		if c.regexSrc == nil {
@@ -1084,7 +1121,7 @@ func (c *coverIndex) coverPath(m ir.Match, s string) *ir.Rule {
 	var lit string // the fixed leading text every match starts with
 	switch m {
 	case ir.MatchExact:
-		if r := c.literal[s]; r != nil {
+		if r := c.path(factLiteral, s); r != nil {
 			return r
 		}
 		if r := c.subpathOf(s, true); r != nil {
@@ -1166,15 +1203,15 @@ func subKey(s string) string {
 
 // subpathOf finds a subpath rule D with s == D or s under D.
 func (c *coverIndex) subpathOf(s string, self bool) *ir.Rule {
-	if len(c.subpath) == 0 {
+	if c.nSubpath == 0 {
 		return nil
 	}
-	if r := c.subpath["/"]; r != nil && strings.HasPrefix(s, "/") {
+	if r := c.path(factSubpath, "/"); r != nil && strings.HasPrefix(s, "/") {
 		return r
 	}
 	cur := s
 	for cur != "" {
-		if r := c.subpath[cur]; r != nil && (self || cur != s) {
+		if r := c.path(factSubpath, cur); r != nil && (self || cur != s) {
 			return r
 		}
 		i := strings.LastIndexByte(cur, '/')
@@ -1188,12 +1225,12 @@ func (c *coverIndex) subpathOf(s string, self bool) *ir.Rule {
 
 // prefixOf finds a prefix rule P with s starting with P.
 func (c *coverIndex) prefixOf(s string) *ir.Rule {
-	if len(c.prefix) == 0 {
+	if c.nPrefix == 0 {
 		return nil
 	}
 	for _, i := range c.prefixLens { // longest first
 		if i <= len(s) {
-			if r := c.prefix[s[:i]]; r != nil {
+			if r := c.path(factPrefix, s[:i]); r != nil {
 				return r
 			}
 		}
