@@ -68,14 +68,19 @@ type cnode struct {
 	src *ir.FilterNode
 }
 
-// nameDims are the filters that name the resource of a name operation.
-// A filter on a dimension the request does not have never matches.
-var nameDims = map[string]bool{
-	"global-name": true, "local-name": true, "xpc-service-name": true,
-	"sysctl-name": true, "iokit-registry-entry-class": true,
-	"preference-domain": true, "appleevent-destination": true,
-	"notification-name": true, "ipc-posix-name": true, "nvram-variable": true,
-	"right-name": true, "boot-arg": true, "kext-bundle-id": true,
+// isNameDim reports whether dim is a filter that names the resource of a
+// name operation. A filter on a dimension the request does not have never
+// matches. (A switch: this runs for every leaf a profile compiles.)
+func isNameDim(dim string) bool {
+	switch dim {
+	case "global-name", "local-name", "xpc-service-name",
+		"sysctl-name", "iokit-registry-entry-class",
+		"preference-domain", "appleevent-destination",
+		"notification-name", "ipc-posix-name", "nvram-variable",
+		"right-name", "boot-arg", "kext-bundle-id":
+		return true
+	}
+	return false
 }
 
 // nameDimFor returns the name filter that names op's resource.
@@ -157,7 +162,7 @@ func leafDim(f *ir.FilterNode) (string, ir.Match) {
 	if dim == "process" && name == "process-subpath" {
 		dim = "process-path"
 	}
-	if nameDims[dim] || dim == "path" {
+	if isNameDim(dim) || dim == "path" {
 		m = orMatch(m, ir.MatchExact)
 	}
 	return dim, m
@@ -259,7 +264,7 @@ func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
 	case dim == "path":
 		n.lk = lkPath
 		c.stringArgs(n, f)
-	case nameDims[dim]:
+	case isNameDim(dim):
 		n.lk = lkName
 		c.stringArgs(n, f)
 	case dim == "target":
