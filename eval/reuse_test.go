@@ -2,8 +2,8 @@ package eval
 
 import (
 	"fmt"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sbplc/sbplc/ast"
