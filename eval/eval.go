@@ -159,6 +159,10 @@ type evaluator struct {
 	cellSlab []pair // cells of lists read from the source (datum)
 	impure   bool   // datum read something that is not a plain form
 	fvSlab   []filterV
+	// plainHeads are the builtins of the lists of the plain form being
+	// evaluated, in walk order (plainCall fills, evalPlain consumes).
+	plainHeads []*builtin
+	plainNext  int
 	// strChunk and cellChunk are the whole chunks strSlab and cellSlab
 	// are carved from (plain forms reuse them).
 	strChunk  []strV
@@ -280,6 +284,7 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 		// string literals once evaluated: the next form reuses them. Most
 		// plain forms are also evaluated straight from the tree.
 		cells, cellChunk, strs, strChunk := ev.cellSlab, ev.cellChunk, ev.strSlab, ev.strChunk
+		ev.plainHeads, ev.plainNext = ev.plainHeads[:0], 0
 		if l, ok := n.(*ast.List); ok && fastPlain && ev.plainCall(l, 0) {
 			ev.topLevelPlain(l)
 			if sameChunk(ev.strChunk, strChunk) {
@@ -891,11 +896,12 @@ func (ev *evaluator) plainCall(l *ast.List, depth int) bool {
 	if !ok {
 		return false
 	}
-	if hs := ev.intern(h.Name); !hs.gbound {
-		return false
-	} else if b, ok := hs.gval.(*builtin); !ok || !b.Pure {
+	hs := ev.intern(h.Name)
+	b, ok := hs.gval.(*builtin)
+	if !hs.gbound || !ok || !b.Pure {
 		return false
 	}
+	ev.plainHeads = append(ev.plainHeads, b) // in the order evalPlain meets them
 	for _, e := range l.Elems[1:] {
 		switch e := e.(type) {
 		case *ast.Symbol, *ast.String, *ast.Number, *ast.Bool, *ast.Char:
@@ -925,7 +931,8 @@ func (ev *evaluator) evalPlain(n ast.Node, sp source.Span) value {
 	var v value
 	switch n := n.(type) {
 	case *ast.List:
-		f := ev.intern(n.Elems[0].(*ast.Symbol).Name).gval.(*builtin)
+		f := ev.plainHeads[ev.plainNext] // plainCall walked the lists in this order
+		ev.plainNext++
 		base := len(ev.argStack)
 		for _, x := range n.Elems[1:] {
 			asp := x.Span()

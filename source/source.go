@@ -7,6 +7,7 @@
 package source
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"sync"
@@ -30,17 +31,14 @@ func NewFile(name string, text []byte) *File {
 
 func (f *File) index() {
 	f.once.Do(func() {
-		n := 1
-		for _, b := range f.Text {
-			if b == '\n' {
-				n++
+		lines := make([]int, 1, bytes.Count(f.Text, []byte{'\n'})+1)
+		for off := 0; ; {
+			i := bytes.IndexByte(f.Text[off:], '\n')
+			if i < 0 {
+				break
 			}
-		}
-		lines := make([]int, 1, n)
-		for i, b := range f.Text {
-			if b == '\n' {
-				lines = append(lines, i+1)
-			}
+			off += i + 1
+			lines = append(lines, off)
 		}
 		f.lines = lines
 	})
