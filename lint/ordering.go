@@ -194,7 +194,7 @@ func (p *Pass) deadRules() []*deadRule {
 		memo := map[string][]verdict{}
 		var sig []byte
 		for _, op := range names {
-			rl := e.RulesFor(op)
+			rl := policy.OpRules{Filtered: e.FilteredRules(op)}
 			sig = sig[:0]
 			for _, r := range rl.Filtered {
 				sig = strconv.AppendInt(sig, int64(r.Index), 36)

@@ -831,6 +831,28 @@ func (e *Engine) RulesFor(op string) OpRules {
 	return out
 }
 
+// FilteredRules returns op's own filtered rules, newest first: the
+// Filtered list of RulesFor(op), without computing op's fallback chain
+// (shadowing analyses ask for every operation a profile names).
+func (e *Engine) FilteredRules(op string) []*ir.Rule {
+	var s *segment
+	if _, known := opIndex()[op]; known && e.model.SpecificBeatsWildcard {
+		e.mu.Lock()
+		s = e.opSegment(op)
+		e.mu.Unlock()
+	} else {
+		return e.RulesFor(op).Filtered
+	}
+	if len(s.filtered) == 0 {
+		return nil
+	}
+	out := make([]*ir.Rule, len(s.filtered))
+	for i, cr := range s.filtered {
+		out[i] = cr.r
+	}
+	return out
+}
+
 // Chain returns the operations a query on op walks, op first.
 func (e *Engine) Chain(op string) []string {
 	pl := e.planFor(op)
