@@ -552,13 +552,14 @@ type keyTable struct {
 	leafSlab []leafFact
 }
 
-// leafFacts returns an empty slice with room for n leaf facts, from a chunk.
+// leafFacts returns an empty slice with room for n leaf facts, from a chunk
+// (a chunk's unused tail is kept for later rules with fewer leaves).
 func (t *keyTable) leafFacts(n int) []leafFact {
-	if n > 64 {
+	if n > 16 {
 		return make([]leafFact, 0, n)
 	}
 	if len(t.leafSlab) < n {
-		t.leafSlab = make([]leafFact, 256)
+		t.leafSlab = make([]leafFact, 128)
 	}
 	out := t.leafSlab[:0:n]
 	t.leafSlab = t.leafSlab[n:]

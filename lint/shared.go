@@ -1,6 +1,10 @@
 package lint
 
-import "github.com/sbplc/sbplc/ast"
+import (
+	"bytes"
+
+	"github.com/sbplc/sbplc/ast"
+)
 
 // astScan is what the syntax-tree rules need of the file, collected in one
 // walk per run (in ast.Walk order: forms in order, each preorder).
@@ -15,6 +19,12 @@ func (p *Pass) scan() *astScan {
 		sc := &astScan{}
 		if p.File == nil {
 			return sc
+		}
+		if src := p.File.Src; src != nil {
+			// Upper bounds (parentheses and quotes in comments and
+			// strings count too), so the lists grow at most rarely.
+			sc.lists = make([]*ast.List, 0, bytes.Count(src.Text, []byte{'('}))
+			sc.strings = make([]*ast.String, 0, bytes.Count(src.Text, []byte{'"'})/2+1)
 		}
 		var walk func(n ast.Node)
 		walk = func(n ast.Node) {
