@@ -193,6 +193,7 @@ func (p *Pass) deadRules() []*deadRule {
 		}
 		memo := map[string][]verdict{}
 		var sig []byte
+		var cov *coverIndex
 		for _, op := range names {
 			rl := policy.OpRules{Filtered: e.FilteredRules(op)}
 			sig = sig[:0]
@@ -210,8 +211,12 @@ func (p *Pass) deadRules() []*deadRule {
 				ok = true
 			}
 			if !ok {
-				cov := newCoverIndex(keys)
-				cov.hint = len(rl.Filtered)
+				// One index serves every list in turn: nothing of it is
+				// kept in the verdicts.
+				if cov == nil {
+					cov = newCoverIndex(keys)
+				}
+				cov.reset(len(rl.Filtered))
 				vs = make([]verdict, 0, len(rl.Filtered))
 				for _, r := range rl.Filtered { // newest first
 					if r.Filter == nil || !ruleSpan(r).IsValid() {
@@ -849,6 +854,20 @@ func (c *coverIndex) setFirst(kind int, s string, r *ir.Rule, n *int) bool {
 
 // path returns the rule indexed under (kind, s), or nil.
 func (c *coverIndex) path(kind int, s string) *ir.Rule { return c.paths[pathKey{kind, s}] }
+
+// reset empties the index for reuse (keeping its maps' storage) and sets
+// its size hint.
+func (c *coverIndex) reset(hint int) {
+	clear(c.whole)
+	clear(c.paths)
+	clear(c.leafKey)
+	clear(c.regexByPrefix)
+	clear(c.regexSrc)
+	c.nLiteral, c.nSubpath, c.nPrefix = 0, 0, 0
+	c.regexLens, c.prefixLens, c.regexOther = c.regexLens[:0], c.prefixLens[:0], c.regexOther[:0]
+	c.everything = nil
+	c.hint = hint
+}
 
 // newBucket returns a bucket holding r, from a chunk.
 func (c *coverIndex) newBucket(r *ir.Rule) *ruleBucket {
