@@ -421,6 +421,11 @@ func (ev *evaluator) topLevelPlain(l *ast.List) {
 		}
 	}()
 	ev.evalPlain(l, sp)
+	if ev.plainNext != len(ev.plainHeads) {
+		// plainCall and evalPlain walked the form differently: a bug,
+		// reported as an internal error rather than a wrong answer.
+		panic(fmt.Sprintf("plain form evaluated %d of its %d calls", ev.plainNext, len(ev.plainHeads)))
+	}
 }
 
 func firstLines(s string, n int) string {

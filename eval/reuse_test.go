@@ -11,6 +11,7 @@ import (
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/vocab"
 )
 
 // evalBoth evaluates src with and without the storage reuse of plain
@@ -141,4 +142,40 @@ func isPlain(ev *evaluator, n ast.Node) bool {
 
 func parseForTest(src string) (*ast.File, diag.List) {
 	return parser.Parse(source.NewFile("t.sb", []byte(src)))
+}
+
+// TestPureBuiltins pins the builtins marked Pure: plain forms made of them
+// are evaluated from the tree and reuse their storage, so a builtin that
+// keeps an argument, calls a procedure or evaluates other files (import,
+// eval, apply, map, ...) must never be one.
+func TestPureBuiltins(t *testing.T) {
+	t.Run("never pure", func(t *testing.T) {
+		for _, name := range []string{"import", "eval", "apply", "map", "for-each", "trace", "read",
+			"list", "cons", "vector", "vector-set!", "set-car!", "set-cdr!", "string->symbol", "force",
+			"call-with-current-continuation", "display", "sbpl-filter?"} {
+			if b, ok := globalTable()[name].(*builtin); ok && b.Pure {
+				t.Errorf("%s is marked Pure", name)
+			}
+		}
+	})
+	var pure []string
+	for name, v := range globalTable() {
+		if b, ok := v.(*builtin); ok && b.Pure {
+			pure = append(pure, name)
+		}
+	}
+	// The filter constructors, helper filters and syscall groups come from
+	// the vocabulary; the rest is this list.
+	fixed := map[string]bool{"require-all": true, "require-any": true, "require-not": true, "path-ancestors": true,
+		"require-entitlement": true, "entitlement-value": true, "entitlement-value-regex": true, "allow": true, "deny": true,
+		"version": true, "param": true, "getenv": true, "regex-quote": true, "variable-quote": true, "string-append": true}
+	for _, name := range pure {
+		if fixed[name] || strings.HasPrefix(name, "syscall-group-") || helperFilters[name].filter != "" {
+			continue
+		}
+		if _, ok := vocab.LookupFilter(name); ok {
+			continue
+		}
+		t.Errorf("%s is Pure but neither a filter constructor nor in the reviewed list", name)
+	}
 }

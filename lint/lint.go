@@ -68,7 +68,10 @@ var kebab = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 // ValidID reports whether id is kebab-case.
 func ValidID(id string) bool { return kebab.MatchString(id) }
 
-// Pass is what a rule sees while it runs on one file.
+// Pass is what a rule sees while it runs on one file. One Pass serves every
+// rule of a run (Rule changes between them), so a rule must not keep p, or
+// a closure over it, beyond its Run: per-run values go through the run's
+// cache with the data they need, not with p.
 type Pass struct {
 	Rule    *Rule
 	File    *ast.File // syntax tree of the main file (may be nil)

@@ -24,7 +24,8 @@ type File struct {
 	lines []int // byte offset of the start of each line
 }
 
-// NewFile returns a File for text. The text must not be modified afterwards.
+// NewFile returns a File for text. The text must not be modified afterwards:
+// the parser's tokens and node strings share its bytes.
 func NewFile(name string, text []byte) *File {
 	return &File{Name: name, Text: text}
 }
