@@ -295,16 +295,19 @@ func runUnboundIdentifier(p *Pass) {
 }
 
 func runFilterOpMismatch(p *Pass) {
-	var leaves []*ir.FilterNode // the rule's leaves, reused across rules
-	for _, r := range p.Profile.Rules {
-		if r.Filter == nil || len(r.Ops) == 0 {
-			continue
+	all := p.Index().Leaves
+	for i := 0; i < len(all); {
+		// The leaves of one rule are contiguous.
+		r, j := all[i].Rule, i+1
+		for j < len(all) && all[j].Rule == r {
+			j++
 		}
-		leaves = leaves[:0]
-		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) { leaves = append(leaves, l) })
+		leaves := all[i:j]
+		i = j
 		var seen map[*ir.FilterNode]bool // leaves already reported
 		for _, o := range r.Ops {
-			for _, l := range leaves {
+			for _, lr := range leaves {
+				l := lr.Leaf
 				if seen[l] {
 					continue
 				}
@@ -472,19 +475,17 @@ func runUnsupportedVersion(p *Pass) {
 // networkAddrs calls fn for each string argument of (local ...) and
 // (remote ...) filters.
 func networkAddrs(p *Pass, fn func(r *ir.Rule, l *ir.FilterNode, v *ir.Value)) {
-	for _, r := range p.Profile.Rules {
-		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
-			b := baseName(l)
-			if b != "local" && b != "remote" {
-				return
+	for _, lr := range p.Index().Leaves {
+		b := baseName(lr.Leaf)
+		if b != "local" && b != "remote" {
+			continue
+		}
+		for i := range lr.Leaf.Args {
+			v := &lr.Leaf.Args[i]
+			if v.Kind == ir.String && !v.Symbolic() {
+				fn(lr.Rule, lr.Leaf, v)
 			}
-			for i := range l.Args {
-				v := &l.Args[i]
-				if v.Kind == ir.String && !v.Symbolic() {
-					fn(r, l, v)
-				}
-			}
-		})
+		}
 	}
 }
 
@@ -676,21 +677,20 @@ func runImportNotFound(p *Pass) {
 }
 
 func runInvalidRegex(p *Pass) {
-	for _, r := range p.Profile.Rules {
-		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
-			if matchOf(l) != ir.MatchRegex {
-				return
+	for _, lr := range p.Index().Leaves {
+		r, l := lr.Rule, lr.Leaf
+		if matchOf(l) != ir.MatchRegex {
+			continue
+		}
+		for i := range l.Args {
+			v := &l.Args[i]
+			if v.Kind != ir.String || v.Symbolic() {
+				continue
 			}
-			for i := range l.Args {
-				v := &l.Args[i]
-				if v.Kind != ir.String || v.Symbolic() {
-					continue
-				}
-				if err := checkRegex(v.Str); err != nil {
-					p.Reportf(valueSpan(r, l, v), "invalid regex %s: %s", regexShown(v), err.msg)
-				}
+			if err := checkRegex(v.Str); err != nil {
+				p.Reportf(valueSpan(r, l, v), "invalid regex %s: %s", regexShown(v), err.msg)
 			}
-		})
+		}
 	}
 }
 

@@ -16,6 +16,16 @@ type Index struct {
 	// order (including filters nested in values, such as
 	// (remote unix-socket (path-literal P))).
 	PathArgs []PathArg
+	// Leaves lists every leaf of every rule's filter in eachLeaf order,
+	// rule by rule: the rules that look at leaves share this one walk.
+	Leaves []LeafRef
+}
+
+// LeafRef is one leaf of a rule's filter.
+type LeafRef struct {
+	Rule *ir.Rule
+	Leaf *ir.FilterNode
+	Neg  bool // under an odd number of require-not
 }
 
 // PathArg is one path argument of a rule's filter.
@@ -30,6 +40,7 @@ func buildIndex(prof *ir.Profile) *Index {
 	ix := &Index{}
 	for _, r := range prof.Rules {
 		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
+			ix.Leaves = append(ix.Leaves, LeafRef{Rule: r, Leaf: l, Neg: neg})
 			if !isPathFilter(l) {
 				return
 			}

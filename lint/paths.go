@@ -323,43 +323,38 @@ func looksAbsolute(s string) bool {
 }
 
 func runRegexEverything(p *Pass) {
-	for _, r := range p.Profile.Rules {
-		if r.Action != ir.Allow {
+	for _, lr := range p.Index().Leaves {
+		r, l := lr.Rule, lr.Leaf
+		if r.Action != ir.Allow || lr.Neg || matchOf(l) != ir.MatchRegex {
 			continue
 		}
-		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
-			if neg || matchOf(l) != ir.MatchRegex {
-				return
+		for i := range l.Args {
+			v := &l.Args[i]
+			if v.Kind == ir.String && !v.Symbolic() && matchesEverything(v.Str, isPathFilter(l)) {
+				p.Reportf(valueSpan(r, l, v), "regex %s matches everything: this is an unfiltered allow in disguise; list the directories or names the program needs", regexShown(v))
 			}
-			for i := range l.Args {
-				v := &l.Args[i]
-				if v.Kind == ir.String && !v.Symbolic() && matchesEverything(v.Str, isPathFilter(l)) {
-					p.Reportf(valueSpan(r, l, v), "regex %s matches everything: this is an unfiltered allow in disguise; list the directories or names the program needs", regexShown(v))
-				}
-			}
-		})
+		}
 	}
 }
 
 func runRegexMetachar(p *Pass) {
-	for _, r := range p.Profile.Rules {
-		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
-			if matchOf(l) != ir.MatchRegex {
-				return
+	for _, lr := range p.Index().Leaves {
+		r, l := lr.Rule, lr.Leaf
+		if matchOf(l) != ir.MatchRegex {
+			continue
+		}
+		for i := range l.Args {
+			v := &l.Args[i]
+			if v.Kind != ir.String || v.Symbolic() {
+				continue
 			}
-			for i := range l.Args {
-				v := &l.Args[i]
-				if v.Kind != ir.String || v.Symbolic() {
-					continue
-				}
-				if strings.Contains(v.Origin.Span.Text(), `\.`) && !strings.HasPrefix(v.Origin.Span.Text(), "#") {
-					continue // non-sbpl-string-escape reports the dropped backslash
-				}
-				if at := unescapedDot(v.Str); at >= 0 {
-					p.Reportf(valueSpan(r, l, v), "regex %s: the unescaped . in %q matches any character; write \\. for a literal dot", regexShown(v), dotContext(v.Str, at))
-				}
+			if strings.Contains(v.Origin.Span.Text(), `\.`) && !strings.HasPrefix(v.Origin.Span.Text(), "#") {
+				continue // non-sbpl-string-escape reports the dropped backslash
 			}
-		})
+			if at := unescapedDot(v.Str); at >= 0 {
+				p.Reportf(valueSpan(r, l, v), "regex %s: the unescaped . in %q matches any character; write \\. for a literal dot", regexShown(v), dotContext(v.Str, at))
+			}
+		}
 	}
 }
 

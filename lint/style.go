@@ -97,21 +97,20 @@ func runComplexRegex(p *Pass) {
 	if maxAlt <= 0 {
 		maxAlt = 16
 	}
-	for _, r := range p.Profile.Rules {
-		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
-			if matchOf(l) != ir.MatchRegex {
-				return
+	for _, lr := range p.Index().Leaves {
+		r, l := lr.Rule, lr.Leaf
+		if matchOf(l) != ir.MatchRegex {
+			continue
+		}
+		for i := range l.Args {
+			v := &l.Args[i]
+			if v.Kind != ir.String {
+				continue
 			}
-			for i := range l.Args {
-				v := &l.Args[i]
-				if v.Kind != ir.String {
-					continue
-				}
-				if n := countAlternatives(v.Str); len(v.Str) > maxLen || n > maxAlt {
-					p.Reportf(valueSpan(r, l, v), "regex of %d characters with %d alternatives is hard to review: split it into several literal, subpath or regex filters in one rule", len(v.Str), n)
-				}
+			if n := countAlternatives(v.Str); len(v.Str) > maxLen || n > maxAlt {
+				p.Reportf(valueSpan(r, l, v), "regex of %d characters with %d alternatives is hard to review: split it into several literal, subpath or regex filters in one rule", len(v.Str), n)
 			}
-		})
+		}
 	}
 }
 
