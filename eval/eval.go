@@ -300,10 +300,8 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 		ev.plainHeads, ev.plainNext = ev.plainHeads[:0], 0
 		if l, ok := n.(*ast.List); ok && fastPlain && ev.plainCall(l, 0) {
 			ev.topLevelPlain(l)
-			if sameChunk(ev.strChunk, strChunk) {
-				ev.strSlab = strs
-			} else {
-				ev.strSlab = ev.strChunk
+			if reuseCells {
+				rewind(&ev.strSlab, ev.strChunk, strs, strChunk)
 			}
 			continue
 		}
@@ -312,19 +310,20 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 		plain := reuseCells && !ev.impure
 		ev.topLevel(v, sp, nil)
 		if plain {
-			// Back to where the form started, or to the start of the
-			// chunk it opened (the rest of the old chunk is left unused).
-			if sameChunk(ev.cellChunk, cellChunk) {
-				ev.cellSlab = cells
-			} else {
-				ev.cellSlab = ev.cellChunk
-			}
-			if sameChunk(ev.strChunk, strChunk) {
-				ev.strSlab = strs
-			} else {
-				ev.strSlab = ev.strChunk
-			}
+			rewind(&ev.cellSlab, ev.cellChunk, cells, cellChunk)
+			rewind(&ev.strSlab, ev.strChunk, strs, strChunk)
 		}
+	}
+}
+
+// rewind sets *slab back to mark, its value when a form started, or to the
+// start of chunk when the form opened a new chunk (the rest of the old
+// chunk is left unused); markChunk is the chunk at the start.
+func rewind[T any](slab *[]T, chunk, mark, markChunk []T) {
+	if sameChunk(chunk, markChunk) {
+		*slab = mark
+	} else {
+		*slab = chunk
 	}
 }
 
@@ -757,14 +756,19 @@ func (c *call) sp(i int) source.Span {
 // eval evaluates x (read from sp) in e.
 func (ev *evaluator) eval(x value, sp source.Span, e *env) value {
 	saveChain := ev.chain
-	ev.depth++
-	if ev.depth > ev.lim.Depth {
-		ev.fatal(sp, "eval-limit", "evaluation exceeded the recursion depth limit (%d); the profile probably recurses without end", ev.lim.Depth)
-	}
+	ev.enter(sp)
 	v := ev.evalLoop(x, sp, e)
 	ev.depth--
 	ev.chain = saveChain
 	return v
+}
+
+// enter counts one level of evaluation depth at sp, failing past the limit.
+func (ev *evaluator) enter(sp source.Span) {
+	ev.depth++
+	if ev.depth > ev.lim.Depth {
+		ev.fatal(sp, "eval-limit", "evaluation exceeded the recursion depth limit (%d); the profile probably recurses without end", ev.lim.Depth)
+	}
 }
 
 func (ev *evaluator) pushFrame(name string, call source.Span, pushed *bool) {
@@ -941,10 +945,7 @@ const maxPlainDepth = 64
 // eval evaluates the datum of n: the same steps, depth, argument values,
 // spans and calls, without building the datum.
 func (ev *evaluator) evalPlain(n ast.Node, sp source.Span) value {
-	ev.depth++
-	if ev.depth > ev.lim.Depth {
-		ev.fatal(sp, "eval-limit", "evaluation exceeded the recursion depth limit (%d); the profile probably recurses without end", ev.lim.Depth)
-	}
+	ev.enter(sp)
 	ev.step(sp)
 	var v value
 	switch n := n.(type) {

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
@@ -735,27 +733,18 @@ func (t *keyTable) shape(src string) *regexShape {
 }
 
 // shapeCache holds regexShapeOf results process-wide, like rxCache: a
-// shape depends on the source only, and the editor lints the same
-// regexes on every keystroke. At most maxRegexCache entries are kept.
-var (
-	shapeCache sync.Map // string -> *regexShape
-	shapeCount atomic.Int64
-)
+// shape depends on the source only, and the editor lints the same regexes
+// on every keystroke.
+var shapeCache processCache[*regexShape]
 
 // regexShapeOf analyses a regex source (read only: shared).
 func regexShapeOf(src string) *regexShape {
-	if v, ok := shapeCache.Load(src); ok {
-		return v.(*regexShape)
-	}
-	pre, anchored := regexLiteralPrefix(src)
-	sh := &regexShape{prefix: pre, anchored: anchored && !topLevelAlt(src), re: compileRegex(src)}
-	sh.everything = sh.re != nil && matchesEverything(src, true)
-	if shapeCount.Load() < maxRegexCache {
-		if _, loaded := shapeCache.LoadOrStore(src, sh); !loaded {
-			shapeCount.Add(1)
-		}
-	}
-	return sh
+	return shapeCache.get(src, func(src string) *regexShape {
+		pre, anchored := regexLiteralPrefix(src)
+		sh := &regexShape{prefix: pre, anchored: anchored && !topLevelAlt(src), re: compileRegex(src)}
+		sh.everything = sh.re != nil && matchesEverything(src, true)
+		return sh
+	})
 }
 
 // maxRegexScan bounds the regexes without a usable literal prefix that a

@@ -127,31 +127,43 @@ func scanBracket(s string, i int) (int, *regexErr) {
 	return 0, rxErr("unterminated bracket expression starting at offset %d", i)
 }
 
-var (
-	rxCache sync.Map     // string -> *regexp.Regexp (nil when it does not compile)
-	rxCount atomic.Int64 // entries in rxCache, bounded by maxRegexCache
-)
+// processCache is a concurrency-safe, process-wide memo keyed by regex
+// source, bounded by maxRegexCache entries (the editor lints forever;
+// past the bound values are computed and not kept).
+type processCache[V any] struct {
+	m sync.Map // string -> V
+	n atomic.Int64
+}
 
-// maxRegexCache bounds the process-wide cache (the editor lints forever).
+func (c *processCache[V]) get(k string, compute func(string) V) V {
+	if v, ok := c.m.Load(k); ok {
+		return v.(V)
+	}
+	v := compute(k)
+	if c.n.Load() < maxRegexCache {
+		if _, loaded := c.m.LoadOrStore(k, v); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return v
+}
+
+// maxRegexCache bounds each process-wide cache.
 const maxRegexCache = 4096
+
+// rxCache holds compiled regexes (nil when a source does not compile).
+var rxCache processCache[*regexp.Regexp]
 
 // compileRegex compiles an SBPL regex for probing. It returns nil when the
 // pattern is outside the dialect or Go cannot read it.
 func compileRegex(s string) *regexp.Regexp {
-	if v, ok := rxCache.Load(s); ok {
-		re, _ := v.(*regexp.Regexp)
-		return re
-	}
-	var re *regexp.Regexp
-	if checkRegex(s) == nil {
-		re, _ = regexp.Compile(s)
-	}
-	if rxCount.Load() < maxRegexCache {
-		if _, loaded := rxCache.LoadOrStore(s, re); !loaded {
-			rxCount.Add(1)
+	return rxCache.get(s, func(s string) *regexp.Regexp {
+		if checkRegex(s) != nil {
+			return nil
 		}
-	}
-	return re
+		re, _ := regexp.Compile(s)
+		return re
+	})
 }
 
 // everythingProbes are strings an "any path/name" regex matches.
