@@ -1107,10 +1107,7 @@ func (ev *evaluator) apply(fn value, args []value, sp source.Span, e *env) value
 		}
 		return ev.callBuiltin(f, args, asp, sp, e)
 	case *closure:
-		ev.depth++
-		if ev.depth > ev.lim.Depth {
-			ev.fatal(sp, "eval-limit", "evaluation exceeded the recursion depth limit (%d); the profile probably recurses without end", ev.lim.Depth)
-		}
+		ev.enter(sp)
 		save := ev.chain
 		ne := ev.bind(f, args, sp)
 		pushed := false
