@@ -65,6 +65,10 @@ type Edit struct {
 type Fix struct {
 	Title string
 	Edits []Edit
+	// Guess marks a fix that may change the profile's meaning (a
+	// did-you-mean replacement): editors offer it as a quick fix, but
+	// `lint --fix` never applies it.
+	Guess bool
 }
 
 // Diagnostic is one finding.

@@ -36,3 +36,9 @@ func keepOwner(tmp *os.File, orig os.FileInfo) {
 		tmp.Chown(-1, gid) // at least the group, if the caller is in it
 	}
 }
+
+// openNonBlocking opens name for reading without waiting for a FIFO's
+// writer.
+func openNonBlocking(name string) (*os.File, error) {
+	return os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+}
