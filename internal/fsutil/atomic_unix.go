@@ -42,3 +42,11 @@ func keepOwner(tmp *os.File, orig os.FileInfo) {
 func openNonBlocking(name string) (*os.File, error) {
 	return os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }
+
+// linkCount is the number of hard links of the file st describes.
+func linkCount(st os.FileInfo) uint64 {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return uint64(sys.Nlink)
+	}
+	return 1
+}

@@ -1,0 +1,64 @@
+package fsutil
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"os/signal"
+	"sync"
+	"syscall"
+)
+
+// The temporary and backup files of writes in progress, removed when the
+// process is interrupted (CleanupOnSignal).
+var inProgress struct {
+	sync.Mutex
+	names map[string]bool
+}
+
+// track records a temporary file; the returned function forgets it.
+func track(name string) func() {
+	inProgress.Lock()
+	if inProgress.names == nil {
+		inProgress.names = map[string]bool{}
+	}
+	inProgress.names[name] = true
+	inProgress.Unlock()
+	return func() {
+		inProgress.Lock()
+		delete(inProgress.names, name)
+		inProgress.Unlock()
+	}
+}
+
+// removeInProgress deletes every tracked temporary file. Backups
+// (".bak-") are kept: after an interruption in the middle of an in-place
+// rewrite they may hold the only full copy.
+func removeInProgress() {
+	inProgress.Lock()
+	defer inProgress.Unlock()
+	for name := range inProgress.names {
+		if !isBackup(name) {
+			os.Remove(name)
+		}
+	}
+}
+
+func isBackup(name string) bool { return strings.Contains(filepath.Base(name), ".bak-") }
+
+// CleanupOnSignal makes SIGINT and SIGTERM remove the temporary files of
+// writes in progress before the process exits with the shell's status for
+// the signal (130, 143). main calls it once.
+func CleanupOnSignal() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-ch
+		removeInProgress()
+		code := 130
+		if sig == syscall.SIGTERM {
+			code = 143
+		}
+		os.Exit(code)
+	}()
+}
