@@ -2,9 +2,9 @@ package fsutil
 
 import (
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
-	"os/signal"
 	"sync"
 	"syscall"
 )
