@@ -69,7 +69,11 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 			if project != "" && !strings.HasPrefix(project, "/") {
 				return usageErrorf("--project %q: want an absolute path", project)
 			}
-			lp, err := loadEngine(c, args[0], &ef, &pf)
+			po, err := policyOptions(&ef, &pf)
+			if err != nil {
+				return err
+			}
+			lp, err := loadEngine(c, args[0], &ef, po)
 			if err != nil {
 				return err
 			}

@@ -6,11 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/compile"
-	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
-	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/internal/fsutil"
-	"github.com/sbplc/sbplc/lint"
 )
 
 func init() { register(newCompileCmd) }
@@ -48,8 +45,9 @@ variables you wrote in strings are kept, as libsandbox expands them.
 found (add -I DIR) or any evaluation error stops them even with --no-lint,
 because the output would lack rules.
 
-Before compiling, the profile is evaluated and linted (rule levels from the
-nearest .sbplc.yaml, as for 'sbplc lint'); an error-level finding stops
+Before compiling, the profile is evaluated and linted with the nearest
+.sbplc.yaml (rule levels, params, import directories, preludes), as for
+'sbplc lint'); an error-level finding stops
 compilation unless --no-lint. libsandbox's own errors
 ("... at <input string>, line L, column C") are reported at the position in
 your file (or prelude). The bytecode is then decoded, verified and
@@ -72,14 +70,18 @@ libsandbox).`,
 			if output == "" {
 				return usageErrorf("no output file: use -o OUT (or -o - for standard output)")
 			}
-			opts, err := ef.options()
+			opts, err := ef.driverOptions()
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
 			// libsandbox's semantics, for the linter too (compile.Build
 			// forces it for the evaluation).
 			opts.StrictParams = true
-			co := compile.Options{Emit: em, Eval: opts, NoLint: noLint, NoVerify: noVerify}
+			d, err := newDriver(opts)
+			if err != nil {
+				return err
+			}
+			co := compile.Options{Emit: em, NoLint: noLint, NoVerify: noVerify}
 			if em == compile.EmitBytecode {
 				b, err := compileBackend()
 				if err != nil {
@@ -87,20 +89,17 @@ libsandbox).`,
 				}
 				co.Backend = b
 			}
-			// Rule levels come from the nearest .sbplc.yaml, as for lint;
-			// evaluation uses only the command line, which is also what
-			// libsandbox gets.
-			cfgs := &configCache{byDir: map[string]*config.Config{}}
-			cfg, err := cfgs.forFile(args[0])
-			if err != nil {
-				return usageErrorf("%v", err)
-			}
-			lo := lint.Options{Target: ef.target, ParamsGiven: len(ef.defines) > 0 || len(ef.paramFiles) > 0, Eval: opts}
-			co.Lint = func(res *eval.Result) diag.List { return lint.Run(res, cfg, lo) }
 			src, err := readSource(args[0], c.InOrStdin())
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
+			// The configuration applies as for lint: rule levels, params,
+			// import directories and preludes.
+			setup, err := d.Setup(src.Name)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			co.Eval, co.Lint = setup.Eval, setup.LintResult
 			out, err := compile.Build(src, co)
 			if err != nil {
 				return usageErrorf("%v", err)

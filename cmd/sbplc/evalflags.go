@@ -4,16 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/eval"
-	"github.com/sbplc/sbplc/parser"
-	"github.com/sbplc/sbplc/source"
-	"github.com/sbplc/sbplc/vocab"
+	"github.com/sbplc/sbplc/internal/driver"
+	"github.com/sbplc/sbplc/internal/fsutil"
 )
 
 // evalFlags are the evaluation flags shared by expand, lint, query and
@@ -38,20 +36,17 @@ func (f *evalFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.target, "target", "", "OS release whose operation table applies, e.g. macos14 (default: newest known)")
 }
 
-// options builds eval.Options from the flags. Parameter files are read and
-// preludes loaded here; errors are usage errors.
-func (f *evalFlags) options() (eval.Options, error) {
-	opts := eval.Options{Params: map[string]string{}, StrictParams: f.strictParams,
-		ImportDirs: f.importDirs, SystemDirs: runtime.GOOS == "darwin", Target: f.target}
-	if f.target != "" {
-		if _, ok := vocab.LookupTarget(f.target); !ok {
-			return opts, fmt.Errorf("unknown --target %q (known: %s)", f.target, strings.Join(vocab.TargetNames(), ", "))
-		}
-	}
+// driverOptions builds the workflow options from the flags. Parameter
+// files are read here (through the bounded reader); preludes are read by
+// the driver. Errors are usage errors.
+func (f *evalFlags) driverOptions() (driver.Options, error) {
+	opts := driver.Options{Params: map[string]string{}, StrictParams: f.strictParams,
+		ImportDirs: f.importDirs, SystemDirs: runtime.GOOS == "darwin", Target: f.target,
+		Preludes: f.preludes, ParamsGiven: len(f.defines) > 0 || len(f.paramFiles) > 0}
 	for _, pf := range f.paramFiles {
-		data, err := os.ReadFile(pf)
+		data, err := fsutil.ReadRegular(pf, fsutil.MaxInputSize)
 		if err != nil {
-			return opts, fmt.Errorf("--params: %s: %v", pf, unwrapPathErr(err))
+			return opts, fmt.Errorf("--params: %v", err)
 		}
 		if err := parseParamFile(pf, data, opts.Params); err != nil {
 			return opts, err
@@ -64,17 +59,49 @@ func (f *evalFlags) options() (eval.Options, error) {
 		}
 		opts.Params[k] = v
 	}
-	for _, p := range f.preludes {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return opts, fmt.Errorf("--prelude: %s: %v", p, unwrapPathErr(err))
-		}
-		if len(data) > parser.MaxInputSize {
-			return opts, fmt.Errorf("--prelude: %s: larger than %d bytes", p, parser.MaxInputSize)
-		}
-		opts.Preludes = append(opts.Preludes, source.NewFile(p, data))
-	}
 	return opts, nil
+}
+
+// options returns the evaluation options the flags and the working
+// directory's configuration give (for commands that evaluate a profile
+// beside their main job, such as verify --profile).
+func (f *evalFlags) options() (eval.Options, error) {
+	do, err := f.driverOptions()
+	if err != nil {
+		return eval.Options{}, err
+	}
+	d, err := driver.New(do)
+	if err != nil {
+		return eval.Options{}, err
+	}
+	s, err := d.Setup("-")
+	if err != nil {
+		return eval.Options{}, err
+	}
+	return s.Eval, nil
+}
+
+// newDriver makes the workflow for a command; its errors are usage errors.
+func newDriver(opts driver.Options) (*driver.Driver, error) {
+	d, err := driver.New(opts)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return d, nil
+}
+
+// checkOne reads and checks one profile argument. Problems with the
+// configuration file itself are usage errors (exit 2) once printed.
+func checkOne(c *cobra.Command, d *driver.Driver, name string) (*driver.Result, error) {
+	src, err := readSource(name, c.InOrStdin())
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	res, err := d.Check(c.Context(), src)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return res, nil
 }
 
 // parseParamFile reads KEY=VALUE lines. Blank lines and lines starting with

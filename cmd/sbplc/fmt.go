@@ -58,7 +58,7 @@ FILE) reads standard input.`,
 			if len(args) == 0 {
 				args = []string{"-"}
 			}
-			files, err := expandInputs(args)
+			files, err := expandInputs(args, verboseOut(c))
 			if err != nil {
 				return usageErrorf("%v", err)
 			}

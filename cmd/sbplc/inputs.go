@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/sbplc/sbplc/parser"
+	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -32,8 +33,16 @@ func isProfileName(name string) bool {
 // are expanded, and plain files are taken as they are whatever their name. A
 // path that does not exist is passed through for readSource to report. A
 // glob that matches nothing and a directory without profiles are errors.
-func expandInputs(args []string) ([]string, error) {
+// What a directory walk leaves out (hidden directories, files with other
+// endings such as .conf, FIFOs and devices, dangling or looping links) is
+// listed on verbose when it is not nil.
+func expandInputs(args []string, verbose io.Writer) ([]string, error) {
 	var out []string
+	say := func(format string, a ...any) {
+		if verbose != nil {
+			fmt.Fprintf(verbose, "sbplc: "+format+"\n", a...)
+		}
+	}
 	for _, a := range args {
 		if a == "-" {
 			out = append(out, a)
@@ -69,14 +78,22 @@ func expandInputs(args []string) ([]string, error) {
 					return err
 				}
 				if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+					say("%s: skipped hidden directory", path)
 					return filepath.SkipDir
 				}
-				if !d.IsDir() && isProfileName(d.Name()) {
-					if isRegular(path, d) {
-						found = append(found, path)
-					} else {
-						skipped++
-					}
+				if d.IsDir() {
+					return nil
+				}
+				if !isProfileName(d.Name()) {
+					say("%s: skipped: not named %s (name the file to lint it)", path, strings.Join(globNames(), ", "))
+					return nil
+				}
+				switch why := notRegular(path, d); why {
+				case "":
+					found = append(found, path)
+				default:
+					skipped++
+					say("%s: skipped: %s", path, why)
 				}
 				return nil
 			})
@@ -84,7 +101,7 @@ func expandInputs(args []string) ([]string, error) {
 				return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
 			}
 			if len(found) == 0 && skipped > 0 {
-				return nil, fmt.Errorf("%s: no regular profile files in this directory (skipped %d FIFO, socket or device file(s): name one explicitly to read it)", p, skipped)
+				return nil, fmt.Errorf("%s: no regular profile files in this directory (skipped %d FIFO, socket, device or broken link(s): name one explicitly to read it, -v lists them)", p, skipped)
 			}
 			if len(found) == 0 {
 				return nil, fmt.Errorf("%s: no profile files (%s) in this directory", p, strings.Join(globNames(), ", "))
@@ -96,19 +113,27 @@ func expandInputs(args []string) ([]string, error) {
 	return out, nil
 }
 
-// isRegular reports whether a directory entry is a regular file or a
-// symbolic link to one. Directory walks skip FIFOs, sockets and devices:
+// notRegular says why a directory entry is not read by a walk ("" for a
+// regular file or a link to one). Walks skip FIFOs, sockets and devices:
 // opening a FIFO named x.sb would block the walk forever. (A non-regular
 // file named on the command line is still read, up to the size limit.)
-func isRegular(path string, d fs.DirEntry) bool {
+func notRegular(path string, d fs.DirEntry) string {
 	if d.Type().IsRegular() {
-		return true
+		return ""
 	}
 	if d.Type()&fs.ModeSymlink == 0 {
-		return false
+		return "not a regular file"
 	}
 	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
+	switch {
+	case err == nil && st.Mode().IsRegular():
+		return ""
+	case err == nil:
+		return "a link to something that is not a regular file"
+	case errors.Is(err, fs.ErrNotExist):
+		return "a dangling symbolic link"
+	}
+	return "a symbolic link that cannot be followed: " + unwrapPathErr(err).Error()
 }
 
 func globNames() []string {
@@ -134,29 +159,64 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
+// input is one profile read from the command line.
+type input struct {
+	src *source.File
+	// stamp identifies what was read, for rewrites (nil for stdin).
+	stamp *fsutil.Stamp
+}
+
 // readSource reads one input ("-" is standard input, named <stdin>). It
-// reads at most parser.MaxInputSize+1 bytes, so /dev/zero or an endless
-// pipe ends in an error rather than exhausting memory.
+// reads at most fsutil.MaxInputSize bytes, so /dev/zero or an endless
+// pipe ends in an error rather than exhausting memory. A FIFO or device
+// named explicitly is read like standard input.
 func readSource(name string, stdin io.Reader) (*source.File, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(io.LimitReader(stdin, parser.MaxInputSize+1))
-		name = "<stdin>"
-	} else {
-		var f *os.File
-		f, err = os.Open(name)
-		if err == nil {
-			data, err = io.ReadAll(io.LimitReader(f, parser.MaxInputSize+1))
-			f.Close()
-		}
+	in, err := readInput(name, stdin)
+	if err != nil {
+		return nil, err
 	}
+	return in.src, nil
+}
+
+// readInput is readSource with the stamp a rewrite of the file checks.
+func readInput(name string, stdin io.Reader) (*input, error) {
+	if name == "-" {
+		data, err := fsutil.ReadLimited("<stdin>", stdin, fsutil.MaxInputSize)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		return &input{src: source.NewFile("<stdin>", data)}, nil
+	}
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
 	}
-	if len(data) > parser.MaxInputSize {
-		// An I/O limit, not a finding: the content is not shown.
-		return nil, fmt.Errorf("%s: input is larger than %d bytes (16 MiB), the limit for a profile", name, parser.MaxInputSize)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
 	}
-	return source.NewFile(name, data), nil
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", name)
+	}
+	data, err := fsutil.ReadLimited(name, f, fsutil.MaxInputSize)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	in := &input{src: source.NewFile(name, data)}
+	if st.Mode().IsRegular() {
+		in.stamp = fsutil.StampOf(st, data)
+	}
+	return in, nil
+}
+
+// inputErr words a read error of a profile input.
+func inputErr(err error) error {
+	if errors.Is(err, fsutil.ErrTooLarge) {
+		var re *fsutil.ReadError
+		errors.As(err, &re)
+		// An I/O limit, not a finding: the content is not shown.
+		return fmt.Errorf("%s: input is larger than %d bytes (16 MiB), the limit for a profile", re.Name, fsutil.MaxInputSize)
+	}
+	return err
 }

@@ -22,7 +22,7 @@ func TestInputsSkipNonRegular(t *testing.T) {
 	}
 	os.Symlink("a.sb", filepath.Join(dir, "link.sb"))
 	os.Symlink("fifo.sb", filepath.Join(dir, "linkfifo.sb"))
-	got, err := expandInputs([]string{dir})
+	got, err := expandInputs([]string{dir}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

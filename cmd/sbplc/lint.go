@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -13,10 +11,9 @@ import (
 
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/driver"
 	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/lint"
-	"github.com/sbplc/sbplc/parser"
-	"github.com/sbplc/sbplc/source"
 )
 
 func init() { register(newLintCmd) }
@@ -70,81 +67,33 @@ usage, configuration and I/O errors.`,
 			if !slices.Contains(lintFormats, format) {
 				return usageErrorf("unknown --format %q: use %s", format, strings.Join(lintFormats, ", "))
 			}
-			eo, err := ef.options()
+			opts, err := ef.driverOptions()
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
-			opts := lint.Options{Target: ef.target, Home: home, Enable: enable, Disable: disable,
-				ParamsGiven: len(ef.defines) > 0 || len(ef.paramFiles) > 0, Fragment: fragment, Eval: eo}
-			if errs := lint.Validate(nil, opts); len(errs) > 0 {
-				return usageErrorf("%v", errs[0])
+			opts.ConfigFile, opts.NoConfig = cfgPath, noConfig
+			opts.Home, opts.Enable, opts.Disable, opts.Fragment = home, enable, disable, fragment
+			d, err := newDriver(opts)
+			if err != nil {
+				return err
 			}
-			files, err := expandInputs(args)
+			files, err := expandInputs(args, verboseOut(c))
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
-			cfgs := &configCache{explicit: cfgPath, none: noConfig, byDir: map[string]*config.Config{}}
-			if cfgPath != "" {
-				cfg, err := config.Load(cfgPath)
-				if err != nil {
-					return usageErrorf("%v", err)
-				}
-				cfgs.fixed = cfg
-			}
-			// Read every input first (stdin once), then lint in parallel.
+			// Read every input first (stdin once), then check in parallel.
 			type job struct {
-				src *source.File
-				cfg *config.Config
-				out diag.List
+				in  *input
+				res *driver.Result
+				err error
 			}
-			var work []*job
+			work := make([]*job, 0, len(files))
 			for _, name := range files {
-				cfg, err := cfgs.forFile(name)
+				in, err := readInput(name, c.InOrStdin())
 				if err != nil {
 					return usageErrorf("%v", err)
 				}
-				if name != "-" && cfg.IgnoresFile(name) {
-					continue
-				}
-				src, err := readSource(name, c.InOrStdin())
-				if err != nil {
-					return usageErrorf("%v", err)
-				}
-				work = append(work, &job{src: src, cfg: cfg})
-			}
-			for _, cfg := range cfgs.all() {
-				for _, e := range lint.Validate(cfg, lint.Options{}) {
-					fmt.Fprintf(c.ErrOrStderr(), "%v\n", strings.Replace(e.Error(), ": error: ", ": warning: ", 1))
-				}
-			}
-			preludes := map[string]*source.File{}
-			var plMu sync.Mutex
-			loadPreludes := func(cfg *config.Config) ([]*source.File, error) {
-				plMu.Lock()
-				defer plMu.Unlock()
-				var out []*source.File
-				for _, p := range cfg.Preludes {
-					if f, ok := preludes[p]; ok {
-						out = append(out, f)
-						continue
-					}
-					data, err := os.ReadFile(p)
-					if err != nil {
-						return nil, fmt.Errorf("%s: prelude %s: %v", cfg.Path, p, unwrapPathErr(err))
-					}
-					if len(data) > parser.MaxInputSize {
-						return nil, fmt.Errorf("%s: prelude %s: larger than %d bytes", cfg.Path, p, parser.MaxInputSize)
-					}
-					f := source.NewFile(p, data)
-					preludes[p] = f
-					out = append(out, f)
-				}
-				return out, nil
-			}
-			for _, j := range work {
-				if _, err := loadPreludes(j.cfg); err != nil {
-					return usageErrorf("%v", err)
-				}
+				work = append(work, &job{in: in})
 			}
 			if jobs <= 0 {
 				jobs = runtime.GOMAXPROCS(0)
@@ -156,10 +105,7 @@ usage, configuration and I/O errors.`,
 				go func() {
 					defer wg.Done()
 					for j := range next {
-						o := opts
-						pl, _ := loadPreludes(j.cfg)
-						o.Eval.Preludes = append(append([]*source.File(nil), pl...), opts.Eval.Preludes...)
-						j.out, _ = lint.File(j.src, j.cfg, o)
+						j.res, j.err = d.Check(c.Context(), j.in.src)
 					}
 				}()
 			}
@@ -168,52 +114,56 @@ usage, configuration and I/O errors.`,
 			}
 			close(next)
 			wg.Wait()
-			if fix {
-				// Apply the mechanical fixes, write each changed file
-				// atomically, and re-lint it so the report shows what is left.
-				for _, j := range work {
-					if j.src.Name == "<stdin>" {
-						continue
+			stderr := c.ErrOrStderr()
+			v := verboseOut(c)
+			var all diag.List
+			linted, configBroken := 0, false
+			seenConfig := map[string]bool{}
+			for _, j := range work {
+				if j.err != nil {
+					return usageErrorf("%v", j.err)
+				}
+				if j.res.Ignored {
+					if v != nil {
+						fmt.Fprintf(v, "sbplc: %s: skipped: excluded by the ignore globs of %s\n", j.in.src.Name, j.res.Config.Path)
 					}
-					o := opts
-					pl, _ := loadPreludes(j.cfg)
-					o.Eval.Preludes = append(append([]*source.File(nil), pl...), opts.Eval.Preludes...)
-					// A fix can expose findings the broken form hid (an
-					// unknown operation stops its rule from evaluating):
-					// repeat until nothing changes, at most 5 rounds.
-					total := 0
-					for round := 0; round < 5; round++ {
-						text, n := lint.ApplyFixes(j.src, j.out)
-						if n == 0 {
-							break
-						}
-						total += n
-						j.src = source.NewFile(j.src.Name, text)
-						j.out, _ = lint.File(j.src, j.cfg, o)
-					}
-					if total == 0 {
-						continue
-					}
-					st, err := os.Stat(j.src.Name)
+					continue
+				}
+				if v != nil && j.res.Config.Path != "" && !seenConfig[j.res.Config.Path] {
+					seenConfig[j.res.Config.Path] = true
+					fmt.Fprintf(v, "sbplc: using %s\n", j.res.Config.Path)
+				}
+				if fix && j.in.stamp != nil {
+					fr, err := d.Fix(c.Context(), j.res)
 					if err != nil {
 						return usageErrorf("%v", err)
 					}
-					if err := fsutil.WriteFileAtomic(j.src.Name, j.src.Text, st.Mode().Perm()); err != nil {
-						return usageErrorf("--fix: %v", err)
+					for _, r := range fr.Refused {
+						fmt.Fprintf(stderr, "%s: fix not applied: %s: %s\n", r.Finding.Span, r.Title, r.Reason)
 					}
-					fmt.Fprintf(c.ErrOrStderr(), "%s: applied %d fix(es)\n", j.src.Name, total)
+					if fr.Applied > 0 {
+						if err := fsutil.WriteFile(j.in.src.Name, fr.Text, fsutil.WriteOptions{Expect: j.in.stamp, Limit: fsutil.MaxInputSize}); err != nil {
+							return usageErrorf("--fix: %v", err)
+						}
+						fmt.Fprintf(stderr, "%s: applied %d fix(es)\n", j.in.src.Name, fr.Applied)
+						j.res = fr.Final
+					}
 				}
+				linted++
+				for _, dg := range j.res.Diags {
+					if dg.Code == driver.ConfigCode && dg.Severity == diag.Error {
+						configBroken = true
+					}
+				}
+				all = append(all, j.res.Diags...)
 			}
-			var all diag.List
-			for _, j := range work {
-				all = append(all, j.out...)
-			}
+			all = dedupConfig(all)
 			out := c.OutOrStdout()
 			switch format {
 			case "text":
 				err = diag.WriteText(out, all, diag.TextOptions{Snippet: true})
 				if n := len(all); n > 0 {
-					fmt.Fprintf(c.ErrOrStderr(), "%s in %d file(s)\n", countSummary(all), len(work))
+					fmt.Fprintf(stderr, "%s in %d file(s)\n", countSummary(all), linted)
 				}
 			case "json":
 				err = diag.WriteJSON(out, all)
@@ -224,6 +174,9 @@ usage, configuration and I/O errors.`,
 			}
 			if err != nil {
 				return usageErrorf("writing output: %v", err)
+			}
+			if configBroken {
+				return &exitError{Code: exitUsage}
 			}
 			if all.CountAtLeast(fail) > 0 {
 				return findings()
@@ -261,59 +214,22 @@ func countSummary(ds diag.List) string {
 	return fmt.Sprintf("%d error(s), %d warning(s), %d info", e, w, i)
 }
 
-// configCache finds and loads .sbplc.yaml once per directory.
-type configCache struct {
-	explicit string
-	none     bool
-	fixed    *config.Config
-	byDir    map[string]*config.Config
-	order    []*config.Config
-}
-
-func (cc *configCache) forFile(name string) (*config.Config, error) {
-	if cc.fixed != nil {
-		return cc.fixed, nil
-	}
-	if cc.none {
-		return config.Default(), nil
-	}
-	dir := "."
-	if name != "-" {
-		dir = filepath.Dir(name)
-	}
-	if c, ok := cc.byDir[dir]; ok {
-		return c, nil
-	}
-	p, err := config.Find(dir)
-	if err != nil {
-		return nil, err
-	}
-	var cfg *config.Config
-	if p == "" {
-		cfg = config.Default()
-	} else {
-		for _, c := range cc.order {
-			if c.Path == p {
-				cfg = c
+// dedupConfig keeps one copy of each configuration diagnostic: every file
+// under a configuration reports its problems.
+func dedupConfig(ds diag.List) diag.List {
+	seen := map[string]bool{}
+	out := ds[:0:0]
+	for _, d := range ds {
+		if d.Code == driver.ConfigCode {
+			k := d.String()
+			if seen[k] {
+				continue
 			}
+			seen[k] = true
 		}
-		if cfg == nil {
-			if cfg, err = config.Load(p); err != nil {
-				return nil, err
-			}
-			cc.order = append(cc.order, cfg)
-		}
+		out = append(out, d)
 	}
-	cc.byDir[dir] = cfg
-	return cfg, nil
-}
-
-// all returns the configuration files loaded, in first-use order.
-func (cc *configCache) all() []*config.Config {
-	if cc.fixed != nil {
-		return []*config.Config{cc.fixed}
-	}
-	return cc.order
+	return out
 }
 
 // sarifRules describes every lint rule for SARIF output.

@@ -218,17 +218,18 @@ ignore:
 	if _, out, _ := lintRunCmd(t, "", "lint", "--enable", "hardcoded-home", p); !strings.Contains(out, "hardcoded-home") {
 		t.Errorf("--enable did not override the config:\n%s", out)
 	}
-	// A broken config is a usage error with a position.
+	// A broken config is a positioned diagnostic in the configuration
+	// file, and a usage error (exit 2); the defaults apply meanwhile.
 	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  x: loud\n")
-	code, _, errs = lintRunCmd(t, "", "lint", p)
-	if code != exitUsage || !strings.Contains(errs, ".sbplc.yaml:2:6: error: unknown level") {
-		t.Errorf("bad config: exit %d, %q", code, errs)
+	code, out, _ = lintRunCmd(t, "", "lint", p)
+	if code != exitUsage || !strings.Contains(out, `.sbplc.yaml:2:6: error: unknown level "loud" for x (want error, warning, info or off); using the defaults [config]`) {
+		t.Errorf("bad config: exit %d, %q", code, out)
 	}
-	// An unknown rule in the config is a warning on stderr, not fatal.
+	// An unknown rule in the config is a warning, not fatal.
 	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  shadowed-rul: off\n")
-	code, _, errs = lintRunCmd(t, "", "lint", p)
-	if code != exitFindings || !strings.Contains(errs, `2:3: warning: unknown rule "shadowed-rul"; did you mean shadowed-rule?`) {
-		t.Errorf("unknown config rule: exit %d, %q", code, errs)
+	code, out, _ = lintRunCmd(t, "", "lint", p)
+	if code != exitFindings || !strings.Contains(out, `.sbplc.yaml:2:3: warning: unknown rule "shadowed-rul"; did you mean shadowed-rule? [config]`) {
+		t.Errorf("unknown config rule: exit %d, %q", code, out)
 	}
 	// --config names the file explicitly.
 	cfg := lintWriteFile(t, filepath.Join(t.TempDir(), "lint.yaml"), "rules:\n  unresolved-symlink-path: off\n")

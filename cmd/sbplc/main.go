@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -108,6 +109,14 @@ func setupCompletion(root *cobra.Command) {
 	}
 }
 
+// verboseOut is where -v messages go: standard error with -v, else nil.
+func verboseOut(c *cobra.Command) io.Writer {
+	if v, err := c.Flags().GetBool("verbose"); err == nil && v {
+		return c.ErrOrStderr()
+	}
+	return nil
+}
+
 var commands []func() *cobra.Command
 
 // register adds a subcommand constructor; called from init in each command file.
@@ -126,6 +135,7 @@ sandbox_init. It runs on Linux and macOS alike.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().BoolP("verbose", "v", false, "say what was skipped and why (directory walks, ignored files, configuration used)")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -148,7 +158,7 @@ sandbox_init. It runs on Linux and macOS alike.`,
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
 	}

@@ -50,7 +50,7 @@ usage or I/O error.`,
 			if !oneOf(format, parseFormats) {
 				return usageErrorf("unknown --format %q: use %s", format, strings.Join(parseFormats, ", "))
 			}
-			files, err := expandInputs(args)
+			files, err := expandInputs(args, verboseOut(c))
 			if err != nil {
 				return usageErrorf("%v", err)
 			}

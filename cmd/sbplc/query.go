@@ -9,12 +9,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/diag"
-	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/internal/driver"
+	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/vocab"
 )
 
 func init() { register(newQueryCmd) }
+
+// maxSBPLVersion is the newest (version N) libsandbox is known to accept.
+const maxSBPLVersion = 3
 
 // policyFlags are the decision-engine flags shared by query, test and audit.
 type policyFlags struct {
@@ -40,8 +45,8 @@ func (f *policyFlags) add(c *cobra.Command, homeDefault, homeHelp string) {
 
 func (f *policyFlags) options(target string) (policy.Options, error) {
 	o := policy.Options{NoImplicit: f.noImplicit, Version: f.version, Home: f.home, Target: target}
-	if f.version < 0 {
-		return o, fmt.Errorf("--sbpl-version %d: want a positive version", f.version)
+	if f.version < 0 || f.version > maxSBPLVersion {
+		return o, fmt.Errorf("--sbpl-version %d: SBPL versions are 1 to %d (0: the profile's own)", f.version, maxSBPLVersion)
 	}
 	if len(f.assume) > 0 {
 		o.Assume = map[string]bool{}
@@ -59,6 +64,13 @@ func (f *policyFlags) options(target string) (policy.Options, error) {
 		}
 		if !ok || k == "" {
 			return o, fmt.Errorf("--assume %q: write FILTER=true or FILTER=false", a)
+		}
+		if _, known := vocab.LookupFilter(k); !known {
+			hint := "see 'sbplc query --help'"
+			if s := vocab.Suggest(k, vocab.FilterNames()); s != "" {
+				hint = "did you mean " + s + "?"
+			}
+			return o, fmt.Errorf("--assume %q: unknown filter %q; %s", a, k, hint)
 		}
 		o.Assume[k] = b
 	}
@@ -80,38 +92,50 @@ func (f *policyFlags) options(target string) (policy.Options, error) {
 // loadedProfile is an evaluated profile with its engine.
 type loadedProfile struct {
 	src    *source.File
-	res    *eval.Result
+	res    *driver.Result
 	engine *policy.Engine
 }
 
-// loadEngine reads and evaluates the profile and builds the engine. The
-// evaluation and engine diagnostics go to stderr; errors make it refuse
-// (exit 1), because an answer on a profile libsandbox rejects would mislead.
-func loadEngine(c *cobra.Command, name string, ef *evalFlags, pf *policyFlags) (*loadedProfile, error) {
-	eo, err := ef.options()
-	if err != nil {
-		return nil, usageErrorf("%v", err)
-	}
+// policyOptions checks the decision-engine flags before anything is read,
+// so that a usage error is reported before the profile's problems.
+func policyOptions(ef *evalFlags, pf *policyFlags) (policy.Options, error) {
 	po, err := pf.options(ef.target)
 	if err != nil {
-		return nil, usageErrorf("%v", err)
+		return po, usageErrorf("%v", err)
 	}
 	if po.Home != "/" {
 		po.Home = strings.TrimSuffix(po.Home, "/")
 	}
-	src, err := readSource(name, c.InOrStdin())
+	return po, nil
+}
+
+// loadEngine reads, evaluates and lints the profile (the one workflow,
+// with .sbplc.yaml) and builds the engine. The problems that change what
+// the profile means go to stderr; an error-level one makes it refuse
+// (exit 1), because an answer on a profile libsandbox rejects would
+// mislead. It refuses exactly when 'sbplc lint' would fail.
+func loadEngine(c *cobra.Command, name string, ef *evalFlags, po policy.Options) (*loadedProfile, error) {
+	opts, err := ef.driverOptions()
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}
-	res := eval.Run(src, eo)
-	e, eds := policy.New(res.Profile, po)
-	ds := append(res.Diags, eds...).Sort()
+	opts.Home = po.Home
+	d, err := newDriver(opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := checkOne(c, d, name)
+	if err != nil {
+		return nil, err
+	}
+	e, eds := res.Engine(po)
+	ds := append(res.Problems(), eds...).Sort()
 	diag.WriteText(c.ErrOrStderr(), ds, diag.TextOptions{Snippet: true})
 	if ds.HasErrors() {
-		fmt.Fprintf(c.ErrOrStderr(), "sbplc: %s has errors; fix them first (libsandbox would refuse the profile)\n", src.Name)
+		fmt.Fprintf(c.ErrOrStderr(), "sbplc: %s has errors; fix them first (libsandbox would refuse the profile)\n", res.Src.Name)
 		return nil, findings()
 	}
-	return &loadedProfile{src: src, res: res, engine: e}, nil
+	return &loadedProfile{src: res.Src, res: res, engine: e}, nil
 }
 
 // rulesText is "1 filtered rule" or "N filtered rules".
@@ -309,15 +333,18 @@ errors, 2 for usage errors.`,
 			if format != "text" && format != "json" {
 				return usageErrorf("unknown --format %q: use text or json", format)
 			}
-			lp, err := loadEngine(c, args[0], &ef, &pf)
+			po, err := policyOptions(&ef, &pf)
 			if err != nil {
 				return err
 			}
+			// The question is checked before the profile is read: a usage
+			// error comes first, alone.
 			resource := ""
 			if len(args) == 3 {
 				resource = args[2]
 			}
-			op, err := lp.engine.ResolveOp(args[1])
+			blank, _ := policy.New(&ir.Profile{}, po)
+			op, err := blank.ResolveOp(args[1])
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
@@ -332,6 +359,10 @@ errors, 2 for usage errors.`,
 				if res.Vnode, err = policy.ParseVnodeType(vnode); err != nil {
 					return usageErrorf("--vnode-type: %v", err)
 				}
+			}
+			lp, err := loadEngine(c, args[0], &ef, po)
+			if err != nil {
+				return err
 			}
 			d := lp.engine.Query(policy.Request{Op: op, Resource: res})
 			if format == "json" {

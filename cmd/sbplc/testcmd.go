@@ -70,7 +70,11 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 			if format != "text" && format != "json" {
 				return usageErrorf("unknown --format %q: use text or json", format)
 			}
-			lp, err := loadEngine(c, args[0], &ef, &pf)
+			po, err := policyOptions(&ef, &pf)
+			if err != nil {
+				return err
+			}
+			lp, err := loadEngine(c, args[0], &ef, po)
 			if err != nil {
 				return err
 			}
