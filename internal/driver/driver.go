@@ -88,7 +88,6 @@ type Driver struct {
 	fixed *config.Config // ConfigFile's, when set
 
 	mu       sync.Mutex
-	dirs     map[string]string        // directory -> config path ("" = none)
 	configs  map[string]*configEntry  // config path -> loaded file
 	preludes map[string]*preludeEntry // prelude path -> last read
 }
@@ -130,7 +129,7 @@ func New(opts Options) (*Driver, error) {
 			return nil, &UsageError{fmt.Errorf("-I %s: not a directory", dir)}
 		}
 	}
-	d := &Driver{opts: opts, dirs: map[string]string{}, configs: map[string]*configEntry{}, preludes: map[string]*preludeEntry{}}
+	d := &Driver{opts: opts, configs: map[string]*configEntry{}, preludes: map[string]*preludeEntry{}}
 	if opts.ConfigFile != "" {
 		cfg, err := config.Load(opts.ConfigFile)
 		if err != nil {
@@ -159,18 +158,11 @@ func (d *Driver) Config(name string) (*config.Config, diag.List) {
 	if name != "" && name != "-" && !strings.HasPrefix(name, "<") {
 		dir = filepath.Dir(name)
 	}
-	d.mu.Lock()
-	path, known := d.dirs[dir]
-	d.mu.Unlock()
-	if !known {
-		p, err := config.Find(dir)
-		if err != nil {
-			return config.Default(), diag.List{configDiag(diag.Error, "", fmt.Errorf("cannot look for %s above %s: %v; using the defaults", config.FileName, dir, unwrapPath(err)))}
-		}
-		path = p
-		d.mu.Lock()
-		d.dirs[dir] = path
-		d.mu.Unlock()
+	// The search is not cached: a file created meanwhile (the language
+	// server runs for hours) is found; it costs a stat per directory.
+	path, err := config.Find(dir)
+	if err != nil {
+		return config.Default(), diag.List{configDiag(diag.Error, "", fmt.Errorf("cannot look for %s above %s: %v; using the defaults", config.FileName, dir, unwrapPath(err)))}
 	}
 	if path == "" {
 		return config.Default(), nil
@@ -385,7 +377,15 @@ type Setup struct {
 // working directory). An error is a usage or I/O problem with an explicit
 // prelude.
 func (d *Driver) Setup(name string) (*Setup, error) {
-	cfg, cds := d.Config(name)
+	return d.setup(name, CheckOptions{})
+}
+
+func (d *Driver) setup(name string, co CheckOptions) (*Setup, error) {
+	where := name
+	if co.ConfigDir != "" {
+		where = filepath.Join(co.ConfigDir, filepath.Base(name))
+	}
+	cfg, cds := d.Config(where)
 	s := &Setup{Config: cfg, Diags: cds}
 	if name != "" && name != "-" && !strings.HasPrefix(name, "<") && cfg.IgnoresFile(name) {
 		s.Ignored = true
@@ -397,6 +397,9 @@ func (d *Driver) Setup(name string) (*Setup, error) {
 	}
 	s.Diags = append(s.Diags, pds...)
 	s.Eval = d.EvalOptions(cfg, preludes)
+	if co.ReadFile != nil {
+		s.Eval.ReadFile = co.ReadFile
+	}
 	s.Lint = d.LintOptions(cfg, s.Eval)
 	return s, nil
 }
@@ -412,7 +415,22 @@ func (s *Setup) LintResult(res *eval.Result) diag.List {
 // problem with an explicit prelude (exit 2); everything about the profile
 // is in the Result.
 func (d *Driver) Check(ctx context.Context, src *source.File) (*Result, error) {
-	s, err := d.Setup(src.Name)
+	return d.CheckWith(ctx, src, CheckOptions{})
+}
+
+// CheckOptions adjust one check (the language server's documents).
+type CheckOptions struct {
+	// ConfigDir, when set, is where the configuration search starts
+	// instead of the source's directory (the language server's documents,
+	// whose names may not be file paths).
+	ConfigDir string
+	// ReadFile reads imports for this check only.
+	ReadFile func(path string) ([]byte, error)
+}
+
+// CheckWith is Check with per-check options.
+func (d *Driver) CheckWith(ctx context.Context, src *source.File, co CheckOptions) (*Result, error) {
+	s, err := d.setup(src.Name, co)
 	if err != nil {
 		return nil, err
 	}

@@ -62,12 +62,12 @@ func TestLintAnalyzerConfig(t *testing.T) {
 	}
 	os.Chtimes(cfg, later, later)
 	res = analyze()
-	if !hasCode(res.Diags, "config-error") || !hasCode(res.Diags, "unknown-operation") {
+	if !hasCode(res.Diags, "config") || !hasCode(res.Diags, "unknown-operation") {
 		t.Fatalf("broken config: %v", res.Diags)
 	}
 	for _, d := range res.Diags {
-		if d.Code == "config-error" && !strings.Contains(d.Message, ".sbplc.yaml") {
-			t.Errorf("config error does not name the file: %s", d.Message)
+		if d.Code == "config" && !strings.HasSuffix(d.Span.Filename(), ".sbplc.yaml") {
+			t.Errorf("config error is not positioned in the file: %s", d)
 		}
 	}
 	// Files ignored by the config get syntax errors only.
