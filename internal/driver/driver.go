@@ -327,12 +327,7 @@ func (d *Driver) readFile(path string) ([]byte, error) {
 	if d.opts.ReadFile != nil {
 		return d.opts.ReadFile(path)
 	}
-	data, err := fsutil.ReadRegular(path, fsutil.MaxInputSize)
-	var re *fsutil.ReadError
-	if errors.As(err, &re) && re.Err != nil && !errors.Is(re.Err, fsutil.ErrTooLarge) && !errors.Is(re.Err, fsutil.ErrNotRegular) {
-		return nil, re.Err // keep fs.ErrNotExist visible to the import search
-	}
-	return data, err
+	return fsutil.ReadRegular(path, fsutil.MaxInputSize)
 }
 
 // LintOptions returns the lint options for a file under cfg.

@@ -3,8 +3,6 @@ package lsp
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -127,7 +126,7 @@ func (s *Server) analyze(d *document, gen uint64) {
 }
 
 // readFile returns the text of the open document at path, or reads the file
-// (up to MaxDocumentSize bytes).
+// (a regular file of up to MaxDocumentSize bytes).
 func (s *Server) readFile(path string) ([]byte, error) {
 	path = filepath.Clean(path)
 	s.mu.Lock()
@@ -139,19 +138,9 @@ func (s *Server) readFile(path string) ([]byte, error) {
 		}
 	}
 	s.mu.Unlock()
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxDocumentSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxDocumentSize {
-		return nil, fmt.Errorf("file larger than %d bytes", MaxDocumentSize)
-	}
-	return data, nil
+	// Regular files only: (import "/dev/stdin") must not read the
+	// server's own protocol stream, nor a FIFO block the analysis.
+	return fsutil.ReadRegular(path, MaxDocumentSize)
 }
 
 // scheduleDependents re-analyses the open documents whose last analysis read
