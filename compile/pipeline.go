@@ -8,6 +8,7 @@ import (
 	"github.com/sbplc/sbplc/bytecode"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/format"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 )
@@ -140,7 +141,7 @@ func Build(src *source.File, opts Options) (*Output, error) {
 	}
 	switch opts.Emit {
 	case EmitSBPL:
-		out.Data = []byte(eval.FormatSBPL(res.Profile))
+		out.Data = FlatSBPL(res.Profile)
 		return out, nil
 	case EmitJSON:
 		js, err := json.MarshalIndent(ir.ToJSON(res.Profile), "", "  ")
@@ -191,4 +192,16 @@ func Build(src *source.File, opts Options) (*Output, error) {
 	}
 	out.Data = r.Bytecode
 	return out, nil
+}
+
+// FlatSBPL prints an evaluated profile as flat SBPL in sbplc fmt's
+// canonical layout: `compile --emit sbpl` and `expand` output passes
+// `sbplc fmt --check`.
+func FlatSBPL(p *ir.Profile) []byte {
+	text := []byte(eval.FormatSBPL(p))
+	out, ds := format.Source(text, "<flat>", format.Options{})
+	if out == nil || ds.HasErrors() {
+		return text // cannot happen: the printer writes what the parser reads
+	}
+	return out
 }

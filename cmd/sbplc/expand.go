@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/diag"
-	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/ir"
 )
@@ -42,29 +42,33 @@ an error was reported.`,
 			if format != "sbpl" && format != "json" {
 				return usageErrorf("unknown --format %q: use sbpl or json", format)
 			}
-			opts, err := ef.options()
+			opts, err := ef.driverOptions()
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
-			src, err := readSource(args[0], c.InOrStdin())
+			d, err := newDriver(opts)
 			if err != nil {
-				return usageErrorf("%v", err)
+				return err
 			}
-			res := eval.Run(src, opts)
+			res, err := checkOne(c, d, args[0])
+			if err != nil {
+				return err
+			}
 			var out []byte
 			switch format {
 			case "sbpl":
-				out = []byte(eval.FormatSBPL(res.Profile))
+				out = compile.FlatSBPL(res.Eval.Profile)
 			case "json":
-				out, err = json.MarshalIndent(ir.ToJSON(res.Profile), "", "  ")
+				out, err = json.MarshalIndent(ir.ToJSON(res.Eval.Profile), "", "  ")
 				if err != nil {
 					return usageErrorf("%v", err)
 				}
 				out = append(out, '\n')
 			}
-			diag.WriteText(c.ErrOrStderr(), res.Diags, diag.TextOptions{Snippet: true})
+			problems := res.Problems()
+			diag.WriteText(c.ErrOrStderr(), problems, diag.TextOptions{Snippet: true})
 			if output != "" && output != "-" {
-				if res.Diags.HasErrors() {
+				if problems.HasErrors() {
 					fmt.Fprintf(c.ErrOrStderr(), "sbplc: not writing %s: the profile has errors\n", output)
 					return findings()
 				}
@@ -74,7 +78,7 @@ an error was reported.`,
 			} else {
 				c.OutOrStdout().Write(out)
 			}
-			if res.Diags.HasErrors() {
+			if problems.HasErrors() {
 				return findings()
 			}
 			return nil

@@ -33,7 +33,7 @@ const expandProfile = `(version 1)
 (define ops (list file-read* file-write*))
 (import "lib.sb")
 (apply allow (append ops (list (subpath (home "/Library")))))
-(with-filter (require-not (literal "/x")) (allow mach-lookup (global-name "com.apple.a")))
+(with-filter (require-not (global-name "com.apple.b")) (allow mach-lookup (global-name "com.apple.a")))
 `
 
 func TestExpandCmd(t *testing.T) {
@@ -49,7 +49,10 @@ func TestExpandCmd(t *testing.T) {
 (deny default)
 (allow file-read-metadata)
 (allow file-read* file-write* (subpath "/Users/me/Library"))
-(allow mach-lookup (require-all (global-name "com.apple.a") (require-not (literal "/x"))))
+(allow mach-lookup
+  (require-all
+    (global-name "com.apple.a")
+    (require-not (global-name "com.apple.b"))))
 `
 	out, errs, code := expandRun(t, "", "-D", "HOME=/Users/me", p)
 	if code != 0 || out != want || errs != "" {
@@ -126,7 +129,7 @@ func TestExpandCmdJSON(t *testing.T) {
 func TestExpandCmdErrors(t *testing.T) {
 	// Error diagnostics: positioned text on stderr, exit 1.
 	_, errs, code := expandRun(t, "(version 1)\n(allow file-raed*)\n", "-")
-	if code != 1 || !strings.Contains(errs, "<stdin>:2:8: error: unbound variable: file-raed*; did you mean file-read*? [unbound-identifier]") {
+	if code != 1 || !strings.Contains(errs, `<stdin>:2:8: error: unknown operation file-raed*: libsandbox fails with "unbound variable: file-raed*"; did you mean file-read*? [unknown-operation]`) {
 		t.Fatalf("code %d\n%s", code, errs)
 	}
 	// Usage errors exit 2.

@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/format"
+	"github.com/sbplc/sbplc/internal/driver"
 	"github.com/sbplc/sbplc/internal/fsutil"
+	"github.com/sbplc/sbplc/source"
 )
 
 func init() { register(newFmtCmd) }
@@ -72,13 +73,22 @@ FILE) reads standard input.`,
 			opts := format.Options{Width: width}
 			out, errOut := c.OutOrStdout(), c.ErrOrStderr()
 			failed, differ := false, false
+			var d *driver.Driver
+			if write {
+				// -w checks that the formatted text evaluates as the
+				// original did (same configuration as lint).
+				if d, err = newDriver(driver.Options{}); err != nil {
+					return err
+				}
+			}
 			for _, name := range files {
-				src, err := readSource(name, c.InOrStdin())
+				in, err := readInput(name, c.InOrStdin())
 				if err != nil {
 					fmt.Fprintf(errOut, "sbplc: %v\n", err)
 					failed = true
 					continue
 				}
+				src := in.src
 				res, ds := format.Source(src.Text, src.Name, opts)
 				if ds.HasErrors() {
 					diag.WriteText(errOut, ds, diag.TextOptions{Snippet: true})
@@ -96,11 +106,14 @@ FILE) reads standard input.`,
 					out.Write(format.Diff("a/"+src.Name, "b/"+src.Name, src.Text, res))
 				}
 				if write && changed {
-					// write through a symbolic link, not over it
-					target, err := filepath.EvalSymlinks(name)
-					if err == nil {
-						err = fsutil.WriteFileAtomic(target, res, 0o644)
+					if err := checkFormatted(c, d, src, res); err != nil {
+						fmt.Fprintf(errOut, "sbplc: %v\n", err)
+						failed = true
+						continue
 					}
+					// Through a symbolic link, keeping hard links; refused
+					// if the file changed since it was read.
+					err := fsutil.WriteFile(name, res, fsutil.WriteOptions{Expect: in.stamp, Limit: fsutil.MaxInputSize})
 					if err != nil {
 						fmt.Fprintf(errOut, "sbplc: %v\n", err) // names the file: "cannot write x.sb: ..."
 						failed = true
@@ -127,4 +140,22 @@ FILE) reads standard input.`,
 	f.BoolVar(&check, "check", false, "exit 1 if any file's formatting differs (prints nothing else without -d or -l)")
 	f.IntVar(&width, "width", format.DefaultWidth, "line width to fit forms in")
 	return c
+}
+
+// checkFormatted refuses a rewrite whose result would have an evaluation
+// or lint error the original did not have (a formatter bug must never
+// reach a user's file).
+func checkFormatted(c *cobra.Command, d *driver.Driver, src *source.File, formatted []byte) error {
+	before, err := d.Check(c.Context(), src)
+	if err != nil {
+		return err
+	}
+	_, news, err := d.CheckRewrite(c.Context(), before, source.NewFile(src.Name, formatted))
+	if err != nil {
+		return err
+	}
+	if len(news) > 0 {
+		return fmt.Errorf("not writing %s: the formatted text would add an error (%s); please report this formatter bug", src.Name, news[0])
+	}
+	return nil
 }

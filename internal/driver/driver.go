@@ -451,15 +451,18 @@ func (d *Driver) CheckWith(ctx context.Context, src *source.File, co CheckOption
 // HasErrors reports whether the result has an error-level diagnostic.
 func (r *Result) HasErrors() bool { return r.Diags.HasErrors() }
 
-// Problems are the diagnostics a command that answers questions about the
-// profile (query, test, audit, expand) shows before its answer: every
-// error, and the warnings of the correctness category and of the stages
-// (an import not found, an unbound param): they change what the profile
-// means. Style and breadth findings are lint's business.
+// Problems are the diagnostics a command that answers questions about
+// the profile (query, test, audit, expand) shows before its answer: the
+// errors and warnings of the correctness category (the profile fails to
+// compile or load, or part of it means nothing: an unknown name, a missing
+// version, an import not found, an unbound param), of the parser and the
+// evaluator, and of the configuration. An error among them means the
+// answer would describe a profile libsandbox refuses. Path, breadth,
+// ordering and style findings are lint's business.
 func (r *Result) Problems() diag.List {
 	var out diag.List
 	for _, dg := range r.Diags {
-		if dg.Severity >= diag.Error || dg.Severity == diag.Warning && correctness(dg.Code) {
+		if dg.Severity >= diag.Warning && correctness(dg.Code) {
 			out = append(out, dg)
 		}
 	}
