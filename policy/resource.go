@@ -112,7 +112,7 @@ func Family(op string) Kind {
 		return KindPath
 	case strings.HasPrefix(op, "network"):
 		return KindNetwork
-	case op == "mach-priv-host-port" || op == "process-fork" || op == "lsopen":
+	case takesNoResource(op):
 		return KindNone
 	case strings.HasPrefix(op, "mach-") || strings.HasPrefix(op, "sysctl") ||
 		strings.HasPrefix(op, "iokit") || strings.Contains(op, "preference") ||
@@ -123,6 +123,12 @@ func Family(op string) Kind {
 		return KindName
 	}
 	return KindNone
+}
+
+// takesNoResource reports whether op is checked without a resource (no
+// filter applies to it), so a query names none.
+func takesNoResource(op string) bool {
+	return op == "mach-priv-host-port" || op == "process-fork" || op == "lsopen"
 }
 
 // ParseResource parses RESOURCE as written on the command line for op:
@@ -152,6 +158,9 @@ func ParseResource(op, text string) (Resource, error) {
 			return r, fmt.Errorf("%s needs a resource (%s)", op, familyHint(fam))
 		}
 		return r, nil
+	}
+	if takesNoResource(op) {
+		return r, fmt.Errorf("%s takes no resource: remove %q", op, text)
 	}
 	switch fam {
 	case KindTarget:

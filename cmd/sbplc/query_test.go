@@ -174,11 +174,23 @@ func TestQueryErrors(t *testing.T) {
 		{[]string{"query", p, "network-outbound", "tcp6:10.0.0.1:80"}, 2, "is an IPv4 address"},
 		{[]string{"query", filepath.Join(t.TempDir(), "missing.sb"), "file-read-data", "/x"}, 2, "no such file"},
 		{[]string{"query", p}, 2, "missing OPERATION (usage: sbplc query"},
+		// Issue 12, item 11: unvalidated input is refused, and before the
+		// profile's own warnings are printed.
+		{[]string{"query", "--assume", "bogus=true", p, "file-read-data", "/x"}, 2, `unknown filter "bogus"`},
+		{[]string{"query", p, "process-fork", "extra"}, 2, `process-fork takes no resource: remove "extra"`},
+		{[]string{"query", "--sbpl-version", "9", p, "file-read-data", "/x"}, 2, "SBPL versions are 1 to 3"},
+		{[]string{"query", "-I", filepath.Join(t.TempDir(), "nonexistent-dir"), p, "file-read-data", "/x"}, 2, "nonexistent-dir: no such file or directory"},
 	} {
 		_, errs, code := queryRun(t, "", c.args...)
 		if code != c.code || !strings.Contains(errs, c.msg) {
 			t.Errorf("%v: code %d, stderr %q; want %d and %q", c.args[1:], code, errs, c.code, c.msg)
 		}
+	}
+	// The question is checked before the profile: a usage error is not
+	// preceded by the profile's warnings.
+	warns := queryFile(t, "w.sb", "(version 1)\n(import \"nowhere.sb\")\n")
+	if _, errs, code := queryRun(t, "", "query", warns, "file-raed-data", "/x"); code != 2 || strings.Contains(errs, "nowhere.sb") {
+		t.Errorf("usage error after the profile's warnings: %d %q", code, errs)
 	}
 	// A profile with errors is refused with its diagnostics.
 	bad := queryFile(t, "bad.sb", "(version 1)\n(allow file-read* (literal \"/x\")\n")
