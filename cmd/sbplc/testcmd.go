@@ -41,15 +41,18 @@ expectation is a whole-line comment in the profile:
 
   ; expect deny file-read-data /Users/me/.ssh/id_rsa
   ; expect allow network-outbound tcp:*:443
-  ; expect unknown file-read-data /Users/me/x      ; depends on an entitlement
+  ; depends on an entitlement:
+  ; expect unknown file-read-data /Users/me/x
 
 or a line of TESTFILE (the leading ";" is optional there; other lines must
-be blank or comments starting with # or ;). The syntax is
+be blank or comments starting with # or ;). With a TESTFILE, the profile's
+own expectations run too. The syntax is
 
   expect allow|deny|unknown [vnode=TYPE] [rule=LINE|default|builtin|implicit] OPERATION RESOURCE
 
-RESOURCE is the rest of the line in 'sbplc query' syntax (a leading ~ is the
---home directory; quote it as a Go string to keep surrounding spaces).
+RESOURCE is the rest of the line in 'sbplc query' syntax, so a comment
+cannot follow it on the same line (a leading ~ is the --home directory;
+quote it as a Go string to keep surrounding spaces).
 rule= also checks the deciding rule: rule=LINE its line in the profile (for
 a rule made by a helper, the line of the outermost call); rule=default the
 profile's own (allow default) or (deny default) rule; rule=builtin an
@@ -78,16 +81,20 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 			if err != nil {
 				return err
 			}
-			testSrc, standalone := lp.src, false
+			// The profile's own expectations, then the TESTFILE's.
+			xs, bad := policy.ParseExpectations(lp.src, pf.home, false)
+			where := lp.src.Name
 			if len(args) == 2 {
-				if testSrc, err = readSource(args[1], c.InOrStdin()); err != nil {
+				testSrc, err := readSource(args[1], c.InOrStdin())
+				if err != nil {
 					return usageErrorf("%v", err)
 				}
-				standalone = true
+				txs, tbad := policy.ParseExpectations(testSrc, pf.home, true)
+				xs, bad = append(xs, txs...), append(bad, tbad...)
+				where += " and " + testSrc.Name
 			}
-			xs, bad := policy.ParseExpectations(testSrc, pf.home, standalone)
 			if len(xs) == 0 && len(bad) == 0 {
-				return usageErrorf("%s: no expectations found: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", testSrc.Name)
+				return usageErrorf("%s: no expectations found: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", where)
 			}
 			var results []policy.CaseResult
 			failed := len(bad)

@@ -66,6 +66,31 @@ func TestTestSeparateFile(t *testing.T) {
 	}
 }
 
+// TestTestBothSources: with a TESTFILE the profile's inline expectations
+// still run (issue 12, item 13); the help's example profile passes.
+func TestTestBothSources(t *testing.T) {
+	p := queryFile(t, "t.sb", testProfile)
+	x := queryFile(t, "t.expect", "expect deny file-read-data /private/etc/passwd\n")
+	out, _, code := queryRun(t, "", "test", p, x)
+	if code != 0 || !strings.Contains(out, "PASS "+p+":5:") || !strings.Contains(out, "PASS "+x+":1:") || !strings.Contains(out, "4 passed, 0 failed") {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+	// The example in 'sbplc test --help', as a profile: its comment line
+	// is not part of a resource.
+	help, _, _ := queryRun(t, "", "test", "--help")
+	var lines []string
+	for _, l := range strings.Split(help, "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "; ") {
+			lines = append(lines, t)
+		}
+	}
+	ex := queryFile(t, "ex.sb", "(version 1)\n(deny default)\n(allow file-read* (require-all (subpath \"/Users/me/x\") (require-entitlement \"e\")))\n"+strings.Join(lines, "\n")+"\n")
+	out, errs, code := queryRun(t, "", "test", ex)
+	if !strings.Contains(out, "expect unknown file-read-data /Users/me/x\n") || !strings.Contains(out, "PASS "+ex+":7:") {
+		t.Errorf("help example: code %d\n%s%s", code, out, errs)
+	}
+}
+
 func TestTestJSONAndUsage(t *testing.T) {
 	p := queryFile(t, "t.sb", testProfile)
 	out, _, code := queryRun(t, "", "test", "--format", "json", p)
