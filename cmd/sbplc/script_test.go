@@ -48,7 +48,7 @@ func TestScripts(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkfifo":    cmdMkfifo,
+			"mkfifo":      cmdMkfifo,
 			"lsp-session": cmdLSPSession,
 		},
 	})
