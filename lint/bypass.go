@@ -13,12 +13,9 @@ import (
 // Rules that find ways around a deny, decided by the decision engine.
 
 var bypassRules = []*Rule{
-	{ID: "case-variant-deny", Category: Paths, Severity: diag.Warning,
-		Summary: "deny that a case-variant spelling gets around", Run: runCaseVariant},
-	{ID: "read-deny-movable", Category: Paths, Severity: diag.Warning,
-		Summary: "read-denied file that may be renamed out of the deny", Run: runReadDenyMovable},
-	{ID: "dns-exfil-channel", Category: Overbreadth, Severity: diag.Warning,
-		Summary: "DNS reachable while other egress is closed", Run: runDNSExfil},
+	{ID: "case-variant-deny", Run: runCaseVariant},
+	{ID: "read-deny-movable", Run: runReadDenyMovable},
+	{ID: "dns-exfil-channel", Run: runDNSExfil},
 }
 
 // query asks the engine about op on the resource text; ok is false when the

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
 )
@@ -27,9 +26,6 @@ type probe struct {
 // probeRule describes a rule decided by probes.
 type probeRule struct {
 	id       string
-	cat      Category
-	sev      diag.Severity
-	summary  string
 	probes   []probe
 	what     string // what the access gives, for the message
 	fix      string // what to do
@@ -70,101 +66,99 @@ func connects(paths ...string) []probe {
 }
 
 var escapeProbeRules = []*probeRule{
-	{id: "writable-launch-agents", sev: diag.Warning, summary: "LaunchAgents or LaunchDaemons writable",
+	{id: "writable-launch-agents",
 		probes: writes("~/Library/LaunchAgents/com.example.agent.plist", "/Library/LaunchAgents/com.example.agent.plist", "/Library/LaunchDaemons/com.example.daemon.plist"),
 		what:   "a plist there runs unsandboxed code at the next login",
 		fix:    "deny file-write* on (subpath HOME/Library/LaunchAgents) after the broad allow, or narrow the allow"},
-	{id: "writable-shell-startup", sev: diag.Warning, summary: "shell startup files writable",
+	{id: "writable-shell-startup",
 		probes: writes("~/.zshrc", "~/.zshenv", "~/.zprofile", "~/.bash_profile", "~/.bashrc", "~/.profile", "~/.config/fish/config.fish"),
 		what:   "code written there runs unsandboxed in the user's next terminal",
 		fix:    "deny file-write* on the startup files after the broad allow, or narrow the allow"},
-	{id: "writable-git-hooks-config", sev: diag.Warning, summary: "git hooks or git config writable",
+	{id: "writable-git-hooks-config",
 		probes: writes("~/.gitconfig", "~/.config/git/config", "$P/.git/hooks/pre-commit", "$P/.git/config"),
 		what:   "hooks and config commands run unsandboxed the next time the user runs git",
 		fix:    "deny file-write* on .git/hooks and .git/config, e.g. (deny file-write* (regex #\"/\\.git/(hooks|config)(/|$)\"))"},
-	{id: "writable-ssh-authorized-keys", sev: diag.Warning, summary: "~/.ssh (authorized_keys, config) writable",
+	{id: "writable-ssh-authorized-keys",
 		probes: writes("~/.ssh/authorized_keys", "~/.ssh/config"),
 		what:   "authorized_keys grants remote logins and ssh config's ProxyCommand runs commands",
 		fix:    "deny file-write* on (subpath HOME/.ssh)"},
-	{id: "writable-autoexec-config", sev: diag.Info, summary: "tool configs that run commands writable",
+	{id: "writable-autoexec-config",
 		probes: writes("~/.npmrc", "~/.cargo/config.toml", "~/Library/Application Support/Code/User/settings.json", "~/.config/direnv/direnvrc", "~/.vscode/tasks.json"),
 		what:   "editors and package managers run commands from these files outside the sandbox",
 		fix:    "deny file-write* on these files after the broad allow"},
-	{id: "writable-persistence-misc", sev: diag.Warning, summary: "PATH directories or auto-run folders writable",
+	{id: "writable-persistence-misc",
 		probes: writes("/usr/local/bin/git", "/opt/homebrew/bin/python3", "~/Library/Services/x.workflow", "~/Library/Scripts/x.scpt", "/Library/StartupItems/x/x", "/Applications/Example.app/Contents/MacOS/Example"),
 		what:   "binaries there run unsandboxed when the user next calls them",
 		fix:    "remove the write grant on PATH directories, /Applications and auto-run folders"},
-	{id: "launchservices-open", sev: diag.Warning, summary: "LaunchServices reachable: open runs apps unsandboxed",
+	{id: "launchservices-open",
 		probes: append(lookups("com.apple.coreservices.launchservicesd", "com.apple.lsd.modifydb"), probe{op: "lsopen"}),
 		what:   "LaunchServices asks launchd to start the app, outside the sandbox (open /tmp/x)",
 		fix:    "do not grant LaunchServices; open URLs from the unsandboxed parent"},
-	{id: "appleevent-send", sev: diag.Warning, summary: "Apple Events to other apps allowed",
+	{id: "appleevent-send",
 		probes: []probe{{op: "appleevent-send", res: "com.apple.Terminal"}, {op: "appleevent-send", res: "com.apple.systemevents"}},
 		what:   "tell application \"Terminal\" to do script runs arbitrary commands outside the sandbox",
 		fix:    "remove the appleevent-send grant"},
-	{id: "docker-socket", sev: diag.Warning, summary: "Docker socket connectable: host root",
+	{id: "docker-socket",
 		probes: connects("/private/var/run/docker.sock", "~/.docker/run/docker.sock", "~/.colima/default/docker.sock", "~/.orbstack/run/docker.sock"),
 		what:   "the Docker API runs containers with the host file system mounted",
 		fix:    "deny network-outbound (remote unix-socket (path-literal \"/private/var/run/docker.sock\")) after the broad allow"},
-	{id: "agent-socket", sev: diag.Info, summary: "SSH, GPG or 1Password agent socket connectable",
+	{id: "agent-socket",
 		probes: connects("/private/tmp/com.apple.launchd.sbplc/Listeners", "~/.ssh/agent/s.sbplc", "~/.gnupg/S.gpg-agent", "~/Library/Group Containers/2BUA8C4S2C.com.1password/t/agent.sock"),
 		what:   "the process can sign and authenticate with the user's keys without reading them",
 		fix:    "deny network-outbound to the agent sockets unless git over ssh is required"},
-	{id: "pasteboard-access", sev: diag.Info, summary: "pasteboard service reachable",
+	{id: "pasteboard-access",
 		probes: lookups("com.apple.pasteboard.1"),
 		what:   "the clipboard holds copied passwords and can be rewritten with commands the user then pastes",
 		fix:    "deny (global-name-regex #\"^com\\.apple\\.pasteboard\") after the broad allow"},
-	{id: "security-service-access", sev: diag.Info, summary: "securityd or authd reachable",
+	{id: "security-service-access",
 		probes: lookups("com.apple.SecurityServer", "com.apple.authd"),
 		what:   "keychain items and authorization rights are requested through these services, not the keychain files",
 		fix:    "allow these services only when keychain access is required, and document it"},
-	{id: "exec-interpreter-escape", sev: diag.Info, summary: "osascript, open, launchctl or security executable",
+	{id: "exec-interpreter-escape",
 		probes: []probe{{op: "process-exec*", res: "/usr/bin/osascript"}, {op: "process-exec*", res: "/usr/bin/open"}, {op: "process-exec*", res: "/bin/launchctl"}, {op: "process-exec*", res: "/usr/bin/security"}},
 		what:   "these binaries talk to services outside the sandbox", skipBare: true,
 		fix: "leave them out of the exec allow-list"},
 }
 
 var secretsProbeRules = []*probeRule{
-	{id: "readable-ssh-keys", sev: diag.Warning, summary: "SSH private keys readable",
+	{id: "readable-ssh-keys",
 		probes: reads("~/.ssh/id_rsa", "~/.ssh/id_ed25519", "~/.ssh/id_ecdsa"),
 		what:   "a private key is a direct credential",
 		fix:    "deny file-read-data on (subpath HOME/.ssh) after the broad allow"},
-	{id: "readable-cloud-credentials", sev: diag.Warning, summary: "cloud and cluster credentials readable",
+	{id: "readable-cloud-credentials",
 		probes: reads("~/.aws/credentials", "~/.config/gcloud/application_default_credentials.json", "~/.kube/config", "~/.docker/config.json", "~/.azure/accessTokens.json"),
 		what:   "long-lived cloud credentials give production access",
 		fix:    "deny file-read-data on ~/.aws, ~/.config/gcloud, ~/.kube and ~/.docker after the broad allow"},
-	{id: "readable-token-files", sev: diag.Warning, summary: "plaintext token files readable",
+	{id: "readable-token-files",
 		probes: reads("~/.netrc", "~/.git-credentials", "~/.config/gh/hosts.yml", "~/.npmrc", "~/.pypirc"),
 		what:   "these files hold API and publish tokens in plain text",
 		fix:    "deny file-read-data on the token files after the broad allow"},
-	{id: "readable-keychain", sev: diag.Warning, summary: "keychain files readable",
+	{id: "readable-keychain",
 		probes: reads("~/Library/Keychains/login.keychain-db"),
 		what:   "the keychain database can be attacked offline and leaks item metadata",
 		fix:    "allow the specific ~/Library subdirectories the program needs"},
-	{id: "readable-gnupg", sev: diag.Warning, summary: "GnuPG private keys readable",
+	{id: "readable-gnupg",
 		probes: reads("~/.gnupg/private-keys-v1.d/sbplc.key", "~/.gnupg/secring.gpg"),
 		what:   "signing and decryption keys",
 		fix:    "deny file-read-data on (subpath HOME/.gnupg)"},
-	{id: "readable-browser-data", sev: diag.Warning, summary: "browser cookies and profiles readable",
+	{id: "readable-browser-data",
 		probes: reads("~/Library/Application Support/Google/Chrome/Default/Cookies", "~/Library/Cookies/Cookies.binarycookies", "~/Library/Safari/History.db", "~/Library/Application Support/Firefox/Profiles/x.default/cookies.sqlite"),
 		what:   "session cookies bypass passwords and MFA",
 		fix:    "allow only the program's own Application Support directory"},
-	{id: "readable-personal-data", sev: diag.Info, summary: "personal data (shell history, mail, messages) readable",
+	{id: "readable-personal-data",
 		probes: reads("~/.zsh_history", "~/.bash_history", "~/Library/Messages/chat.db", "~/Library/Mail/V10/MailData/Envelope Index"),
 		what:   "shell history routinely contains tokens, and mail and messages are private",
 		fix:    "deny file-read-data on these paths, or allow-list reads"},
 }
 
-var escapeRules = probeRules(escapeProbeRules, Escape)
-var secretsRules = probeRules(secretsProbeRules, Secrets)
+var escapeRules = probeRules(escapeProbeRules)
+var secretsRules = probeRules(secretsProbeRules)
 
-func probeRules(prs []*probeRule, cat Category) []*Rule {
+func probeRules(prs []*probeRule) []*Rule {
 	var out []*Rule
 	for _, pr := range prs {
 		pr := pr
-		pr.cat = cat
-		out = append(out, &Rule{ID: pr.id, Category: cat, Severity: pr.sev, Summary: pr.summary,
-			Run: func(p *Pass) { runProbes(p, pr) }})
+		out = append(out, &Rule{ID: pr.id, Run: func(p *Pass) { runProbes(p, pr) }})
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/ruletable"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
 )
@@ -321,7 +322,11 @@ func Validate(cfg *config.Config, opts Options) []error {
 			for _, tok := range strings.Split(s, ",") {
 				tok = strings.TrimSpace(tok)
 				if !known(tok) {
-					errs = append(errs, fmt.Errorf("unknown rule or category %q%s", tok, didYouMean(tok)))
+					hint := "; see 'sbplc rules'"
+					if s := ruletable.Suggest(tok, true); s != "" {
+						hint = "; did you mean " + s + "?"
+					}
+					errs = append(errs, fmt.Errorf("unknown rule or category %q%s", tok, hint))
 				}
 			}
 		}
@@ -333,13 +338,7 @@ func Validate(cfg *config.Config, opts Options) []error {
 		}
 	}
 	if cfg != nil {
-		for _, id := range cfg.RuleOrder {
-			if _, ok := Lookup(id); !ok {
-				rc := cfg.Rules[id]
-				errs = append(errs, &config.Error{File: cfg.Path, Line: rc.Line, Col: rc.Col,
-					Msg: fmt.Sprintf("unknown rule %q%s", id, didYouMean(id))})
-			}
-		}
+		errs = append(errs, cfg.Validate()...) // rule IDs and options, from the rule table
 	}
 	return errs
 }
@@ -352,43 +351,7 @@ func didYouMean(id string) string {
 }
 
 // suggestID returns the closest rule ID by edit distance, or "".
-func suggestID(id string) string {
-	best, bestD := "", len(id)/2+2
-	ids := make([]string, 0, len(All()))
-	for _, r := range All() {
-		ids = append(ids, r.ID)
-	}
-	sort.Strings(ids)
-	for _, c := range ids {
-		if d := editDistance(id, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+func suggestID(id string) string { return ruletable.Suggest(id, false) }
 
 // Suggest returns the rule ID closest to id, or "".
 func Suggest(id string) string { return suggestID(id) }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/lint"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
 )
@@ -208,10 +209,12 @@ func writeAuditJSON(w io.Writer, rs []policy.ProbeResult, all bool) {
 
 // writeAuditSARIF reports each allowed probe as a result of the lint rule
 // that covers it, located at the allowing rule (or the profile's first
-// line for built-in defaults).
+// line for built-in defaults); the rules' metadata come from the rule
+// table, as in lint's SARIF.
 func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 	var ds diag.List
-	rules := map[string]diag.SARIFRule{}
+	var rl []diag.SARIFRule
+	seen := map[string]bool{}
 	for _, r := range rs {
 		if !r.Allowed() {
 			continue
@@ -231,15 +234,9 @@ func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 			msg += "; allowed by the built-in default of " + r.Decision.Chain[len(r.Decision.Chain)-1].Op
 		}
 		ds = append(ds, diag.Diagnostic{Severity: r.Severity, Code: r.LintRule, Message: msg, Span: sp})
-		if _, ok := rules[r.LintRule]; !ok {
-			rules[r.LintRule] = diag.SARIFRule{ID: r.LintRule, Summary: "escape-vector probe: " + r.Group, Level: r.Severity, Category: r.Group}
-		}
-	}
-	var rl []diag.SARIFRule
-	for _, r := range rs {
-		if sr, ok := rules[r.LintRule]; ok {
-			rl = append(rl, sr)
-			delete(rules, r.LintRule)
+		if !seen[r.LintRule] {
+			seen[r.LintRule] = true
+			rl = append(rl, sarifRule(lint.ProbeRule(r.LintRule)))
 		}
 	}
 	diag.WriteSARIF(w, ds, diag.SARIFTool{Name: "sbplc", Version: versionString()}, rl)

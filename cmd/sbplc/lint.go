@@ -315,12 +315,3 @@ func (cc *configCache) all() []*config.Config {
 	}
 	return cc.order
 }
-
-// sarifRules describes every lint rule for SARIF output.
-func sarifRules() []diag.SARIFRule {
-	var out []diag.SARIFRule
-	for _, r := range lint.All() {
-		out = append(out, diag.SARIFRule{ID: r.ID, Summary: r.Summary, Help: r.Doc(), Level: r.Severity, Category: string(r.Category)})
-	}
-	return out
-}
