@@ -6,7 +6,6 @@ import (
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
-	"github.com/sbplc/sbplc/policy"
 )
 
 var overbreadthRules = []*Rule{
@@ -37,11 +36,13 @@ var overbreadthRules = []*Rule{
 	{ID: "process-info-others", Run: runProcessInfoOthers},
 	{ID: "task-port-access", Run: runTaskPort},
 	{ID: "system-privileged-ops", Run: runSystemPrivileged},
-	// Reported from the audit table (builtin.go): file-link and file-clone
-	// probes that the built-in defaults allow.
+	// Reported from the probe table (probes.go): file-link and file-clone
+	// of a protected file.
 	{ID: "implicit-preamble-allows"},
 	{ID: "dynamic-code-generation", Run: runDynamicCode},
-	{ID: "file-write-dev", Run: runFileWriteDev},
+	// Reported from the probe table: writes of raw disk, memory and packet
+	// devices.
+	{ID: "file-write-dev"},
 }
 
 // allowsOp returns the first op of an allow rule that is one of names.
@@ -136,25 +137,6 @@ func runAllowDefault(p *Pass) {
 			p.Report(d)
 		}
 	}
-}
-
-// openVectors lists the escape and secrets rules whose probes the
-// profile's (allow default) decides allow (they are not reported
-// separately while allow-default is on).
-func openVectors(p *Pass) []string {
-	var out []string
-	for _, prs := range [][]*probeRule{escapeProbeRules, secretsProbeRules} {
-		for _, pr := range prs {
-			for _, pb := range expandProbes(p, append(append([]probe(nil), pr.probes...), tableProbes(pr.id)...)) {
-				d, ok := p.queryVnode(pb.op, pb.res, pb.vnode)
-				if ok && d.Result == policy.Allow && d.Rule != nil && isAllowDefault(d.Rule) {
-					out = append(out, pr.id)
-					break
-				}
-			}
-		}
-	}
-	return out
 }
 
 func runSysctlWrite(p *Pass) {
@@ -271,23 +253,5 @@ func runDynamicCode(p *Pass) {
 		if o, ok := allowsOp(r, []string{"dynamic-code-generation"}); ok {
 			p.Reportf(opSpan(r, o), "(allow dynamic-code-generation) permits writable+executable memory (JIT); under (version 1) it is allowed by default already, so write (deny dynamic-code-generation) unless the program runs a JIT")
 		}
-	}
-}
-
-var devProbes = []string{"/dev/disk0", "/dev/rdisk0", "/dev/mem", "/dev/kmem", "/dev/bpf0", "/dev/pf"}
-
-func runFileWriteDev(p *Pass) {
-	e := p.engine()
-	reported := map[*ir.Rule]bool{}
-	for _, path := range devProbes {
-		d, err := e.QueryText("file-write-data", path)
-		if err != nil || d.Result != policy.Allow || d.Rule == nil || d.Implicit || d.Rule.Filter == nil || reported[d.Rule] {
-			continue
-		}
-		if !ruleSpan(d.Rule).IsValid() {
-			continue
-		}
-		reported[d.Rule] = true
-		p.Reportf(ruleSpan(d.Rule), "this rule allows writing %s: raw disks, kernel memory and packet filters must stay closed; allow /dev/null, /dev/zero, /dev/tty and /dev/dtracehelper by (literal ...)", path)
 	}
 }

@@ -174,3 +174,13 @@ func TestTableMatchesRegistry(t *testing.T) {
 		t.Errorf("lint.Categories %v", lint.Categories)
 	}
 }
+
+// TestProbeRulesHaveText: every rule the probe table names says what to do
+// in its findings.
+func TestProbeRulesHaveText(t *testing.T) {
+	for _, p := range ruletable.Probes() {
+		if !lint.HasProbeText(p.Rule) {
+			t.Errorf("%s: rule %s has no probe message (lint/probes.go probeTexts)", p.ID, p.Rule)
+		}
+	}
+}

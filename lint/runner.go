@@ -17,9 +17,10 @@ import (
 	"github.com/sbplc/sbplc/vocab"
 )
 
-// DefaultHome is the placeholder home directory the escape and secrets
-// probes use when neither --home, the config's home nor a bound HOME param
-// gives one. It is also substituted for unbound home params (see HomeParams).
+// DefaultHome is the placeholder home directory the probes use when
+// neither --home, the config's home nor a bound HOME param gives one (see
+// policy.PickHome). It is also substituted for unbound home params (see
+// HomeParams).
 const DefaultHome = policy.DefaultHome
 
 // HomeParams are the param names (and ${NAME} pattern variables) that stand
@@ -70,7 +71,7 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		target:    firstNonEmpty(opts.Target, cfg.Target, opts.Eval.Target),
 	}
 	st.claimed = make([]bool, len(st.evalDiags))
-	st.home = pickHome(opts, cfg, prof)
+	st.home = policy.PickHome(opts.Home, cfg.Home, prof)
 	fileName := ""
 	if src != nil {
 		fileName = src.Name
@@ -91,8 +92,8 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		if r.Run != nil {
 			runRule(p, r.Run)
 		}
-		if tableRules()[r.ID] {
-			runRule(p, reportBuiltinAllows)
+		if hasProbes()[r.ID] {
+			runRule(p, reportProbes)
 		}
 	}
 	var all diag.List
@@ -169,21 +170,6 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-func pickHome(opts Options, cfg *config.Config, prof *ir.Profile) string {
-	if opts.Home != "" {
-		return strings.TrimRight(opts.Home, "/")
-	}
-	if cfg.Home != "" {
-		return strings.TrimRight(cfg.Home, "/")
-	}
-	for _, pu := range prof.Params {
-		if pu.Bound && pu.Name == "HOME" && strings.HasPrefix(pu.Value, "/") {
-			return strings.TrimRight(pu.Value, "/")
-		}
-	}
-	return DefaultHome
 }
 
 func runRule(p *Pass, run func(*Pass)) {
@@ -404,13 +390,15 @@ func groupSecrets(ds diag.List) diag.List {
 			d := ds[i]
 			r, _ := Lookup(d.Code)
 			labels = append(labels, strings.TrimSuffix(r.Summary, " readable"))
+			// Each category's notes (its probe IDs) follow its message.
 			notes = append(notes, fmt.Sprintf("[%s] %s", d.Code, d.Message))
+			notes = append(notes, d.Notes...)
 			if i != idx[0] {
 				drop[i] = true
 			}
 		}
 		head.Message = fmt.Sprintf("this rule makes %d kinds of secrets readable: %s; deny file-read* on them after this rule, or narrow it (details below)", len(idx), strings.Join(labels, ", "))
-		head.Notes = append(notes, head.Notes...)
+		head.Notes = notes
 	}
 	if len(drop) == 0 {
 		return ds
