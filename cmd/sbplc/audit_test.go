@@ -176,6 +176,20 @@ func TestAuditHome(t *testing.T) {
 	}
 }
 
+// TestTestHome: `sbplc test` expands ~ by the same rule: without --home,
+// the bound HOME param.
+func TestTestHome(t *testing.T) {
+	p := queryFile(t, "t.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"HOME\")))\n; expect allow file-read-data ~/notes.txt\n; expect deny file-read-data /Users/other/notes.txt\n")
+	out, errs, code := queryRun(t, "", "test", "-D", "HOME=/Users/bob", p)
+	if code != 0 || !strings.Contains(out, "2 passed, 0 failed") {
+		t.Errorf("code %d, stderr %q\n%s", code, errs, out)
+	}
+	out, _, code = queryRun(t, "", "test", "-D", "HOME=/Users/bob", "--home", "/Users/other", p)
+	if code != 1 || !strings.Contains(out, "failed") {
+		t.Errorf("--home overrides the param: code %d\n%s", code, out)
+	}
+}
+
 // TestAuditOneSeverity: a probe has its rule's severity, the one lint
 // reports: exec of /usr/bin/open is exec-interpreter-escape (info), and
 // reading /dev/bpf0 is not a file-write-dev probe.

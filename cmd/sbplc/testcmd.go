@@ -49,7 +49,8 @@ be blank or comments starting with # or ;). The syntax is
   expect allow|deny|unknown [vnode=TYPE] [rule=LINE|default|builtin|implicit] OPERATION RESOURCE
 
 RESOURCE is the rest of the line in 'sbplc query' syntax (a leading ~ is the
---home directory; quote it as a Go string to keep surrounding spaces).
+home directory: --home, else the profile's HOME param, else /Users/user, as
+in lint and audit; quote it as a Go string to keep surrounding spaces).
 rule= also checks the deciding rule: rule=LINE its line in the profile (for
 a rule made by a helper, the line of the outermost call); rule=default the
 profile's own (allow default) or (deny default) rule; rule=builtin an
@@ -81,7 +82,11 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 				}
 				standalone = true
 			}
-			xs, bad := policy.ParseExpectations(testSrc, pf.home, standalone)
+			home, err := lp.pickHome(&pf, ef.target)
+			if err != nil {
+				return err
+			}
+			xs, bad := policy.ParseExpectations(testSrc, home, standalone)
 			if len(xs) == 0 && len(bad) == 0 {
 				return usageErrorf("%s: no expectations found: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", testSrc.Name)
 			}
@@ -129,7 +134,7 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 	}
 	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	ef.add(c)
-	pf.add(c, "", "expand a leading ~ in resources, and ${HOME} placeholders, to DIR")
+	pf.add(c, "", "expand a leading ~ in resources, and ${HOME} placeholders, to DIR (default: a bound HOME param, else "+policy.DefaultHome+")")
 	return c
 }
 
