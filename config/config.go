@@ -21,7 +21,7 @@
 //	    ignore: ["generated/*.sb"]
 //	  complex-regex:
 //	    max-length: 120         # any other key is a rule parameter
-//	  security:                 # rules may also be grouped under a category
+//	  escape:                   # rules may also be grouped under a category
 //	    docker-socket: error
 //
 // Relative paths are relative to the directory holding the file. The parser
@@ -40,6 +40,7 @@ import (
 	"strings"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ruletable"
 )
 
 // FileName is the configuration file name searched for.
@@ -310,14 +311,69 @@ func ignoreList(v *node, bad badFunc) ([]string, error) {
 	return stringList(v, bad, "ignore")
 }
 
-var categoryKeys = map[string]bool{
-	"correctness": true, "paths": true, "ordering": true, "overbreadth": true,
-	"escape": true, "secrets": true, "style": true, "security": true,
-}
+// categoryKeys are the rule categories (ruletable/categories.tsv), the
+// keys that group rules in the rules section.
+var categoryKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range ruletable.CategoryNames() {
+		m[c] = true
+	}
+	return m
+}()
 
 // IsCategory reports whether name is a rule category key accepted in the
 // rules section.
-func IsCategory(name string) bool { return categoryKeys[name] }
+func IsCategory(name string) bool { return ruletable.IsCategory(name) }
+
+// Validate checks the rules section against the rule table: every rule ID
+// must name a rule, every option one of the rule's options, with a value
+// of the option's kind. (Levels are checked while parsing.) It returns
+// one positioned error per problem, in file order.
+func (c *Config) Validate() []error {
+	if c == nil {
+		return nil
+	}
+	var errs []error
+	for _, id := range c.RuleOrder {
+		rc := c.Rules[id]
+		bad := func(format string, args ...any) {
+			errs = append(errs, &Error{File: c.Path, Line: rc.Line, Col: rc.Col, Msg: fmt.Sprintf(format, args...)})
+		}
+		row, ok := ruletable.Lookup(id)
+		if !ok {
+			hint := "; see 'sbplc rules'"
+			if s := ruletable.Suggest(id, true); s != "" {
+				hint = "; did you mean " + s + "?"
+			}
+			bad("unknown rule %q%s", id, hint)
+			continue
+		}
+		keys := make([]string, 0, len(rc.Params))
+		for k := range rc.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			o, ok := row.Option(k)
+			if !ok {
+				var names []string
+				for _, o := range row.Options {
+					names = append(names, o.Name)
+				}
+				if len(names) == 0 {
+					bad("rule %s has no option %q (it takes only level, enabled and ignore)", id, k)
+				} else {
+					bad("rule %s has no option %q (options: %s)", id, k, strings.Join(names, ", "))
+				}
+				continue
+			}
+			if err := o.CheckValue(rc.Params[k]); err != nil {
+				bad("rule %s: %v", id, err)
+			}
+		}
+	}
+	return errs
+}
 
 func (c *Config) parseRules(v *node, bad badFunc, depth int) error {
 	if v.kind == scalarNode && v.value == "" && !v.quoted {

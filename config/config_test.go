@@ -31,7 +31,7 @@ rules:
   complex-regex:
     max-length: 120
     names: [a, b]
-  security:
+  escape:
     docker-socket: warning
 `
 

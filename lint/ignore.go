@@ -7,6 +7,7 @@ import (
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ruletable"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -144,6 +145,14 @@ func applySuppressions(f *ast.File, ds diag.List, enabled []*Rule, cfg *config.C
 				continue // a disabled rule cannot use its suppression
 			}
 			d := diag.Diagnostic{Span: id.Span}
+			if isRule && !ruletable.Suppressible(r.ID) {
+				d.Message = fmt.Sprintf("sbplc:ignore cannot hide %s: syntax errors, evaluation limits and internal errors are always reported; fix the problem and remove the comment", id.ID)
+				if len(s.IDs) == 1 {
+					d.Fixes = []diag.Fix{{Title: "remove the suppression", Edits: []diag.Edit{removeComment(s.Comment)}}}
+				}
+				report(unused, d)
+				continue
+			}
 			if s.File {
 				d.Message = fmt.Sprintf("sbplc:ignore-file %s matches no finding in this file: remove it", id.ID)
 			} else {
@@ -174,8 +183,8 @@ func isStageCode(id string, ds diag.List) bool {
 }
 
 func suppressed(d diag.Diagnostic, sups []*Suppression) bool {
-	if d.Code == "" || d.Code == "lint-internal-error" {
-		return false
+	if !ruletable.Suppressible(d.Code) {
+		return false // syntax errors, evaluation limits, internal errors
 	}
 	line := 0
 	if d.Span.IsValid() {

@@ -20,6 +20,7 @@ import (
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/ruletable"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -37,10 +38,19 @@ const (
 	Style       Category = "style"       // maintainability
 )
 
-// Categories lists the categories in display order.
-var Categories = []Category{Correctness, Paths, Ordering, Overbreadth, Escape, Secrets, Style}
+// Categories lists the categories in display order (ruletable/categories.tsv).
+var Categories = func() []Category {
+	var out []Category
+	for _, c := range ruletable.CategoryNames() {
+		out = append(out, Category(c))
+	}
+	return out
+}()
 
-// Rule is one lint rule.
+// Rule is one lint rule. A rule value holds its behaviour (ID, Run,
+// Stage); its defaults (Category, Severity, Off, Summary, Params) come from
+// the rule table (package ruletable) when the registry is built, so config,
+// audit and lint read one source.
 type Rule struct {
 	ID       string   // kebab-case, stable: config key, ignore comments, SARIF ruleId
 	Category Category // see Categories
@@ -48,10 +58,12 @@ type Rule struct {
 	// Off is true for rules that are disabled unless enabled by config or flag.
 	Off     bool
 	Summary string // lowercase, no final period, at most 60 characters
-	// Run reports the rule's findings. Nil for rules the runner implements
+	// Run reports the rule's findings. A rule that the probe table names
+	// also reports its allowed probes after Run (probes.go). Nil for rules
+	// whose findings come only from the probe table or from the runner
 	// itself (unused-ignore, unknown-rule-in-ignore).
 	Run func(p *Pass)
-	// Params documents the rule's options (name -> default), read with
+	// Params are the rule's options (name -> default), read with
 	// Pass.Param.
 	Params map[string]string
 	// Stage names the stage that reports the rule's diagnostics when the

@@ -301,24 +301,37 @@ func TestSuppressionOfDisabledRuleIsNotUnused(t *testing.T) {
 	}
 }
 
-func TestAllowDefaultFoldsProbeFindings(t *testing.T) {
+// TestProbeFindingsIndependentOfAllowDefault: the probe rules report the
+// probes an (allow default) opens whether or not allow-default is enabled
+// (one rule's findings never depend on another's selection), and
+// allow-default's note names them.
+func TestProbeFindingsIndependentOfAllowDefault(t *testing.T) {
 	text := "(version 1)\n(allow default)\n"
-	ds := lintText(t, "d.sb", text, lint.Options{})
+	probeFindings := func(ds diag.List) []string {
+		var out []string
+		for _, d := range ds {
+			if d.Code != "allow-default" {
+				out = append(out, d.String())
+			}
+		}
+		return out
+	}
+	on := lintText(t, "d.sb", text, lint.Options{})
 	var notes string
-	for _, d := range ds {
+	for _, d := range on {
 		if d.Code == "allow-default" {
 			notes = strings.Join(d.Notes, "\n")
-		}
-		if d.Code == "writable-launch-agents" || d.Code == "readable-ssh-keys" {
-			t.Errorf("probe finding duplicates allow-default: %v", d)
 		}
 	}
 	if !strings.Contains(notes, "writable-launch-agents") || !strings.Contains(notes, "readable-ssh-keys") {
 		t.Errorf("allow-default note does not list the open vectors: %q", notes)
 	}
-	ds = lintText(t, "d.sb", text, lint.Options{Disable: []string{"allow-default"}})
-	if len(codes(ds, "writable-launch-agents")) != 1 {
-		t.Errorf("with allow-default off the probe rules report the (allow default) line")
+	if len(codes(on, "writable-launch-agents")) != 1 || len(codes(on, "readable-ssh-keys")) != 1 {
+		t.Errorf("probe rules do not report the (allow default) line:\n%s", strings.Join(probeFindings(on), "\n"))
+	}
+	off := lintText(t, "d.sb", text, lint.Options{Disable: []string{"allow-default"}})
+	if a, b := strings.Join(probeFindings(on), "\n"), strings.Join(probeFindings(off), "\n"); a != b {
+		t.Errorf("probe findings depend on allow-default:\non:\n%s\noff:\n%s", a, b)
 	}
 }
 

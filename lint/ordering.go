@@ -15,18 +15,12 @@ import (
 )
 
 var orderingRules = []*Rule{
-	{ID: "shadowed-rule", Category: Ordering, Severity: diag.Warning,
-		Summary: "rule that a later opposite rule always overrides", Run: runShadowed},
-	{ID: "duplicate-rule", Category: Ordering, Severity: diag.Info,
-		Summary: "rule repeated with the same action and filter", Run: runDuplicate},
-	{ID: "redundant-rule", Category: Ordering, Severity: diag.Info,
-		Summary: "rule covered by a later rule with the same action", Run: runRedundant},
-	{ID: "unfiltered-vs-filtered-precedence", Category: Ordering, Severity: diag.Warning,
-		Summary: "unfiltered rule that cannot override a filtered one", Run: runUnfilteredVsFiltered},
-	{ID: "default-not-first", Category: Ordering, Severity: diag.Warning,
-		Summary: "(allow default) or (deny default) after other rules", Run: runDefaultNotFirst},
-	{ID: "late-wildcard-deny", Category: Ordering, Severity: diag.Warning,
-		Summary: "wildcard deny that does not reach a specific allow", Run: runLateWildcardDeny},
+	{ID: "shadowed-rule", Run: runShadowed},
+	{ID: "duplicate-rule", Run: runDuplicate},
+	{ID: "redundant-rule", Run: runRedundant},
+	{ID: "unfiltered-vs-filtered-precedence", Run: runUnfilteredVsFiltered},
+	{ID: "default-not-first", Run: runDefaultNotFirst},
+	{ID: "late-wildcard-deny", Run: runLateWildcardDeny},
 }
 
 // runLateWildcardDeny reports a filtered deny on a wildcard operation

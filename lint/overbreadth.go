@@ -6,51 +6,43 @@ import (
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
-	"github.com/sbplc/sbplc/policy"
 )
 
 var overbreadthRules = []*Rule{
-	{ID: "allow-default", Category: Overbreadth, Severity: diag.Warning,
-		Summary: "(allow default) makes the profile a deny list", Run: runAllowDefault},
-	unfilteredRule("unfiltered-file-write", diag.Warning, "file writes allowed everywhere",
+	{ID: "allow-default", Run: runAllowDefault},
+	unfilteredRule("unfiltered-file-write",
 		[]string{"file*", "file-write*", "file-write-data", "file-write-create", "file-write-unlink"},
 		"writes anywhere (LaunchAgents, shell startup files, git hooks, binaries on PATH) are persistence outside the sandbox; allow the directories the program writes, e.g. (subpath (param \"PROJECT\"))", true),
-	unfilteredRule("unfiltered-file-read", diag.Info, "file reads allowed everywhere",
+	unfilteredRule("unfiltered-file-read",
 		[]string{"file*", "file-read*", "file-read-data"},
 		"every readable secret (SSH keys, cloud credentials, browser data) can be read; allow the directories the program reads", false),
-	unfilteredRule("unfiltered-network", diag.Warning, "outbound network allowed to any host",
+	unfilteredRule("unfiltered-network",
 		[]string{"network*", "network-outbound"},
 		"direct egress bypasses any filtering proxy and lets readable data leave; allow (remote tcp \"localhost:PORT\") for a proxy", false),
-	unfilteredRule("unfiltered-network-inbound", diag.Info, "listening allowed on any address and port",
+	unfilteredRule("unfiltered-network-inbound",
 		[]string{"network-inbound", "network-bind"},
 		"the process can open listeners on every interface; allow (local tcp \"localhost:PORT\")", false),
-	unfilteredRule("unfiltered-process-exec", diag.Warning, "any binary may be executed",
+	unfilteredRule("unfiltered-process-exec",
 		[]string{"process-exec*", "process*"},
 		"the process can run whatever it downloads or writes, and helpers such as osascript or open; allow the binaries it needs with (literal ...) or (subpath \"/usr/bin\")", false),
-	unfilteredRule("unfiltered-mach-lookup", diag.Warning, "every Mach/XPC service reachable",
+	unfilteredRule("unfiltered-mach-lookup",
 		[]string{"mach-lookup", "mach*"},
 		"Mach services run outside the sandbox with their own privileges (LaunchServices, pasteboard, securityd); allow the services it needs with (global-name ...)", false),
-	unfilteredRule("unfiltered-iokit", diag.Warning, "every IOKit user client may be opened",
+	unfilteredRule("unfiltered-iokit",
 		[]string{"iokit-open", "iokit-open-user-client", "iokit-open-service", "iokit*", "iokit-set-properties"},
 		"IOKit user clients are a large kernel attack surface; allow specific classes with (iokit-user-client-class ...)", false),
-	{ID: "sysctl-write", Category: Overbreadth, Severity: diag.Warning,
-		Summary: "kernel tunables may be written", Run: runSysctlWrite},
-	{ID: "signal-without-target", Category: Overbreadth, Severity: diag.Warning,
-		Summary: "signals allowed to processes outside the sandbox", Run: runSignalTarget},
-	{ID: "process-info-others", Category: Overbreadth, Severity: diag.Info,
-		Summary: "other processes' arguments and environment readable", Run: runProcessInfoOthers},
-	{ID: "task-port-access", Category: Overbreadth, Severity: diag.Warning,
-		Summary: "task or host ports of other processes", Run: runTaskPort},
-	{ID: "system-privileged-ops", Category: Overbreadth, Severity: diag.Warning,
-		Summary: "privileged system operations allowed unfiltered", Run: runSystemPrivileged},
-	{ID: "implicit-preamble-allows", Category: Overbreadth, Severity: diag.Warning,
-		// Reported from the audit table (builtin.go): file-link and
-		// file-clone probes that the built-in defaults allow.
-		Summary: "file-link or file-clone left open by the built-in defaults"},
-	{ID: "dynamic-code-generation", Category: Overbreadth, Severity: diag.Info,
-		Summary: "JIT (writable and executable memory) allowed", Run: runDynamicCode},
-	{ID: "file-write-dev", Category: Overbreadth, Severity: diag.Warning,
-		Summary: "raw disk, memory or packet devices writable", Run: runFileWriteDev},
+	{ID: "sysctl-write", Run: runSysctlWrite},
+	{ID: "signal-without-target", Run: runSignalTarget},
+	{ID: "process-info-others", Run: runProcessInfoOthers},
+	{ID: "task-port-access", Run: runTaskPort},
+	{ID: "system-privileged-ops", Run: runSystemPrivileged},
+	// Reported from the probe table (probes.go): file-link and file-clone
+	// of a protected file.
+	{ID: "implicit-preamble-allows"},
+	{ID: "dynamic-code-generation", Run: runDynamicCode},
+	// Reported from the probe table: writes of raw disk, memory and packet
+	// devices.
+	{ID: "file-write-dev"},
 }
 
 // allowsOp returns the first op of an allow rule that is one of names.
@@ -115,8 +107,8 @@ func isHomeParamValue(v ir.Value) bool {
 	return false
 }
 
-func unfilteredRule(id string, sev diag.Severity, summary string, ops []string, why string, writeRoots bool) *Rule {
-	return &Rule{ID: id, Category: Overbreadth, Severity: sev, Summary: summary, Run: func(p *Pass) {
+func unfilteredRule(id string, ops []string, why string, writeRoots bool) *Rule {
+	return &Rule{ID: id, Run: func(p *Pass) {
 		for _, r := range p.Profile.Rules {
 			o, ok := allowsOp(r, ops)
 			if !ok {
@@ -145,25 +137,6 @@ func runAllowDefault(p *Pass) {
 			p.Report(d)
 		}
 	}
-}
-
-// openVectors lists the escape and secrets rules whose probes the
-// profile's (allow default) decides allow (they are not reported
-// separately while allow-default is on).
-func openVectors(p *Pass) []string {
-	var out []string
-	for _, prs := range [][]*probeRule{escapeProbeRules, secretsProbeRules} {
-		for _, pr := range prs {
-			for _, pb := range expandProbes(p, append(append([]probe(nil), pr.probes...), tableProbes(pr.id)...)) {
-				d, ok := p.queryVnode(pb.op, pb.res, pb.vnode)
-				if ok && d.Result == policy.Allow && d.Rule != nil && isAllowDefault(d.Rule) {
-					out = append(out, pr.id)
-					break
-				}
-			}
-		}
-	}
-	return out
 }
 
 func runSysctlWrite(p *Pass) {
@@ -280,23 +253,5 @@ func runDynamicCode(p *Pass) {
 		if o, ok := allowsOp(r, []string{"dynamic-code-generation"}); ok {
 			p.Reportf(opSpan(r, o), "(allow dynamic-code-generation) permits writable+executable memory (JIT); under (version 1) it is allowed by default already, so write (deny dynamic-code-generation) unless the program runs a JIT")
 		}
-	}
-}
-
-var devProbes = []string{"/dev/disk0", "/dev/rdisk0", "/dev/mem", "/dev/kmem", "/dev/bpf0", "/dev/pf"}
-
-func runFileWriteDev(p *Pass) {
-	e := p.engine()
-	reported := map[*ir.Rule]bool{}
-	for _, path := range devProbes {
-		d, err := e.QueryText("file-write-data", path)
-		if err != nil || d.Result != policy.Allow || d.Rule == nil || d.Implicit || d.Rule.Filter == nil || reported[d.Rule] {
-			continue
-		}
-		if !ruleSpan(d.Rule).IsValid() {
-			continue
-		}
-		reported[d.Rule] = true
-		p.Reportf(ruleSpan(d.Rule), "this rule allows writing %s: raw disks, kernel memory and packet filters must stay closed; allow /dev/null, /dev/zero, /dev/tty and /dev/dtracehelper by (literal ...)", path)
 	}
 }

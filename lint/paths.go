@@ -10,26 +10,16 @@ import (
 )
 
 var pathRules = []*Rule{
-	{ID: "unresolved-symlink-path", Category: Paths, Severity: diag.Error,
-		Summary: "/tmp, /var or /etc path that never matches", Run: runUnresolvedSymlink},
-	{ID: "subpath-trailing-slash", Category: Paths, Severity: diag.Warning,
-		Summary: "subpath or literal ending in a slash", Run: runTrailingSlash},
-	{ID: "non-canonical-path", Category: Paths, Severity: diag.Warning,
-		Summary: "path with //, /./ or /../ that never matches", Run: runNonCanonical},
-	{ID: "relative-path", Category: Paths, Severity: diag.Error,
-		Summary: "path filter argument that does not start with /", Run: runRelativePath},
-	{ID: "tilde-in-path", Category: Paths, Severity: diag.Error,
-		Summary: "~ or $HOME in a path: SBPL does no shell expansion", Run: runTildePath},
-	{ID: "glob-in-path-literal", Category: Paths, Severity: diag.Error,
-		Summary: "glob characters in a literal, subpath or prefix", Run: runGlobInLiteral},
-	{ID: "data-volume-path", Category: Paths, Severity: diag.Warning,
-		Summary: "path spelled through /System/Volumes/Data", Run: runDataVolume},
-	{ID: "regex-unanchored", Category: Paths, Severity: diag.Warning,
-		Summary: "path regex without ^ matches anywhere in the path", Run: runRegexUnanchored},
-	{ID: "regex-matches-everything", Category: Paths, Severity: diag.Warning,
-		Summary: "regex that matches every path or name", Run: runRegexEverything},
-	{ID: "regex-unescaped-metachar", Category: Paths, Severity: diag.Info,
-		Summary: "unescaped . in a regex that names a file or service", Run: runRegexMetachar},
+	{ID: "unresolved-symlink-path", Run: runUnresolvedSymlink},
+	{ID: "subpath-trailing-slash", Run: runTrailingSlash},
+	{ID: "non-canonical-path", Run: runNonCanonical},
+	{ID: "relative-path", Run: runRelativePath},
+	{ID: "tilde-in-path", Run: runTildePath},
+	{ID: "glob-in-path-literal", Run: runGlobInLiteral},
+	{ID: "data-volume-path", Run: runDataVolume},
+	{ID: "regex-unanchored", Run: runRegexUnanchored},
+	{ID: "regex-matches-everything", Run: runRegexEverything},
+	{ID: "regex-unescaped-metachar", Run: runRegexMetachar},
 }
 
 // pathValue is a concrete path argument of a leaf with the given match kinds.

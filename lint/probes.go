@@ -4,275 +4,195 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/ruletable"
+	"github.com/sbplc/sbplc/source"
 )
 
-// Escape and secrets rules ask the decision engine about concrete probes
-// (an operation and a resource under the probe home) instead of matching
-// rule text, so (subpath (param "HOME")), helpers and regexes are all
-// caught. A finding points at the rule that decides the probe allow.
-// Probes whose answer is unknown (unevaluable filters, unresolved imports)
-// are not reported.
+// Probe rules. The rule table's escape-vector probes (ruletable/probes.tsv)
+// ask the decision engine concrete questions: may the process read
+// ~/.ssh/id_rsa, write ~/.zshrc, look up launchservicesd? Every rule the
+// table names reports the probes that name it, besides what its own Run
+// finds: reportProbes runs after the rule's Run. The probes are evaluated
+// once per run by policy's Engine.Audit, the evaluation `sbplc audit` uses,
+// with the same home (policy.PickHome) and project directories
+// (ProjectDirs), so lint and audit agree probe by probe: a probe audit
+// reports as allowed is a finding of its rule, at the rule's severity.
+//
+// A finding points at the rule that decides the probe allow, or at the
+// (deny default) rule (else the (version) form) when a built-in default
+// or an implicit rule decides; its note lists the probe IDs, as audit
+// names them. Probes whose answer is unknown (unevaluable filters,
+// unresolved imports) are not reported, by audit or lint.
 
-// probe is one question: may op act on resource? "~" is the probe home,
-// "$P" a project directory (see projectRoots).
-type probe struct {
-	op, res string
-	vnode   string
+// The escape and secrets rules are probe rules only: their findings come
+// from the probe table.
+var escapeRules = []*Rule{
+	{ID: "writable-launch-agents"},
+	{ID: "writable-shell-startup"},
+	{ID: "writable-git-hooks-config"},
+	{ID: "writable-ssh-authorized-keys"},
+	{ID: "writable-autoexec-config"},
+	{ID: "writable-persistence-misc"},
+	{ID: "launchservices-open"},
+	{ID: "appleevent-send"},
+	{ID: "docker-socket"},
+	{ID: "agent-socket"},
+	{ID: "pasteboard-access"},
+	{ID: "security-service-access"},
+	{ID: "exec-interpreter-escape"},
 }
 
-// probeRule describes a rule decided by probes.
-type probeRule struct {
-	id       string
-	cat      Category
-	sev      diag.Severity
-	summary  string
-	probes   []probe
-	what     string // what the access gives, for the message
-	fix      string // what to do
-	dynamic  func(p *Pass) []probe
-	skipBare bool // skip probes decided by an unfiltered rule (reported by unfiltered-*)
+var secretsRules = []*Rule{
+	{ID: "readable-ssh-keys"},
+	{ID: "readable-cloud-credentials"},
+	{ID: "readable-token-files"},
+	{ID: "readable-keychain"},
+	{ID: "readable-gnupg"},
+	{ID: "readable-browser-data"},
+	{ID: "readable-personal-data"},
 }
 
-func writes(paths ...string) []probe {
-	var out []probe
-	for _, s := range paths {
-		out = append(out, probe{op: "file-write-create", res: s}, probe{op: "file-write-data", res: s})
-	}
-	return out
+// probeText is how a probe rule words its findings: what the access
+// gives (the first probe's why when empty) and what to do. A rule with
+// atDeny reports at the deny its probes get around (the deciding rule of
+// the probe's precondition) with the message format(resource, deny rule).
+type probeText struct {
+	what, fix string
+	atDeny    bool
+	format    func(res string, deny *ir.Rule) string
 }
 
-func reads(paths ...string) []probe {
-	var out []probe
-	for _, s := range paths {
-		out = append(out, probe{op: "file-read-data", res: s})
-	}
-	return out
-}
-
-func lookups(names ...string) []probe {
-	var out []probe
-	for _, s := range names {
-		out = append(out, probe{op: "mach-lookup", res: s})
-	}
-	return out
-}
-
-func connects(paths ...string) []probe {
-	var out []probe
-	for _, s := range paths {
-		out = append(out, probe{op: "network-outbound", res: "unix:" + s})
-	}
-	return out
-}
-
-var escapeProbeRules = []*probeRule{
-	{id: "writable-launch-agents", sev: diag.Warning, summary: "LaunchAgents or LaunchDaemons writable",
-		probes: writes("~/Library/LaunchAgents/com.example.agent.plist", "/Library/LaunchAgents/com.example.agent.plist", "/Library/LaunchDaemons/com.example.daemon.plist"),
-		what:   "a plist there runs unsandboxed code at the next login",
-		fix:    "deny file-write* on (subpath HOME/Library/LaunchAgents) after the broad allow, or narrow the allow"},
-	{id: "writable-shell-startup", sev: diag.Warning, summary: "shell startup files writable",
-		probes: writes("~/.zshrc", "~/.zshenv", "~/.zprofile", "~/.bash_profile", "~/.bashrc", "~/.profile", "~/.config/fish/config.fish"),
-		what:   "code written there runs unsandboxed in the user's next terminal",
-		fix:    "deny file-write* on the startup files after the broad allow, or narrow the allow"},
-	{id: "writable-git-hooks-config", sev: diag.Warning, summary: "git hooks or git config writable",
-		probes: writes("~/.gitconfig", "~/.config/git/config", "$P/.git/hooks/pre-commit", "$P/.git/config"),
-		what:   "hooks and config commands run unsandboxed the next time the user runs git",
-		fix:    "deny file-write* on .git/hooks and .git/config, e.g. (deny file-write* (regex #\"/\\.git/(hooks|config)(/|$)\"))"},
-	{id: "writable-ssh-authorized-keys", sev: diag.Warning, summary: "~/.ssh (authorized_keys, config) writable",
-		probes: writes("~/.ssh/authorized_keys", "~/.ssh/config"),
-		what:   "authorized_keys grants remote logins and ssh config's ProxyCommand runs commands",
-		fix:    "deny file-write* on (subpath HOME/.ssh)"},
-	{id: "writable-autoexec-config", sev: diag.Info, summary: "tool configs that run commands writable",
-		probes: writes("~/.npmrc", "~/.cargo/config.toml", "~/Library/Application Support/Code/User/settings.json", "~/.config/direnv/direnvrc", "~/.vscode/tasks.json"),
-		what:   "editors and package managers run commands from these files outside the sandbox",
-		fix:    "deny file-write* on these files after the broad allow"},
-	{id: "writable-persistence-misc", sev: diag.Warning, summary: "PATH directories or auto-run folders writable",
-		probes: writes("/usr/local/bin/git", "/opt/homebrew/bin/python3", "~/Library/Services/x.workflow", "~/Library/Scripts/x.scpt", "/Library/StartupItems/x/x", "/Applications/Example.app/Contents/MacOS/Example"),
-		what:   "binaries there run unsandboxed when the user next calls them",
-		fix:    "remove the write grant on PATH directories, /Applications and auto-run folders"},
-	{id: "launchservices-open", sev: diag.Warning, summary: "LaunchServices reachable: open runs apps unsandboxed",
-		probes: append(lookups("com.apple.coreservices.launchservicesd", "com.apple.lsd.modifydb"), probe{op: "lsopen"}),
-		what:   "LaunchServices asks launchd to start the app, outside the sandbox (open /tmp/x)",
-		fix:    "do not grant LaunchServices; open URLs from the unsandboxed parent"},
-	{id: "appleevent-send", sev: diag.Warning, summary: "Apple Events to other apps allowed",
-		probes: []probe{{op: "appleevent-send", res: "com.apple.Terminal"}, {op: "appleevent-send", res: "com.apple.systemevents"}},
-		what:   "tell application \"Terminal\" to do script runs arbitrary commands outside the sandbox",
-		fix:    "remove the appleevent-send grant"},
-	{id: "docker-socket", sev: diag.Warning, summary: "Docker socket connectable: host root",
-		probes: connects("/private/var/run/docker.sock", "~/.docker/run/docker.sock", "~/.colima/default/docker.sock", "~/.orbstack/run/docker.sock"),
-		what:   "the Docker API runs containers with the host file system mounted",
-		fix:    "deny network-outbound (remote unix-socket (path-literal \"/private/var/run/docker.sock\")) after the broad allow"},
-	{id: "agent-socket", sev: diag.Info, summary: "SSH, GPG or 1Password agent socket connectable",
-		probes: connects("/private/tmp/com.apple.launchd.sbplc/Listeners", "~/.ssh/agent/s.sbplc", "~/.gnupg/S.gpg-agent", "~/Library/Group Containers/2BUA8C4S2C.com.1password/t/agent.sock"),
-		what:   "the process can sign and authenticate with the user's keys without reading them",
-		fix:    "deny network-outbound to the agent sockets unless git over ssh is required"},
-	{id: "pasteboard-access", sev: diag.Info, summary: "pasteboard service reachable",
-		probes: lookups("com.apple.pasteboard.1"),
-		what:   "the clipboard holds copied passwords and can be rewritten with commands the user then pastes",
-		fix:    "deny (global-name-regex #\"^com\\.apple\\.pasteboard\") after the broad allow"},
-	{id: "security-service-access", sev: diag.Info, summary: "securityd or authd reachable",
-		probes: lookups("com.apple.SecurityServer", "com.apple.authd"),
-		what:   "keychain items and authorization rights are requested through these services, not the keychain files",
-		fix:    "allow these services only when keychain access is required, and document it"},
-	{id: "exec-interpreter-escape", sev: diag.Info, summary: "osascript, open, launchctl or security executable",
-		probes: []probe{{op: "process-exec*", res: "/usr/bin/osascript"}, {op: "process-exec*", res: "/usr/bin/open"}, {op: "process-exec*", res: "/bin/launchctl"}, {op: "process-exec*", res: "/usr/bin/security"}},
-		what:   "these binaries talk to services outside the sandbox", skipBare: true,
+var probeTexts = map[string]probeText{
+	"writable-launch-agents": {what: "a plist there runs unsandboxed code at the next login",
+		fix: "deny file-write* on (subpath HOME/Library/LaunchAgents) after the broad allow, or narrow the allow"},
+	"writable-shell-startup": {what: "code written there runs unsandboxed in the user's next terminal",
+		fix: "deny file-write* on the startup files after the broad allow, or narrow the allow"},
+	"writable-git-hooks-config": {what: "hooks and config commands run unsandboxed the next time the user runs git",
+		fix: "deny file-write* on .git/hooks and .git/config, e.g. (deny file-write* (regex #\"/\\.git/(hooks|config)(/|$)\"))"},
+	"writable-ssh-authorized-keys": {what: "authorized_keys grants remote logins and ssh config's ProxyCommand runs commands",
+		fix: "deny file-write* on (subpath HOME/.ssh)"},
+	"writable-autoexec-config": {what: "editors, agents and package managers run commands from these files outside the sandbox",
+		fix: "deny file-write* on these files after the broad allow"},
+	"writable-persistence-misc": {what: "binaries there run unsandboxed when the user next calls them",
+		fix: "remove the write grant on PATH directories, /Applications and auto-run folders"},
+	"launchservices-open": {what: "LaunchServices asks launchd to start the app, outside the sandbox (open /tmp/x)",
+		fix: "do not grant LaunchServices; open URLs from the unsandboxed parent"},
+	"appleevent-send": {what: "tell application \"Terminal\" to do script runs arbitrary commands outside the sandbox",
+		fix: "remove the appleevent-send grant"},
+	"docker-socket": {what: "the Docker API runs containers with the host file system mounted",
+		fix: "deny network-outbound (remote unix-socket (path-literal \"/private/var/run/docker.sock\")) after the broad allow"},
+	"agent-socket": {what: "the process can sign and authenticate with the user's keys without reading them",
+		fix: "deny network-outbound to the agent sockets unless git over ssh is required"},
+	"pasteboard-access": {what: "the clipboard holds copied passwords and can be rewritten with commands the user then pastes",
+		fix: "deny (global-name-regex #\"^com\\.apple\\.pasteboard\") after the broad allow"},
+	"security-service-access": {what: "keychain items, authorization rights and directory records are requested through these services, not files",
+		fix: "allow these services only when keychain access is required, and document it"},
+	"exec-interpreter-escape": {what: "these binaries talk to services outside the sandbox",
 		fix: "leave them out of the exec allow-list"},
+	"readable-ssh-keys": {what: "a private key is a direct credential",
+		fix: "deny file-read-data on (subpath HOME/.ssh) after the broad allow"},
+	"readable-cloud-credentials": {what: "long-lived cloud credentials give production access",
+		fix: "deny file-read-data on ~/.aws, ~/.azure, ~/.config/gcloud, ~/.kube and ~/.docker after the broad allow"},
+	"readable-token-files": {what: "these files hold API and publish tokens in plain text",
+		fix: "deny file-read-data on the token files after the broad allow"},
+	"readable-keychain": {what: "the keychain database can be attacked offline and leaks item metadata",
+		fix: "allow the specific ~/Library subdirectories the program needs"},
+	"readable-gnupg": {what: "signing and decryption keys",
+		fix: "deny file-read-data on (subpath HOME/.gnupg)"},
+	"readable-browser-data": {what: "session cookies bypass passwords and MFA",
+		fix: "allow only the program's own Application Support directory"},
+	"readable-personal-data": {what: "shell history routinely contains tokens, and mail and messages are private",
+		fix: "deny file-read-data on these paths, or allow-list reads"},
+	"implicit-preamble-allows": {
+		fix: "deny file-link and file-clone outside the directories the program writes"},
+	"unfiltered-mach-lookup": {
+		fix: "allow only the services the program needs, by (global-name ...)"},
+	"task-port-access": {
+		fix: "remove it or restrict it with (target self)"},
+	"system-privileged-ops": {
+		fix: "remove it unless a privileged helper inside the sandbox needs it"},
+	"unfiltered-process-exec": {
+		fix: "allow the binaries the program needs by (literal ...), and nothing under the directories it writes"},
+	"unfiltered-network": {
+		fix: "allow the proxy only, e.g. (remote tcp \"localhost:PORT\")"},
+	"unfiltered-network-inbound": {
+		fix: "allow (local tcp \"localhost:PORT\")"},
+	"signal-without-target": {
+		fix: "write (target self) or (target children)"},
+	"process-info-others": {
+		fix: "write (target self)"},
+	"sysctl-write": {
+		fix: "programs need (allow sysctl-read) only"},
+	"file-write-dev": {format: func(res string, _ *ir.Rule) string {
+		return fmt.Sprintf("this rule allows writing %s: raw disks, kernel memory and packet filters must stay closed; allow /dev/null, /dev/zero, /dev/tty and /dev/dtracehelper by (literal ...)", res)
+	}},
+	"unfiltered-iokit": {
+		fix: "allow specific classes with (iokit-user-client-class ...)"},
+	"dns-exfil-channel": {format: func(res string, _ *ir.Rule) string {
+		return fmt.Sprintf("this rule lets name lookups reach the resolver (%s) although other egress is closed: data encoded in host names (secret.attacker.example) leaves the sandbox; let the proxy resolve names instead", res)
+	}},
+	"case-variant-deny": {atDeny: true, format: func(res string, deny *ir.Rule) string {
+		msg := fmt.Sprintf("this deny does not cover the spelling %s, which the default case-insensitive APFS volume opens as the same file; match both cases, e.g. [Ss][Ss][Hh] in a regex, or deny by allow-list", res)
+		if deny != nil && !hasRegexLeaf(deny) {
+			msg += " (literal and subpath matching may already fold case on macOS: unverified)"
+		}
+		return msg
+	}},
+	"read-deny-movable": {atDeny: true, format: func(res string, _ *ir.Rule) string {
+		return fmt.Sprintf("this read deny can be walked around: renaming %s is allowed, and a renamed file is read under its new, allowed path; deny file-write* on the protected paths too", res)
+	}},
 }
 
-var secretsProbeRules = []*probeRule{
-	{id: "readable-ssh-keys", sev: diag.Warning, summary: "SSH private keys readable",
-		probes: reads("~/.ssh/id_rsa", "~/.ssh/id_ed25519", "~/.ssh/id_ecdsa"),
-		what:   "a private key is a direct credential",
-		fix:    "deny file-read-data on (subpath HOME/.ssh) after the broad allow"},
-	{id: "readable-cloud-credentials", sev: diag.Warning, summary: "cloud and cluster credentials readable",
-		probes: reads("~/.aws/credentials", "~/.config/gcloud/application_default_credentials.json", "~/.kube/config", "~/.docker/config.json", "~/.azure/accessTokens.json"),
-		what:   "long-lived cloud credentials give production access",
-		fix:    "deny file-read-data on ~/.aws, ~/.config/gcloud, ~/.kube and ~/.docker after the broad allow"},
-	{id: "readable-token-files", sev: diag.Warning, summary: "plaintext token files readable",
-		probes: reads("~/.netrc", "~/.git-credentials", "~/.config/gh/hosts.yml", "~/.npmrc", "~/.pypirc"),
-		what:   "these files hold API and publish tokens in plain text",
-		fix:    "deny file-read-data on the token files after the broad allow"},
-	{id: "readable-keychain", sev: diag.Warning, summary: "keychain files readable",
-		probes: reads("~/Library/Keychains/login.keychain-db"),
-		what:   "the keychain database can be attacked offline and leaks item metadata",
-		fix:    "allow the specific ~/Library subdirectories the program needs"},
-	{id: "readable-gnupg", sev: diag.Warning, summary: "GnuPG private keys readable",
-		probes: reads("~/.gnupg/private-keys-v1.d/sbplc.key", "~/.gnupg/secring.gpg"),
-		what:   "signing and decryption keys",
-		fix:    "deny file-read-data on (subpath HOME/.gnupg)"},
-	{id: "readable-browser-data", sev: diag.Warning, summary: "browser cookies and profiles readable",
-		probes: reads("~/Library/Application Support/Google/Chrome/Default/Cookies", "~/Library/Cookies/Cookies.binarycookies", "~/Library/Safari/History.db", "~/Library/Application Support/Firefox/Profiles/x.default/cookies.sqlite"),
-		what:   "session cookies bypass passwords and MFA",
-		fix:    "allow only the program's own Application Support directory"},
-	{id: "readable-personal-data", sev: diag.Info, summary: "personal data (shell history, mail, messages) readable",
-		probes: reads("~/.zsh_history", "~/.bash_history", "~/Library/Messages/chat.db", "~/Library/Mail/V10/MailData/Envelope Index"),
-		what:   "shell history routinely contains tokens, and mail and messages are private",
-		fix:    "deny file-read-data on these paths, or allow-list reads"},
-}
-
-var escapeRules = probeRules(escapeProbeRules, Escape)
-var secretsRules = probeRules(secretsProbeRules, Secrets)
-
-func probeRules(prs []*probeRule, cat Category) []*Rule {
-	var out []*Rule
-	for _, pr := range prs {
-		pr := pr
-		pr.cat = cat
-		out = append(out, &Rule{ID: pr.id, Category: cat, Severity: pr.sev, Summary: pr.summary,
-			Run: func(p *Pass) { runProbes(p, pr) }})
+// hasProbes reports whether the probe table names rule id.
+var hasProbes = sync.OnceValue(func() map[string]bool {
+	out := map[string]bool{}
+	for _, p := range ruletable.Probes() {
+		out[p.Rule] = true
 	}
 	return out
+})
+
+// ProjectDirs are the directories that stand for $P in probes: every
+// directory in a home that the profile makes writable by subpath, plus
+// HOME/src/project (so a home-wide grant is caught); at most 64, sorted.
+// lint uses them, and `sbplc audit` when no --project is given, so the two
+// run the same $P probes.
+func ProjectDirs(prof *ir.Profile, home string) []string {
+	return projectDirs(buildIndex(prof), home)
 }
 
-// expandHome replaces a leading ~ (after an optional unix:) with home.
-func expandHome(s, home string) string {
-	pre := ""
-	if rest, ok := strings.CutPrefix(s, "unix:"); ok {
-		pre, s = "unix:", rest
-	}
-	if s == "~" || strings.HasPrefix(s, "~/") {
-		s = home + s[1:]
-	}
-	return pre + s
+func projectRoots(p *Pass) []string {
+	return p.run.cached("projectRoots", func() any { return projectDirs(p.Index(), p.Home()) }).([]string)
 }
 
-// tableProbes returns the decision engine's built-in escape-vector probes
-// (the ones `sbplc audit` runs) that name rule id, so lint and audit agree.
-func tableProbes(id string) []probe {
-	var out []probe
-	for _, tp := range probesByLintRule()[id] {
-		if strings.HasPrefix(tp.Op, "process-exec") && id != "exec-interpreter-escape" {
-			continue // exec of /usr/bin/open alone runs inside the sandbox
-		}
-		out = append(out, probe{op: tp.Op, res: tp.Resource, vnode: tp.Vnode})
-	}
-	return out
-}
-
-// expandProbes substitutes the probe home for ~ and each project root for
-// $P, and drops duplicates.
-func expandProbes(p *Pass, in []probe) []probe {
-	out := make([]probe, 0, len(in))
-	seen := make(map[probe]bool, len(in))
-	add := func(pb probe) {
-		if !seen[pb] {
-			seen[pb] = true
-			out = append(out, pb)
-		}
-	}
-	for _, pb := range in {
-		pb.res = expandHome(pb.res, p.Home())
-		if strings.Contains(pb.res, "$P") {
-			for _, root := range projectRoots(p) {
-				q := pb
-				q.res = strings.ReplaceAll(pb.res, "$P", root)
-				add(q)
-			}
+func projectDirs(ix *Index, home string) []string {
+	roots := map[string]bool{home + "/src/project": true}
+	for _, pa := range ix.PathArgs {
+		r := pa.Rule
+		if r.Action != ir.Allow || pa.Neg || matchOf(pa.Leaf) != ir.MatchSubpath || pa.Val.Symbolic() {
 			continue
 		}
-		add(pb)
-	}
-	return out
-}
-
-func runProbes(p *Pass, pr *probeRule) {
-	probes := append(append([]probe(nil), pr.probes...), tableProbes(pr.id)...)
-	if pr.dynamic != nil {
-		probes = append(probes, pr.dynamic(p)...)
-	}
-	probes = expandProbes(p, probes)
-	type hit struct {
-		rule  *ir.Rule
-		first probe
-		n     int
-	}
-	hits := map[*ir.Rule]*hit{}
-	var order []*ir.Rule
-	for _, pb := range probes {
-		d, ok := p.queryVnode(pb.op, pb.res, pb.vnode)
-		if !ok || d.Result != policy.Allow || d.Rule == nil || d.Implicit {
+		if !looksLikeProject(pa.Val.Str, home) {
 			continue
 		}
-		if !ruleSpan(d.Rule).IsValid() || (pr.skipBare && d.Rule.Filter == nil) {
-			continue
+		if _, ok := allowsOp(r, []string{"file*", "file-write*", "file-write-create", "file-write-data"}); ok {
+			roots[strings.TrimSuffix(subKey(pa.Val.Str), "/")] = true
 		}
-		if isAllowDefault(d.Rule) && p.run.enabled["allow-default"] {
-			continue // one root cause: allow-default reports that rule
-		}
-		h := hits[d.Rule]
-		if h == nil {
-			h = &hit{rule: d.Rule, first: probe{op: pb.op, res: d.Canonical}}
-			hits[d.Rule] = h
-			order = append(order, d.Rule)
-		}
-		h.n++
 	}
-	sort.SliceStable(order, func(i, j int) bool { return order[i].Index < order[j].Index })
-	for _, r := range order {
-		h := hits[r]
-		res := strings.TrimPrefix(h.first.res, "unix:")
-		more := ""
-		if h.n > 1 {
-			more = fmt.Sprintf(" (and %d more probe(s))", h.n-1)
-		}
-		verb := "allows " + h.first.op + " of"
-		switch {
-		case h.first.op == "lsopen":
-			verb, res = "allows", "lsopen"
-		case strings.HasPrefix(h.first.op, "network"):
-			verb = "allows connecting to"
-		case h.first.op == "mach-lookup":
-			verb = "allows mach-lookup of"
-		case h.first.op == "appleevent-send":
-			verb = "allows Apple Events to"
-		}
-		p.Reportf(ruleSpan(r), "this rule %s %s%s: %s; %s", verb, res, more, pr.what, pr.fix)
+	keys := make([]string, 0, len(roots))
+	for k := range roots {
+		keys = append(keys, k)
 	}
+	sort.Strings(keys)
+	if len(keys) > 64 {
+		keys = keys[:64]
+	}
+	return keys
 }
 
 // looksLikeProject reports whether a writable directory may be a project
@@ -296,34 +216,287 @@ func looksLikeProject(dir, home string) bool {
 	return first != "" && first != "Library" && !strings.HasPrefix(first, ".")
 }
 
-// projectRoots are the directories standing for $P in probes: every
-// directory in a home that the profile makes writable by subpath, plus
-// ~/src/project (so a home-wide grant is caught). At most 64.
-func projectRoots(p *Pass) []string {
-	return p.run.cached("projectRoots", func() any {
-		roots := map[string]bool{p.Home() + "/src/project": true}
-		for _, pa := range p.Index().PathArgs {
-			r := pa.Rule
-			if r.Action != ir.Allow || pa.Neg || matchOf(pa.Leaf) != ir.MatchSubpath || pa.Val.Symbolic() {
-				continue
-			}
-			if !looksLikeProject(pa.Val.Str, p.Home()) {
-				continue
-			}
-			if _, ok := allowsOp(r, []string{"file*", "file-write*", "file-write-create", "file-write-data"}); ok {
-				roots[strings.TrimSuffix(subKey(pa.Val.Str), "/")] = true
+// auditResults runs the probe table once per run.
+func (p *Pass) auditResults() []policy.ProbeResult {
+	return p.run.cached("audit", func() any {
+		return p.engine().Audit(policy.AuditOptions{Home: p.Home(), Projects: projectRoots(p)})
+	}).([]policy.ProbeResult)
+}
+
+// fromProfile reports whether a rule of the profile (not a built-in
+// default or an implicit rule) made decision d.
+func fromProfile(d *policy.Decision) bool {
+	return d.Rule != nil && !d.Implicit && ruleSpan(d.Rule).IsValid()
+}
+
+// probeGroup is the allowed probes one finding reports.
+type probeGroup struct {
+	at   *ir.Rule // the rule reported; nil for built-in defaults
+	rs   []*policy.ProbeResult
+	deny *ir.Rule // atDeny rules: the deny that is got around
+}
+
+// reportProbes reports the allowed probes of rule p.Rule: one finding per
+// deciding rule (or per denied rule, for rules that report the deny their
+// probes get around), and one for those a built-in default or an implicit
+// rule allows.
+func reportProbes(p *Pass) {
+	text := probeTexts[p.Rule.ID]
+	var groups []*probeGroup
+	var builtin []*policy.ProbeResult
+	byRule := map[*ir.Rule]*probeGroup{}
+	rs := p.auditResults()
+	for i := range rs {
+		r := &rs[i]
+		if r.Rule != p.Rule.ID || !r.Allowed() {
+			continue
+		}
+		if !fromProfile(&r.Decision) {
+			builtin = append(builtin, r)
+			continue
+		}
+		at, deny := r.Decision.Rule, (*ir.Rule)(nil)
+		if text.atDeny && r.Base != nil && fromProfile(r.Base) {
+			at, deny = r.Base.Rule, r.Base.Rule
+		}
+		g := byRule[at]
+		if g == nil {
+			g = &probeGroup{at: at, deny: deny}
+			byRule[at] = g
+			groups = append(groups, g)
+		}
+		g.rs = append(g.rs, r)
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].at.Index < groups[j].at.Index })
+	for _, g := range groups {
+		reportProbeGroup(p, text, g)
+	}
+	// A file without a (version) form is a fragment (or has a
+	// missing-version error): the profile that includes it chooses the
+	// version and its built-in defaults, and audit refuses it.
+	if len(builtin) > 0 && p.Profile.Version != 0 {
+		reportBuiltinAllows(p, builtin)
+	}
+}
+
+// probeNote lists the probe IDs of rs as audit names them.
+func probeNote(rs []*policy.ProbeResult) string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			ids = append(ids, r.ID)
+		}
+	}
+	return probeNotePrefix + strings.Join(ids, ", ")
+}
+
+// probeNotePrefix starts the note that lists a finding's probes.
+const probeNotePrefix = "`sbplc audit` probes: "
+
+func reportProbeGroup(p *Pass, text probeText, g *probeGroup) {
+	first := g.rs[0]
+	res := strings.TrimPrefix(first.Resource, "unix:")
+	span := ruleSpan(g.at)
+	note := probeNote(g.rs)
+	var msg string
+	if text.format != nil {
+		msg = text.format(res, g.deny)
+	} else {
+		more := ""
+		if n := len(g.rs); n > 1 {
+			more = fmt.Sprintf(" (and %d more probe(s))", n-1)
+		}
+		verb := "allows " + first.Op + " of"
+		switch {
+		case first.Op == "lsopen" || res == "":
+			verb, res = "allows", first.Op
+		case strings.HasPrefix(first.Op, "network"):
+			verb = "allows connecting to"
+		case first.Op == "mach-lookup":
+			verb = "allows mach-lookup of"
+		case first.Op == "appleevent-send":
+			verb = "allows Apple Events to"
+		}
+		what := text.what
+		if what == "" {
+			what = first.Why
+		}
+		msg = fmt.Sprintf("this rule %s %s%s: %s; %s", verb, res, more, what, text.fix)
+	}
+	// The rule's own Run may have reported this rule already: the probes
+	// join that finding.
+	if mergeProbes(p, span, note) {
+		return
+	}
+	d := diag.Diagnostic{Span: span, Message: msg, Notes: []string{note}}
+	if g.deny != nil && fromProfile(&first.Decision) {
+		what := "rule that allows the variant"
+		if p.Rule.ID == "read-deny-movable" {
+			what = "rule that allows the rename"
+		}
+		d.Related = relatedRules([]*ir.Rule{first.Decision.Rule}, what)
+	}
+	p.Report(d)
+}
+
+// mergeProbes adds note to a finding the current rule already made inside
+// span at its default severity, and reports whether there was one.
+func mergeProbes(p *Pass, span source.Span, note string) bool {
+	sev := p.Rule.Severity
+	if s, ok := configuredSeverity(p.Rule, p.Config); ok {
+		sev = s
+	}
+	for i := range p.run.findings {
+		f := &p.run.findings[i]
+		sp := f.d.Span
+		if f.d.Code != p.Rule.ID || f.d.Severity != sev || sp.File != span.File || sp.Start < span.Start || sp.End > span.End {
+			continue
+		}
+		f.d.Notes = append(f.d.Notes, note)
+		return true
+	}
+	return false
+}
+
+func hasRegexLeaf(r *ir.Rule) bool {
+	found := false
+	eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
+		if matchOf(l) == ir.MatchRegex {
+			found = true
+		}
+	})
+	return found
+}
+
+// Built-in allows: under (version 1) libsandbox allows some operations
+// (file-link, file-clone, system-privilege, nvram*, process-info* ...) by a
+// terminal default or an implicit rule, whatever the profile says, so
+// (deny default) does not close them (semantics.md §1.5). Audit reports
+// such probes as "allowed by the built-in default"; lint reports them at
+// the profile's (deny default) rule, or at its (version) form when it has
+// none, with the denies that close them.
+
+// denyDefaultRule returns the user's unfiltered (deny default) rule, or nil.
+func denyDefaultRule(p *Pass) *ir.Rule {
+	var out *ir.Rule
+	for _, r := range p.Profile.Rules {
+		if r.Action != ir.Deny || r.Filter != nil || ruleSpan(r).File != p.Src || p.Src == nil {
+			continue
+		}
+		for _, o := range r.Ops {
+			if o.Name == "default" {
+				out = r // the last one is the profile's default
 			}
 		}
-		keys := make([]string, 0, len(roots))
-		for k := range roots {
-			keys = append(keys, k)
+	}
+	return out
+}
+
+// reportBuiltinAllows reports, as rule p.Rule, the probes that a built-in
+// default or an implicit rule allows: one finding listing the operations
+// and the deny that closes them.
+func reportBuiltinAllows(p *Pass, rs []*policy.ProbeResult) {
+	var ops, plain, targeted []string
+	seen := map[string]bool{}
+	for _, r := range rs {
+		op := r.Decision.Op
+		if op == "" {
+			op = r.Op
 		}
-		sort.Strings(keys)
-		if len(keys) > 64 {
-			keys = keys[:64]
+		term := op
+		if n := len(r.Decision.Chain); n > 0 {
+			term = r.Decision.Chain[n-1].Op
 		}
-		return keys
-	}).([]string)
+		if !seen[op] {
+			seen[op] = true
+			ops = append(ops, op)
+		}
+		if seen["deny "+term] {
+			continue
+		}
+		seen["deny "+term] = true
+		if r.Probe.Resource == "others" {
+			targeted = append(targeted, term)
+		} else {
+			plain = append(plain, term)
+		}
+	}
+	var denies []string
+	if len(plain) > 0 {
+		denies = append(denies, "(deny "+strings.Join(plain, " ")+")")
+	}
+	if len(targeted) > 0 {
+		denies = append(denies, "(deny "+strings.Join(targeted, " ")+" (target others))")
+	}
+	fix := strings.Join(denies, " ")
+	verb := "allow them"
+	if len(ops) == 1 {
+		verb = "allow it"
+	}
+	version := max(p.Profile.Version, 1)
+	d := diag.Diagnostic{Notes: []string{probeNote(rs)}}
+	var after source.Span // the form the fix inserts the denies after
+	if dd := denyDefaultRule(p); dd != nil {
+		d.Span = ruleSpan(dd)
+		d.Message = fmt.Sprintf("(deny default) does not close %s: the built-in defaults of (version %d) %s whatever the profile says; add %s after (deny default)",
+			joinAnd(ops), version, verb, fix)
+		if len(dd.Origin.Chain) == 0 && strings.HasPrefix(d.Span.Text(), "(") {
+			after = d.Span
+		}
+	} else {
+		d.Span = source.Span{File: p.Src}
+		if sp := p.Profile.VersionSpan; sp.IsValid() && sp.File == p.Src {
+			d.Span = sp
+			if strings.HasPrefix(sp.Text(), "(") {
+				after = sp
+			}
+		}
+		d.Message = fmt.Sprintf("the built-in defaults of (version %d) allow %s whatever the profile says; add %s near the top of the profile",
+			version, joinAnd(ops), fix)
+	}
+	if after.IsValid() && after.File == p.Src && p.Src != nil {
+		d.Fixes = []diag.Fix{{Title: "add " + fix, Edits: []diag.Edit{{
+			Span: source.Span{File: p.Src, Start: after.End, End: after.End}, NewText: "\n" + strings.Join(denies, "\n")}}}}
+	}
+	if !d.Span.IsValid() {
+		return // no file to point at (lint.Run without a source)
+	}
+	if mergeProbes(p, d.Span, d.Notes[0]) {
+		return
+	}
+	p.Report(d)
+}
+
+// joinAnd joins words as "a", "a and b", "a, b and c".
+func joinAnd(ws []string) string {
+	switch len(ws) {
+	case 0:
+		return ""
+	case 1:
+		return ws[0]
+	}
+	return strings.Join(ws[:len(ws)-1], ", ") + " and " + ws[len(ws)-1]
+}
+
+// openVectors lists the escape and secrets rules whose probes the
+// profile's unfiltered (allow default) allows, for allow-default's note.
+func openVectors(p *Pass) []string {
+	var out []string
+	seen := map[string]bool{}
+	rs := p.auditResults()
+	for i := range rs {
+		r := &rs[i]
+		if !r.Allowed() || seen[r.Rule] || r.Decision.Rule == nil || !isAllowDefault(r.Decision.Rule) {
+			continue
+		}
+		if row, ok := ruletable.Lookup(r.Rule); ok && (Category(row.Category) == Escape || Category(row.Category) == Secrets) {
+			seen[r.Rule] = true
+			out = append(out, r.Rule)
+		}
+	}
+	return out
 }
 
 // isAllowDefault reports whether r is an unfiltered (allow default).

@@ -4,6 +4,8 @@ import (
 	"embed"
 	"strings"
 	"sync"
+
+	"github.com/sbplc/sbplc/ruletable"
 )
 
 //go:embed docs/*.md
@@ -22,6 +24,9 @@ var (
 	regByID map[string]*Rule
 )
 
+// initRegistry lists the rules and fills in their defaults (category,
+// severity, default state, summary, options) from the rule table; a rule
+// without a row keeps zero defaults, which TestTableMatchesRegistry reports.
 func initRegistry() {
 	regOnce.Do(func() {
 		regByID = map[string]*Rule{}
@@ -30,11 +35,28 @@ func initRegistry() {
 				if _, dup := regByID[r.ID]; dup {
 					panic("lint: duplicate rule ID " + r.ID)
 				}
+				if row, ok := ruletable.Lookup(r.ID); ok {
+					setDefaults(r, row)
+				}
 				regByID[r.ID] = r
 				reg = append(reg, r)
 			}
 		}
 	})
+}
+
+func setDefaults(r *Rule, row *ruletable.Rule) {
+	r.Category = Category(row.Category)
+	r.Severity = row.Severity
+	r.Off = row.Off
+	r.Summary = row.Summary
+	r.Params = nil
+	for _, o := range row.Options {
+		if r.Params == nil {
+			r.Params = map[string]string{}
+		}
+		r.Params[o.Name] = o.Default
+	}
 }
 
 // All returns every rule in registry order. The slice and rules are shared

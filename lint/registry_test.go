@@ -6,6 +6,7 @@ import (
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/lint"
+	"github.com/sbplc/sbplc/ruletable"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -129,4 +130,57 @@ func lowerStart(s string) bool {
 		return true
 	}
 	return false
+}
+
+// TestTableMatchesRegistry: every rule has a row in the rule table and
+// every row a rule, in the same order, and the rules carry the row's
+// defaults; the category constants are the table's categories.
+func TestTableMatchesRegistry(t *testing.T) {
+	rows := ruletable.Rules()
+	rules := lint.All()
+	for i := 0; i < len(rows) || i < len(rules); i++ {
+		switch {
+		case i >= len(rules):
+			t.Errorf("row %s has no rule", rows[i].ID)
+			continue
+		case i >= len(rows):
+			t.Errorf("rule %s has no row in ruletable/rules.tsv", rules[i].ID)
+			continue
+		}
+		row, r := rows[i], rules[i]
+		if row.ID != r.ID {
+			if _, ok := ruletable.Lookup(r.ID); !ok {
+				t.Errorf("rule %s has no row in ruletable/rules.tsv", r.ID)
+			} else {
+				t.Errorf("position %d: row %s, rule %s: keep rules.tsv in registry order", i, row.ID, r.ID)
+			}
+			continue
+		}
+		if string(r.Category) != row.Category || r.Severity != row.Severity || r.Off != row.Off || r.Summary != row.Summary || len(r.Params) != len(row.Options) {
+			t.Errorf("%s: rule defaults %v/%v/%v/%q/%v differ from the row", r.ID, r.Category, r.Severity, r.Off, r.Summary, r.Params)
+		}
+		for _, o := range row.Options {
+			if r.Params[o.Name] != o.Default {
+				t.Errorf("%s: option %s default %q, row %q", r.ID, o.Name, r.Params[o.Name], o.Default)
+			}
+		}
+	}
+	for _, c := range []lint.Category{lint.Correctness, lint.Paths, lint.Ordering, lint.Overbreadth, lint.Escape, lint.Secrets, lint.Style} {
+		if !ruletable.IsCategory(string(c)) {
+			t.Errorf("category constant %s is not in ruletable/categories.tsv", c)
+		}
+	}
+	if len(lint.Categories) != len(ruletable.Categories()) {
+		t.Errorf("lint.Categories %v", lint.Categories)
+	}
+}
+
+// TestProbeRulesHaveText: every rule the probe table names says what to do
+// in its findings.
+func TestProbeRulesHaveText(t *testing.T) {
+	for _, p := range ruletable.Probes() {
+		if !lint.HasProbeText(p.Rule) {
+			t.Errorf("%s: rule %s has no probe message (lint/probes.go probeTexts)", p.ID, p.Rule)
+		}
+	}
 }

@@ -12,13 +12,15 @@ import (
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/ruletable"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
 )
 
-// DefaultHome is the placeholder home directory the escape and secrets
-// probes use when neither --home, the config's home nor a bound HOME param
-// gives one. It is also substituted for unbound home params (see HomeParams).
+// DefaultHome is the placeholder home directory the probes use when
+// neither --home, the config's home nor a bound HOME param gives one (see
+// policy.PickHome). It is also substituted for unbound home params (see
+// HomeParams).
 const DefaultHome = policy.DefaultHome
 
 // HomeParams are the param names (and ${NAME} pattern variables) that stand
@@ -69,7 +71,7 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		target:    firstNonEmpty(opts.Target, cfg.Target, opts.Eval.Target),
 	}
 	st.claimed = make([]bool, len(st.evalDiags))
-	st.home = pickHome(opts, cfg, prof)
+	st.home = policy.PickHome(opts.Home, cfg.Home, prof)
 	fileName := ""
 	if src != nil {
 		fileName = src.Name
@@ -90,8 +92,8 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		if r.Run != nil {
 			runRule(p, r.Run)
 		}
-		if tableRules()[r.ID] {
-			runRule(p, reportBuiltinAllows)
+		if hasProbes()[r.ID] {
+			runRule(p, reportProbes)
 		}
 	}
 	var all diag.List
@@ -110,7 +112,10 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 			// A stage diagnostic whose code is a rule ID follows that
 			// rule's selection and configured level (the evaluator reports
 			// problems a rule owns under the rule's ID).
-			if r, ok := Lookup(d.Code); ok {
+			// Syntax errors, evaluation limits and internal errors are
+			// always reported at their own level: they cannot be
+			// suppressed, disabled or downgraded.
+			if r, ok := Lookup(d.Code); ok && ruletable.Suppressible(d.Code) {
 				if !on[r.ID] {
 					continue
 				}
@@ -168,21 +173,6 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-func pickHome(opts Options, cfg *config.Config, prof *ir.Profile) string {
-	if opts.Home != "" {
-		return strings.TrimRight(opts.Home, "/")
-	}
-	if cfg.Home != "" {
-		return strings.TrimRight(cfg.Home, "/")
-	}
-	for _, pu := range prof.Params {
-		if pu.Bound && pu.Name == "HOME" && strings.HasPrefix(pu.Value, "/") {
-			return strings.TrimRight(pu.Value, "/")
-		}
-	}
-	return DefaultHome
 }
 
 func runRule(p *Pass, run func(*Pass)) {
@@ -321,7 +311,11 @@ func Validate(cfg *config.Config, opts Options) []error {
 			for _, tok := range strings.Split(s, ",") {
 				tok = strings.TrimSpace(tok)
 				if !known(tok) {
-					errs = append(errs, fmt.Errorf("unknown rule or category %q%s", tok, didYouMean(tok)))
+					hint := "; see 'sbplc rules'"
+					if s := ruletable.Suggest(tok, true); s != "" {
+						hint = "; did you mean " + s + "?"
+					}
+					errs = append(errs, fmt.Errorf("unknown rule or category %q%s", tok, hint))
 				}
 			}
 		}
@@ -333,13 +327,7 @@ func Validate(cfg *config.Config, opts Options) []error {
 		}
 	}
 	if cfg != nil {
-		for _, id := range cfg.RuleOrder {
-			if _, ok := Lookup(id); !ok {
-				rc := cfg.Rules[id]
-				errs = append(errs, &config.Error{File: cfg.Path, Line: rc.Line, Col: rc.Col,
-					Msg: fmt.Sprintf("unknown rule %q%s", id, didYouMean(id))})
-			}
-		}
+		errs = append(errs, cfg.Validate()...) // rule IDs and options, from the rule table
 	}
 	return errs
 }
@@ -352,43 +340,7 @@ func didYouMean(id string) string {
 }
 
 // suggestID returns the closest rule ID by edit distance, or "".
-func suggestID(id string) string {
-	best, bestD := "", len(id)/2+2
-	ids := make([]string, 0, len(All()))
-	for _, r := range All() {
-		ids = append(ids, r.ID)
-	}
-	sort.Strings(ids)
-	for _, c := range ids {
-		if d := editDistance(id, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+func suggestID(id string) string { return ruletable.Suggest(id, false) }
 
 // Suggest returns the rule ID closest to id, or "".
 func Suggest(id string) string { return suggestID(id) }
@@ -441,13 +393,15 @@ func groupSecrets(ds diag.List) diag.List {
 			d := ds[i]
 			r, _ := Lookup(d.Code)
 			labels = append(labels, strings.TrimSuffix(r.Summary, " readable"))
+			// Each category's notes (its probe IDs) follow its message.
 			notes = append(notes, fmt.Sprintf("[%s] %s", d.Code, d.Message))
+			notes = append(notes, d.Notes...)
 			if i != idx[0] {
 				drop[i] = true
 			}
 		}
 		head.Message = fmt.Sprintf("this rule makes %d kinds of secrets readable: %s; deny file-read* on them after this rule, or narrow it (details below)", len(idx), strings.Join(labels, ", "))
-		head.Notes = append(notes, head.Notes...)
+		head.Notes = notes
 	}
 	if len(drop) == 0 {
 		return ds

@@ -165,7 +165,7 @@ func BenchmarkQueryCorpus(b *testing.B) {
 	}
 	res := eval.Run(source.NewFile(es[0].File, data), eval.Options{Params: map[string]string{"HOME": DefaultHome}})
 	e, _ := New(res.Profile, Options{Home: DefaultHome})
-	ps, _ := Probes()
+	ps := Probes()
 	var reqs []Request
 	for _, p := range ps {
 		op, err := e.ResolveOp(p.Op)

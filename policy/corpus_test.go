@@ -27,10 +27,7 @@ func TestCorpus(t *testing.T) {
 			}
 			t.Logf("%v", d)
 		}
-		rs, err := e.Audit(AuditOptions{Project: "/Users/user/proj"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rs := e.Audit(AuditOptions{Home: "/Users/user", Projects: []string{"/Users/user/proj"}})
 		for _, r := range rs {
 			if r.Skipped == "" && r.Decision.Result != Unknown {
 				answered++

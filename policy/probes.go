@@ -1,150 +1,166 @@
 package policy
 
 import (
-	_ "embed"
-	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/ruletable"
 )
 
-//go:embed probes.tsv
-var probesTSV string
+// Probe is one built-in escape-vector probe (ruletable/probes.tsv). Its
+// Rule is the lint rule that reports it and its Severity that rule's.
+type Probe = ruletable.Probe
 
-// Probe is one built-in escape-vector probe (policy/probes.tsv).
-type Probe struct {
-	ID       string
-	Group    string // secrets, persistence, ipc-escape, exec, network, process, kernel
-	Severity diag.Severity
-	Op       string
-	Resource string // query syntax; ~ = home, $P = project
-	Vnode    string
-	LintRule string // the lint rule that reports the same hole
-	Why      string
-}
+// Probes returns the embedded probe table, in table order.
+func Probes() []Probe { return ruletable.Probes() }
 
 // Groups lists the probe groups in report order.
-var Groups = []string{"secrets", "persistence", "ipc-escape", "exec", "network", "process", "kernel"}
-
-var (
-	probesOnce sync.Once
-	probes     []Probe
-	probesErr  error
-)
-
-// Probes returns the embedded probe table.
-func Probes() ([]Probe, error) {
-	probesOnce.Do(func() { probes, probesErr = parseProbes(probesTSV) })
-	return probes, probesErr
-}
-
-func parseProbes(text string) ([]Probe, error) {
-	var out []Probe
-	seen := map[string]bool{}
-	for n, line := range strings.Split(text, "\n") {
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Split(line, "\t")
-		if len(f) != 8 {
-			return nil, fmt.Errorf("probes.tsv:%d: %d columns, want 8", n+1, len(f))
-		}
-		sev, err := diag.ParseSeverity(f[2])
-		if err != nil {
-			return nil, fmt.Errorf("probes.tsv:%d: %v", n+1, err)
-		}
-		p := Probe{ID: f[0], Group: f[1], Severity: sev, Op: f[3], Resource: f[4], Vnode: f[5], LintRule: f[6], Why: f[7]}
-		if seen[p.ID] {
-			return nil, fmt.Errorf("probes.tsv:%d: duplicate id %s", n+1, p.ID)
-		}
-		seen[p.ID] = true
-		known := false
-		for _, g := range Groups {
-			known = known || g == p.Group
-		}
-		if !known {
-			return nil, fmt.Errorf("probes.tsv:%d: unknown group %q", n+1, p.Group)
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
+func Groups() []string { return ruletable.Groups() }
 
 // AuditOptions configure Audit.
 type AuditOptions struct {
-	Home    string // the user's home directory for ~ (default DefaultHome)
-	Project string // the project directory for $P; "" skips those probes
+	Home string // the user's home directory for ~ (default DefaultHome)
+	// Projects are the directories that stand for $P: each $P probe runs
+	// once per directory. None: those probes are skipped.
+	Projects []string
 }
 
-// DefaultHome is the placeholder home directory probes use by default.
+// DefaultHome is the placeholder home directory probes use when nothing
+// names one (see PickHome).
 const DefaultHome = "/Users/user"
 
-// ProbeResult is one probe's outcome.
+// PickHome is the one rule for the home directory that ~ in probes and
+// expectations, and unbound ${HOME} placeholders, stand for: the --home
+// flag, else the configuration's home, else the profile's bound HOME param
+// when it is an absolute path, else DefaultHome. Trailing slashes are
+// dropped (except from "/"). lint, audit and test all use it.
+func PickHome(flag, configHome string, prof *ir.Profile) string {
+	trim := func(s string) string {
+		if t := strings.TrimRight(s, "/"); t != "" {
+			return t
+		}
+		return "/"
+	}
+	if flag != "" {
+		return trim(flag)
+	}
+	if configHome != "" {
+		return trim(configHome)
+	}
+	if prof != nil {
+		for _, pu := range prof.Params {
+			if pu.Bound && pu.Name == "HOME" && strings.HasPrefix(pu.Value, "/") {
+				return trim(pu.Value)
+			}
+		}
+	}
+	return DefaultHome
+}
+
+// ProbeResult is one probe's outcome. A $P probe has one result per
+// project directory.
 type ProbeResult struct {
 	Probe
 	Resource string // the resource queried (after ~ and $P expansion), canonical
 	Decision Decision
-	Skipped  string // non-empty: why the probe did not run
+	// Base is the decision on the probe's precondition (Probe.If), nil
+	// when it has none. The probe runs only when the condition holds.
+	Base    *Decision
+	Skipped string // non-empty: why the probe did not run
 }
 
 // Allowed reports whether the profile allows the probe.
 func (r ProbeResult) Allowed() bool { return r.Skipped == "" && r.Decision.Result == Allow }
 
-// Audit runs every probe against the engine. Results are in table order.
-func (e *Engine) Audit(opts AuditOptions) ([]ProbeResult, error) {
-	ps, err := Probes()
-	if err != nil {
-		return nil, err
-	}
+// Audit runs every probe against the engine: the one evaluation of the
+// probe table, used by `sbplc audit` and by lint's probe rules. Results
+// are in table order (a $P probe's results in Projects order).
+func (e *Engine) Audit(opts AuditOptions) []ProbeResult {
 	home := opts.Home
 	if home == "" {
 		home = DefaultHome
 	}
+	ps := Probes()
 	out := make([]ProbeResult, 0, len(ps))
 	for _, p := range ps {
-		r := ProbeResult{Probe: p}
-		text := ExpandHome(p.Resource, home)
-		if strings.Contains(text, "$P") {
-			if opts.Project == "" {
-				r.Skipped = "needs --project DIR"
-				out = append(out, r)
-				continue
-			}
-			text = strings.ReplaceAll(text, "$P", strings.TrimSuffix(opts.Project, "/"))
-		}
-		op, err := e.ResolveOp(p.Op)
-		if err != nil {
-			r.Skipped = err.Error()
-			out = append(out, r)
+		if !strings.Contains(p.Resource, "$P") && (p.If == nil || !strings.Contains(p.If.Resource, "$P")) {
+			out = append(out, e.runProbe(p, home, ""))
 			continue
 		}
-		res, err := ParseResource(op, text)
-		if err != nil {
-			r.Skipped = err.Error()
-			out = append(out, r)
+		if len(opts.Projects) == 0 {
+			out = append(out, ProbeResult{Probe: p, Skipped: "needs a project directory (--project DIR)"})
 			continue
 		}
-		res.Vnode = p.Vnode
-		r.Resource = res.Canonical()
-		r.Decision = e.Query(Request{Op: op, Resource: res})
-		out = append(out, r)
+		for _, dir := range opts.Projects {
+			out = append(out, e.runProbe(p, home, dir))
+		}
 	}
-	return out, nil
+	return out
 }
 
-// Audit compiles p and runs the probes: the convenience entry point for
-// lint's escape and secrets rules. The engine's diagnostics are returned
-// too.
-func Audit(p *ir.Profile, opts Options, aopts AuditOptions) ([]ProbeResult, diag.List, error) {
-	if opts.Home == "" {
-		opts.Home = aopts.Home
-		if opts.Home == "" {
-			opts.Home = DefaultHome
+// expandProbe substitutes home for ~ and project for $P.
+func expandProbe(text, home, project string) string {
+	text = ExpandHome(text, home)
+	if project != "" {
+		text = strings.ReplaceAll(text, "$P", strings.TrimSuffix(project, "/"))
+	}
+	return text
+}
+
+func (e *Engine) runProbe(p Probe, home, project string) ProbeResult {
+	r := ProbeResult{Probe: p}
+	ask := func(op, text, vnode string) (Decision, string, error) {
+		o, err := e.ResolveOp(op)
+		if err != nil {
+			return Decision{}, "", err
+		}
+		res, err := ParseResource(o, expandProbe(text, home, project))
+		if err != nil {
+			return Decision{}, "", err
+		}
+		res.Vnode = vnode
+		// opt: QueryInto with one reused Decision would save the chain
+		// allocations (lint runs the table once per file).
+		return e.Query(Request{Op: o, Resource: res}), res.Canonical(), nil
+	}
+	if pre := p.If; pre != nil {
+		d, canon, err := ask(pre.Op, pre.Resource, "")
+		if err != nil {
+			r.Skipped = err.Error()
+			return r
+		}
+		r.Base = &d
+		switch {
+		case d.Result != Deny:
+			r.Skipped = "applies only while the profile denies " + pre.Op + " " + canon
+			return r
+		case pre.CarvedOut && (d.Rule == nil || d.Implicit || d.Rule.Action != ir.Deny || d.Rule.Filter == nil):
+			r.Skipped = "applies only while a filtered deny rule denies " + pre.Op + " " + canon
+			return r
 		}
 	}
+	d, canon, err := ask(p.Op, p.Resource, p.Vnode)
+	if err != nil {
+		r.Skipped = err.Error()
+		return r
+	}
+	r.Resource, r.Decision = canon, d
+	return r
+}
+
+// Audit compiles p and runs the probes (home from aopts, else opts,
+// else DefaultHome). The engine's diagnostics are returned too.
+func Audit(p *ir.Profile, opts Options, aopts AuditOptions) ([]ProbeResult, diag.List) {
+	if aopts.Home == "" {
+		aopts.Home = opts.Home
+	}
+	if aopts.Home == "" {
+		aopts.Home = DefaultHome
+	}
+	if opts.Home == "" {
+		opts.Home = aopts.Home
+	}
 	e, ds := New(p, opts)
-	rs, err := e.Audit(aopts)
-	return rs, ds, err
+	return e.Audit(aopts), ds
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/lint"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
 )
@@ -48,9 +49,13 @@ and reports every probe the profile allows, grouped, with the rule that
 allows it. Probes whose answer is unknown (entitlements, extensions,
 unresolved imports ...) are listed separately with the reason.
 
-~ in a probe is --home (default /Users/user; use your own home directory or
-the value the profile gets for HOME). Probes on the project directory
-(.git/hooks, .vscode/tasks.json, ...) run only with --project DIR.
+The probes are the rule table's (` + "`sbplc rules`" + ` lists the rules that report
+them): lint's rule named in brackets reports the same probe at the same
+severity. ~ in a probe is the home directory: --home, else the profile's
+HOME param (-D HOME=...), else /Users/user, as in lint and test. Probes on
+a project directory (.git/hooks, .vscode/tasks.json, ...) run on --project
+DIR, or without it on the directories lint probes: the profile's writable
+directories under the home, and HOME/src/project.
 
 Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 2 for usage errors.`,
@@ -73,14 +78,15 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 			if err != nil {
 				return err
 			}
-			lp, err := loadEngine(c, args[0], &ef, po)
+			lp, err := loadEngine(c, args[0], &ef, po, true)
 			if err != nil {
 				return err
 			}
-			rs, err := lp.engine.Audit(policy.AuditOptions{Home: pf.home, Project: project})
-			if err != nil {
-				return usageErrorf("%v", err)
+			projects := []string{project}
+			if project == "" {
+				projects = lint.ProjectDirs(lp.res.Eval.Profile, lp.home)
 			}
+			rs := lp.engine.Audit(policy.AuditOptions{Home: lp.home, Projects: projects})
 			out := c.OutOrStdout()
 			switch format {
 			case "json":
@@ -103,9 +109,10 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 	c.Flags().StringVar(&project, "project", "", "project directory for the project probes ($P: .git/hooks, .vscode/tasks.json, ...)")
 	c.Flags().BoolVar(&all, "all", false, "also list denied and skipped probes")
 	ef.add(c)
-	pf.add(c, policy.DefaultHome, "home directory that ~ in probes stands for (also substitutes ${HOME} placeholders)")
+	pf.add(c, "", "home directory that ~ in probes stands for, and ${HOME} placeholders (default: a bound HOME param, else "+policy.DefaultHome+")")
 	return c
 }
+
 
 func decisionRule(d policy.Decision) string {
 	switch {
@@ -134,10 +141,10 @@ func writeAuditText(w io.Writer, name string, rs []policy.ProbeResult, all bool)
 	}
 	fmt.Fprintf(w, "%s: %d of %d probes allowed, %d unknown", name, allowed, len(rs)-skipped, unknown)
 	if skipped > 0 {
-		fmt.Fprintf(w, ", %d skipped (project probes: pass --project DIR)", skipped)
+		fmt.Fprintf(w, ", %d skipped (--all lists them with the reason)", skipped)
 	}
 	fmt.Fprintln(w)
-	for _, g := range policy.Groups {
+	for _, g := range policy.Groups() {
 		var lines []string
 		for _, r := range rs {
 			if r.Group != g {
@@ -158,7 +165,7 @@ func writeAuditText(w io.Writer, name string, rs []policy.ProbeResult, all bool)
 			if res == "" {
 				res = "(any)"
 			}
-			l := fmt.Sprintf("  %-7s %-7s %-6s %s %s: %s [%s]", status, r.Severity, r.ID, r.Op, res, r.Why, r.LintRule)
+			l := fmt.Sprintf("  %-7s %-7s %-6s %s %s: %s [%s]", status, r.Severity, r.ID, r.Op, res, r.Why, r.Rule)
 			if r.Skipped != "" {
 				l += "\n          " + r.Skipped
 			} else if by := decisionRule(r.Decision); by != "" {
@@ -183,7 +190,7 @@ func writeAuditText(w io.Writer, name string, rs []policy.ProbeResult, all bool)
 
 func toJSONProbe(r policy.ProbeResult) jsonProbe {
 	j := jsonProbe{ID: r.ID, Group: r.Group, Severity: r.Severity.String(), Operation: r.Op, Resource: r.Resource,
-		LintRule: r.LintRule, Why: r.Why, Chain: []string{}, Skipped: r.Skipped}
+		LintRule: r.Rule, Why: r.Why, Chain: []string{}, Skipped: r.Skipped}
 	if r.Skipped != "" {
 		j.Decision = "skipped"
 		j.Resource = r.Probe.Resource
@@ -212,10 +219,12 @@ func writeAuditJSON(w io.Writer, rs []policy.ProbeResult, all bool) {
 
 // writeAuditSARIF reports each allowed probe as a result of the lint rule
 // that covers it, located at the allowing rule (or the profile's first
-// line for built-in defaults).
+// line for built-in defaults); the rules' metadata come from the rule
+// table, as in lint's SARIF.
 func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 	var ds diag.List
-	rules := map[string]diag.SARIFRule{}
+	var rl []diag.SARIFRule
+	seen := map[string]bool{}
 	for _, r := range rs {
 		if !r.Allowed() {
 			continue
@@ -234,16 +243,10 @@ func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 		if r.Decision.Rule == nil {
 			msg += "; allowed by the built-in default of " + r.Decision.Chain[len(r.Decision.Chain)-1].Op
 		}
-		ds = append(ds, diag.Diagnostic{Severity: r.Severity, Code: r.LintRule, Message: msg, Span: sp})
-		if _, ok := rules[r.LintRule]; !ok {
-			rules[r.LintRule] = diag.SARIFRule{ID: r.LintRule, Summary: "escape-vector probe: " + r.Group, Level: r.Severity, Category: r.Group}
-		}
-	}
-	var rl []diag.SARIFRule
-	for _, r := range rs {
-		if sr, ok := rules[r.LintRule]; ok {
-			rl = append(rl, sr)
-			delete(rules, r.LintRule)
+		ds = append(ds, diag.Diagnostic{Severity: r.Severity, Code: r.Rule, Message: msg, Span: sp})
+		if !seen[r.Rule] {
+			seen[r.Rule] = true
+			rl = append(rl, sarifRule(r.Rule))
 		}
 	}
 	diag.WriteSARIF(w, ds, diag.SARIFTool{Name: "sbplc", Version: versionString()}, rl)

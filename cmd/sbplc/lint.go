@@ -231,12 +231,3 @@ func dedupConfig(ds diag.List) diag.List {
 	}
 	return out
 }
-
-// sarifRules describes every lint rule for SARIF output.
-func sarifRules() []diag.SARIFRule {
-	var out []diag.SARIFRule
-	for _, r := range lint.All() {
-		out = append(out, diag.SARIFRule{ID: r.ID, Summary: r.Summary, Help: r.Doc(), Level: r.Severity, Category: string(r.Category)})
-	}
-	return out
-}

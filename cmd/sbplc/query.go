@@ -94,6 +94,8 @@ type loadedProfile struct {
 	src    *source.File
 	res    *driver.Result
 	engine *policy.Engine
+	// home is the directory ~ and ${HOME} stand for (see loadEngine).
+	home string
 }
 
 // policyOptions checks the decision-engine flags before anything is read,
@@ -113,8 +115,10 @@ func policyOptions(ef *evalFlags, pf *policyFlags) (policy.Options, error) {
 // with .sbplc.yaml) and builds the engine. The problems that change what
 // the profile means go to stderr; an error-level one makes it refuse
 // (exit 1), because an answer on a profile libsandbox rejects would
-// mislead. It refuses exactly when 'sbplc lint' would fail.
-func loadEngine(c *cobra.Command, name string, ef *evalFlags, po policy.Options) (*loadedProfile, error) {
+// mislead. With pickHome, an unset --home is chosen by the one rule lint
+// uses (policy.PickHome: the configuration's home, a bound HOME param, the
+// default), for ~ in probes and expectations and for ${HOME} placeholders.
+func loadEngine(c *cobra.Command, name string, ef *evalFlags, po policy.Options, pickHome bool) (*loadedProfile, error) {
 	opts, err := ef.driverOptions()
 	if err != nil {
 		return nil, usageErrorf("%v", err)
@@ -128,6 +132,11 @@ func loadEngine(c *cobra.Command, name string, ef *evalFlags, po policy.Options)
 	if err != nil {
 		return nil, err
 	}
+	home := po.Home
+	if pickHome {
+		home = policy.PickHome(po.Home, res.Config.Home, res.Eval.Profile)
+		po.Home = home
+	}
 	e, eds := res.Engine(po)
 	ds := append(res.Problems(), eds...).Sort()
 	diag.WriteText(c.ErrOrStderr(), ds, diag.TextOptions{Snippet: true})
@@ -135,7 +144,7 @@ func loadEngine(c *cobra.Command, name string, ef *evalFlags, po policy.Options)
 		fmt.Fprintf(c.ErrOrStderr(), "sbplc: %s has errors; fix them first (libsandbox would refuse the profile)\n", res.Src.Name)
 		return nil, findings()
 	}
-	return &loadedProfile{src: res.Src, res: res, engine: e}, nil
+	return &loadedProfile{src: res.Src, res: res, engine: e, home: home}, nil
 }
 
 // rulesText is "1 filtered rule" or "N filtered rules".
@@ -360,7 +369,7 @@ errors, 2 for usage errors.`,
 					return usageErrorf("--vnode-type: %v", err)
 				}
 			}
-			lp, err := loadEngine(c, args[0], &ef, po)
+			lp, err := loadEngine(c, args[0], &ef, po, false)
 			if err != nil {
 				return err
 			}

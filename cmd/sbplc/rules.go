@@ -8,19 +8,31 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/lint"
+	"github.com/sbplc/sbplc/ruletable"
 )
 
 func init() { register(newRulesCmd) }
 
 // ruleJSON is the JSON shape of one rule in 'sbplc rules --format json'.
 type ruleJSON struct {
-	ID       string            `json:"id"`
-	Category string            `json:"category"`
-	Severity string            `json:"severity"`
-	Enabled  bool              `json:"enabled"`
-	Summary  string            `json:"summary"`
-	Params   map[string]string `json:"params,omitempty"`
+	ID           string            `json:"id"`
+	Category     string            `json:"category"`
+	Severity     string            `json:"severity"`
+	Enabled      bool              `json:"enabled"`
+	Suppressible bool              `json:"suppressible"`
+	Summary      string            `json:"summary"`
+	Params       map[string]string `json:"params,omitempty"`
+	Options      []optionJSON      `json:"options,omitempty"`
+	Probes       []string          `json:"probes,omitempty"`
+}
+
+// optionJSON is one rule option.
+type optionJSON struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Default string `json:"default"`
 }
 
 func newRulesCmd() *cobra.Command {
@@ -29,42 +41,55 @@ func newRulesCmd() *cobra.Command {
 		Use:   "rules [--format text|json] [--category NAME]",
 		Short: "list the lint rules",
 		Long: `rules lists every lint rule with its category, default severity, whether it
-is on by default, and a one-line summary. 'sbplc explain RULE-ID' prints a
-rule's full documentation.`,
+is on by default, how many ` + "`sbplc audit`" + ` probes it reports, and a one-line
+summary, from the rule table that lint, audit and .sbplc.yaml validation
+share. 'sbplc explain RULE-ID' prints a rule's full documentation.`,
 		Example: `  sbplc rules
   sbplc rules --category escape
   sbplc rules --format json`,
 		Args: argsUsage(0, 0),
 		RunE: func(c *cobra.Command, _ []string) error {
-			var sel []*lint.Rule
-			for _, r := range lint.All() {
-				if category == "" || string(r.Category) == category {
+			if category != "" && !ruletable.IsCategory(category) {
+				return usageErrorf("unknown --category %q (known: %s)", category, strings.Join(ruletable.CategoryNames(), ", "))
+			}
+			var sel []*ruletable.Rule
+			for _, r := range ruletable.Rules() {
+				if category == "" || r.Category == category {
 					sel = append(sel, r)
 				}
-			}
-			if category != "" && len(sel) == 0 {
-				var cats []string
-				for _, k := range lint.Categories {
-					cats = append(cats, string(k))
-				}
-				return usageErrorf("unknown --category %q (known: %s)", category, strings.Join(cats, ", "))
 			}
 			switch format {
 			case "text":
 				tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tCATEGORY\tSEVERITY\tDEFAULT\tSUMMARY")
+				fmt.Fprintln(tw, "ID\tCATEGORY\tSEVERITY\tDEFAULT\tPROBES\tSUMMARY")
 				for _, r := range sel {
 					def := "on"
 					if r.Off {
 						def = "off"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Category, r.Severity, def, r.Summary)
+					probes := "-"
+					if n := len(ruletable.ProbesOf(r.ID)); n > 0 {
+						probes = fmt.Sprint(n)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Category, r.Severity, def, probes, r.Summary)
 				}
 				return tw.Flush()
 			case "json":
 				out := []ruleJSON{}
 				for _, r := range sel {
-					out = append(out, ruleJSON{ID: r.ID, Category: string(r.Category), Severity: r.Severity.String(), Enabled: !r.Off, Summary: r.Summary, Params: r.Params})
+					j := ruleJSON{ID: r.ID, Category: r.Category, Severity: r.Severity.String(), Enabled: !r.Off,
+						Suppressible: r.Suppressible, Summary: r.Summary}
+					for _, o := range r.Options {
+						if j.Params == nil {
+							j.Params = map[string]string{}
+						}
+						j.Params[o.Name] = o.Default
+						j.Options = append(j.Options, optionJSON{Name: o.Name, Kind: o.Kind, Default: o.Default})
+					}
+					for _, p := range ruletable.ProbesOf(r.ID) {
+						j.Probes = append(j.Probes, p.ID)
+					}
+					out = append(out, j)
 				}
 				enc := json.NewEncoder(c.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -76,4 +101,26 @@ rule's full documentation.`,
 	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	c.Flags().StringVar(&category, "category", "", "list only this category")
 	return c
+}
+
+// sarifRule is the SARIF metadata of rule id, from the rule table (with
+// the rule's document as help), for lint's and audit's SARIF output.
+func sarifRule(id string) diag.SARIFRule {
+	sr := diag.SARIFRule{ID: id}
+	if row, ok := ruletable.Lookup(id); ok {
+		sr.Summary, sr.Level, sr.Category = row.Summary, row.Severity, row.Category
+	}
+	if r, ok := lint.Lookup(id); ok {
+		sr.Help = r.Doc()
+	}
+	return sr
+}
+
+// sarifRules describes every rule of the table for SARIF output.
+func sarifRules() []diag.SARIFRule {
+	var out []diag.SARIFRule
+	for _, r := range ruletable.Rules() {
+		out = append(out, sarifRule(r.ID))
+	}
+	return out
 }

@@ -51,8 +51,10 @@ own expectations run too. The syntax is
   expect allow|deny|unknown [vnode=TYPE] [rule=LINE|default|builtin|implicit] OPERATION RESOURCE
 
 RESOURCE is the rest of the line in 'sbplc query' syntax, so a comment
-cannot follow it on the same line (a leading ~ is the --home directory;
-quote it as a Go string to keep surrounding spaces).
+cannot follow it on the same line (a leading ~ is the home directory:
+--home, else the configuration's home, else the profile's HOME param, else
+/Users/user, as in lint and audit; quote it as a Go string to keep
+surrounding spaces).
 rule= also checks the deciding rule: rule=LINE its line in the profile (for
 a rule made by a helper, the line of the outermost call); rule=default the
 profile's own (allow default) or (deny default) rule; rule=builtin an
@@ -77,19 +79,19 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 			if err != nil {
 				return err
 			}
-			lp, err := loadEngine(c, args[0], &ef, po)
+			lp, err := loadEngine(c, args[0], &ef, po, true)
 			if err != nil {
 				return err
 			}
 			// The profile's own expectations, then the TESTFILE's.
-			xs, bad := policy.ParseExpectations(lp.src, pf.home, false)
+			xs, bad := policy.ParseExpectations(lp.src, lp.home, false)
 			where := lp.src.Name
 			if len(args) == 2 {
 				testSrc, err := readSource(args[1], c.InOrStdin())
 				if err != nil {
 					return usageErrorf("%v", err)
 				}
-				txs, tbad := policy.ParseExpectations(testSrc, pf.home, true)
+				txs, tbad := policy.ParseExpectations(testSrc, lp.home, true)
 				xs, bad = append(xs, txs...), append(bad, tbad...)
 				where += " and " + testSrc.Name
 			}
@@ -140,7 +142,7 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 	}
 	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	ef.add(c)
-	pf.add(c, "", "expand a leading ~ in resources, and ${HOME} placeholders, to DIR")
+	pf.add(c, "", "expand a leading ~ in resources, and ${HOME} placeholders, to DIR (default: a bound HOME param, else "+policy.DefaultHome+")")
 	return c
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/sbplc/sbplc/internal/driver"
 	"github.com/sbplc/sbplc/lint"
 	"github.com/sbplc/sbplc/parser"
+	"github.com/sbplc/sbplc/ruletable"
 )
 
 // LintAnalyzer is the production Analyzer: the CLI's workflow (package
@@ -28,16 +29,11 @@ func NewLintAnalyzer() *LintAnalyzer {
 	return &LintAnalyzer{d: d}
 }
 
-// Ignorable reports whether an ignore comment can suppress code: lint rules
-// and evaluation diagnostics can, syntax and internal errors cannot.
-func (a *LintAnalyzer) Ignorable(code string) bool {
-	switch code {
-	case "", "syntax-error", "input-too-large", "internal-error", "lint-internal-error", driver.ConfigCode,
-		"unused-ignore", "unknown-rule-in-ignore":
-		return false
-	}
-	return true
-}
+// Ignorable reports whether an ignore comment can suppress code: the one
+// policy of the CLI and the editor (ruletable.Suppressible): lint rules and
+// evaluation diagnostics can, syntax errors, evaluation limits and
+// internal errors cannot.
+func (a *LintAnalyzer) Ignorable(code string) bool { return ruletable.Suppressible(code) }
 
 // RuleDoc documents lint rule id for hover on ignore directives.
 func (a *LintAnalyzer) RuleDoc(id string) (Entry, bool) {
