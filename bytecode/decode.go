@@ -18,6 +18,10 @@ const MaxBlobSize = fsutil.MaxInputSize
 const (
 	TypeSingle = 0x0000
 	TypeBundle = 0x8000
+	// TypeMessageFilters is the type of a profile with message filters
+	// ((version 2) with apply-message-filter): seen in one macOS 14 blob,
+	// not decoded yet.
+	TypeMessageFilters = 0x4000
 )
 
 // Header is the fixed header of a single compiled profile.
@@ -303,12 +307,8 @@ func Decode(data []byte, l Layout) (*Profile, error) {
 	h.RegexCount = u16(l.RegexCountAt)
 	h.PolicyCount = u16(l.PolicyCountAt)
 
-	switch h.Type {
-	case TypeSingle:
-	case TypeBundle:
-		return nil, errAt(0, "profile bundle (type 0x8000): only single compiled profiles are supported")
-	default:
-		return nil, errAt(0, "unknown profile type 0x%04x (a single compiled profile has type 0); is this a %s blob?", h.Type, l.Release)
+	if h.Type != TypeSingle {
+		return nil, errAt(0, "%s", foreign(data, l))
 	}
 	if h.ProfileCount != 0 {
 		return nil, errAt(l.ProfileCountAt, "profile count %d in a single profile (want 0)", h.ProfileCount)

@@ -394,6 +394,35 @@ func TestTrailingBytesRejected(t *testing.T) {
 	}
 }
 
+// Rejections name the format the header shows (issue 17).
+func TestForeignFormatsNamed(t *testing.T) {
+	dir := vectorsDir(t)
+	sbpl := []byte("; a profile\n(version 1)\n(deny default)\n")
+	msgFilter := append([]byte(nil), sonomaVectors(t)[0].Blob...)
+	msgFilter[1] = 0x40
+	bundle := append([]byte(nil), sonomaVectors(t)[0].Blob...)
+	bundle[1] = 0x80
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"snow leopard", readFile(t, dir+"/snowleopard_xnusandbox_sample1/sample1.sb.bin"),
+			"a Mac OS X 10.6 Snow Leopard (or iOS 5 and earlier) compiled profile: 59 operations, regex table at offset 152; sbplc decodes macOS 14 and later single profiles"},
+		{"ios 13 bundle", readFile(t, dir+"/ios13.0_17A577_bundle/17A577-sb_bundle.bin"),
+			"profile bundle (type 0x8000) in the iOS 13 layout: 218 profiles of 145 operations, 50559 nodes; sbplc decodes single compiled profiles"},
+		{"other bundle", bundle, "profile bundle (type 0x8000): a collection of named profiles, not a single compiled profile"},
+		{"message filters", msgFilter, "profile type 0x4000, which libsandbox writes for profiles with message filters"},
+		{"source", sbpl, "SBPL source text, not a compiled profile: compile it first"},
+		{"unknown", []byte("\x07\x00\x07\x00\xbe\x00\x00\x00\x00\x00\x00\x00\x00\x00"), "unknown profile type 0x0007"},
+	} {
+		_, fs := DecodeAndVerify(c.data, DefaultLayout(), testVocab(t))
+		if len(fs) != 1 || fs[0].Code != CodeDecode || !strings.Contains(fs[0].Message, c.want) {
+			t.Errorf("%s: %v\nwant %q", c.name, fs, c.want)
+		}
+	}
+}
+
 // The JSON disassembly is the same document whether or not it is written
 // piece by piece: it parses, and it lists the pool once.
 func TestJSONPoolListingCapped(t *testing.T) {
