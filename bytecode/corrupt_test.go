@@ -1,6 +1,7 @@
 package bytecode
 
 import (
+	"fmt"
 	"math/rand"
 	"testing"
 
@@ -60,9 +61,6 @@ func TestRandomTailsRejected(t *testing.T) {
 		for _, n := range []int{1, 2, 3, 7, 8, 9, 16, 64} {
 			tail := make([]byte, n)
 			rng.Read(tail)
-			if tail[0] == 0 {
-				tail[0] = 0xa5 // an all-zero byte could be read as item padding
-			}
 			b := append(append([]byte(nil), v.Blob...), tail...)
 			if ok, _ := rejected(t, b); !ok {
 				t.Errorf("%s with %d random tail bytes %x: accepted", v.Name, n, tail)
@@ -71,9 +69,10 @@ func TestRandomTailsRejected(t *testing.T) {
 	}
 }
 
-// A well-formed pool item appended to the blob is still caught: nothing
-// references it.
-func TestUnreferencedItemRejected(t *testing.T) {
+// A well-formed pool item appended to the blob is caught as trailing data:
+// nothing refers to it, and the profile ends with the last item something
+// refers to.
+func TestAppendedItemRejected(t *testing.T) {
 	for _, v := range sonomaVectors(t) {
 		b := append([]byte(nil), v.Blob...)
 		for len(b)%8 != 0 {
@@ -83,9 +82,34 @@ func TestUnreferencedItemRejected(t *testing.T) {
 		ok, msg := rejected(t, b)
 		if !ok {
 			t.Errorf("%s with an extra pool item: accepted", v.Name)
-		} else if !contains(msg, "not referenced") {
+		} else if !contains(msg, fmt.Sprintf("offset %d (", len(v.Blob))) || !contains(msg, "trailing bytes after the end of the profile") {
 			t.Errorf("%s: unexpected finding %s", v.Name, msg)
 		}
+	}
+}
+
+// An item inside the profile that nothing refers to is an error of its own.
+func TestUnreferencedItemRejected(t *testing.T) {
+	var v vector
+	for _, x := range sonomaVectors(t) {
+		if x.Name == "sonoma14.4.1_golden_strict_1" {
+			v = x
+		}
+	}
+	b := append([]byte(nil), v.Blob...)
+	p, err := Decode(b, DefaultLayout())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Node 3 refers to item 0; point it at item 3 (node 4's) instead.
+	if p.Nodes[3].Arg != 0 || p.Nodes[4].Arg != 3 {
+		t.Fatalf("strict_1 nodes 3, 4 refer to items %d, %d", p.Nodes[3].Arg, p.Nodes[4].Arg)
+	}
+	b[p.Nodes[3].Offset+2] = 3
+	_, fs := DecodeAndVerify(b, DefaultLayout(), testVocab(t))
+	if len(fs) != 1 || fs[0].Severity != diag.Error || fs[0].Offset != p.Items[0].Pos ||
+		!contains(fs[0].Message, "pool item at pool offset 0 (15 bytes) is not referenced by any node or table") {
+		t.Errorf("unreferenced item 0: %v", fs)
 	}
 }
 

@@ -4,16 +4,24 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sort"
+	"sync"
+
+	"github.com/sbplc/sbplc/internal/fsutil"
 )
 
-// MaxBlobSize bounds the input accepted by Decode. Real profiles are far
-// smaller (Apple's largest system profiles compile to a few hundred KiB).
-const MaxBlobSize = 64 << 20
+// MaxBlobSize bounds the input accepted by Decode: the limit on every
+// user-named input. Real profiles are far smaller (Apple's largest system
+// profiles compile to a few hundred KiB).
+const MaxBlobSize = fsutil.MaxInputSize
 
 // Profile types in the header's first field.
 const (
 	TypeSingle = 0x0000
 	TypeBundle = 0x8000
+	// TypeMessageFilters is the type of a profile with message filters
+	// ((version 2) with apply-message-filter): seen in one macOS 14 blob,
+	// not decoded yet.
+	TypeMessageFilters = 0x4000
 )
 
 // Header is the fixed header of a single compiled profile.
@@ -171,10 +179,44 @@ type Profile struct {
 	// Items is the pool read front to back, in offset order.
 	Items []Item `json:"items"`
 	// PoolError is set when the pool does not parse as a sequence of items
-	// (the structural verifier reports it; Items holds what did parse).
-	PoolError string `json:"pool_error,omitempty"`
+	// (the structural verifier reports it; Items holds what did parse), and
+	// PoolErrorAt is the byte offset of the problem.
+	PoolError   string `json:"pool_error,omitempty"`
+	PoolErrorAt int    `json:"pool_error_offset,omitempty"`
 
-	data []byte
+	data     []byte
+	patterns *patternCache
+}
+
+// patternCache holds the decoded program of each pool item asked for.
+// Nodes may share an item, and a walk that decoded it per node would cost
+// nodes x item size. The items are those at pool offsets 0..65535, so the
+// cache is bounded whatever the blob's size.
+type patternCache struct {
+	mu   sync.Mutex
+	pats map[int]decodedPattern // by item index
+}
+
+type decodedPattern struct {
+	pat *Pattern
+	err error
+}
+
+// itemPattern decodes item i's program, once per profile. The pattern is
+// shared: callers must not modify it.
+func (p *Profile) itemPattern(i int) (*Pattern, error) {
+	c := p.patterns
+	if c == nil { // a Profile not made by Decode
+		return DecodePattern(p.Items[i].Data)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.pats[i]; ok {
+		return d.pat, d.err
+	}
+	pat, err := DecodePattern(p.Items[i].Data)
+	c.pats[i] = decodedPattern{pat, err}
+	return pat, err
 }
 
 // Data returns the blob the profile was decoded from.
@@ -253,7 +295,7 @@ func Decode(data []byte, l Layout) (*Profile, error) {
 		}
 		return binary.LittleEndian.Uint16(data[at:])
 	}
-	p := &Profile{Layout: l, Size: len(data), data: data}
+	p := &Profile{Layout: l, Size: len(data), data: data, patterns: &patternCache{pats: map[int]decodedPattern{}}}
 	h := &p.Header
 	h.Type = u16(0)
 	h.NodeCount = u16(l.NodeCountAt)
@@ -265,12 +307,8 @@ func Decode(data []byte, l Layout) (*Profile, error) {
 	h.RegexCount = u16(l.RegexCountAt)
 	h.PolicyCount = u16(l.PolicyCountAt)
 
-	switch h.Type {
-	case TypeSingle:
-	case TypeBundle:
-		return nil, errAt(0, "profile bundle (type 0x8000): only single compiled profiles are supported")
-	default:
-		return nil, errAt(0, "unknown profile type 0x%04x (a single compiled profile has type 0); is this a %s blob?", h.Type, l.Release)
+	if h.Type != TypeSingle {
+		return nil, errAt(0, "%s", foreign(data, l))
 	}
 	if h.ProfileCount != 0 {
 		return nil, errAt(l.ProfileCountAt, "profile count %d in a single profile (want 0)", h.ProfileCount)
@@ -344,30 +382,41 @@ func Decode(data []byte, l Layout) (*Profile, error) {
 	return p, nil
 }
 
-// readPool walks the pool as a sequence of 8-byte aligned items.
+// maxPoolUnit is the last pool offset a u16 reference can name: no item
+// can start after it.
+const maxPoolUnit = 0xffff
+
+// readPool walks the pool as a sequence of 8-byte aligned items. The gap
+// after an item is padding only when another item follows: libsandbox
+// does not pad the end of a blob, so bytes after the last whole item are
+// left for Verify to report as trailing data. So are the bytes past pool
+// offset maxPoolUnit, which nothing can refer to; this also bounds Items
+// (65,536 entries) whatever the size of the blob.
 func (p *Profile) readPool() {
 	data := p.data
+	// An item takes at least 8 bytes of the blob (the last one at least 2).
+	p.Items = make([]Item, 0, min((len(data)-p.PoolBase)/8+1, maxPoolUnit+1))
 	at := p.PoolBase
-	for at < len(data) {
+	for at < len(data) && (at-p.PoolBase)/8 <= maxPoolUnit {
 		if at+2 > len(data) {
-			p.PoolError = fmt.Sprintf("offset %d: truncated pool item (1 byte left where a 2-byte length is expected)", at)
+			p.PoolError, p.PoolErrorAt = "truncated pool item (1 byte left where a 2-byte length is expected)", at
 			return
 		}
 		n := int(binary.LittleEndian.Uint16(data[at:]))
 		end := at + 2 + n
 		if end > len(data) {
-			p.PoolError = fmt.Sprintf("offset %d: pool item of %d bytes runs past the end of the blob (%d bytes)", at, n, len(data))
+			p.PoolError, p.PoolErrorAt = fmt.Sprintf("pool item of %d bytes runs past the end of the blob (%d bytes)", n, len(data)), at
 			return
 		}
 		unit := (at - p.PoolBase) / 8
 		p.Items = append(p.Items, Item{Unit: unit, Pos: at, Data: data[at+2 : end], End: end})
 		next := align8(end)
-		if next > len(data) {
-			next = len(data)
+		if next >= len(data) {
+			return // the blob ends here, or trailing bytes follow
 		}
 		for i := end; i < next; i++ {
 			if data[i] != 0 {
-				p.PoolError = fmt.Sprintf("offset %d: non-zero byte 0x%02x in the padding after a pool item", i, data[i])
+				p.PoolError, p.PoolErrorAt = fmt.Sprintf("non-zero byte 0x%02x in the padding after a pool item", data[i]), i
 				return
 			}
 		}

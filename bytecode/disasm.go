@@ -1,6 +1,7 @@
 package bytecode
 
 import (
+	"bufio"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -29,32 +30,41 @@ func listNames(names []string, max int) string {
 }
 
 // WriteText prints a readable disassembly: the header, then each entry
-// node with its operations and decision tree. Subtrees shared within one
-// tree are printed once and referred to by node number afterwards.
+// node with its operations and decision tree. Every filter node is printed
+// once: a subtree printed before (in this tree or an earlier one) is
+// referred to by node number, so the output is linear in the graph
+// however much of it the entries share.
 func (p *Profile) WriteText(w io.Writer, name string, voc Vocabulary, all bool) error {
-	var b strings.Builder
+	b := bufio.NewWriter(w)
 	h := p.Header
-	fmt.Fprintf(&b, "; %s: %s, %d bytes\n", name, p.Layout, p.Size)
-	fmt.Fprintf(&b, "; header: type %d, %d nodes, %d operations, %d regex, %d variables, %d states, %d policies\n",
+	fmt.Fprintf(b, "; %s: %s, %d bytes\n", name, p.Layout, p.Size)
+	fmt.Fprintf(b, "; header: type %d, %d nodes, %d operations, %d regex, %d variables, %d states, %d policies\n",
 		h.Type, h.NodeCount, h.OpCount, h.RegexCount, h.VarCount, h.StateCount, h.PolicyCount)
-	fmt.Fprintf(&b, "; op table at %d, nodes at %d, pool at %d (%s)\n", p.OpTableAt, p.NodesAt, p.PoolBase, plural(len(p.Items), "item"))
+	fmt.Fprintf(b, "; op table at %d, nodes at %d, pool at %d (%s)\n", p.OpTableAt, p.NodesAt, p.PoolBase, plural(len(p.Items), "item"))
 	max := maxListed
 	if all {
 		max = 0
 	}
+	t := &textTree{b: b, d: p.newDescriber(voc), printed: make([]bool, len(p.Nodes))}
 	for _, e := range p.Entries() {
 		names := p.opNames(voc, e.Ops)
-		fmt.Fprintf(&b, "\n[%s] %s\n", plural(len(names), "operation"), listNames(names, max))
-		printed := map[int]bool{}
-		queue := []int{e.Node}
-		for len(queue) > 0 {
-			i := queue[0]
-			queue = queue[1:]
-			p.tree(&b, voc, i, "  ", "", printed, 0, &queue)
+		fmt.Fprintf(b, "\n[%s] %s\n", plural(len(names), "operation"), listNames(names, max))
+		t.queue = append(t.queue[:0], e.Node)
+		for len(t.queue) > 0 {
+			i := t.queue[0]
+			t.queue = t.queue[1:]
+			t.tree(i, "  ", "", 0)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
+}
+
+// textTree is the state of one text disassembly.
+type textTree struct {
+	b       *bufio.Writer
+	d       *describer
+	printed []bool // filter nodes already printed
+	queue   []int  // subtrees to print after the current tree
 }
 
 func plural(n int, what string) string {
@@ -71,29 +81,29 @@ const maxTreeDepth = 16
 
 // tree prints node i after prefix (the first line) and its children
 // indented by indent.
-func (p *Profile) tree(b *strings.Builder, voc Vocabulary, i int, indent, prefix string, printed map[int]bool, depth int, queue *[]int) {
-	n := p.Node(i)
-	b.WriteString(indent + prefix)
+func (t *textTree) tree(i int, indent, prefix string, depth int) {
+	n := t.d.p.Node(i)
+	t.b.WriteString(indent + prefix)
 	switch {
 	case n == nil:
-		fmt.Fprintf(b, "node %d: out of range\n", i)
+		fmt.Fprintf(t.b, "node %d: out of range\n", i)
 		return
 	case n.Kind != FilterNode:
-		fmt.Fprintf(b, "node %d: %s\n", i, p.Describe(voc, n))
+		fmt.Fprintf(t.b, "node %d: %s\n", i, t.d.describe(n))
 		return
-	case printed[i]:
-		fmt.Fprintf(b, "node %d: (see above)\n", i)
+	case t.printed[i]:
+		fmt.Fprintf(t.b, "node %d: (see above)\n", i)
 		return
 	case depth >= maxTreeDepth:
-		fmt.Fprintf(b, "node %d: (continued below)\n", i)
-		*queue = append(*queue, i)
+		fmt.Fprintf(t.b, "node %d: (continued below)\n", i)
+		t.queue = append(t.queue, i)
 		return
 	}
-	printed[i] = true
-	fmt.Fprintf(b, "node %d: %s\n", i, p.Describe(voc, n))
+	t.printed[i] = true
+	fmt.Fprintf(t.b, "node %d: %s\n", i, t.d.describe(n))
 	child := indent + strings.Repeat(" ", len(prefix))
-	p.tree(b, voc, int(n.Match), child+"  ", "match -> ", printed, depth+1, queue)
-	p.tree(b, voc, int(n.Unmatch), child+"  ", "else  -> ", printed, depth+1, queue)
+	t.tree(int(n.Match), child+"  ", "match -> ", depth+1)
+	t.tree(int(n.Unmatch), child+"  ", "else  -> ", depth+1)
 }
 
 // JSON shapes.
@@ -127,49 +137,44 @@ type jsonItem struct {
 	Program []string `json:"program,omitempty"`
 }
 
-type jsonProfile struct {
-	File       string     `json:"file"`
-	Layout     string     `json:"layout"`
-	Release    string     `json:"release"`
-	Verified   bool       `json:"layout_verified"`
-	Size       int        `json:"size"`
-	Header     Header     `json:"header"`
-	OpTableAt  int        `json:"op_table_offset"`
-	NodesAt    int        `json:"nodes_offset"`
-	PoolBase   int        `json:"pool_base"`
-	Operations []jsonOp   `json:"operations"`
-	Nodes      []jsonNode `json:"nodes"`
-	Pool       []jsonItem `json:"pool"`
-	Findings   []Finding  `json:"findings"`
-}
-
 func intp(i int) *int { return &i }
 
 // WriteJSON prints the decoded profile as JSON (findings from Verify are
-// included when given).
+// included when given). The document is written piece by piece, so memory
+// stays proportional to the blob. The pool list stops after as many items
+// as there are nodes and table entries (each refers to at most one item,
+// so a sound blob never has more); "pool_items_omitted" counts the rest.
 func (p *Profile) WriteJSON(w io.Writer, name string, voc Vocabulary, fs Findings) error {
-	out := jsonProfile{
-		File: name, Layout: p.Layout.Name, Release: p.Layout.Release, Verified: p.Layout.Verified,
-		Size: p.Size, Header: p.Header, OpTableAt: p.OpTableAt, NodesAt: p.NodesAt, PoolBase: p.PoolBase,
-		Operations: []jsonOp{}, Nodes: []jsonNode{}, Pool: []jsonItem{}, Findings: []Finding{},
-	}
-	for id, e := range p.OpTable {
-		out.Operations = append(out.Operations, jsonOp{ID: id, Name: OpName(voc, id), Node: int(e)})
-	}
-	for i := range p.Nodes {
+	d := &jsonDoc{w: bufio.NewWriter(w)}
+	d.field("file", name)
+	d.field("layout", p.Layout.Name)
+	d.field("release", p.Layout.Release)
+	d.field("layout_verified", p.Layout.Verified)
+	d.field("size", p.Size)
+	d.field("header", p.Header)
+	d.field("op_table_offset", p.OpTableAt)
+	d.field("nodes_offset", p.NodesAt)
+	d.field("pool_base", p.PoolBase)
+	d.array("operations", len(p.OpTable), func(id int) any {
+		return jsonOp{ID: id, Name: OpName(voc, id), Node: int(p.OpTable[id])}
+	})
+	desc := p.newDescriber(voc)
+	d.array("nodes", len(p.Nodes), func(i int) any {
 		n := &p.Nodes[i]
 		jn := jsonNode{Index: i, Offset: n.Offset, Kind: n.Kind.String(), Raw: hex.EncodeToString(n.Raw[:])}
 		switch n.Kind {
 		case FilterNode:
 			jn.Filter, jn.Name, jn.Arg = intp(int(n.Filter)), FilterName(voc, n.Filter), intp(int(n.Arg))
-			jn.Argument = p.FilterArg(voc, n).String()
+			jn.Argument = desc.arg(n)
 			jn.Match, jn.Unmatch = intp(int(n.Match)), intp(int(n.Unmatch))
 		case TerminalNode:
 			jn.Decision, jn.Flags, jn.FlagList = n.Decision(), intp(int(n.Flags)), n.FlagNames()
 		}
-		out.Nodes = append(out.Nodes, jn)
-	}
-	for _, it := range p.Items {
+		return jn
+	})
+	listed := min(len(p.Items), len(p.Nodes)+len(p.RegexTable)+len(p.VarTable)+len(p.StateTable)+len(p.PolicyTable))
+	d.array("pool", listed, func(i int) any {
+		it := &p.Items[i]
 		ji := jsonItem{Unit: it.Unit, Offset: it.Pos, Hex: hex.EncodeToString(it.Data)}
 		if pat, err := DecodePattern(it.Data); err == nil {
 			ji.Pattern = pat.String()
@@ -177,12 +182,74 @@ func (p *Profile) WriteJSON(w io.Writer, name string, voc Vocabulary, fs Finding
 				ji.Program = append(ji.Program, o.String())
 			}
 		}
-		out.Pool = append(out.Pool, ji)
+		return ji
+	})
+	if listed < len(p.Items) {
+		d.field("pool_items_omitted", len(p.Items)-listed)
 	}
-	out.Findings = append(out.Findings, fs...)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	d.array("findings", len(fs), func(i int) any { return fs[i] })
+	return d.close()
+}
+
+// jsonDoc writes one JSON object field by field, laid out as json.Encoder
+// with a two-space indent lays it out, without holding the document.
+type jsonDoc struct {
+	w      *bufio.Writer
+	fields int
+	err    error
+}
+
+func (d *jsonDoc) key(k string) {
+	if d.fields == 0 {
+		d.w.WriteString("{\n  ")
+	} else {
+		d.w.WriteString(",\n  ")
+	}
+	d.fields++
+	d.value(k, "")
+	d.w.WriteString(": ")
+}
+
+func (d *jsonDoc) value(v any, indent string) {
+	if d.err != nil {
+		return
+	}
+	b, err := json.MarshalIndent(v, indent, "  ")
+	if err != nil {
+		d.err = err
+		return
+	}
+	d.w.Write(b)
+}
+
+func (d *jsonDoc) field(k string, v any) {
+	d.key(k)
+	d.value(v, "  ")
+}
+
+// array writes field k as an array of n elements; elem(i) makes each.
+func (d *jsonDoc) array(k string, n int, elem func(i int) any) {
+	d.key(k)
+	if n == 0 {
+		d.w.WriteString("[]")
+		return
+	}
+	d.w.WriteString("[\n    ")
+	for i := 0; i < n && d.err == nil; i++ {
+		if i > 0 {
+			d.w.WriteString(",\n    ")
+		}
+		d.value(elem(i), "    ")
+	}
+	d.w.WriteString("\n  ]")
+}
+
+func (d *jsonDoc) close() error {
+	d.w.WriteString("\n}\n")
+	if d.err != nil {
+		return d.err
+	}
+	return d.w.Flush()
 }
 
 // MarshalJSON adds the severity name to a finding.
@@ -206,9 +273,9 @@ func dotQuote(s string) string {
 // ellipses (green allow, red deny), solid match and dashed unmatch edges.
 // Edges out of range are drawn to a "missing" node.
 func (p *Profile) WriteDot(w io.Writer, name string, voc Vocabulary, all bool) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(name))
-	fmt.Fprintf(&b, "  label=%s;\n  labelloc=t;\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
+	b := bufio.NewWriter(w)
+	fmt.Fprintf(b, "digraph %s {\n", dotQuote(name))
+	fmt.Fprintf(b, "  label=%s;\n  labelloc=t;\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
 		dotQuote(fmt.Sprintf("%s: %s", name, p.Layout)))
 	max := 6
 	if all {
@@ -218,41 +285,41 @@ func (p *Profile) WriteDot(w io.Writer, name string, voc Vocabulary, all bool) e
 	for k, e := range p.Entries() {
 		names := p.opNames(voc, e.Ops)
 		label := fmt.Sprintf("%s\n%s", plural(len(names), "operation"), strings.ReplaceAll(listNames(names, max), ", ", "\n"))
-		fmt.Fprintf(&b, "  ops%d [shape=note, label=%s];\n", k, dotQuote(label))
+		fmt.Fprintf(b, "  ops%d [shape=note, label=%s];\n", k, dotQuote(label))
 		if p.Node(e.Node) == nil {
 			missing = true
-			fmt.Fprintf(&b, "  ops%d -> missing;\n", k)
+			fmt.Fprintf(b, "  ops%d -> missing;\n", k)
 		} else {
-			fmt.Fprintf(&b, "  ops%d -> n%d;\n", k, e.Node)
+			fmt.Fprintf(b, "  ops%d -> n%d;\n", k, e.Node)
 		}
 	}
+	desc := p.newDescriber(voc)
 	for i := range p.Nodes {
 		n := &p.Nodes[i]
 		switch n.Kind {
 		case FilterNode:
-			fmt.Fprintf(&b, "  n%d [shape=box, label=%s];\n", i, dotQuote(fmt.Sprintf("%d: %s", i, p.Describe(voc, n))))
+			fmt.Fprintf(b, "  n%d [shape=box, label=%s];\n", i, dotQuote(fmt.Sprintf("%d: %s", i, desc.describe(n))))
 			for k, e := range [2]uint16{n.Match, n.Unmatch} {
 				to := fmt.Sprintf("n%d", e)
 				if p.Node(int(e)) == nil {
 					to, missing = "missing", true
 				}
 				style := [2]string{"[label=\"match\", color=\"darkgreen\"]", "[label=\"else\", style=dashed, color=\"red3\"]"}[k]
-				fmt.Fprintf(&b, "  n%d -> %s %s;\n", i, to, style)
+				fmt.Fprintf(b, "  n%d -> %s %s;\n", i, to, style)
 			}
 		case TerminalNode:
 			color := "palegreen"
 			if n.Deny() {
 				color = "lightpink"
 			}
-			fmt.Fprintf(&b, "  n%d [shape=ellipse, style=filled, fillcolor=%s, label=%s];\n", i, color, dotQuote(fmt.Sprintf("%d: %s", i, p.Describe(voc, n))))
+			fmt.Fprintf(b, "  n%d [shape=ellipse, style=filled, fillcolor=%s, label=%s];\n", i, color, dotQuote(fmt.Sprintf("%d: %s", i, desc.describe(n))))
 		default:
-			fmt.Fprintf(&b, "  n%d [shape=octagon, label=%s];\n", i, dotQuote(fmt.Sprintf("%d: bad tag 0x%02x", i, n.Raw[0])))
+			fmt.Fprintf(b, "  n%d [shape=octagon, label=%s];\n", i, dotQuote(fmt.Sprintf("%d: bad tag 0x%02x", i, n.Raw[0])))
 		}
 	}
 	if missing {
 		b.WriteString("  missing [shape=octagon, color=red, label=\"edge out of range\"];\n")
 	}
 	b.WriteString("}\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }

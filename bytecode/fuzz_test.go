@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sbplc/sbplc/diag"
 )
 
 // FuzzDecode feeds arbitrary bytes to the decoder, verifier, evaluator and
@@ -36,6 +38,50 @@ func FuzzDecode(f *testing.F) {
 			for op := range p.OpTable {
 				p.Evaluate(voc, op, Request{Strings: map[string]string{"path": "/private/tmp/x"}, Ints: map[string]int{"target": 1}})
 				p.Filters(voc, op)
+			}
+		}
+	})
+}
+
+// FuzzVerify checks the verifier's contract on arbitrary blobs: at most
+// MaxFindings findings plus the summary, offsets inside the blob, the same
+// answer twice, and a blob that verifies clean gets a trailing-data error
+// for one more byte, zero or not (at the blob's old end, or earlier when
+// the clean blob already ended in unreferenced items of an unverified
+// construct, a warning).
+func FuzzVerify(f *testing.F) {
+	for _, v := range sonomaVectors(f) {
+		f.Add(v.Blob)
+	}
+	f.Add(synthBlob(3))
+	voc := VocabularyFor(DefaultLayout())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, fs := DecodeAndVerify(data, DefaultLayout(), voc)
+		if len(fs) > MaxFindings+1 {
+			t.Fatalf("%d findings", len(fs))
+		}
+		for _, f := range fs {
+			if f.Offset < -1 || f.Offset > len(data) {
+				t.Fatalf("finding outside the blob (%d bytes): %s", len(data), f)
+			}
+		}
+		if p == nil {
+			return
+		}
+		if again := Verify(p, voc); len(again) != len(fs) {
+			t.Fatalf("second run: %d findings, first %d", len(again), len(fs))
+		}
+		if fs.HasErrors() || len(data) >= MaxBlobSize {
+			return
+		}
+		for _, b := range []byte{0, 0xff} {
+			_, fs := DecodeAndVerify(append(data[:len(data):len(data)], b), DefaultLayout(), voc)
+			found := false
+			for _, f := range fs {
+				found = found || (f.Code == CodeTrailing && f.Offset <= len(data) && f.Severity >= diag.Error)
+			}
+			if !found {
+				t.Fatalf("clean blob + 0x%02x: no trailing-bytes error at %d: %v", b, len(data), fs)
 			}
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Arg is a filter node's decoded argument.
@@ -39,44 +40,111 @@ func (a Arg) String() string {
 	return strconv.Itoa(a.Int)
 }
 
-// FilterArg decodes filter node n's argument.
+// FilterArg decodes filter node n's argument. A pool item's program is
+// decoded once per profile (the Pattern is shared: do not modify it).
 func (p *Profile) FilterArg(voc Vocabulary, n *Node) Arg {
-	a := Arg{Int: int(n.Arg)}
+	a, i := p.filterArg(voc, n)
+	if a.Kind == ArgPool && i >= 0 {
+		a.Pattern, _ = p.itemPattern(i)
+	}
+	return a
+}
+
+// filterArg is FilterArg without the pattern decoding; i is the index of
+// the argument's pool item in Items, -1 when there is none.
+func (p *Profile) filterArg(voc Vocabulary, n *Node) (a Arg, i int) {
+	a = Arg{Int: int(n.Arg)}
 	if n.Kind != FilterNode {
-		return a
+		return a, -1
 	}
 	if n.Filter&RegexBit != 0 {
 		a.Regex = true
-		return a
+		return a, -1
 	}
 	var fi FilterInfo
 	ok := false
 	if voc != nil {
 		fi, ok = voc.Filter(int(n.Filter))
 	}
-	if !ok {
-		a.Item, _ = p.ItemAt(int(n.Arg))
-		return a
-	}
-	a.Kind = fi.Kind
-	switch fi.Kind {
-	case ArgInline:
-		a.Symbol, _ = fi.ValueName(int64(n.Arg))
-	case ArgPool:
-		if it, ok := p.ItemAt(int(n.Arg)); ok {
-			a.Item = it
-			a.Pattern, _ = DecodePattern(it.Data)
+	if ok {
+		a.Kind = fi.Kind
+		switch fi.Kind {
+		case ArgInline:
+			a.Symbol, _ = fi.ValueName(int64(n.Arg))
+			return a, -1
+		case ArgUnknown:
+			return a, -1
 		}
 	}
-	return a
+	// A pool argument, or an unknown filter whose argument may be one.
+	i, found := p.itemIndex(int(n.Arg))
+	if !found {
+		return a, -1
+	}
+	a.Item = &p.Items[i]
+	return a, i
 }
 
-// Describe renders a node in one line: "(path (literal \"/x\"))" for a
-// filter node, "allow" or "deny report" for a decision.
-func (p *Profile) Describe(voc Vocabulary, n *Node) string {
+// maxArgText bounds the rendering of one filter argument in the text and
+// dot disassemblies and in JSON's node list (JSON's pool list keeps every
+// byte): nodes may share a pool item, and a 64 KiB literal printed per
+// node would multiply the output by the node count.
+const maxArgText = 1024
+
+// cutText shortens s to maxArgText bytes (at a character boundary) and
+// says how much was left out.
+func cutText(s string) string {
+	if len(s) <= maxArgText {
+		return s
+	}
+	n := maxArgText
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("... (%d more bytes)", len(s)-n)
+}
+
+// describer renders the nodes of one disassembly. Each pool item's
+// argument is rendered once: nodes may share an item, and rendering it
+// per node would cost nodes x item size.
+type describer struct {
+	p    *Profile
+	voc  Vocabulary
+	args map[argKey]string
+}
+
+type argKey struct {
+	item int
+	kind ArgKind
+}
+
+func (p *Profile) newDescriber(voc Vocabulary) *describer {
+	return &describer{p: p, voc: voc, args: map[argKey]string{}}
+}
+
+// arg renders filter node n's argument, cut to maxArgText bytes.
+func (d *describer) arg(n *Node) string {
+	a, i := d.p.filterArg(d.voc, n)
+	if i < 0 {
+		return a.String()
+	}
+	k := argKey{i, a.Kind}
+	s, ok := d.args[k]
+	if !ok {
+		if a.Kind == ArgPool {
+			a.Pattern, _ = d.p.itemPattern(i)
+		}
+		s = cutText(a.String())
+		d.args[k] = s
+	}
+	return s
+}
+
+// describe renders a node in one line (see Profile.Describe).
+func (d *describer) describe(n *Node) string {
 	switch n.Kind {
 	case FilterNode:
-		return "(" + FilterName(voc, n.Filter) + " " + p.FilterArg(voc, n).String() + ")"
+		return "(" + FilterName(d.voc, n.Filter) + " " + d.arg(n) + ")"
 	case TerminalNode:
 		s := n.Decision()
 		if fl := n.FlagNames(); len(fl) > 0 {
@@ -88,6 +156,13 @@ func (p *Profile) Describe(voc Vocabulary, n *Node) string {
 		return s
 	}
 	return fmt.Sprintf("(bad node tag 0x%02x)", n.Raw[0])
+}
+
+// Describe renders a node in one line: "(path (literal \"/x\"))" for a
+// filter node, "allow" or "deny report" for a decision. Arguments longer
+// than maxArgText bytes are cut.
+func (p *Profile) Describe(voc Vocabulary, n *Node) string {
+	return p.newDescriber(voc).describe(n)
 }
 
 // Entry is one distinct entry node and the operations that start there.
@@ -148,9 +223,12 @@ type Outcome struct {
 }
 
 // Evaluate walks operation op's graph for req. Evaluation is bounded by
-// the node count, so corrupt graphs (cycles) end undecided.
+// the node count, so corrupt graphs (cycles) end undecided, and each pool
+// item is matched at most once per filter name, so nodes sharing an item
+// cost one match.
 func (p *Profile) Evaluate(voc Vocabulary, op int, req Request) Outcome {
 	out := Outcome{Node: -1}
+	memo := map[matchKey]MatchResult{}
 	if op < 0 || op >= len(p.OpTable) {
 		out.Unknown = "operation"
 		return out
@@ -169,7 +247,7 @@ func (p *Profile) Evaluate(voc Vocabulary, op int, req Request) Outcome {
 			return out
 		case FilterNode:
 			name := FilterName(voc, n.Filter)
-			r := p.matchNode(voc, n, name, req)
+			r := p.matchNode(voc, n, name, req, memo)
 			switch r {
 			case Matched:
 				i = int(n.Match)
@@ -188,8 +266,14 @@ func (p *Profile) Evaluate(voc Vocabulary, op int, req Request) Outcome {
 	return out
 }
 
-func (p *Profile) matchNode(voc Vocabulary, n *Node, name string, req Request) MatchResult {
-	a := p.FilterArg(voc, n)
+// matchKey is a pool item matched for one filter's request value.
+type matchKey struct {
+	item   int
+	filter string
+}
+
+func (p *Profile) matchNode(voc Vocabulary, n *Node, name string, req Request, memo map[matchKey]MatchResult) MatchResult {
+	a, i := p.filterArg(voc, n)
 	switch {
 	case a.Regex:
 		return Unknown
@@ -199,12 +283,21 @@ func (p *Profile) matchNode(voc Vocabulary, n *Node, name string, req Request) M
 			return Unknown
 		}
 		return boolResult(v == a.Int)
-	case a.Kind == ArgPool && a.Pattern != nil:
+	case a.Kind == ArgPool && i >= 0:
 		s, ok := req.Strings[name]
 		if !ok {
 			return Unknown
 		}
-		return a.Pattern.MatchString(s)
+		k := matchKey{i, name}
+		if r, ok := memo[k]; ok {
+			return r
+		}
+		r := Unknown
+		if pat, err := p.itemPattern(i); err == nil {
+			r = pat.MatchString(s)
+		}
+		memo[k] = r
+		return r
 	}
 	return Unknown
 }

@@ -8,8 +8,12 @@
 // against real blobs; the others are marked unverified.
 //
 // The decoder is bounds-checked everywhere: corrupt or truncated input is an
-// error, never a panic, and no allocation is larger than a small multiple of
-// the input size.
+// error, never a panic. Memory stays below a small multiple of the input:
+// Decode keeps at most the 65,536 pool items a u16 offset can name, Verify
+// lists at most MaxFindings findings, and walks over the graph decode each
+// pool item once however many nodes share it. The disassemblies stream
+// their output, print each node once and cut long arguments, so the output
+// is linear in the graph.
 package bytecode
 
 import (

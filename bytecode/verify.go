@@ -49,43 +49,96 @@ const (
 	CodePool        = "bytecode-pool"        // pool items and references
 	CodePattern     = "bytecode-pattern"     // matching programs
 	CodeArg         = "bytecode-arg"         // inline filter arguments
+	CodeTrailing    = "bytecode-trailing"    // bytes after the end of the profile
+	CodeLimit       = "bytecode-limit"       // findings left out (MaxFindings)
 )
+
+// MaxFindings is the number of findings Verify lists (errors first); one
+// more finding counts the rest. A corrupt blob can have a problem every 8
+// bytes, and a million findings help nobody.
+const MaxFindings = 100
 
 type verifier struct {
 	p   *Profile
 	voc Vocabulary
-	out Findings
+	// errs and others hold the first MaxFindings errors and the first
+	// MaxFindings other findings; nErrs and nOthers count them all.
+	errs, others   Findings
+	nErrs, nOthers int
 	// unverified is set when the blob uses constructs whose encoding is
 	// not pinned down by verified blobs, so strict pool accounting would
 	// be guesswork.
 	unverified bool
+	// dangling is set when a node or table refers to a pool offset where
+	// no item starts.
+	dangling bool
+	// patterns records the items whose program was checked (nodes may
+	// share an item; it is reported once).
+	patterns map[int]bool
 }
 
+// add records a finding; past the cap it is only counted, never
+// formatted.
 func (v *verifier) add(sev diag.Severity, code string, off int, format string, args ...any) {
-	v.out = append(v.out, Finding{Severity: sev, Code: code, Offset: off, Message: fmt.Sprintf(format, args...)})
+	list, n := &v.others, &v.nOthers
+	if sev >= diag.Error {
+		list, n = &v.errs, &v.nErrs
+	}
+	*n++
+	if len(*list) < MaxFindings {
+		*list = append(*list, Finding{Severity: sev, Code: code, Offset: off, Message: fmt.Sprintf(format, args...)})
+	}
+}
+
+// result lists up to MaxFindings findings, errors first, in offset order,
+// then one finding counting the rest.
+func (v *verifier) result() Findings {
+	out := append(Findings(nil), v.errs...)
+	out = append(out, v.others[:min(len(v.others), MaxFindings-len(out))]...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Offset != b.Offset {
+			return a.Offset < b.Offset
+		}
+		return a.Severity > b.Severity
+	})
+	restErrs := v.nErrs - len(v.errs)
+	rest := v.nErrs + v.nOthers - len(out)
+	if rest > 0 {
+		sev := diag.Warning
+		if restErrs > 0 {
+			sev = diag.Error
+		}
+		out = append(out, Finding{Severity: sev, Code: CodeLimit, Offset: -1,
+			Message: fmt.Sprintf("and %d more problems (%s, %s) not listed: only the first %d are reported",
+				rest, countWords(restErrs, "error"), countWords(rest-restErrs, "warning"), MaxFindings)})
+	}
+	return out
+}
+
+func countWords(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // Verify runs the structural checks on a decoded profile: header sanity,
 // table alignment, op-table entries, node tags, edges (in range, forward,
 // acyclic), filter ids and arguments, terminal flags, and pool accounting
 // (every item referenced, none overlapping, nothing after the last). voc
-// may be nil; checks that need filter names are then skipped.
+// may be nil; checks that need filter names are then skipped. At most
+// MaxFindings findings are listed, and one more counts the rest. Time and
+// memory are linear in the blob.
 func Verify(p *Profile, voc Vocabulary) Findings {
-	v := &verifier{p: p, voc: voc}
+	v := &verifier{p: p, voc: voc, patterns: map[int]bool{}}
 	v.header()
 	v.layout()
 	v.opTable()
 	v.nodes()
 	v.graph()
 	v.pool()
-	sort.SliceStable(v.out, func(i, j int) bool {
-		a, b := v.out[i], v.out[j]
-		if a.Offset != b.Offset {
-			return a.Offset < b.Offset
-		}
-		return a.Severity > b.Severity
-	})
-	return v.out
+	return v.result()
 }
 
 // DecodeAndVerify decodes data and verifies it; a decoding error becomes
@@ -143,6 +196,7 @@ func (v *verifier) layout() {
 		name := tb.name
 		for i, u := range tb.t {
 			if _, ok := p.ItemAt(int(u)); !ok {
+				v.dangling = true
 				v.add(diag.Error, CodeLayout, -1, "%s table entry %d points to pool offset %d, where no pool item starts", name, i, u)
 			}
 		}
@@ -200,8 +254,9 @@ func (v *verifier) filterArg(n *Node, fi FilterInfo) {
 	p := v.p
 	switch fi.Kind {
 	case ArgPool:
-		it, ok := p.ItemAt(int(n.Arg))
+		i, ok := p.itemIndex(int(n.Arg))
 		if !ok {
+			v.dangling = true
 			// With regex or variable tables present the argument may be a
 			// table index rather than a pool offset (not verified on any
 			// release), so that case is only a warning.
@@ -216,8 +271,12 @@ func (v *verifier) filterArg(n *Node, fi FilterInfo) {
 			v.unverified = true
 			return
 		}
-		if _, err := DecodePattern(it.Data); err != nil {
-			v.add(diag.Warning, CodePattern, it.Pos, "node %d: %s pattern: %v", n.Index, fi.Name, err)
+		if v.patterns[i] {
+			return
+		}
+		v.patterns[i] = true
+		if _, err := p.itemPattern(i); err != nil {
+			v.add(diag.Warning, CodePattern, p.Items[i].Pos, "node %d: %s pattern: %v", n.Index, fi.Name, err)
 		}
 	case ArgInline:
 		// Inline values are not range-checked: the enum tables are partial
@@ -316,12 +375,13 @@ func (v *verifier) graph() {
 	}
 }
 
+// pool checks the pool accounting. The profile ends where the last item a
+// node or table refers to ends (or with the node array when nothing
+// refers to the pool): libsandbox writes nothing after it, not even
+// padding. Unreferenced items before that end are reported one by one;
+// whatever follows it, items or not, is one trailing-data finding.
 func (v *verifier) pool() {
 	p := v.p
-	if p.PoolError != "" {
-		v.add(diag.Error, CodePool, -1, "pool: %s", p.PoolError)
-		return
-	}
 	// Which items are referenced?
 	ref := make([]bool, len(p.Items))
 	mark := func(u uint16) {
@@ -349,16 +409,63 @@ func (v *verifier) pool() {
 			mark(n.ModValue)
 		}
 	}
+	end := p.PoolBase
+	for i, r := range ref {
+		if r {
+			end = max(end, p.Items[i].End)
+		}
+	}
 	sev := diag.Error
 	if v.unverified || v.voc == nil {
 		sev = diag.Warning
 	}
+	// A pool that stops parsing explains references that find no item;
+	// otherwise the bytes that do not parse are trailing data like any.
+	// (Reported before the items one by one, which the cap may cut.)
+	reported := false
+	if p.PoolError != "" && (v.dangling || p.PoolErrorAt < end) {
+		v.add(diag.Error, CodePool, p.PoolErrorAt, "pool: %s", p.PoolError)
+		reported = true
+	}
+	if end < len(p.data) && !(reported && p.PoolErrorAt <= end) {
+		v.trailing(end, sev)
+	}
 	for i, r := range ref {
-		if !r {
-			it := &p.Items[i]
-			v.add(sev, CodePool, it.Pos, "pool item at pool offset %d (%d bytes) is not referenced by any node or table: trailing or corrupt data", it.Unit, len(it.Data))
+		if it := &p.Items[i]; !r && it.Pos < end {
+			v.add(sev, CodePool, it.Pos, "pool item at pool offset %d (%d bytes) is not referenced by any node or table: corrupt data inside the profile", it.Unit, len(it.Data))
 		}
 	}
+}
+
+// trailing reports the bytes after end, the end of the profile. If they
+// are nothing but well-formed items they are as doubtful as an
+// unreferenced item (sev); anything else is an error.
+func (v *verifier) trailing(end int, sev diag.Severity) {
+	p := v.p
+	if p.PoolError != "" || len(p.Items) == 0 || p.Items[len(p.Items)-1].End != len(p.data) {
+		sev = diag.Error
+	}
+	where := "where the last referenced pool item ends"
+	if end == p.PoolBase {
+		where = "the end of the node array; no node or table refers to the pool"
+	}
+	tail := p.data[end:]
+	if allZero(tail) {
+		v.add(sev, CodeTrailing, end, "%s after the end of the profile at offset %d (%s): libsandbox does not pad the end of a blob, so they were appended or the blob is corrupt",
+			countWords(len(tail), "trailing zero byte"), end, where)
+		return
+	}
+	v.add(sev, CodeTrailing, end, "%s after the end of the profile at offset %d (%s): libsandbox writes nothing after it, so they were appended or the blob is corrupt",
+		countWords(len(tail), "trailing byte"), end, where)
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func capList(xs []int, n int) []int {

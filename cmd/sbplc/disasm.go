@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/bytecode"
+	"github.com/sbplc/sbplc/internal/fsutil"
 )
 
 func init() { register(newDisasmCmd) }
@@ -96,30 +98,33 @@ func blobLayout(target string, stderr io.Writer) (bytecode.Layout, error) {
 	return l, nil
 }
 
-// readBlob reads a compiled profile ("-" is standard input).
+// readBlob reads a compiled profile: a regular file (a FIFO, device or
+// socket is refused rather than waited on or read forever), or standard
+// input for "-". Either way at most bytecode.MaxBlobSize bytes are read,
+// checked while reading.
 func readBlob(name string, stdin io.Reader) (string, []byte, error) {
-	var r io.Reader
+	var data []byte
+	var err error
 	if name == "-" {
-		r, name = stdin, "<stdin>"
+		name = "<stdin>"
+		data, err = fsutil.ReadLimited(name, stdin, bytecode.MaxBlobSize)
 	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return name, nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return name, nil, fmt.Errorf("%s: is a directory, not a compiled profile", name)
-		}
-		r = f
+		data, err = fsutil.ReadRegular(name, bytecode.MaxBlobSize)
 	}
-	data, err := io.ReadAll(io.LimitReader(r, bytecode.MaxBlobSize+1))
-	if err != nil {
-		return name, nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
-	}
-	if len(data) > bytecode.MaxBlobSize {
-		return name, nil, fmt.Errorf("%s: larger than %d bytes; not a compiled profile", name, bytecode.MaxBlobSize)
+	switch {
+	case errors.Is(err, fsutil.ErrNotRegular) && !isDir(name):
+		return name, nil, fmt.Errorf("%v (to read a pipe or device, redirect it to standard input and name the blob -)", err)
+	case errors.Is(err, fsutil.ErrTooLarge):
+		return name, nil, fmt.Errorf("%v; not a compiled profile", err)
+	case err != nil:
+		return name, nil, err
 	}
 	return name, data, nil
+}
+
+func isDir(name string) bool {
+	st, err := os.Stat(name)
+	return err == nil && st.IsDir()
 }
 
 // writeFindings prints verifier findings as NAME: offset 0xN: severity:

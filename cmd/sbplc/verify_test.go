@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,6 +189,133 @@ func TestVerifyUndecidable(t *testing.T) {
 		if got.OK == flag || (code == 1) != flag || got.CrossCheck.Undecided != 12 || len(got.CrossCheck.Reasons) != 1 ||
 			got.CrossCheck.Reasons[0].Count != 12 || !strings.Contains(got.CrossCheck.Reasons[0].Reason, "ROOT") {
 			t.Errorf("json (--fail-on-unknown=%v): exit %d %+v", flag, code, got)
+		}
+	}
+}
+
+// The blob limit is the limit on every input (16 MiB), checked while
+// reading a file or standard input: it was 64 MiB, and a 16 MiB blob of
+// empty pool items took 2 GB to verify (issue 19).
+func TestBlobSizeLimit(t *testing.T) {
+	big := make([]byte, 16<<20+1)
+	copy(big, bcReadVector(t, strict1, strict1+".sb.bin"))
+	p := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(p, big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := ": larger than 16 MiB, the limit for an input; not a compiled profile"
+	for _, cmd := range []string{"verify", "disasm"} {
+		if _, stderr, code := bcRun(t, cmd, p); code != 2 || !strings.Contains(stderr, p+want) {
+			t.Errorf("%s: exit %d, stderr %q", cmd, code, stderr)
+		}
+		var out, errb bytes.Buffer
+		if code := run([]string{cmd, "-"}, bytes.NewReader(big), &out, &errb); code != 2 || !strings.Contains(errb.String(), "<stdin>"+want) {
+			t.Errorf("%s -: exit %d, stderr %q", cmd, code, errb.String())
+		}
+	}
+}
+
+// Bytes after the end of the profile are an error at their offset, for
+// every real vector and 1 to 8 appended bytes, zero or not: the README
+// says trailing bytes are caught, and 1-7 zero bytes used to pass (issue
+// 19 item 2). libsandbox never pads the end of a blob.
+func TestVerifyTrailingBytes(t *testing.T) {
+	vectors := filepath.Dir(bcVectorFile(t, strict1, strict1+".sb.bin"))
+	ents, err := os.ReadDir(filepath.Dir(vectors))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	checked := 0
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "sonoma14.4.1_") {
+			continue
+		}
+		orig := bcReadVector(t, e.Name(), e.Name()+".sb.bin")
+		for n := 1; n <= 8; n++ {
+			for _, fill := range []byte{0, 0xa5} {
+				p := filepath.Join(tmp, "b.bin")
+				if err := os.WriteFile(p, append(append([]byte(nil), orig...), bytes.Repeat([]byte{fill}, n)...), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				_, stderr, code := bcRun(t, "verify", p)
+				want := fmt.Sprintf("%s: offset 0x%x: error: %d trailing ", p, len(orig), n)
+				if code != 1 || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "after the end of the profile") ||
+					!strings.HasSuffix(stderr, "[bytecode-trailing]\n") || strings.Count(stderr, "\n") != 1 {
+					t.Errorf("%s + %d bytes 0x%02x: exit %d, stderr %q, want %q...", e.Name(), n, fill, code, stderr, want)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 45*16 {
+		t.Errorf("checked %d blobs", checked)
+	}
+	for _, v := range [][2]string{{"snowleopard_xnusandbox_sample1", "sample1.sb.bin"}, {"ios13.0_17A577_bundle", "17A577-sb_bundle.bin"}} {
+		p := filepath.Join(tmp, "legacy.bin")
+		os.WriteFile(p, append(bcReadVector(t, v[0], v[1]), 0, 0, 0), 0o644)
+		if _, stderr, code := bcRun(t, "verify", p); code != 1 || !strings.Contains(stderr, ": error: ") {
+			t.Errorf("%s + 3 bytes: exit %d, stderr %q", v[0], code, stderr)
+		}
+	}
+}
+
+// A blob with a problem every 8 bytes gets 100 findings and a count of the
+// rest, not one line per problem (issue 19: 1M lines).
+func TestVerifyFindingsCapped(t *testing.T) {
+	var b []byte
+	b = append(b, 0, 0, 3, 0, 190, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	for op := 0; op < 190; op++ {
+		e := byte(0)
+		if op >= 21 && op <= 24 {
+			e = 2
+		}
+		b = append(b, e, 0)
+	}
+	b = append(b, 0, 0, 0, 0, 0, 0) // to 400
+	unit := 60000                   // the literal, after 60000 empty items
+	b = append(b, 1, 5, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, byte(unit), byte(unit>>8), 1, 0, 0, 0)
+	b = append(b, make([]byte, 8*unit)...)
+	b = append(b, 7, 0, 0x41, '/', 'x', 0x0f, 0, 0x0f, 0x0a)
+	p := filepath.Join(t.TempDir(), "many.bin")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"verify", "disasm"} {
+		_, stderr, code := bcRun(t, cmd, p)
+		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+		// The 2 warnings: node 2's edges go back to nodes 1 and 0.
+		want := p + ": error: and 59902 more problems (59900 errors, 2 warnings) not listed: only the first 100 are reported [bytecode-limit]"
+		if code != 1 || len(lines) != 101 || lines[100] != want {
+			t.Errorf("%s: exit %d, %d lines, last %q", cmd, code, len(lines), lines[len(lines)-1])
+		}
+	}
+	stdout, _, _ := bcRun(t, "verify", "--format", "json", p)
+	var got struct {
+		Findings []struct{ Code string } `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || len(got.Findings) != 101 || got.Findings[100].Code != "bytecode-limit" {
+		t.Errorf("json: %v, %d findings", err, len(got.Findings))
+	}
+}
+
+// verify names the format it saw when it rejects a blob (issue 17).
+func TestVerifyNamesForeignFormats(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		data []byte
+		want string
+	}{
+		{bcReadVector(t, "snowleopard_xnusandbox_sample1", "sample1.sb.bin"), "offset 0x0: error: this looks like a Mac OS X 10.6 Snow Leopard"},
+		{bcReadVector(t, "ios13.0_17A577_bundle", "17A577-sb_bundle.bin"), "offset 0x0: error: profile bundle (type 0x8000) in the iOS 13 layout"},
+		{[]byte("(version 1)\n(deny default)\n"), "offset 0x0: error: SBPL source text, not a compiled profile: compile it first"},
+	} {
+		p := filepath.Join(dir, "x.bin")
+		os.WriteFile(p, c.data, 0o644)
+		for _, cmd := range []string{"verify", "disasm"} {
+			if _, stderr, code := bcRun(t, cmd, p); code != 1 || !strings.Contains(stderr, p+": "+c.want) {
+				t.Errorf("%s: exit %d, stderr %q, want %q", cmd, code, stderr, c.want)
+			}
 		}
 	}
 }
