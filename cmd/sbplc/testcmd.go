@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,7 +36,7 @@ func newTestCmd() *cobra.Command {
 		pf     policyFlags
 	)
 	c := &cobra.Command{
-		Use:   "test [flags] PROFILE [TESTFILE]",
+		Use:   "test [flags] PROFILE [TESTFILE] | DIR",
 		Short: "run policy unit tests: expected allow/deny answers for a profile",
 		Long: `test checks expectations against PROFILE's decisions, like 'opa test'. An
 expectation is a whole-line comment in the profile:
@@ -64,11 +66,15 @@ When an implicit rule decides and the profile has a rule that gives the same
 answer (e.g. its own (allow signal (target self))), rule=LINE of that rule
 passes too.
 
+PROFILE may be a directory or a glob: every profile found there is tested
+with its own expectations (profiles without any are skipped; -v lists them).
+
 Each case prints PASS or FAIL with the deciding rule. Exit status: 0 when all
 cases pass, 1 when one fails or an expectation is malformed (or the profile
 has errors), 2 for usage errors or when there is nothing to test.`,
 		Example: `  sbplc test profile.sb
   sbplc test -D HOME=/Users/me profile.sb profile.expect
+  sbplc test profiles/
   sbplc test --format json profile.sb`,
 		Args: argsUsage(1, 2, "PROFILE", "TESTFILE"),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -79,34 +85,66 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 			if err != nil {
 				return err
 			}
-			lp, err := loadEngine(c, args[0], &ef, po, true)
-			if err != nil {
-				return err
-			}
-			// The profile's own expectations, then the TESTFILE's.
-			xs, bad := policy.ParseExpectations(lp.src, lp.home, false)
-			where := lp.src.Name
-			if len(args) == 2 {
-				testSrc, err := readSource(args[1], c.InOrStdin())
-				if err != nil {
+			// A directory or glob tests every profile in it with its own
+			// expectations; a TESTFILE goes with one profile.
+			profiles := []string{args[0]}
+			if st, err := os.Stat(args[0]); err == nil && st.IsDir() || strings.ContainsAny(args[0], "*?[") {
+				if len(args) == 2 {
+					return usageErrorf("%s is a directory or pattern: a TESTFILE goes with one profile", args[0])
+				}
+				if profiles, err = expandInputs(args[:1], verboseOut(c)); err != nil {
 					return usageErrorf("%v", err)
 				}
-				txs, tbad := policy.ParseExpectations(testSrc, lp.home, true)
-				xs, bad = append(xs, txs...), append(bad, tbad...)
-				where += " and " + testSrc.Name
-			}
-			if len(xs) == 0 && len(bad) == 0 {
-				return usageErrorf("%s: no expectations found: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", where)
 			}
 			var results []policy.CaseResult
-			failed := len(bad)
-			for _, x := range xs {
-				r := lp.engine.Check(x)
+			var bad diag.List
+			broken := 0 // profiles with errors: their cases cannot run
+			for _, name := range profiles {
+				lp, err := loadEngine(c, name, &ef, po, true)
+				var ee *exitError
+				if errors.As(err, &ee) && ee.Code == exitFindings && len(profiles) > 1 {
+					broken++
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				// The profile's own expectations, then the TESTFILE's.
+				xs, pbad := policy.ParseExpectations(lp.src, lp.home, false)
+				where := lp.src.Name
+				if len(args) == 2 {
+					testSrc, err := readSource(args[1], c.InOrStdin())
+					if err != nil {
+						return usageErrorf("%v", err)
+					}
+					txs, tbad := policy.ParseExpectations(testSrc, lp.home, true)
+					xs, pbad = append(xs, txs...), append(pbad, tbad...)
+					where += " and " + testSrc.Name
+				}
+				if len(xs) == 0 && len(pbad) == 0 {
+					if len(profiles) > 1 {
+						if v := verboseOut(c); v != nil {
+							fmt.Fprintf(v, "sbplc: %s: skipped: no expectations\n", name)
+						}
+						continue
+					}
+					return usageErrorf("%s: no expectations found: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", where)
+				}
+				bad = append(bad, pbad...)
+				for _, x := range xs {
+					results = append(results, lp.engine.Check(x))
+				}
+			}
+			if len(results) == 0 && len(bad) == 0 && broken == 0 {
+				return usageErrorf("%s: no profile there has expectations: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", args[0])
+			}
+			failed := len(bad) + broken
+			for _, r := range results {
 				if !r.Pass {
 					failed++
 				}
-				results = append(results, r)
 			}
+			passed := len(results) + len(bad) + broken - failed
 			out := c.OutOrStdout()
 			if format == "json" {
 				cases := []jsonCase{}
@@ -125,14 +163,18 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 					Passed      int                   `json:"passed"`
 					Failed      int                   `json:"failed"`
 					Diagnostics []diag.JSONDiagnostic `json:"diagnostics"`
-				}{cases, len(results) - (failed - len(bad)), failed, jsonDiags(bad)}, "", "  ")
+				}{cases, passed, failed, jsonDiags(bad)}, "", "  ")
 				fmt.Fprintf(out, "%s\n", b)
 			} else {
 				diag.WriteText(c.ErrOrStderr(), bad, diag.TextOptions{Snippet: true})
 				for _, r := range results {
 					writeCaseText(out, r)
 				}
-				fmt.Fprintf(out, "%d passed, %d failed\n", len(results)-(failed-len(bad)), failed)
+				if broken > 0 {
+					fmt.Fprintf(out, "%d passed, %d failed (%d profile(s) with errors could not be tested)\n", passed, failed, broken)
+				} else {
+					fmt.Fprintf(out, "%d passed, %d failed\n", passed, failed)
+				}
 			}
 			if failed > 0 {
 				return findings()

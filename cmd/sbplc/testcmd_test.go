@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -149,5 +151,29 @@ func TestTestRuleForms(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestTestDirectory: a directory tests every profile in it with its own
+// expectations (issue 12, item 14); a TESTFILE goes with one profile.
+func TestTestDirectory(t *testing.T) {
+	dir := t.TempDir()
+	writeT := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeT("a.sb", testProfile)
+	writeT("b.sb", "(version 1)\n(deny default)\n; expect deny file-read-data /private/etc/passwd\n; expect allow process-fork\n")
+	writeT("none.sb", "(version 1)\n(deny default)\n")
+	writeT("broken.sb", "(version 1)\n(allow file-raed*)\n; expect allow process-fork\n")
+	out, errs, code := queryRun(t, "", "test", "-v", dir)
+	if code != 1 || !strings.Contains(out, "4 passed, 2 failed (1 profile(s) with errors could not be tested)") ||
+		!strings.Contains(out, "FAIL "+filepath.Join(dir, "b.sb")+":4: expect allow process-fork") ||
+		!strings.Contains(errs, "none.sb: skipped: no expectations") || !strings.Contains(errs, "broken.sb:2:8: error: unknown operation") {
+		t.Errorf("code %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if _, errs, code := queryRun(t, "", "test", dir, filepath.Join(dir, "a.sb")); code != 2 || !strings.Contains(errs, "a TESTFILE goes with one profile") {
+		t.Errorf("directory and TESTFILE: %d %s", code, errs)
 	}
 }
