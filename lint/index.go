@@ -6,6 +6,7 @@ import (
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
 )
@@ -79,61 +80,29 @@ func eachLeaf(n *ir.FilterNode, neg bool, fn func(l *ir.FilterNode, neg bool)) {
 	}
 }
 
-// filterInfo returns the vocabulary entry for a leaf (by canonical name,
-// then as written, then its base).
-func filterInfo(l *ir.FilterNode) *vocab.Filter {
-	for _, n := range []string{l.Name, l.Written, l.Base} {
-		if n == "" {
-			continue
-		}
-		if f, ok := vocab.LookupFilter(n); ok {
-			return f
-		}
-	}
-	return nil
-}
-
-// baseName is the base filter of a leaf ("path" for literal, subpath, ...).
+// baseName is the base filter of a leaf ("path" for literal, subpath, ...),
+// as the evaluator recorded it (policy.LeafDim).
 func baseName(l *ir.FilterNode) string {
-	if l.Base != "" {
-		return l.Base
-	}
-	if f := filterInfo(l); f != nil && f.Base != "" {
-		return f.Base
-	}
-	return l.Name
+	b, _ := policy.LeafDim(l)
+	return b
 }
 
-// isPathFilter reports whether the leaf takes path patterns.
+// matchOf returns how the leaf compares its arguments (policy.LeafDim).
+func matchOf(l *ir.FilterNode) ir.Match {
+	_, m := policy.LeafDim(l)
+	return m
+}
+
+// isPathFilter reports whether the leaf takes path patterns: its base
+// filter's argument kind in the vocabulary.
 func isPathFilter(l *ir.FilterNode) bool {
-	if f, ok := vocab.LookupFilter(baseName(l)); ok && f.ArgKind == "path-pattern" {
-		return true
-	}
-	switch baseName(l) {
-	case "path", "literal", "subpath", "prefix", "regex", "path-prefix", "path-regex", "path-literal":
-		return true
-	}
-	return false
+	f, ok := vocab.LookupFilter(baseName(l))
+	return ok && f.ArgKind == "path-pattern"
 }
 
 // isFilePath reports whether the leaf matches file-system paths of the
 // request itself (the path filter family), not process or mount paths.
-func isFilePath(l *ir.FilterNode) bool {
-	b := baseName(l)
-	return b == "path" || b == "literal" || b == "path-literal"
-}
-
-// matchOf returns the leaf's match kind, consulting the vocabulary when the
-// IR left it unset.
-func matchOf(l *ir.FilterNode) ir.Match {
-	if l.Match != ir.MatchOther {
-		return l.Match
-	}
-	if f := filterInfo(l); f != nil {
-		return f.Match
-	}
-	return ir.MatchOther
-}
+func isFilePath(l *ir.FilterNode) bool { return baseName(l) == "path" }
 
 // writtenName is the filter name as the user wrote it.
 func writtenName(l *ir.FilterNode) string {
