@@ -635,10 +635,12 @@ func engineResource(op string, w world) policy.Resource {
 		if v, ok := w["path"]; ok && !v.isInt {
 			path = v.str
 		}
-		if res, err := policy.ParseResource(op, path); err == nil {
-			return res
-		}
+		// One check, as blobRequest presents it to the graph: the
+		// canonical path, without the lookup's symlink checks.
 		r.Kind, r.Path, r.Text = policy.KindPath, path, path
+		if c, err := policy.CanonicalPath(path); err == nil {
+			r.Path = c
+		}
 	case policy.KindTarget:
 		r.Kind, r.Target = policy.KindTarget, "others"
 		if v, ok := w["target"]; ok && v.isInt && v.num == 1 {

@@ -179,6 +179,64 @@ func (p *Pass) literalEdit(v *ir.Value, from, to int, repl string) (diag.Edit, b
 	return diag.Edit{Span: source.Span{File: sp.File, Start: start + from, End: start + to}, NewText: repl}, true
 }
 
+// directArg reports whether v is written as an argument of leaf l's own
+// form in the user's file, as in (subpath "/tmp"): not a value defined
+// elsewhere ((define p "/tmp") ... (subpath p)) or built by a helper. An
+// edit of such a literal changes this filter only.
+func (p *Pass) directArg(l *ir.FilterNode, v *ir.Value) bool {
+	lsp, vsp := l.Origin.Span, v.Origin.Span
+	if !lsp.IsValid() || !vsp.IsValid() || len(l.Origin.Chain) != 0 || len(v.Origin.Chain) != 0 || lsp.File != p.Src || vsp.File != p.Src {
+		return false
+	}
+	form := p.listAt(lsp.Start)
+	if form == nil || form.Sp.End != lsp.End {
+		return false
+	}
+	for _, e := range form.Elems[min(1, len(form.Elems)):] {
+		if sp := e.Span(); sp.Start == vsp.Start && sp.End == vsp.End {
+			return true
+		}
+	}
+	return false
+}
+
+// listAt returns the list of the user's file that starts at byte offset
+// off, or nil.
+func (p *Pass) listAt(off int) *ast.List {
+	m := p.run.cached("listAt", func() any {
+		lists := p.scan().lists
+		m := make(map[int]*ast.List, len(lists))
+		for _, l := range lists {
+			if _, dup := m[l.Sp.Start]; !dup {
+				m[l.Sp.Start] = l
+			}
+		}
+		return m
+	}).(map[int]*ast.List)
+	return m[off]
+}
+
+// twinEdit returns an edit that adds, after v's literal, a second argument
+// spelled like v's literal with ins inserted at byte from of the value:
+// (subpath "/tmp") becomes (subpath "/tmp" "/private/tmp"). A filter's
+// arguments are ORed, so the filter keeps matching what it matched. ok is
+// false unless v is a direct argument of l (directArg) that literalEdit
+// can edit.
+func (p *Pass) twinEdit(l *ir.FilterNode, v *ir.Value, from int, ins string) (diag.Edit, bool) {
+	if !p.directArg(l, v) {
+		return diag.Edit{}, false
+	}
+	e, ok := p.literalEdit(v, from, from, ins)
+	if !ok {
+		return diag.Edit{}, false
+	}
+	sp := v.Origin.Span
+	text := sp.Text()
+	at := e.Span.Start - sp.Start
+	twin := text[:at] + ins + text[at:]
+	return diag.Edit{Span: source.Span{File: sp.File, Start: sp.End, End: sp.End}, NewText: " " + twin}, true
+}
+
 // topForms returns the top-level lists of the file with head symbol name.
 func topForms(f *ast.File, name string) []*ast.List {
 	if f == nil {
