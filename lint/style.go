@@ -34,24 +34,22 @@ var homeRe = regexp.MustCompile(`^\^?/Users/([^/\\\[\](){}*+?.^$|]+)`)
 
 func runHardcodedHome(p *Pass) {
 	for _, pa := range p.Index().PathArgs {
-		if pa.Val.Symbolic() || !p.UserSpan(pa.Val.Origin.Span) {
+		v := pa.Val
+		// A value built from a param (bound by -D or not) is the caller's
+		// path, not one written in the profile.
+		if len(v.FromParams) > 0 || v.Symbolic() || !p.UserSpan(v.Origin.Span) {
 			continue
 		}
-		m := homeRe.FindStringSubmatch(pa.Val.Str)
+		m := homeRe.FindStringSubmatch(v.Str)
 		if m == nil || m[1] == "Shared" {
 			continue
 		}
-		if strings.TrimPrefix(pa.Val.Str, "^") == p.Home() || strings.HasPrefix(strings.TrimPrefix(pa.Val.Str, "^"), p.Home()+"/") {
-			if p.Home() != DefaultHome && !p.UserSpan(pa.Val.Origin.Span) {
-				continue
-			}
-		}
-		rest := strings.TrimPrefix(strings.TrimPrefix(pa.Val.Str, "^"), "/Users/"+m[1])
+		rest := strings.TrimPrefix(strings.TrimPrefix(v.Str, "^"), "/Users/"+m[1])
 		expr := "(param \"HOME\")"
 		if rest != "" {
 			expr = fmt.Sprintf("(string-append (param \"HOME\") %q)", rest)
 		}
-		p.Reportf(valueSpan(pa.Rule, pa.Leaf, pa.Val), "%q is one user's home: the profile stops matching on other machines; write %s and pass -D HOME=\"$HOME\"", pa.Val.Str, expr)
+		p.Reportf(valueSpan(pa.Rule, pa.Leaf, v), "%q is one user's home: the profile stops matching on other machines; write %s and pass -D HOME=\"$HOME\"", v.Str, expr)
 	}
 }
 
