@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/lint"
+	"github.com/sbplc/sbplc/source"
 )
 
 // paramsAt are realistic -D values: the home and the project live under
@@ -70,5 +72,26 @@ func TestExamplesCleanWithParams(t *testing.T) {
 	ds := lintText(t, "agent.sb", agent, lint.Options{ParamsGiven: true, Eval: eval.Options{Params: paramsAt}})
 	if got := codes(ds, "hardcoded-home"); len(got) > 0 {
 		t.Errorf("README agent example: %v", got)
+	}
+}
+
+// TestUnusedDefinePrelude: a file the configuration prepends to other
+// profiles (preludes:) exports its definitions; the same file linted as a
+// profile of its own reports them.
+func TestUnusedDefinePrelude(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "common.sb")
+	text := "(version 1)\n(deny default)\n(define (allow-font-access) (allow file-read-data (subpath \"/Library/Fonts\")))\n"
+	cfg, err := config.Parse(filepath.Join(dir, ".sbplc.yaml"), []byte("preludes:\n  - common.sb\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := lint.File(source.NewFile(name, []byte(text)), cfg, lint.Options{})
+	if got := codes(ds, "unused-define"); len(got) != 0 {
+		t.Errorf("configured prelude: %v", got)
+	}
+	ds, _ = lint.File(source.NewFile(filepath.Join(dir, "other.sb"), []byte(text)), cfg, lint.Options{})
+	if got := codes(ds, "unused-define"); len(got) != 1 {
+		t.Errorf("profile of its own: %v", got)
 	}
 }

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -112,8 +113,35 @@ func runComplexRegex(p *Pass) {
 	}
 }
 
+// sharedFile reports whether the file is a piece that other profiles
+// include or prepend, so its top-level definitions are for them: a
+// fragment ("; sbplc:fragment" or --fragment), a file with no top-level
+// (version) form (a fragment or a helper library such as WebKit's
+// util.sb, included by a profile that declares the version), or a file
+// the configuration prepends as a prelude. Nothing else in a file says
+// who includes it, so a prelude that declares the version (Chromium's
+// common.sb) is marked or configured.
+func sharedFile(p *Pass) bool {
+	if p.Opts.Fragment || IsFragment(p.File) || len(versionForms(p.File)) == 0 {
+		return true
+	}
+	if p.Src == nil || p.Config == nil || len(p.Config.Preludes) == 0 {
+		return false
+	}
+	name, err := filepath.Abs(p.Src.Name)
+	if err != nil {
+		return false
+	}
+	for _, pl := range p.Config.Preludes {
+		if a, err := filepath.Abs(pl); err == nil && a == name {
+			return true
+		}
+	}
+	return false
+}
+
 func runUnusedDefine(p *Pass) {
-	if p.File == nil {
+	if p.File == nil || sharedFile(p) {
 		return
 	}
 	type def struct {
@@ -167,8 +195,8 @@ func runUnusedDefine(p *Pass) {
 }
 
 func runImplicitDefault(p *Pass) {
-	if p.File == nil || len(p.File.Forms) == 0 {
-		return
+	if p.File == nil || len(p.File.Forms) == 0 || sharedFile(p) {
+		return // a fragment's default is the including profile's
 	}
 	for _, r := range p.Profile.Rules {
 		for _, o := range r.Ops {
