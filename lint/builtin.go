@@ -9,7 +9,6 @@ import (
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
-	"github.com/sbplc/sbplc/source"
 )
 
 // Built-in allows: under (version 1) libsandbox allows some operations
@@ -131,11 +130,11 @@ func reportBuiltinAllows(p *Pass) {
 			joinAnd(ops), max(p.Profile.Version, 1), verb, fix),
 		Notes: []string{fmt.Sprintf("`sbplc audit` reports the same probes: %s", strings.Join(ids, ", "))},
 	}
-	// The fix adds the denies on the line after (deny default) when that
-	// rule is written directly in the file.
-	if sp := ruleSpan(dd); len(dd.Origin.Chain) == 0 && sp.File == p.Src && strings.HasPrefix(sp.Text(), "(") {
-		d.Fixes = []diag.Fix{{Title: "add " + fix, Edits: []diag.Edit{{
-			Span: source.Span{File: p.Src, Start: sp.End, End: sp.End}, NewText: "\n" + strings.Join(denies, "\n")}}}}
+	// The fix adds the denies as top-level forms after the one holding
+	// (deny default): never inside it (an (if ...) choosing between two
+	// (deny default) forms takes no third argument).
+	if e, ok := p.insertAfterTopLevel(ruleSpan(dd).Start, denies...); ok {
+		d.Fixes = []diag.Fix{{Title: "add " + fix, Edits: []diag.Edit{e}}}
 	}
 	p.Report(d)
 }

@@ -150,12 +150,14 @@ func opSpan(r *ir.Rule, op ir.Op) source.Span {
 }
 
 // literalEdit returns an edit replacing bytes [from, to) of v's decoded
-// text with repl, when v is written as one string literal in the user's file
-// whose source text maps byte for byte onto the value (no escapes before
-// to). ok is false otherwise.
-func (p *Pass) literalEdit(v *ir.Value, from, to int, repl string) (diag.Edit, bool) {
+// text with repl, when v is written as one string literal argument of leaf
+// l's own form in the user's file (directArg: a literal defined once and
+// used by several filters is not edited for one of them) whose source text
+// maps byte for byte onto the value (no escapes before to). ok is false
+// otherwise.
+func (p *Pass) literalEdit(l *ir.FilterNode, v *ir.Value, from, to int, repl string) (diag.Edit, bool) {
 	sp := v.Origin.Span
-	if !sp.IsValid() || len(v.Origin.Chain) != 0 || sp.File != p.Src || v.Symbolic() {
+	if !sp.IsValid() || len(v.Origin.Chain) != 0 || sp.File != p.Src || v.Symbolic() || !p.directArg(l, v) {
 		return diag.Edit{}, false
 	}
 	text := sp.Text()
@@ -220,13 +222,9 @@ func (p *Pass) listAt(off int) *ast.List {
 // spelled like v's literal with ins inserted at byte from of the value:
 // (subpath "/tmp") becomes (subpath "/tmp" "/private/tmp"). A filter's
 // arguments are ORed, so the filter keeps matching what it matched. ok is
-// false unless v is a direct argument of l (directArg) that literalEdit
-// can edit.
+// false when literalEdit cannot edit v.
 func (p *Pass) twinEdit(l *ir.FilterNode, v *ir.Value, from int, ins string) (diag.Edit, bool) {
-	if !p.directArg(l, v) {
-		return diag.Edit{}, false
-	}
-	e, ok := p.literalEdit(v, from, from, ins)
+	e, ok := p.literalEdit(l, v, from, from, ins)
 	if !ok {
 		return diag.Edit{}, false
 	}

@@ -172,10 +172,8 @@ func runUnresolvedSymlink(p *Pass) {
 				denied = " and denies nothing"
 			}
 			d.Message = fmt.Sprintf("%s is a symlink to /private%s: Seatbelt matches resolved paths, so %s never matches%s; write %q", a.link, a.link, a.shown, denied, fixed)
-			if p.directArg(pa.Leaf, v) {
-				if e, ok := p.literalEdit(v, a.off, a.off, "/private"); ok {
-					d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", fixed), Edits: []diag.Edit{e}}}
-				}
+			if e, ok := p.literalEdit(pa.Leaf, v, a.off, a.off, "/private"); ok {
+				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", fixed), Edits: []diag.Edit{e}}}
 			}
 		}
 		if r.Action == ir.Deny {
@@ -198,7 +196,7 @@ func runTrailingSlash(p *Pass) {
 		if trimmed == "" {
 			continue
 		}
-		if e, ok := p.literalEdit(pa.Val, len(trimmed), len(s), ""); ok {
+		if e, ok := p.literalEdit(pa.Leaf, pa.Val, len(trimmed), len(s), ""); ok {
 			d.Fixes = []diag.Fix{{Title: "remove the trailing slash", Edits: []diag.Edit{e}}}
 		}
 		p.Report(d)
@@ -225,13 +223,19 @@ func runNonCanonical(p *Pass) {
 		if !nonCanonical(s) {
 			continue
 		}
+		// What the kernel reports (policy.ResolvePath): //, . and ..
+		// collapsed and the root symlinks resolved, except for the
+		// spelling of a link itself, which lstat checks as written.
 		clean := path.Clean(s)
+		if lk, err := policy.ResolvePath(s); err == nil && !lk.OnLink {
+			clean = lk.Path
+		}
 		if matchOf(pa.Leaf) == ir.MatchPrefix && strings.HasSuffix(s, "/") && clean != "/" {
 			clean += "/"
 		}
 		d := diag.Diagnostic{Span: valueSpan(pa.Rule, pa.Leaf, pa.Val),
 			Message: fmt.Sprintf("path %q is not canonical: the kernel reports %q, so this spelling never matches; write %q", s, clean, clean)}
-		if e, ok := p.literalEdit(pa.Val, 0, len(s), clean); ok {
+		if e, ok := p.literalEdit(pa.Leaf, pa.Val, 0, len(s), clean); ok {
 			d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", clean), Edits: []diag.Edit{e}}}
 		}
 		p.Report(d)
@@ -316,10 +320,8 @@ func runDataVolume(p *Pass) {
 			// (policy.ResolvePath): this spelling is never seen.
 			d := diag.Diagnostic{Span: valueSpan(pa.Rule, pa.Leaf, v),
 				Message: fmt.Sprintf("%q goes through the data volume: Seatbelt checks it as %q, so this spelling never matches; write %q", s, rest, v.Str[:off]+rest)}
-			if p.directArg(pa.Leaf, v) {
-				if e, ok := p.literalEdit(v, off, off+len(data), ""); ok {
-					d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", v.Str[:off]+rest), Edits: []diag.Edit{e}}}
-				}
+			if e, ok := p.literalEdit(pa.Leaf, v, off, off+len(data), ""); ok {
+				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", v.Str[:off]+rest), Edits: []diag.Edit{e}}}
 			}
 			p.Report(d)
 			continue
@@ -350,10 +352,20 @@ func runRegexUnanchored(p *Pass) {
 		if ex := regexExample(s); ex != "" {
 			also = fmt.Sprintf(" such as %q", "/x"+ex)
 		}
+		// An unanchored /tmp/... also matches its resolved spelling
+		// /private/tmp/...: the anchor goes before the resolved spelling,
+		// or the anchored regex would never match.
+		anchor, how := "^", "anchor it with ^"
+		if pre, _ := regexLiteralPrefix("^" + s); pre != "" {
+			if lk, err := policy.ResolvePath(pre); err == nil && len(lk.Links) > 0 && strings.HasPrefix(pre, lk.Links[0]) {
+				anchor = "^/private"
+				how = fmt.Sprintf("anchor it as #%q (%s is a symlink to /private%s, which Seatbelt matches)", anchor+s, lk.Links[0], lk.Links[0])
+			}
+		}
 		d := diag.Diagnostic{Span: valueSpan(pa.Rule, pa.Leaf, pa.Val),
-			Message: fmt.Sprintf("regex %s has no ^: regexes search the whole path, so it also matches paths that merely contain a match,%s; anchor it with ^", regexShown(pa.Val), also)}
-		if e, ok := p.literalEdit(pa.Val, 0, 0, "^"); ok {
-			d.Fixes = []diag.Fix{{Title: "anchor the regex with ^", Edits: []diag.Edit{e}}}
+			Message: fmt.Sprintf("regex %s has no ^: regexes search the whole path, so it also matches paths that merely contain a match,%s; %s", regexShown(pa.Val), also, how)}
+		if e, ok := p.literalEdit(pa.Leaf, pa.Val, 0, 0, anchor); ok {
+			d.Fixes = []diag.Fix{{Title: "anchor the regex with " + anchor, Edits: []diag.Edit{e}}}
 		}
 		p.Report(d)
 	}
