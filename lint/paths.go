@@ -100,14 +100,28 @@ type symlinkArg struct {
 // symlinkSpelling classifies a path argument of match kind m; ok is false
 // when the argument does not go through a root symlink.
 func symlinkSpelling(v *ir.Value, m ir.Match) (symlinkArg, bool) {
-	a := symlinkArg{shown: fmt.Sprintf("%q", v.Str)}
+	var a symlinkArg
 	lit := v.Str
 	if m == ir.MatchRegex {
 		pre, anchored := regexLiteralPrefix(v.Str)
 		if !anchored {
 			return a, false
 		}
-		lit, a.off, a.shown = pre, 1, regexShown(v)
+		lit, a.off = pre, 1
+	}
+	// Only a spelling whose first component is a root symlink goes
+	// through one (most paths do not: answer before resolving).
+	first := lit
+	if i := strings.IndexByte(lit[min(1, len(lit)):], '/'); i >= 0 {
+		first = lit[:i+1]
+	}
+	if !policy.IsSymlink(first) {
+		return a, false
+	}
+	if m == ir.MatchRegex {
+		a.shown = regexShown(v)
+	} else {
+		a.shown = fmt.Sprintf("%q", v.Str)
 	}
 	lk, err := policy.ResolvePath(lit)
 	if err != nil || len(lk.Links) == 0 || !strings.HasPrefix(lit, lk.Links[0]) {
