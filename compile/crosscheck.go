@@ -155,12 +155,17 @@ func selfEvaluated(f *ir.FilterNode) bool {
 }
 
 // dimOf is the filter dimension a leaf tests: its base filter (subpath
-// and literal test path).
+// and literal test path), as the decision engine classifies it.
 func dimOf(f *ir.FilterNode) string {
-	if f.Base != "" {
-		return f.Base
-	}
-	return f.Name
+	d, _ := policy.LeafDim(f)
+	return d
+}
+
+// matchOf is how a leaf compares its arguments, as the decision engine
+// classifies it.
+func matchOf(f *ir.FilterNode) ir.Match {
+	_, m := policy.LeafDim(f)
+	return m
 }
 
 // CrossCheck compares, for every operation of the blob, the decoded
@@ -391,7 +396,7 @@ func evalLeaf(f *ir.FilterNode, w world) (bool, bool) {
 			if v.isInt || a.Symbolic() {
 				return false, false
 			}
-			switch f.Match {
+			switch matchOf(f) {
 			case ir.MatchExact, ir.MatchOther:
 				if v.str == a.Str {
 					return true, true
@@ -484,8 +489,8 @@ func dimensions(p *bytecode.Profile, voc bytecode.Vocabulary, op int, prof *ir.P
 		for _, a := range f.Args {
 			switch a.Kind {
 			case ir.String:
-				if !a.Symbolic() && f.Match != ir.MatchRegex {
-					addString(dimOf(f), a.Str, f.Match)
+				if m := matchOf(f); !a.Symbolic() && m != ir.MatchRegex {
+					addString(dimOf(f), a.Str, m)
 				}
 			case ir.Int:
 				addInt(dimOf(f), int(a.Int))
@@ -630,10 +635,12 @@ func engineResource(op string, w world) policy.Resource {
 		if v, ok := w["path"]; ok && !v.isInt {
 			path = v.str
 		}
-		if res, err := policy.ParseResource(op, path); err == nil {
-			return res
-		}
+		// One check, as blobRequest presents it to the graph: the
+		// canonical path, without the lookup's symlink checks.
 		r.Kind, r.Path, r.Text = policy.KindPath, path, path
+		if c, err := policy.CanonicalPath(path); err == nil {
+			r.Path = c
+		}
 	case policy.KindTarget:
 		r.Kind, r.Target = policy.KindTarget, "others"
 		if v, ok := w["target"]; ok && v.isInt && v.num == 1 {

@@ -205,3 +205,15 @@ func TestCrossCheckOpaqueProfile(t *testing.T) {
 		t.Errorf("report %+v", rep)
 	}
 }
+
+// The cross-check compares one check per probe, as the graph sees it: the
+// canonical path. A rule on the link spelling /tmp, which the blob stores
+// verbatim and its graph never matches against a canonical path, changes
+// no answer (the engine's lookup checks of the link are not the graph's).
+func TestCrossCheckLinkSpelling(t *testing.T) {
+	v := findVec(t, "sonoma14.4.1_golden_strict_1")
+	src := string(v.src.Text) + "\n(allow file-read-metadata (literal \"/tmp\"))\n"
+	if rep := crossCheckSource(t, v.blob, src, nil); len(rep.Disagreements) > 0 {
+		t.Errorf("disagreements: %+v", rep.Disagreements)
+	}
+}

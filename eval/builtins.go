@@ -341,11 +341,14 @@ func strCmp(ci bool, ok func(int) bool) func(ev *evaluator, c *call) value {
 func biStringAppend(ev *evaluator, c *call) value {
 	var b strings.Builder
 	raw := len(c.Args) > 0
-	var params []string
+	var params, from []string
 	var porig *ir.Origin
 	for i := range c.Args {
 		s := c.str(ev, i)
 		b.WriteString(s.S)
+		if len(s.From) > 0 {
+			from = mergeParams(from, s.From)
+		}
 		if b.Len() > ev.lim.StringLen {
 			ev.fatal(c.Sp, "eval-limit", "string exceeds the size limit (%d bytes)", ev.lim.StringLen)
 		}
@@ -359,7 +362,7 @@ func biStringAppend(ev *evaluator, c *call) value {
 		}
 	}
 	ev.charge(c.Sp, b.Len()/16)
-	out := &strV{S: b.String(), Raw: raw, Params: params}
+	out := &strV{S: b.String(), Raw: raw, Params: params, From: from}
 	if porig != nil {
 		out.Origin = *porig
 	} else {
@@ -387,6 +390,7 @@ func mergeParams(a, b []string) []string {
 // derived keeps the params and origin of s for a string computed from it.
 func derived(ev *evaluator, s *strV, text string, sp source.Span) *strV {
 	out := ev.newStr(text, sp)
+	out.From = s.From
 	if len(s.Params) > 0 {
 		out.Params = s.Params
 		out.Origin = s.Origin

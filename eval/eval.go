@@ -1162,7 +1162,7 @@ func (ev *evaluator) unbound(s *sym, sp source.Span, e *env) {
 	}
 	if sug := ev.suggest(s.Name, e); sug != "" {
 		d.Message += fmt.Sprintf("; did you mean %s?", sug)
-		d.Fixes = append(d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}})
+		d.Fixes = append(d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}, Guess: true})
 	}
 	if note := unboundNote(s.Name); note != "" {
 		d.Notes = append(d.Notes, note)

@@ -230,7 +230,7 @@ func (ev *evaluator) strArg(s *strV) ir.Value {
 	if len(o.Chain) == 0 {
 		o = ev.valueOrigin(o.Span)
 	}
-	return ir.Value{Kind: ir.String, Str: s.S, Raw: s.Raw, Params: s.Params, Origin: o}
+	return ir.Value{Kind: ir.String, Str: s.S, Raw: s.Raw, Params: s.Params, FromParams: s.From, Origin: o}
 }
 
 // valueOrigin is the origin of a value written at sp: in the main file it
@@ -921,7 +921,7 @@ func biParam(ev *evaluator, c *call) value {
 		ev.prof.Params = append(ev.prof.Params, ir.ParamUse{Name: name, Bound: bound, Value: val, Origin: o})
 	}
 	if bound {
-		return &strV{S: val, Origin: o}
+		return &strV{S: val, From: []string{name}, Origin: o}
 	}
 	if !ev.paramWarned[name] {
 		ev.paramWarned[name] = true
@@ -935,7 +935,7 @@ func biParam(ev *evaluator, c *call) value {
 	if ev.opts.StrictParams {
 		return &paramFalse{Name: name, Origin: o}
 	}
-	return &strV{S: "${" + name + "}", Params: []string{name}, Origin: o}
+	return &strV{S: "${" + name + "}", Params: []string{name}, From: []string{name}, Origin: o}
 }
 
 func biTrace(ev *evaluator, c *call) value {

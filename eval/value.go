@@ -34,12 +34,14 @@ type (
 	charV rune
 
 	// strV is an immutable string. Params lists unbound params whose
-	// placeholder text is part of S; Raw is set for #"..." literals and
+	// placeholder text is part of S; From lists every param (bound or
+	// not) whose value is part of S; Raw is set for #"..." literals and
 	// concatenations of them only.
 	strV struct {
 		S      string
 		Raw    bool
 		Params []string
+		From   []string
 		Origin ir.Origin
 	}
 	// sym is an interned symbol; the global binding lives on the symbol.

@@ -87,6 +87,10 @@ type Value struct {
 	// Params lists the names of unbound (placeholder) params whose ${NAME}
 	// text is part of Str. Empty for fully concrete values.
 	Params []string
+	// FromParams lists the params, bound or unbound, whose value is part
+	// of Str: a value built from (param "HOME") is the caller's, not
+	// written in the profile, whatever -D supplied.
+	FromParams []string
 
 	Origin Origin
 }

@@ -6,10 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sbplc/sbplc/ast"
+	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/corpus"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/lint"
+	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -19,6 +23,7 @@ import (
 // with SBPLC_UPDATE=1 and review the diff).
 func TestCorpus(t *testing.T) {
 	es := corpus.ForTest(t)
+	preludes := corpusPreludes(t, es)
 	var b strings.Builder
 	totals := map[string]int{}
 	sev := map[string]diag.Severity{}
@@ -28,7 +33,15 @@ func TestCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		src := source.NewFile(e.File, data)
-		ds, _ := lint.File(src, nil, lint.Options{})
+		// A prelude is linted as its project configures it (preludes:).
+		var cfg *config.Config
+		kind := e.Kind
+		if preludes[e.File] {
+			cfg = config.Default()
+			cfg.Preludes = []string{e.File}
+			kind += ", prelude"
+		}
+		ds, _ := lint.File(src, cfg, lint.Options{})
 		per := map[string]int{}
 		var bySev [3]int
 		for _, d := range ds {
@@ -48,7 +61,7 @@ func TestCorpus(t *testing.T) {
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
-		fmt.Fprintf(&b, "%s (%s, %d lines; %d error, %d warning, %d info):", e.File, e.Kind, e.Lines, bySev[diag.Error], bySev[diag.Warning], bySev[diag.Info])
+		fmt.Fprintf(&b, "%s (%s, %d lines; %d error, %d warning, %d info):", e.File, kind, e.Lines, bySev[diag.Error], bySev[diag.Warning], bySev[diag.Info])
 		if len(ids) == 0 {
 			b.WriteString(" clean")
 		}
@@ -67,6 +80,69 @@ func TestCorpus(t *testing.T) {
 		fmt.Fprintf(&b, "  %-34s %-7s %d\n", id, sev[id], totals[id])
 	}
 	testutil.Golden(t, "testdata/corpus-summary.txt", b.String())
+}
+
+// corpusPreludes finds the corpus profiles that their projects prepend to
+// fragments (Chromium's common.sb): a file with a (version) form that
+// defines, at top level, a name a version-less fragment of the same
+// repository uses without defining it.
+func corpusPreludes(t *testing.T, es []corpus.Entry) map[string]bool {
+	unbound := map[string]map[string]bool{} // repo -> names fragments use unbound
+	defines := map[string][]string{}        // file -> top-level defined names
+	versioned := map[string]bool{}
+	for _, e := range es {
+		data, err := e.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := source.NewFile(e.File, data)
+		f, _ := parser.Parse(src)
+		if f == nil {
+			continue
+		}
+		for _, n := range f.Forms {
+			l, ok := n.(*ast.List)
+			if !ok || len(l.Elems) < 2 {
+				continue
+			}
+			switch l.HeadSymbol() {
+			case "version":
+				versioned[e.File] = true
+			case "define":
+				switch d := l.Elems[1].(type) {
+				case *ast.Symbol:
+					defines[e.File] = append(defines[e.File], d.Name)
+				case *ast.List:
+					if s, ok := d.Head().(*ast.Symbol); ok {
+						defines[e.File] = append(defines[e.File], s.Name)
+					}
+				}
+			}
+		}
+		if versioned[e.File] {
+			continue
+		}
+		for _, d := range eval.Run(src, eval.Options{}).Diags {
+			if name, ok := strings.CutPrefix(d.Message, "unbound variable: "); ok && d.Code == "unbound-identifier" {
+				if unbound[e.Repo] == nil {
+					unbound[e.Repo] = map[string]bool{}
+				}
+				unbound[e.Repo][strings.Fields(name)[0]] = true
+			}
+		}
+	}
+	out := map[string]bool{}
+	for _, e := range es {
+		if !versioned[e.File] {
+			continue
+		}
+		for _, n := range defines[e.File] {
+			if unbound[e.Repo][n] {
+				out[e.File] = true
+			}
+		}
+	}
+	return out
 }
 
 // TestEmittedCodesAreRules lints the corpus (every rule enabled) and a set

@@ -168,7 +168,7 @@ func claimUnbound(p *Pass, pos func(*astPositions) map[int]bool, what string, na
 		nd.Message = fmt.Sprintf("unknown %s %s: libsandbox fails with \"unbound variable: %s\"", what, name, name)
 		if sug := vocab.Suggest(name, known); sug != "" {
 			nd.Message += fmt.Sprintf("; did you mean %s?", sug)
-			nd.Fixes = []diag.Fix{{Title: "replace with " + sug, Edits: []diag.Edit{{Span: d.Span, NewText: sug}}}}
+			nd.Fixes = []diag.Fix{{Title: "replace with " + sug, Edits: []diag.Edit{{Span: d.Span, NewText: sug}}, Guess: true}}
 		}
 		p.Claim(d, nd)
 	}
@@ -364,7 +364,7 @@ func runMissingVersion(p *Pass) {
 	}
 	first := p.File.Forms[0].Span()
 	at := source.Span{File: p.Src, Start: first.Start, End: first.Start}
-	insert.Edits = []diag.Edit{{Span: at, NewText: "(version 1)\n"}}
+	insert.Edits = []diag.Edit{p.insertBeforeTopLevel(p.File.Forms[0], "(version 1)")}
 	p.Report(diag.Diagnostic{Span: at,
 		Message: "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form, or mark a fragment that other profiles include with a \"; sbplc:fragment\" comment (or lint it with --fragment)",
 		Fixes:   []diag.Fix{insert}})
@@ -506,7 +506,7 @@ func runRemoteHost(p *Pass) {
 		d := diag.Diagnostic{Span: valueSpan(r, l, v),
 			Message: fmt.Sprintf("host %q in network address: libsandbox fails with \"host must be * or localhost in network address\"; filter hosts with a local proxy and allow only localhost:PORT", host)}
 		if host == "127.0.0.1" || host == "[::1]" || host == "::1" {
-			if e, ok := p.literalEdit(v, 0, len(host), "localhost"); ok {
+			if e, ok := p.literalEdit(l, v, 0, len(host), "localhost"); ok {
 				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", "localhost"+strings.TrimPrefix(v.Str, host)), Edits: []diag.Edit{e}}}
 			}
 		}
@@ -527,7 +527,7 @@ func runMalformedAddress(p *Pass) {
 			p.Reportf(sp, "network address %q: libsandbox fails with \"port missing in network address\"; addresses are HOST:PORT, no CIDR ranges", v.Str)
 		case !ok:
 			d := diag.Diagnostic{Span: sp, Message: fmt.Sprintf("network address %q has no port: libsandbox fails with \"port missing in network address\"; write %q", v.Str, v.Str+":*")}
-			if e, ok := p.literalEdit(v, len(v.Str), len(v.Str), ":*"); ok {
+			if e, ok := p.literalEdit(l, v, len(v.Str), len(v.Str), ":*"); ok {
 				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", v.Str+":*"), Edits: []diag.Edit{e}}}
 			}
 			p.Report(d)
@@ -674,10 +674,32 @@ func runInvalidRegex(p *Pass) {
 	}
 }
 
+// literalUses classifies the string literals of the user's file that are
+// written as filter arguments: a regex argument, or another (a path or a
+// name), by the literal's start offset.
+func (p *Pass) literalUses() (regex, plain map[int]bool) {
+	regex, plain = map[int]bool{}, map[int]bool{}
+	for _, lr := range p.Index().Leaves {
+		for i := range lr.Leaf.Args {
+			v := &lr.Leaf.Args[i]
+			if v.Kind != ir.String || !p.directArg(lr.Leaf, v) {
+				continue
+			}
+			if matchOf(lr.Leaf) == ir.MatchRegex {
+				regex[v.Origin.Span.Start] = true
+			} else {
+				plain[v.Origin.Span.Start] = true
+			}
+		}
+	}
+	return regex, plain
+}
+
 func runStringEscape(p *Pass) {
 	if p.File == nil {
 		return
 	}
+	var regex, plain map[int]bool // computed at the first bad escape
 	for _, s := range p.scan().strings {
 		if s.Raw {
 			continue
@@ -694,8 +716,23 @@ func runStringEscape(p *Pass) {
 				msg = fmt.Sprintf("%s is a JSON/JavaScript escape, not an SBPL one: TinyScheme drops the backslash; write the character itself (UTF-8)", e.Seq)
 			case len(e.Seq) == 2:
 				c := e.Seq[1:]
-				msg = fmt.Sprintf("%s is not an SBPL string escape: TinyScheme drops the backslash, so the string reads %q; write %s, or use a raw string #\"...\"", e.Seq, c, `\\`+c)
-				fix = &diag.Fix{Title: "escape the backslash", Edits: []diag.Edit{{Span: source.Span{File: s.Sp.File, Start: e.Offset, End: e.Offset + 1}, NewText: `\\`}}}
+				if regex == nil {
+					regex, plain = p.literalUses()
+				}
+				bs := source.Span{File: s.Sp.File, Start: e.Offset, End: e.Offset + 1}
+				switch {
+				case plain[s.Sp.Start] && !regex[s.Sp.Start]:
+					// A path or a name: the backslash means nothing, and
+					// dropping it keeps what libsandbox reads.
+					msg = fmt.Sprintf("%s is not an SBPL string escape: TinyScheme drops the backslash, so the string reads %q; remove the backslash (a path or a name needs no escape)", e.Seq, c)
+					fix = &diag.Fix{Title: "remove the backslash", Edits: []diag.Edit{{Span: bs}}}
+				default:
+					msg = fmt.Sprintf("%s is not an SBPL string escape: TinyScheme drops the backslash, so the string reads %q; write %s, or use a raw string #\"...\"", e.Seq, c, `\\`+c)
+					// A regex argument meant the escape; elsewhere (a
+					// string later joined into a regex, or not) it is a
+					// guess.
+					fix = &diag.Fix{Title: "escape the backslash", Edits: []diag.Edit{{Span: bs, NewText: `\\`}}, Guess: !regex[s.Sp.Start]}
+				}
 			default:
 				msg = fmt.Sprintf("%s is not an SBPL string escape: TinyScheme drops the backslash", e.Seq)
 			}
@@ -795,6 +832,11 @@ func runSocketDenyFileOps(p *Pass) {
 		if d, err := e.QueryText("network-outbound", "unix:"+pa.Val.Str); err == nil && d.Result != policy.Allow {
 			continue // connect() is not allowed anyway
 		}
-		p.Reportf(valueSpan(r, pa.Leaf, pa.Val), "connect() to the socket %s is checked as network-outbound, so this file-operation deny never stops it; add (deny network-outbound (remote unix-socket (path-literal %q)))", pa.Val.Str, pa.Val.Str)
+		// The suggested deny names the socket as Seatbelt sees it.
+		canon := pa.Val.Str
+		if c, err := policy.CanonicalPath(canon); err == nil {
+			canon = c
+		}
+		p.Reportf(valueSpan(r, pa.Leaf, pa.Val), "connect() to the socket %s is checked as network-outbound, so this file-operation deny never stops it; add (deny network-outbound (remote unix-socket (path-literal %q)))", pa.Val.Str, canon)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
 )
@@ -79,61 +80,29 @@ func eachLeaf(n *ir.FilterNode, neg bool, fn func(l *ir.FilterNode, neg bool)) {
 	}
 }
 
-// filterInfo returns the vocabulary entry for a leaf (by canonical name,
-// then as written, then its base).
-func filterInfo(l *ir.FilterNode) *vocab.Filter {
-	for _, n := range []string{l.Name, l.Written, l.Base} {
-		if n == "" {
-			continue
-		}
-		if f, ok := vocab.LookupFilter(n); ok {
-			return f
-		}
-	}
-	return nil
-}
-
-// baseName is the base filter of a leaf ("path" for literal, subpath, ...).
+// baseName is the base filter of a leaf ("path" for literal, subpath, ...),
+// as the evaluator recorded it (policy.LeafDim).
 func baseName(l *ir.FilterNode) string {
-	if l.Base != "" {
-		return l.Base
-	}
-	if f := filterInfo(l); f != nil && f.Base != "" {
-		return f.Base
-	}
-	return l.Name
+	b, _ := policy.LeafDim(l)
+	return b
 }
 
-// isPathFilter reports whether the leaf takes path patterns.
+// matchOf returns how the leaf compares its arguments (policy.LeafDim).
+func matchOf(l *ir.FilterNode) ir.Match {
+	_, m := policy.LeafDim(l)
+	return m
+}
+
+// isPathFilter reports whether the leaf takes path patterns: its base
+// filter's argument kind in the vocabulary.
 func isPathFilter(l *ir.FilterNode) bool {
-	if f, ok := vocab.LookupFilter(baseName(l)); ok && f.ArgKind == "path-pattern" {
-		return true
-	}
-	switch baseName(l) {
-	case "path", "literal", "subpath", "prefix", "regex", "path-prefix", "path-regex", "path-literal":
-		return true
-	}
-	return false
+	f, ok := vocab.LookupFilter(baseName(l))
+	return ok && f.ArgKind == "path-pattern"
 }
 
 // isFilePath reports whether the leaf matches file-system paths of the
 // request itself (the path filter family), not process or mount paths.
-func isFilePath(l *ir.FilterNode) bool {
-	b := baseName(l)
-	return b == "path" || b == "literal" || b == "path-literal"
-}
-
-// matchOf returns the leaf's match kind, consulting the vocabulary when the
-// IR left it unset.
-func matchOf(l *ir.FilterNode) ir.Match {
-	if l.Match != ir.MatchOther {
-		return l.Match
-	}
-	if f := filterInfo(l); f != nil {
-		return f.Match
-	}
-	return ir.MatchOther
-}
+func isFilePath(l *ir.FilterNode) bool { return baseName(l) == "path" }
 
 // writtenName is the filter name as the user wrote it.
 func writtenName(l *ir.FilterNode) string {
@@ -181,12 +150,14 @@ func opSpan(r *ir.Rule, op ir.Op) source.Span {
 }
 
 // literalEdit returns an edit replacing bytes [from, to) of v's decoded
-// text with repl, when v is written as one string literal in the user's file
-// whose source text maps byte for byte onto the value (no escapes before
-// to). ok is false otherwise.
-func (p *Pass) literalEdit(v *ir.Value, from, to int, repl string) (diag.Edit, bool) {
+// text with repl, when v is written as one string literal argument of leaf
+// l's own form in the user's file (directArg: a literal defined once and
+// used by several filters is not edited for one of them) whose source text
+// maps byte for byte onto the value (no escapes before to). ok is false
+// otherwise.
+func (p *Pass) literalEdit(l *ir.FilterNode, v *ir.Value, from, to int, repl string) (diag.Edit, bool) {
 	sp := v.Origin.Span
-	if !sp.IsValid() || len(v.Origin.Chain) != 0 || sp.File != p.Src || v.Symbolic() {
+	if !sp.IsValid() || len(v.Origin.Chain) != 0 || sp.File != p.Src || v.Symbolic() || !p.directArg(l, v) {
 		return diag.Edit{}, false
 	}
 	text := sp.Text()
@@ -208,6 +179,60 @@ func (p *Pass) literalEdit(v *ir.Value, from, to int, repl string) (diag.Edit, b
 	}
 	start := sp.Start + open
 	return diag.Edit{Span: source.Span{File: sp.File, Start: start + from, End: start + to}, NewText: repl}, true
+}
+
+// directArg reports whether v is written as an argument of leaf l's own
+// form in the user's file, as in (subpath "/tmp"): not a value defined
+// elsewhere ((define p "/tmp") ... (subpath p)) or built by a helper. An
+// edit of such a literal changes this filter only.
+func (p *Pass) directArg(l *ir.FilterNode, v *ir.Value) bool {
+	lsp, vsp := l.Origin.Span, v.Origin.Span
+	if !lsp.IsValid() || !vsp.IsValid() || len(l.Origin.Chain) != 0 || len(v.Origin.Chain) != 0 || lsp.File != p.Src || vsp.File != p.Src {
+		return false
+	}
+	form := p.listAt(lsp.Start)
+	if form == nil || form.Sp.End != lsp.End {
+		return false
+	}
+	for _, e := range form.Elems[min(1, len(form.Elems)):] {
+		if sp := e.Span(); sp.Start == vsp.Start && sp.End == vsp.End {
+			return true
+		}
+	}
+	return false
+}
+
+// listAt returns the list of the user's file that starts at byte offset
+// off, or nil.
+func (p *Pass) listAt(off int) *ast.List {
+	m := p.run.cached("listAt", func() any {
+		lists := p.scan().lists
+		m := make(map[int]*ast.List, len(lists))
+		for _, l := range lists {
+			if _, dup := m[l.Sp.Start]; !dup {
+				m[l.Sp.Start] = l
+			}
+		}
+		return m
+	}).(map[int]*ast.List)
+	return m[off]
+}
+
+// twinEdit returns an edit that adds, after v's literal, a second argument
+// spelled like v's literal with ins inserted at byte from of the value:
+// (subpath "/tmp") becomes (subpath "/tmp" "/private/tmp"). A filter's
+// arguments are ORed, so the filter keeps matching what it matched. ok is
+// false when literalEdit cannot edit v.
+func (p *Pass) twinEdit(l *ir.FilterNode, v *ir.Value, from int, ins string) (diag.Edit, bool) {
+	e, ok := p.literalEdit(l, v, from, from, ins)
+	if !ok {
+		return diag.Edit{}, false
+	}
+	sp := v.Origin.Span
+	text := sp.Text()
+	at := e.Span.Start - sp.Start
+	twin := text[:at] + ins + text[at:]
+	return diag.Edit{Span: source.Span{File: sp.File, Start: sp.End, End: sp.End}, NewText: " " + twin}, true
 }
 
 // topForms returns the top-level lists of the file with head symbol name.

@@ -335,25 +335,6 @@ func TestProbeFindingsIndependentOfAllowDefault(t *testing.T) {
 	}
 }
 
-func TestApplyFixes(t *testing.T) {
-	src := source.NewFile("f.sb", []byte("(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n(allow file-write* (subpath \"/tmp/a/../b/\"))\n"))
-	ds, _ := lint.File(src, nil, lint.Options{})
-	out, n := lint.ApplyFixes(src, ds)
-	// Three fixes touch the same literal; the non-overlapping ones apply,
-	// and a second round finishes the job.
-	if n == 0 {
-		t.Fatalf("no fix applied: %v", ds)
-	}
-	for round := 0; round < 5 && n > 0; round++ {
-		src = source.NewFile("f.sb", out)
-		ds, _ = lint.File(src, nil, lint.Options{})
-		out, n = lint.ApplyFixes(src, ds)
-	}
-	if want := "(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n(allow file-write* (subpath \"/private/tmp/b\"))\n"; string(out) != want {
-		t.Errorf("after fixes:\n%s\nwant:\n%s", out, want)
-	}
-}
-
 // TestSecretsGroupedPerRule: one broad allow that opens several secrets
 // categories gives one finding listing them (the most severe rule's ID),
 // and suppressing one category keeps the others.

@@ -332,8 +332,17 @@ func runDuplicate(p *Pass) {
 		if d.opposed || !d.exact {
 			continue
 		}
+		where := fmt.Sprintf("the %s at %s", d.rule.Action, firstLine(d.by))
+		if len(relatedRules(d.by, "")) == 0 {
+			// No later rule in the source: libsandbox's implicit policy
+			// (policy.ImplicitRules), appended after every profile.
+			where = "libsandbox's implicit policy, which it appends after every profile,"
+			if len(d.by) > 0 {
+				where = fmt.Sprintf("libsandbox's implicit rule %s, which it appends after every profile,", strings.TrimSuffix(policy.RuleText(policy.Decision{Rule: d.by[0], Implicit: true}), " ; implicit policy rule"))
+			}
+		}
 		p.Report(diag.Diagnostic{Span: ruleSpan(d.rule),
-			Message: fmt.Sprintf("duplicate rule: the %s at %s has the same action and filter; remove this one", d.rule.Action, firstLine(d.by)),
+			Message: fmt.Sprintf("duplicate rule: %s has the same action and filter; remove this one", where),
 			Related: relatedRules(d.by, "same rule")})
 	}
 	for _, op := range unfilteredOps(p.Profile) {

@@ -141,14 +141,65 @@ func runAllowDefault(p *Pass) {
 
 func runSysctlWrite(p *Pass) {
 	for _, r := range p.Profile.Rules {
-		if o, ok := allowsOp(r, []string{"sysctl*", "sysctl-write"}); ok {
-			msg := fmt.Sprintf("(allow %s) lets the process change kernel tunables; programs need (allow sysctl-read) only", o.Written)
-			if o.Written == "sysctl-write" && o.Name == "sysctl*" {
-				msg = "sysctl-write names sysctl* (an sbpl1.scm rebinding): this allows reading and writing every sysctl; write (allow sysctl-read) if reads are what the program needs"
-			}
-			p.Reportf(opSpan(r, o), "%s", msg)
+		o, ok := allowsOp(r, []string{"sysctl*", "sysctl-write"})
+		if !ok {
+			continue
 		}
+		rebound := o.Written == "sysctl-write" && o.Name == "sysctl*"
+		if r.Filter != nil {
+			// A filtered rule opens the sysctls its filter names, not every
+			// one: say which, at info level (the write of one named
+			// tunable is a narrow grant).
+			what := "the sysctls its filter names"
+			if names := sysctlNames(r.Filter); len(names) > 0 {
+				what = strings.Join(names, ", ")
+			}
+			msg := fmt.Sprintf("(allow %s ...) lets the process write %s; if it only reads them, write (allow sysctl-read ...) with the same filter", o.Written, what)
+			if rebound {
+				msg = fmt.Sprintf("sysctl-write names sysctl* (an sbpl1.scm rebinding): this rule allows reading and writing %s; write (allow sysctl-read ...) with the same filter if reads are what the program needs", what)
+			}
+			p.ReportSev(diag.Info, diag.Diagnostic{Span: opSpan(r, o), Message: msg})
+			continue
+		}
+		msg := fmt.Sprintf("(allow %s) lets the process change kernel tunables; programs need (allow sysctl-read) only", o.Written)
+		if rebound {
+			msg = "sysctl-write names sysctl* (an sbpl1.scm rebinding): this allows reading and writing every sysctl; write (allow sysctl-read) if reads are what the program needs"
+		}
+		p.Reportf(opSpan(r, o), "%s", msg)
 	}
+}
+
+// sysctlNames lists the sysctl names (and name prefixes and regexes, as
+// written) a filter allows, at most four; nil when it names none.
+func sysctlNames(f *ir.FilterNode) []string {
+	var out []string
+	more := false
+	eachLeaf(f, false, func(l *ir.FilterNode, neg bool) {
+		if neg || baseName(l) != "sysctl-name" {
+			return
+		}
+		for _, a := range l.Args {
+			if a.Kind != ir.String {
+				continue
+			}
+			if len(out) == 4 {
+				more = true
+				return
+			}
+			switch matchOf(l) {
+			case ir.MatchPrefix:
+				out = append(out, a.Str+"*")
+			case ir.MatchRegex:
+				out = append(out, "#\""+a.Str+"\"")
+			default:
+				out = append(out, a.Str)
+			}
+		}
+	})
+	if more {
+		out = append(out, "...")
+	}
+	return out
 }
 
 // targetArgs returns the symbols of (target ...) leaves, and whether the

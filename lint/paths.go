@@ -7,6 +7,8 @@ import (
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/vocab"
 )
 
 var pathRules = []*Rule{
@@ -61,26 +63,73 @@ func concretePathArgs(p *Pass, kinds ...ir.Match) []PathArg {
 	}).([]PathArg)
 }
 
-// symlinkPrefixes are the root symlinks of macOS and their targets.
-var symlinkPrefixes = []string{"/tmp", "/var", "/etc"}
-
-// symlinkAlias returns the aliased prefix ("/tmp") a path starts with.
-func symlinkAlias(s string) string {
-	for _, pre := range symlinkPrefixes {
-		if s == pre || strings.HasPrefix(s, pre+"/") {
-			return pre
+// coversMetadata reports whether one of r's operations reaches
+// file-read-metadata requests (file-read-metadata, file-read*, file*):
+// the only check Seatbelt makes on a symlink's own spelling.
+func coversMetadata(r *ir.Rule) bool {
+	for _, o := range r.Ops {
+		if vocab.Covers(o.Name, "file-read-metadata") {
+			return true
 		}
 	}
-	return ""
+	return false
 }
 
-func isMetadataOnly(r *ir.Rule) bool {
-	for _, o := range r.Ops {
-		if o.Name != "file-read-metadata" && o.Name != "file-test-existence" {
-			return false
+// symlinkArg is a path argument spelled through a root symlink (/tmp,
+// /var, /etc), as policy.ResolvePath sees its literal text.
+type symlinkArg struct {
+	link  string // the symlink the spelling goes through ("/tmp")
+	off   int    // where "/private" goes in the value (after a regex's ^)
+	shown string // the argument as written (a regex keeps its ^)
+	// matchesLink: the filter matches the link's own spelling, which
+	// Seatbelt checks as file-read-metadata (lstat, and every lookup
+	// through the link); linkOnly: and nothing under it.
+	matchesLink, linkOnly bool
+}
+
+// symlinkSpelling classifies a path argument of match kind m; ok is false
+// when the argument does not go through a root symlink.
+func symlinkSpelling(v *ir.Value, m ir.Match) (symlinkArg, bool) {
+	var a symlinkArg
+	lit := v.Str
+	if m == ir.MatchRegex {
+		pre, anchored := regexLiteralPrefix(v.Str)
+		if !anchored {
+			return a, false
+		}
+		lit, a.off = pre, 1
+	}
+	// Only a spelling whose first component is a root symlink goes
+	// through one (most paths do not: answer before resolving).
+	first := lit
+	if i := strings.IndexByte(lit[min(1, len(lit)):], '/'); i >= 0 {
+		first = lit[:i+1]
+	}
+	if !policy.IsSymlink(first) {
+		return a, false
+	}
+	if m == ir.MatchRegex {
+		a.shown = regexShown(v)
+	} else {
+		a.shown = fmt.Sprintf("%q", v.Str)
+	}
+	lk, err := policy.ResolvePath(lit)
+	if err != nil || len(lk.Links) == 0 || !strings.HasPrefix(lit, lk.Links[0]) {
+		return a, false // no symlink, or one reached only after ".."
+	}
+	a.link = lk.Links[0]
+	switch m {
+	case ir.MatchExact:
+		a.matchesLink, a.linkOnly = v.Str == a.link, v.Str == a.link
+	case ir.MatchSubpath, ir.MatchPrefix:
+		a.matchesLink = v.Str == a.link
+	case ir.MatchRegex:
+		if re := compileRegex(v.Str); re != nil && re.MatchString(a.link) {
+			a.matchesLink = true
+			a.linkOnly = !re.MatchString(a.link + "/x")
 		}
 	}
-	return len(r.Ops) > 0
+	return a, true
 }
 
 func runUnresolvedSymlink(p *Pass) {
@@ -94,39 +143,42 @@ func runUnresolvedSymlink(p *Pass) {
 		canon[spelling{pa.Rule.Action, strings.TrimPrefix(pa.Val.Str, "^")}] = true
 	}
 	for _, pa := range p.Index().PathArgs {
-		v := pa.Val
-		m := matchOf(pa.Leaf)
-		s, off := v.Str, 0
-		if m == ir.MatchRegex {
-			if !strings.HasPrefix(s, "^") {
-				continue
-			}
-			s, off = s[1:], 1
-			s = strings.ReplaceAll(s, `\/`, "/")
-		}
-		pre := symlinkAlias(s)
-		if pre == "" {
+		v, r := pa.Val, pa.Rule
+		a, ok := symlinkSpelling(v, matchOf(pa.Leaf))
+		if !ok {
 			continue
 		}
-		r := pa.Rule
-		if m == ir.MatchExact && s == pre && isMetadataOnly(r) {
-			continue // lstat of the link itself
+		partial := a.matchesLink && coversMetadata(r)
+		if partial && a.linkOnly {
+			continue // lstat of the link itself (and lookups through it)
 		}
+		s := v.Str[a.off:]
 		if canon[spelling{r.Action, "/private" + s}] {
 			continue
 		}
+		fixed := v.Str[:a.off] + "/private" + s
 		d := diag.Diagnostic{Span: valueSpan(r, pa.Leaf, v)}
-		fixed := "/private" + s
-		effect := "never matches"
-		if r.Action == ir.Deny && !pa.Neg {
-			effect = "never matches, so nothing is denied"
-		}
-		if off == 1 {
-			fixed = "^" + fixed // the whole replacement, as written
-		}
-		d.Message = fmt.Sprintf("%s is a symlink to /private%s: Seatbelt matches resolved paths, so %q %s; write %q", pre, pre, s, effect, fixed)
-		if e, ok := p.literalEdit(v, off, off, "/private"); ok {
-			d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", fixed), Edits: []diag.Edit{e}}}
+		deny := r.Action == ir.Deny && !pa.Neg
+		if partial {
+			// Keep the link's own spelling, which the filter does match,
+			// and add the resolved one beside it (arguments are ORed).
+			denied := ""
+			if deny {
+				denied = ", so they are not denied"
+			}
+			d.Message = fmt.Sprintf("%s is a symlink to /private%s: %s matches only the link itself (its file-read-metadata), never a path under it: Seatbelt checks those as /private%s/...%s; add %q", a.link, a.link, a.shown, a.link, denied, fixed)
+			if e, ok := p.twinEdit(pa.Leaf, v, a.off, "/private"); ok {
+				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("add %q", fixed), Edits: []diag.Edit{e}}}
+			}
+		} else {
+			denied := ""
+			if deny {
+				denied = " and denies nothing"
+			}
+			d.Message = fmt.Sprintf("%s is a symlink to /private%s: Seatbelt matches resolved paths, so %s never matches%s; write %q", a.link, a.link, a.shown, denied, fixed)
+			if e, ok := p.literalEdit(pa.Leaf, v, a.off, a.off, "/private"); ok {
+				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", fixed), Edits: []diag.Edit{e}}}
+			}
 		}
 		if r.Action == ir.Deny {
 			p.ReportSev(diag.Warning, d)
@@ -148,7 +200,7 @@ func runTrailingSlash(p *Pass) {
 		if trimmed == "" {
 			continue
 		}
-		if e, ok := p.literalEdit(pa.Val, len(trimmed), len(s), ""); ok {
+		if e, ok := p.literalEdit(pa.Leaf, pa.Val, len(trimmed), len(s), ""); ok {
 			d.Fixes = []diag.Fix{{Title: "remove the trailing slash", Edits: []diag.Edit{e}}}
 		}
 		p.Report(d)
@@ -175,13 +227,19 @@ func runNonCanonical(p *Pass) {
 		if !nonCanonical(s) {
 			continue
 		}
+		// What the kernel reports (policy.ResolvePath): //, . and ..
+		// collapsed and the root symlinks resolved, except for the
+		// spelling of a link itself, which lstat checks as written.
 		clean := path.Clean(s)
+		if lk, err := policy.ResolvePath(s); err == nil && !lk.OnLink {
+			clean = lk.Path
+		}
 		if matchOf(pa.Leaf) == ir.MatchPrefix && strings.HasSuffix(s, "/") && clean != "/" {
 			clean += "/"
 		}
 		d := diag.Diagnostic{Span: valueSpan(pa.Rule, pa.Leaf, pa.Val),
 			Message: fmt.Sprintf("path %q is not canonical: the kernel reports %q, so this spelling never matches; write %q", s, clean, clean)}
-		if e, ok := p.literalEdit(pa.Val, 0, len(s), clean); ok {
+		if e, ok := p.literalEdit(pa.Leaf, pa.Val, 0, len(s), clean); ok {
 			d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", clean), Edits: []diag.Edit{e}}}
 		}
 		p.Report(d)
@@ -253,12 +311,29 @@ func globToRegex(s string) string {
 }
 
 func runDataVolume(p *Pass) {
+	const data = "/System/Volumes/Data"
 	for _, pa := range p.Index().PathArgs {
-		s := strings.TrimPrefix(pa.Val.Str, "^")
-		for _, pre := range []string{"/System/Volumes/Data/", "/Volumes/Macintosh HD/"} {
+		v := pa.Val
+		off := 0
+		if matchOf(pa.Leaf) == ir.MatchRegex && strings.HasPrefix(v.Str, "^") {
+			off = 1
+		}
+		s := v.Str[off:]
+		if rest, ok := strings.CutPrefix(s, data); ok && (rest == "/private" || strings.HasPrefix(rest, "/private/")) {
+			// Seatbelt checks the Data volume's /private as /private
+			// (policy.ResolvePath): this spelling is never seen.
+			d := diag.Diagnostic{Span: valueSpan(pa.Rule, pa.Leaf, v),
+				Message: fmt.Sprintf("%q goes through the data volume: Seatbelt checks it as %q, so this spelling never matches; write %q", s, rest, v.Str[:off]+rest)}
+			if e, ok := p.literalEdit(pa.Leaf, v, off, off+len(data), ""); ok {
+				d.Fixes = []diag.Fix{{Title: fmt.Sprintf("write %q", v.Str[:off]+rest), Edits: []diag.Edit{e}}}
+			}
+			p.Report(d)
+			continue
+		}
+		for _, pre := range []string{data + "/", "/Volumes/Macintosh HD/"} {
 			if strings.HasPrefix(s, pre) {
 				short := "/" + strings.TrimPrefix(s, pre)
-				p.Reportf(valueSpan(pa.Rule, pa.Leaf, pa.Val), "%q goes through the data volume: the same file is usually seen as %q (firmlink), so this spelling may never match; write %q, or both spellings", s, short, short)
+				p.Reportf(valueSpan(pa.Rule, pa.Leaf, v), "%q goes through the data volume: the same file is usually seen as %q (firmlink), so this spelling may never match; write %q, or both spellings", s, short, short)
 				break
 			}
 		}
@@ -281,10 +356,20 @@ func runRegexUnanchored(p *Pass) {
 		if ex := regexExample(s); ex != "" {
 			also = fmt.Sprintf(" such as %q", "/x"+ex)
 		}
+		// An unanchored /tmp/... also matches its resolved spelling
+		// /private/tmp/...: the anchor goes before the resolved spelling,
+		// or the anchored regex would never match.
+		anchor, how := "^", "anchor it with ^"
+		if pre, _ := regexLiteralPrefix("^" + s); pre != "" {
+			if lk, err := policy.ResolvePath(pre); err == nil && len(lk.Links) > 0 && strings.HasPrefix(pre, lk.Links[0]) {
+				anchor = "^/private"
+				how = fmt.Sprintf("anchor it as #%q (%s is a symlink to /private%s, which Seatbelt matches)", anchor+s, lk.Links[0], lk.Links[0])
+			}
+		}
 		d := diag.Diagnostic{Span: valueSpan(pa.Rule, pa.Leaf, pa.Val),
-			Message: fmt.Sprintf("regex %s has no ^: regexes search the whole path, so it also matches paths that merely contain a match,%s; anchor it with ^", regexShown(pa.Val), also)}
-		if e, ok := p.literalEdit(pa.Val, 0, 0, "^"); ok {
-			d.Fixes = []diag.Fix{{Title: "anchor the regex with ^", Edits: []diag.Edit{e}}}
+			Message: fmt.Sprintf("regex %s has no ^: regexes search the whole path, so it also matches paths that merely contain a match,%s; %s", regexShown(pa.Val), also, how)}
+		if e, ok := p.literalEdit(pa.Leaf, pa.Val, 0, 0, anchor); ok {
+			d.Fixes = []diag.Fix{{Title: "anchor the regex with " + anchor, Edits: []diag.Edit{e}}}
 		}
 		p.Report(d)
 	}

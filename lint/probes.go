@@ -351,10 +351,13 @@ func mergeProbes(p *Pass, span source.Span, note string) bool {
 	for i := range p.run.findings {
 		f := &p.run.findings[i]
 		sp := f.d.Span
-		if f.d.Code != p.Rule.ID || f.d.Severity != sev || sp.File != span.File || sp.Start < span.Start || sp.End > span.End {
+		if f.d.Code != p.Rule.ID || sp.File != span.File || sp.Start < span.Start || sp.End > span.End {
 			continue
 		}
+		// One finding per rule and span: the rule's own (perhaps milder)
+		// finding takes the probe's note and the probe's severity.
 		f.d.Notes = append(f.d.Notes, note)
+		f.d.Severity = max(f.d.Severity, sev)
 		return true
 	}
 	return false
@@ -456,9 +459,13 @@ func reportBuiltinAllows(p *Pass, rs []*policy.ProbeResult) {
 		d.Message = fmt.Sprintf("the built-in defaults of (version %d) allow %s whatever the profile says; add %s near the top of the profile",
 			version, joinAnd(ops), fix)
 	}
+	// The fix adds the denies as top-level forms after the one holding the
+	// (deny default) or (version) form: never inside it (an (if ...)
+	// choosing between two (deny default) forms takes no third argument).
 	if after.IsValid() && after.File == p.Src && p.Src != nil {
-		d.Fixes = []diag.Fix{{Title: "add " + fix, Edits: []diag.Edit{{
-			Span: source.Span{File: p.Src, Start: after.End, End: after.End}, NewText: "\n" + strings.Join(denies, "\n")}}}}
+		if e, ok := p.insertAfterTopLevel(after.Start, denies...); ok {
+			d.Fixes = []diag.Fix{{Title: "add " + fix, Edits: []diag.Edit{e}}}
+		}
 	}
 	if !d.Span.IsValid() {
 		return // no file to point at (lint.Run without a source)

@@ -26,28 +26,16 @@ func (p *Pass) scan() *astScan {
 			sc.lists = make([]*ast.List, 0, bytes.Count(src.Text, []byte{'('}))
 			sc.strings = make([]*ast.String, 0, bytes.Count(src.Text, []byte{'"'})/2+1)
 		}
-		var walk func(n ast.Node)
-		walk = func(n ast.Node) {
-			switch n := n.(type) {
-			case nil:
-			case *ast.List:
-				sc.lists = append(sc.lists, n)
-				for _, e := range n.Elems {
-					walk(e)
-				}
-				if n.Tail != nil {
-					walk(n.Tail)
-				}
-			case *ast.Quote:
-				if n.X != nil {
-					walk(n.X)
-				}
-			case *ast.String:
-				sc.strings = append(sc.strings, n)
-			}
-		}
 		for _, f := range p.File.Forms {
-			walk(f)
+			ast.Walk(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.List:
+					sc.lists = append(sc.lists, n)
+				case *ast.String:
+					sc.strings = append(sc.strings, n)
+				}
+				return true
+			})
 		}
 		return sc
 	}).(*astScan)
@@ -60,26 +48,13 @@ func (p *Pass) symbolUses() map[string]int {
 		if p.File == nil {
 			return uses
 		}
-		var walk func(n ast.Node)
-		walk = func(n ast.Node) {
-			switch n := n.(type) {
-			case *ast.List:
-				for _, e := range n.Elems {
-					walk(e)
-				}
-				if n.Tail != nil {
-					walk(n.Tail)
-				}
-			case *ast.Quote:
-				if n.X != nil {
-					walk(n.X)
-				}
-			case *ast.Symbol:
-				uses[n.Name]++
-			}
-		}
 		for _, f := range p.File.Forms {
-			walk(f)
+			ast.Walk(f, func(n ast.Node) bool {
+				if s, ok := n.(*ast.Symbol); ok {
+					uses[s.Name]++
+				}
+				return true
+			})
 		}
 		return uses
 	}).(map[string]int)

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,24 +27,22 @@ var homeRe = regexp.MustCompile(`^\^?/Users/([^/\\\[\](){}*+?.^$|]+)`)
 
 func runHardcodedHome(p *Pass) {
 	for _, pa := range p.Index().PathArgs {
-		if pa.Val.Symbolic() || !p.UserSpan(pa.Val.Origin.Span) {
+		v := pa.Val
+		// A value built from a param (bound by -D or not) is the caller's
+		// path, not one written in the profile.
+		if len(v.FromParams) > 0 || v.Symbolic() || !p.UserSpan(v.Origin.Span) {
 			continue
 		}
-		m := homeRe.FindStringSubmatch(pa.Val.Str)
+		m := homeRe.FindStringSubmatch(v.Str)
 		if m == nil || m[1] == "Shared" {
 			continue
 		}
-		if strings.TrimPrefix(pa.Val.Str, "^") == p.Home() || strings.HasPrefix(strings.TrimPrefix(pa.Val.Str, "^"), p.Home()+"/") {
-			if p.Home() != DefaultHome && !p.UserSpan(pa.Val.Origin.Span) {
-				continue
-			}
-		}
-		rest := strings.TrimPrefix(strings.TrimPrefix(pa.Val.Str, "^"), "/Users/"+m[1])
+		rest := strings.TrimPrefix(strings.TrimPrefix(v.Str, "^"), "/Users/"+m[1])
 		expr := "(param \"HOME\")"
 		if rest != "" {
 			expr = fmt.Sprintf("(string-append (param \"HOME\") %q)", rest)
 		}
-		p.Reportf(valueSpan(pa.Rule, pa.Leaf, pa.Val), "%q is one user's home: the profile stops matching on other machines; write %s and pass -D HOME=\"$HOME\"", pa.Val.Str, expr)
+		p.Reportf(valueSpan(pa.Rule, pa.Leaf, v), "%q is one user's home: the profile stops matching on other machines; write %s and pass -D HOME=\"$HOME\"", v.Str, expr)
 	}
 }
 
@@ -106,8 +105,35 @@ func runComplexRegex(p *Pass) {
 	}
 }
 
+// sharedFile reports whether the file is a piece that other profiles
+// include or prepend, so its top-level definitions are for them: a
+// fragment ("; sbplc:fragment" or --fragment), a file with no top-level
+// (version) form (a fragment or a helper library such as WebKit's
+// util.sb, included by a profile that declares the version), or a file
+// the configuration prepends as a prelude. Nothing else in a file says
+// who includes it, so a prelude that declares the version (Chromium's
+// common.sb) is marked or configured.
+func sharedFile(p *Pass) bool {
+	if p.Opts.Fragment || IsFragment(p.File) || len(versionForms(p.File)) == 0 {
+		return true
+	}
+	if p.Src == nil || p.Config == nil || len(p.Config.Preludes) == 0 {
+		return false
+	}
+	name, err := filepath.Abs(p.Src.Name)
+	if err != nil {
+		return false
+	}
+	for _, pl := range p.Config.Preludes {
+		if a, err := filepath.Abs(pl); err == nil && a == name {
+			return true
+		}
+	}
+	return false
+}
+
 func runUnusedDefine(p *Pass) {
-	if p.File == nil {
+	if p.File == nil || sharedFile(p) {
 		return
 	}
 	type def struct {
@@ -161,8 +187,8 @@ func runUnusedDefine(p *Pass) {
 }
 
 func runImplicitDefault(p *Pass) {
-	if p.File == nil || len(p.File.Forms) == 0 {
-		return
+	if p.File == nil || len(p.File.Forms) == 0 || sharedFile(p) {
+		return // a fragment's default is the including profile's
 	}
 	for _, r := range p.Profile.Rules {
 		for _, o := range r.Ops {

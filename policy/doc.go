@@ -23,6 +23,14 @@
 //     file-write-setugid are denied even under (allow default). A chain
 //     through such an operation never reaches default.
 //
+// Paths are checked as the kernel presents them (ResolvePath, the one
+// canonicalisation, which lint uses too): /tmp, /var and /etc resolve to
+// /private/..., /System/Volumes/Data/private/... is /private/..., and a
+// lookup that crosses one of those symlinks is also checked as
+// file-read-metadata on the link itself (Resource.Links): a deny of
+// either check denies the request. file-read-metadata of a link itself
+// (lstat("/tmp")) is checked on the link's own spelling.
+//
 // libsandbox's implicit rules (allow signal (target self)) and (allow
 // mach-task-name (target self)), and on macOS 14 and newer the same for
 // mach-task-inspect and mach-task-read (ImplicitRulesFor), are appended

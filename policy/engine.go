@@ -109,6 +109,11 @@ type Decision struct {
 	Canonical string
 	Chain     []Step
 	Modifiers []ir.Modifier
+	// Link is the symlink whose own file-read-metadata check decided (the
+	// lookup of /etc/hosts crosses /etc; see Resource.Links), "" when the
+	// operation's check on the canonical path decided. Chain and Rule are
+	// then those of the link's check.
+	Link string
 
 	pos int // the deciding rule's place in written order
 }
@@ -593,7 +598,46 @@ func (e *Engine) Query(req Request) Decision {
 // QueryInto is Query writing into d, reusing d.Chain's storage: a loop
 // that passes the same Decision makes no allocations for path and name
 // queries.
+//
+// A path whose lookup crosses symlinks (Resource.Links: /tmp/x crosses
+// /tmp) is decided as Seatbelt decides the lookup: the operation on the
+// canonical path, and file-read-metadata on each link itself; a deny of
+// either denies the request, and the decision then names the link.
 func (e *Engine) QueryInto(req Request, d *Decision) {
+	e.queryOne(req, d)
+	if len(req.Resource.Links) == 0 || d.Result == Deny {
+		return
+	}
+	// opt: ld could reuse storage across calls; link-crossing paths are
+	// rare in queries (lint and audit probes are canonical).
+	var ld Decision
+	var unknown *Decision
+	for _, l := range req.Resource.Links {
+		e.queryOne(Request{Op: "file-read-metadata", Resource: Resource{Kind: KindPath, Text: l, Path: l, Port: AnyPort}}, &ld)
+		switch ld.Result {
+		case Deny:
+			*d = Decision{Result: Deny, Rule: ld.Rule, Implicit: ld.Implicit, Op: d.Op, Resource: req.Resource, Canonical: d.Canonical,
+				Chain: ld.Chain, Modifiers: ld.Modifiers, Link: l, pos: ld.pos,
+				Reason: fmt.Sprintf("the lookup crosses the symlink %s, which Seatbelt checks as file-read-metadata on %s itself, and that is denied: %s", l, l, ld.Reason)}
+			return
+		case Unknown:
+			if unknown == nil {
+				u := ld
+				u.Link = l
+				unknown = &u
+			}
+		}
+	}
+	if unknown != nil && d.Result == Allow {
+		*d = Decision{Result: Unknown, Rule: unknown.Rule, Implicit: unknown.Implicit, Op: d.Op, Resource: req.Resource, Canonical: d.Canonical,
+			Chain: unknown.Chain, Modifiers: unknown.Modifiers, Link: unknown.Link, pos: unknown.pos,
+			Reason: fmt.Sprintf("the lookup crosses the symlink %s, which Seatbelt checks as file-read-metadata on %s itself: %s", unknown.Link, unknown.Link, unknown.Reason)}
+	}
+}
+
+// queryOne decides one check: req.Op on req.Resource as given (the
+// resource's Links are QueryInto's business).
+func (e *Engine) queryOne(req Request, d *Decision) {
 	op := req.Op
 	pl := e.planFor(op)
 	if pl == nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
+	"github.com/sbplc/sbplc/vocab"
 )
 
 // tri is a three-valued match result.
@@ -118,61 +119,27 @@ func nameDimFor(op string, ns Namespace) string {
 	return ""
 }
 
-// leafDim derives the dimension and match kind of a leaf, tolerating IR
-// that left Base or Match unset.
-func leafDim(f *ir.FilterNode) (string, ir.Match) {
-	name := f.Name
-	if name == "" {
-		name = f.Written
-	}
+// LeafDim returns the request dimension a leaf tests (its base filter:
+// "path" for literal, subpath, prefix and regex) and how it compares its
+// arguments. The evaluator records both from the vocabulary
+// (ir.FilterNode.Base and Match); a leaf built without them (hand-written
+// IR) is looked up in the vocabulary by name, so vocab stays the one
+// source of filter facts. A leaf the vocabulary does not know tests the
+// dimension of its own name.
+func LeafDim(f *ir.FilterNode) (string, ir.Match) {
 	dim, m := f.Base, f.Match
-	switch name {
-	case "literal", "path-literal":
-		return "path", ir.MatchExact
-	case "subpath":
-		return "path", ir.MatchSubpath
-	case "prefix":
-		return "path", ir.MatchPrefix
-	case "regex":
-		return "path", ir.MatchRegex
-	case "iokit-user-client-class":
-		return "iokit-registry-entry-class", orMatch(m, ir.MatchExact)
-	case "iokit-user-client-class-regex":
-		return "iokit-registry-entry-class", ir.MatchRegex
-	case "from":
-		return "local", ir.MatchOther
-	case "to":
-		return "remote", ir.MatchOther
-	}
 	if dim == "" {
-		dim = name
-		for _, suf := range [...]struct {
-			s string
-			m ir.Match
-		}{{"-prefix", ir.MatchPrefix}, {"-regex", ir.MatchRegex}, {"-subpath", ir.MatchSubpath}} {
-			if b, ok := strings.CutSuffix(name, suf.s); ok {
-				dim, m = b, suf.m
+		for _, name := range [...]string{f.Name, f.Written} {
+			if vf, ok := vocab.LookupFilter(name); ok && vf.Base != "" {
+				dim, m = vf.Base, vf.Match
 				break
 			}
 		}
-		if dim == "path" && m == ir.MatchOther {
-			m = ir.MatchExact
-		}
 	}
-	if dim == "process" && name == "process-subpath" {
-		dim = "process-path"
-	}
-	if isNameDim(dim) || dim == "path" {
-		m = orMatch(m, ir.MatchExact)
+	if dim == "" {
+		dim = filterName(f)
 	}
 	return dim, m
-}
-
-func orMatch(m, d ir.Match) ir.Match {
-	if m == ir.MatchOther {
-		return d
-	}
-	return m
 }
 
 // compiler turns IR filters into cnodes.
@@ -258,7 +225,7 @@ func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
 		}
 		return n
 	}
-	dim, m := leafDim(f)
+	dim, m := LeafDim(f)
 	n.dim, n.match = dim, m
 	switch {
 	case dim == "path":

@@ -144,8 +144,11 @@ func TestIRPrecedence(t *testing.T) {
 		deny("file-read*", sub("/")),
 		deny("default"),
 	), Options{}, []irCase{
-		{"file-read-data", "/etc/passwd", Allow, 0},
-		{"file-read-metadata", "/etc/passwd", Deny, 1},
+		{"file-read-data", "/private/etc/passwd", Allow, 0},
+		{"file-read-metadata", "/private/etc/passwd", Deny, 1},
+		// The lookup of /etc/passwd also checks file-read-metadata on the
+		// link /etc, which rule 1 denies.
+		{"file-read-data", "/etc/passwd", Deny, 1},
 		{"mach-lookup", "com.apple.x", Deny, 2},
 	})
 }
@@ -389,7 +392,9 @@ func TestIRNetwork(t *testing.T) {
 		{"network-outbound", "tcp4:*:22", Deny, 0},
 		{"network-outbound", "tcp:*:22", Unknown, 4},
 		{"network-outbound", "tcp:0.0.0.0:8080", Unknown, 3},
-		{"network-outbound", "unix:/var/run/docker.sock", Allow, 5},
+		{"network-outbound", "unix:/private/var/run/docker.sock", Allow, 5},
+		// connect() through /var also checks file-read-metadata on /var.
+		{"network-outbound", "unix:/var/run/docker.sock", Deny, 0},
 		{"network-outbound", "unix:/private/var/run/mDNSResponder", Allow, 6},
 		{"network-outbound", "/private/var/run/other.sock", Deny, 0},
 		{"network-inbound", "tcp:*:443", Deny, 0},

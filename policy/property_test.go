@@ -143,8 +143,13 @@ func TestExpandProperty(t *testing.T) {
 						t.Fatalf("%s %s (vnode %q): original %v by %q, expanded %v by %q\noriginal:\n%s\nexpanded:\n%s",
 							q[0], q[1], vnode, da.Result, RuleText(da), db.Result, RuleText(db), text, flat)
 					}
-					if n := naiveQuery(ea, q[0], res); n != da.Result && len(ea.opaque) == 0 {
-						t.Fatalf("%s %s: indexed %v, naive %v\n%s", q[0], q[1], da.Result, n, text)
+					// The naive walk decides one check: compare it with the
+					// check on the canonical path (QueryInto adds the link
+					// checks of a lookup; TestLookupLinks covers them).
+					one := res
+					one.Links = nil
+					if n, di := naiveQuery(ea, q[0], one), ea.Query(Request{Op: q[0], Resource: one}); n != di.Result && len(ea.opaque) == 0 {
+						t.Fatalf("%s %s: indexed %v, naive %v\n%s", q[0], q[1], di.Result, n, text)
 					}
 				}
 			}

@@ -45,7 +45,11 @@ type Resource struct {
 	Kind Kind
 	Text string // as the caller wrote it
 
-	Path string // KindPath, KindUnix: the canonical path
+	Path string // KindPath, KindUnix: the canonical path (for lstat of a root symlink, the link)
+	// Links are the symlinks the lookup crosses (KindPath, KindUnix; see
+	// Lookup): the engine checks each as file-read-metadata on the link.
+	Links []string
+
 	Name string // KindName
 	NS   Namespace
 
@@ -133,8 +137,10 @@ func takesNoResource(op string) bool {
 
 // ParseResource parses RESOURCE as written on the command line for op:
 //
-//   - file-* and process-exec*: an absolute path, canonicalised (/tmp, /var
-//     and /etc become /private/..., //, . and .. collapse);
+//   - file-* and process-exec*: an absolute path, resolved by ResolvePath
+//     (/tmp, /var and /etc become /private/..., //, . and .. collapse; the
+//     symlinks crossed are kept in Links; file-read-metadata of a root
+//     symlink itself, lstat, is checked on the link's own path);
 //   - mach-*, sysctl-*, iokit-*, preferences, xpc, appleevent-send, ...: a
 //     name (mach names may be written local:NAME or xpc:NAME);
 //   - network-*: PROTO:HOST:PORT (PROTO ip, tcp or udp, optionally with 4
@@ -173,12 +179,12 @@ func ParseResource(op, text string) (Resource, error) {
 	case KindNetwork:
 		return parseNetwork(r, text)
 	case KindPath:
-		return parsePathResource(r, text)
+		return parsePathResource(r, op, text)
 	case KindName:
 		return parseName(r, op, text), nil
 	}
 	if strings.HasPrefix(text, "/") {
-		return parsePathResource(r, text)
+		return parsePathResource(r, op, text)
 	}
 	return parseName(r, op, text), nil
 }
@@ -208,12 +214,20 @@ func parseName(r Resource, op, text string) Resource {
 	return r
 }
 
-func parsePathResource(r Resource, text string) (Resource, error) {
-	p, err := CanonicalPath(text)
+func parsePathResource(r Resource, op, text string) (Resource, error) {
+	lk, err := ResolvePath(text)
 	if err != nil {
 		return r, err
 	}
-	r.Kind, r.Path = KindPath, p
+	r.Kind, r.Path, r.Links = KindPath, lk.Path, lk.Links
+	if lk.OnLink && op == "file-read-metadata" {
+		// lstat of the link itself: checked on the link's own path.
+		n := len(lk.Links)
+		r.Path, r.Links = lk.Links[n-1], lk.Links[:n-1:n-1]
+	}
+	if len(r.Links) == 0 {
+		r.Links = nil
+	}
 	return r, nil
 }
 
@@ -242,19 +256,19 @@ func validTarget(t string) bool {
 
 func parseNetwork(r Resource, text string) (Resource, error) {
 	if p, ok := strings.CutPrefix(text, "unix:"); ok {
-		cp, err := CanonicalPath(p)
+		lk, err := ResolvePath(p)
 		if err != nil {
 			return r, fmt.Errorf("unix socket: %v", err)
 		}
-		r.Kind, r.Path = KindUnix, cp
+		r.Kind, r.Path, r.Links = KindUnix, lk.Path, lk.Links
 		return r, nil
 	}
 	if strings.HasPrefix(text, "/") {
-		cp, err := CanonicalPath(text)
+		lk, err := ResolvePath(text)
 		if err != nil {
 			return r, err
 		}
-		r.Kind, r.Path = KindUnix, cp
+		r.Kind, r.Path, r.Links = KindUnix, lk.Path, lk.Links
 		return r, nil
 	}
 	proto, rest, ok := strings.Cut(text, ":")
@@ -305,26 +319,57 @@ func parseNetwork(r Resource, text string) (Resource, error) {
 	return r, nil
 }
 
-// CanonicalPath returns path p as the kernel presents it to Seatbelt: //,
-// /./ and /../ collapsed, and the symlinked top-level directories /tmp,
-// /var and /etc resolved to /private/tmp, /private/var and /private/etc.
-// Firmlinks (/System/Volumes/Data/...) are not collapsed: Seatbelt sees
-// them as separate spellings. p must be absolute.
-func CanonicalPath(p string) (string, error) {
+// rootLinks are the symlinks at the root of the macOS system volume, each
+// resolved into /private by the kernel before Seatbelt sees a path
+// (semantics §2).
+var rootLinks = [...]string{"tmp", "var", "etc"}
+
+// dataPrivate is /private as spelled through the Data volume's mount
+// point: Seatbelt checks /System/Volumes/Data/private/... as /private/...
+// (measured). Other Data-volume spellings (firmlinks such as
+// /System/Volumes/Data/Users) stay as written.
+const dataPrivate = "/System/Volumes/Data/private"
+
+// Lookup is what Seatbelt checks when a program names a path: the lookup
+// resolves the root symlinks, and each symlink it crosses is checked as
+// file-read-metadata on the link itself, spelled by its own path (so
+// reading /etc/hosts needs file-read-metadata on /etc as well as the read
+// of /private/etc/hosts; measured).
+type Lookup struct {
+	// Path is the canonical path the operation is checked on.
+	Path string
+	// Links are the symlinks the lookup crosses, outermost first ("/tmp").
+	Links []string
+	// OnLink is true when the path names a symlink itself ("/tmp", not
+	// "/tmp/" or "/tmp/x"): an operation that does not follow the last
+	// link, such as lstat's file-read-metadata, is checked on that link
+	// (the last of Links) instead of Path.
+	OnLink bool
+}
+
+// ResolvePath returns what Seatbelt checks for path p (see Lookup): //,
+// /./ and /../ collapsed as the kernel does, the root symlinks /tmp, /var
+// and /etc resolved to /private/tmp, /private/var and /private/etc, and
+// /System/Volumes/Data/private/... checked as /private/.... p must be
+// absolute. It is the one canonicalisation of sbplc: the decision engine
+// answers queries with it and lint reports rule paths it never matches.
+func ResolvePath(p string) (Lookup, error) {
 	if !strings.HasPrefix(p, "/") {
-		return "", fmt.Errorf("path %q is not absolute: Seatbelt matches absolute, resolved paths", p)
+		return Lookup{}, fmt.Errorf("path %q is not absolute: Seatbelt matches absolute, resolved paths", p)
 	}
 	if strings.IndexByte(p, 0) >= 0 {
-		return "", fmt.Errorf("path contains a NUL byte")
+		return Lookup{}, fmt.Errorf("path contains a NUL byte")
 	}
-	if !strings.Contains(p, "/tmp") && !strings.Contains(p, "/var") && !strings.Contains(p, "/etc") {
-		return path.Clean(p), nil
+	if !strings.Contains(p, "/tmp") && !strings.Contains(p, "/var") && !strings.Contains(p, "/etc") && !strings.Contains(p, dataPrivate) {
+		return Lookup{Path: path.Clean(p)}, nil
 	}
 	// Walk the components as the kernel's lookup does: a top-level tmp,
 	// var or etc is a symlink into /private, resolved before a later ".."
 	// applies, so /tmp/.. is /private (not /).
+	var lk Lookup
 	comps := make([]string, 0, 8)
-	for _, c := range strings.Split(p, "/") {
+	parts := strings.Split(p, "/")
+	for i, c := range parts {
 		switch c {
 		case "", ".":
 		case "..":
@@ -333,12 +378,47 @@ func CanonicalPath(p string) (string, error) {
 			}
 		default:
 			comps = append(comps, c)
-			if len(comps) == 1 && (c == "tmp" || c == "var" || c == "etc") {
+			if len(comps) == 1 && isRootLink(c) {
+				lk.Links = append(lk.Links, "/"+c)
+				lk.OnLink = i == len(parts)-1
 				comps = append(comps[:0], "private", c)
+				continue
 			}
 		}
+		lk.OnLink = false
 	}
-	return "/" + strings.Join(comps, "/"), nil
+	lk.Path = "/" + strings.Join(comps, "/")
+	if rest, ok := strings.CutPrefix(lk.Path, dataPrivate); ok && (rest == "" || rest[0] == '/') {
+		lk.Path = "/private" + rest
+	}
+	return lk, nil
+}
+
+func isRootLink(c string) bool {
+	for _, l := range rootLinks {
+		if c == l {
+			return true
+		}
+	}
+	return false
+}
+
+// CanonicalPath returns the path an operation on p is checked on
+// (ResolvePath's Lookup.Path). Firmlinks other than the Data volume's
+// /private are not collapsed: Seatbelt sees them as separate spellings.
+// p must be absolute.
+func CanonicalPath(p string) (string, error) {
+	lk, err := ResolvePath(p)
+	return lk.Path, err
+}
+
+// IsSymlink reports whether p names one of the root symlinks itself
+// ("/tmp"), which Seatbelt checks only as file-read-metadata on the link.
+func IsSymlink(p string) bool {
+	if len(p) < 2 || p[0] != '/' {
+		return false
+	}
+	return isRootLink(p[1:])
 }
 
 // IsCanonicalPath reports whether p is already in canonical form, i.e. a

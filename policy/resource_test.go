@@ -17,12 +17,16 @@ func TestCanonicalPath(t *testing.T) {
 		"/..":                        "/",
 		"/a/../tmp/x":                "/private/tmp/x",
 		"/System/Volumes/Data/Users": "/System/Volumes/Data/Users",
-		"/tmp/":                      "/private/tmp",
-		"/private/tmp":               "/private/tmp",
-		"/etcetera":                  "/etcetera",
-		"/variable/x":                "/variable/x",
-		"/x/tmp/y":                   "/x/tmp/y",
-		"/../../etc/passwd":          "/private/etc/passwd",
+		// Data-volume spellings of /private are checked as /private.
+		"/System/Volumes/Data/private/etc/hosts": "/private/etc/hosts",
+		"/System/Volumes/Data/private":           "/private",
+		"/System/Volumes/Data/privatex":          "/System/Volumes/Data/privatex",
+		"/tmp/":                                  "/private/tmp",
+		"/private/tmp":                           "/private/tmp",
+		"/etcetera":                              "/etcetera",
+		"/variable/x":                            "/variable/x",
+		"/x/tmp/y":                               "/x/tmp/y",
+		"/../../etc/passwd":                      "/private/etc/passwd",
 		// The symlink is resolved before a later "..": /tmp/.. is /private.
 		"/tmp/..":           "/private",
 		"/tmp/../x":         "/private/x",
@@ -41,6 +45,44 @@ func TestCanonicalPath(t *testing.T) {
 	}
 	if !IsCanonicalPath("/private/tmp") || IsCanonicalPath("/tmp/x") || IsCanonicalPath("/a/") {
 		t.Error("IsCanonicalPath wrong")
+	}
+}
+
+// TestResolvePath pins the symlinks a lookup crosses: each is checked as
+// file-read-metadata on the link itself.
+func TestResolvePath(t *testing.T) {
+	for _, c := range []struct {
+		in, path string
+		links    []string
+		onLink   bool
+	}{
+		{"/etc/hosts", "/private/etc/hosts", []string{"/etc"}, false},
+		{"/etc", "/private/etc", []string{"/etc"}, true},
+		{"/etc/", "/private/etc", []string{"/etc"}, false},
+		{"/etc/.", "/private/etc", []string{"/etc"}, false},
+		{"/private/etc/hosts", "/private/etc/hosts", nil, false},
+		{"/tmp/../var/x", "/private/var/x", []string{"/tmp"}, false}, // /tmp/.. is /private
+		{"/tmp/../tmp", "/private/tmp", []string{"/tmp"}, false},
+		{"/x/../var", "/private/var", []string{"/var"}, true},
+		{"/System/Volumes/Data/private/var/db", "/private/var/db", nil, false},
+		{"/Users/me", "/Users/me", nil, false},
+	} {
+		lk, err := ResolvePath(c.in)
+		if err != nil || lk.Path != c.path || strings.Join(lk.Links, " ") != strings.Join(c.links, " ") || lk.OnLink != c.onLink {
+			t.Errorf("ResolvePath(%q) = %+v, %v; want %s %v %v", c.in, lk, err, c.path, c.links, c.onLink)
+		}
+	}
+	// file-read-metadata of a link itself is lstat: checked on the link.
+	r, err := ParseResource("file-read-metadata", "/tmp")
+	if err != nil || r.Path != "/tmp" || len(r.Links) != 0 {
+		t.Errorf("lstat /tmp: %+v %v", r, err)
+	}
+	r, err = ParseResource("file-read-data", "/tmp")
+	if err != nil || r.Path != "/private/tmp" || strings.Join(r.Links, " ") != "/tmp" {
+		t.Errorf("opendir /tmp: %+v %v", r, err)
+	}
+	if !IsSymlink("/tmp") || IsSymlink("/tmp/") || IsSymlink("/private/tmp") || IsSymlink("/tmpx") {
+		t.Error("IsSymlink wrong")
 	}
 }
 
@@ -128,7 +170,7 @@ func FuzzParseResource(f *testing.F) {
 			return
 		}
 		if r.Kind == KindPath || r.Kind == KindUnix {
-			if !IsCanonicalPath(r.Path) {
+			if !IsCanonicalPath(r.Path) && !IsSymlink(r.Path) {
 				t.Fatalf("ParseResource(%q, %q) path %q is not canonical", op, s, r.Path)
 			}
 		}

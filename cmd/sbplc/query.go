@@ -242,6 +242,9 @@ func writeDecisionText(w io.Writer, d policy.Decision) {
 	if d.Canonical != "" && d.Canonical != d.Resource.Text {
 		fmt.Fprintf(w, "  resource: %s (canonical form of %s)\n", d.Canonical, d.Resource.Text)
 	}
+	if d.Link != "" {
+		fmt.Fprintf(w, "  link:     the lookup crosses the symlink %s, which is checked as file-read-metadata on %s itself: that check decided\n", d.Link, d.Link)
+	}
 	if d.Result == policy.Unknown {
 		fmt.Fprintf(w, "  reason:   %s\n", d.Reason)
 	}

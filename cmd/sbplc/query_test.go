@@ -316,3 +316,17 @@ func TestQueryAlso(t *testing.T) {
 		}
 	}
 }
+
+// A lookup through a root symlink is also checked as file-read-metadata
+// on the link: the answer says so when that check decided.
+func TestQuerySymlinkLookup(t *testing.T) {
+	p := queryFile(t, "l.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \"/etc/hosts\") (literal \"/private/etc/hosts\"))\n(allow file-read-metadata (literal \"/tmp\"))\n")
+	out, _, code := queryRun(t, "", "query", p, "file-read-data", "/etc/hosts")
+	if code != 0 || !strings.HasPrefix(out, "deny\n") || !strings.Contains(out, "  link:     the lookup crosses the symlink /etc") {
+		t.Errorf("code %d:\n%s", code, out)
+	}
+	out, _, code = queryRun(t, "", "query", p, "file-read-metadata", "/tmp")
+	if code != 0 || !strings.HasPrefix(out, "allow\n  rule:     "+p+":4:1:") {
+		t.Errorf("lstat of the link: code %d:\n%s", code, out)
+	}
+}

@@ -218,3 +218,17 @@ func TestFixCorpus(t *testing.T) {
 		}
 	}
 }
+
+// TestFixRounds: fixes that touch the same literal apply over several
+// rounds (the non-overlapping ones first) until nothing is left.
+func TestFixRounds(t *testing.T) {
+	d := newDriver(t, Options{NoConfig: true})
+	r := check(t, d, "f.sb", "(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n(allow file-write* (subpath \"/tmp/a/../b/\"))\n")
+	fr, err := d.Fix(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n(allow file-write* (subpath \"/private/tmp/b\"))\n"; string(fr.Text) != want || fr.Applied < 2 {
+		t.Errorf("after %d fixes:\n%s\nwant:\n%s\nrefused: %+v", fr.Applied, fr.Text, want, fr.Refused)
+	}
+}

@@ -185,6 +185,12 @@ func (d *Driver) culprits(baseline map[string]int, res *Result, cands []candidat
 		if dg.Span.File != res.Src {
 			continue
 		}
+		// Findings about the profile as a whole (its built-in defaults) are
+		// reported at its (version) form: a fix that inserts that form
+		// makes the file a profile, it does not cause them.
+		if res.Eval != nil && dg.Span == res.Eval.Profile.VersionSpan {
+			continue
+		}
 		for _, p := range placed {
 			if dg.Span.Start >= p.start && dg.Span.Start < p.end {
 				if _, seen := bad[p.cand]; !seen {
