@@ -113,7 +113,6 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 	return c
 }
 
-
 func decisionRule(d policy.Decision) string {
 	switch {
 	case d.Rule != nil:
