@@ -40,7 +40,7 @@ func EvalFile(f *ast.File, opts Options) *Result {
 	for _, p := range opts.Preludes {
 		size += len(p.Text) / 128
 	}
-	ev := newEvaluatorSize(opts, min(size, 1024))
+	ev := newEvaluator(opts, min(size, 1024))
 	if f != nil {
 		ev.mainFile = f.Src
 	}
@@ -90,16 +90,15 @@ func (ev *evaluator) atTop() bool {
 // a with-filter block does not hide the rules after it.
 func (ev *evaluator) stmt(x value, sp source.Span, e *env) {
 	saveChain, saveDepth := ev.chain, ev.depth
-	saveWF, saveWM, saveArgs, saveCall := len(ev.withFilters), len(ev.withMods), len(ev.argStack), ev.ncall
+	saveWF, saveWM := len(ev.withFilters), len(ev.withMods)
 	defer func() {
 		if r := recover(); r != nil {
 			ee, ok := r.(*evalErr)
 			if !ok || ee.Fatal {
 				panic(r)
 			}
-			ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
+			ev.chain, ev.depth = saveChain, saveDepth
 			ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
-			ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
 			if ee.D.Message != "" {
 				ev.diags.Add(ee.D)
 			}
@@ -125,102 +124,46 @@ type evalErr struct {
 }
 
 type evaluator struct {
-	opts  Options
-	lim   Limits
-	syms  map[string]*sym
-	diags diag.List
-	prof  *ir.Profile
+	opts Options
+	lim  Limits
+	syms map[string]*sym // interned symbols; globals live on them
+	prof *ir.Profile
 
-	steps int
-	depth int
-	chain *frameNode
+	diags  diag.List
+	output strings.Builder // display/write/newline
 
+	steps   int
+	depth   int
+	chain   *frameNode // the dynamic call chain
+	aborted bool       // a fatal problem stopped evaluation
+
+	// Rule context: with-filter and with-modifier scopes, and the rules
+	// of the apply-message-filter being evaluated.
 	withFilters []*ir.FilterNode
 	withMods    []ir.Modifier
+	msg         *msgCtx
+	fdepth      map[*ir.FilterNode]int // nesting depth of combinator nodes
 
+	versionSeen bool
+	paramSeen   map[string]bool
 	paramWarned map[string]bool
 	// paramDiag is the index in diags of each param's unbound-param
 	// warning, so later consequences become notes on it (once per name).
-	paramDiag   map[string]int
-	paramSeen   map[string]bool
+	paramDiag map[string]int
+
 	importStack []string
 	nImports    int
-	output      strings.Builder
-	aborted     bool
-	versionSeen bool
 	gensym      int
-	msg         *msgCtx
-	argStack    []value
-	spStack     []source.Span
-	calls       []*call
-	ncall       int
-	fdepth      map[*ir.FilterNode]int // nesting depth of combinator nodes
-	cur         *source.File
-	mainFile    *source.File
-	curCpp      bool // cur has C-preprocessor lines (evaluated as comments)
-	target      vocab.Target
-	hasTarget   bool
-	// leafSlab and ruleSlab hand out IR nodes in chunks: a profile
-	// allocates thousands of them, all living as long as the profile.
-	leafSlab []ir.FilterNode
-	ruleSlab []ir.Rule
-	valSlab  []ir.Value
-	strSlab  []strV // string literals of the source (datum)
-	cellSlab []pair // cells of lists read from the source (datum)
-	impure   bool   // datum read something that is not a plain form
-	fvSlab   []filterV
-	// plainHeads are the builtins of the lists of the plain form being
-	// evaluated, in walk order (plainCall fills, evalPlain consumes).
-	plainHeads []*builtin
-	plainNext  int
-	// strChunk and cellChunk are the whole chunks strSlab and cellSlab
-	// are carved from (plain forms reuse them).
-	strChunk  []strV
-	cellChunk []pair
+
+	cur       *source.File // the file whose forms are being evaluated
+	mainFile  *source.File
+	curCpp    bool // cur has C-preprocessor lines (evaluated as comments)
+	target    vocab.Target
+	hasTarget bool
 }
 
-// newValues returns an empty slice of capacity n carved from the
-// evaluator's value slab; its capacity is capped, so appending past n
-// reallocates instead of touching a neighbour.
-func (ev *evaluator) newValues(n int) []ir.Value {
-	if n > slabChunk/4 {
-		return make([]ir.Value, 0, n)
-	}
-	if len(ev.valSlab) < n {
-		ev.valSlab = make([]ir.Value, slabChunk)
-	}
-	vs := ev.valSlab[:0:n]
-	ev.valSlab = ev.valSlab[n:]
-	return vs
-}
-
-// slabChunk is the number of IR nodes allocated at once.
-const slabChunk = 64
-
-// newLeafNode returns a zeroed filter node from the evaluator's slab.
-func (ev *evaluator) newLeafNode() *ir.FilterNode {
-	if len(ev.leafSlab) == 0 {
-		ev.leafSlab = make([]ir.FilterNode, slabChunk)
-	}
-	n := &ev.leafSlab[0]
-	ev.leafSlab = ev.leafSlab[1:]
-	return n
-}
-
-// newRule returns a zeroed rule from the evaluator's slab.
-func (ev *evaluator) newRule() *ir.Rule {
-	if len(ev.ruleSlab) == 0 {
-		ev.ruleSlab = make([]ir.Rule, slabChunk)
-	}
-	r := &ev.ruleSlab[0]
-	ev.ruleSlab = ev.ruleSlab[1:]
-	return r
-}
-
-func newEvaluator(opts Options) *evaluator { return newEvaluatorSize(opts, 512) }
-
-// newEvaluatorSize is newEvaluator with room for about syms symbols.
-func newEvaluatorSize(opts Options, syms int) *evaluator {
+// newEvaluator returns an evaluator with room for about syms symbols.
+func newEvaluator(opts Options, syms int) *evaluator {
 	ev := &evaluator{
 		opts:        opts,
 		lim:         opts.Limits.withDefaults(),
@@ -293,67 +236,10 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 			continue
 		}
 		badEnd = -1
-		// A plain form (see datum) leaves no reference to its cells and
-		// string literals once evaluated: the next form reuses them. Most
-		// plain forms are also evaluated straight from the tree.
-		cells, cellChunk, strs, strChunk := ev.cellSlab, ev.cellChunk, ev.strSlab, ev.strChunk
-		ev.plainHeads, ev.plainNext = ev.plainHeads[:0], 0
-		if l, ok := n.(*ast.List); ok && fastPlain && ev.plainCall(l, 0) {
-			ev.topLevelPlain(l)
-			if reuseCells {
-				rewind(&ev.strSlab, ev.strChunk, strs, strChunk)
-			}
-			continue
-		}
-		ev.impure = false
 		v, sp := ev.datum(n)
-		plain := reuseCells && !ev.impure
 		ev.topLevel(v, sp, nil)
-		if plain {
-			rewind(&ev.cellSlab, ev.cellChunk, cells, cellChunk)
-			rewind(&ev.strSlab, ev.strChunk, strs, strChunk)
-		}
 	}
 }
-
-// rewind sets *slab back to mark, its value when a form started, or to the
-// start of chunk when the form opened a new chunk (the rest of the old
-// chunk is left unused); markChunk is the chunk at the start.
-func rewind[T any](slab *[]T, chunk, mark, markChunk []T) {
-	if sameChunk(chunk, markChunk) {
-		*slab = mark
-	} else {
-		*slab = chunk
-	}
-}
-
-// sameChunk reports whether a and b are the same slab chunk.
-func sameChunk[T any](a, b []T) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
-}
-
-// reuseCells enables the storage reuse of plain forms, and fastPlain their
-// evaluation straight from the tree; tests turn them off to check that
-// they change nothing.
-var reuseCells, fastPlain = true, true
-
-// pureSym reports whether s is bound to a Pure builtin or to the original
-// with form (a call of it keeps its form plain).
-func pureSym(s *sym) bool {
-	if !s.gbound {
-		return false
-	}
-	switch v := s.gval.(type) {
-	case *builtin:
-		return v.Pure
-	case *syntaxV:
-		return v == withForm
-	}
-	return false
-}
-
-// withForm is the global table's with form (set by buildGlobals).
-var withForm *syntaxV
 
 // hasParseError reports whether n holds a node the parser could not read
 // completely: a Bad node, an unterminated string or an unclosed list.
@@ -390,10 +276,8 @@ func sameLine(src *source.File, a, b int) bool {
 func (ev *evaluator) topLevel(v value, sp source.Span, e *env) {
 	saveChain, saveDepth := ev.chain, ev.depth
 	saveWF, saveWM := len(ev.withFilters), len(ev.withMods)
-	saveArgs, saveCall := len(ev.argStack), ev.ncall
 	defer func() {
-		ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
-		ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
+		ev.chain, ev.depth = saveChain, saveDepth
 		ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
 		if r := recover(); r != nil {
 			ev.recovered(r, sp)
@@ -418,26 +302,6 @@ func (ev *evaluator) recovered(r any, sp source.Span) {
 		Message: fmt.Sprintf("internal evaluator error: %v (please report this)", r),
 		Notes:   []string{firstLines(string(debug.Stack()), 12)}})
 	ev.aborted = true
-}
-
-// topLevelPlain is topLevel for a form plainCall accepted.
-func (ev *evaluator) topLevelPlain(l *ast.List) {
-	sp := l.Span()
-	saveChain, saveDepth := ev.chain, ev.depth
-	saveArgs, saveCall := len(ev.argStack), ev.ncall
-	defer func() {
-		ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
-		ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
-		if r := recover(); r != nil {
-			ev.recovered(r, sp)
-		}
-	}()
-	ev.evalPlain(l, sp)
-	if ev.plainNext != len(ev.plainHeads) {
-		// plainCall and evalPlain walked the form differently: a bug,
-		// reported as an internal error rather than a wrong answer.
-		panic(fmt.Sprintf("plain form evaluated %d of its %d calls", ev.plainNext, len(ev.plainHeads)))
-	}
 }
 
 func firstLines(s string, n int) string {
@@ -536,38 +400,14 @@ type env struct {
 	syms   []*sym
 	vals   []value
 	parent *env
-	// captured is set when a closure, promise or environment value may
-	// refer to this frame (or a frame below it): it must then outlive the
-	// call, and a tail call cannot reuse it.
-	captured bool
 }
 
-// capture marks e and its ancestors as referenced by a value.
-func (e *env) capture() {
-	for f := e; f != nil && !f.captured; f = f.parent {
-		f.captured = true
-	}
-}
-
-// smallEnv is a frame with inline storage for up to three bindings, so
-// that a call allocates once.
-type smallEnv struct {
-	env
-	s0 [3]*sym
-	v0 [3]value
-}
-
-// newEnv returns a frame with room for n bindings. An empty frame (a call
-// of a procedure without parameters, the body of a let with no bindings)
-// is a 56-byte allocation; internal defines grow it on demand.
+// newEnv returns a frame with room for n bindings.
+// opt: frames of up to three bindings could keep them inline (one
+// allocation per call instead of three).
 func newEnv(parent *env, n int) *env {
-	switch {
-	case n == 0:
+	if n == 0 {
 		return &env{parent: parent}
-	case n <= 3:
-		e := &smallEnv{env: env{parent: parent}}
-		e.syms, e.vals = e.s0[:0], e.v0[:0]
-		return &e.env
 	}
 	return &env{syms: make([]*sym, 0, n), vals: make([]value, 0, n), parent: parent}
 }
@@ -623,7 +463,6 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	switch n := n.(type) {
 	case *ast.List:
 		if n.Vector {
-			ev.impure = true
 			vs := make([]value, len(n.Elems))
 			for i, x := range n.Elems {
 				vs[i], _ = ev.datum(x)
@@ -634,21 +473,10 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		if n.Tail != nil {
 			tail, _ = ev.datum(n.Tail)
 		}
-		// The list's cells come from a chunk, not one allocation each.
-		cells := ev.newCells(len(n.Elems))
+		// opt: the cells of one list could come from one allocation.
 		for i := len(n.Elems) - 1; i >= 0; i-- {
 			v, vsp := ev.datum(n.Elems[i])
-			cells[i] = pair{Car: v, Cdr: tail, CarSp: vsp}
-			tail = &cells[i]
-		}
-		// A form is plain when every list in it calls a Pure builtin (or
-		// with) through its global binding and it holds no quoted data,
-		// vectors or dotted lists: evaluating it keeps no reference to
-		// its cells. Most forms of a large profile are plain.
-		if n.Tail != nil || len(cells) == 0 {
-			ev.impure = true
-		} else if s, ok := cells[0].Car.(*sym); !ok || !pureSym(s) {
-			ev.impure = true
+			tail = &pair{Car: v, Cdr: tail, CarSp: vsp}
 		}
 		if p, ok := tail.(*pair); ok {
 			p.Sp = sp
@@ -657,14 +485,7 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	case *ast.Symbol:
 		return ev.intern(n.Name), sp
 	case *ast.String:
-		if len(ev.strSlab) == 0 {
-			ev.strChunk = make([]strV, slabChunk)
-			ev.strSlab = ev.strChunk
-		}
-		v := &ev.strSlab[0]
-		ev.strSlab = ev.strSlab[1:]
-		*v = strV{S: n.Value, Raw: n.Raw, Origin: ir.Origin{Span: sp}}
-		return v, sp
+		return &strV{S: n.Value, Raw: n.Raw, Origin: ir.Origin{Span: sp}}, sp
 	case *ast.Number:
 		if n.IsFloat {
 			return realV(n.Float), sp
@@ -675,7 +496,6 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	case *ast.Char:
 		return charV(n.Value), sp
 	case *ast.Quote:
-		ev.impure = true
 		var x value = theUnspec
 		xsp := sp
 		if n.X != nil {
@@ -684,37 +504,9 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		return &pair{Car: ev.intern(n.Kind.Name()), CarSp: sp, Sp: sp,
 			Cdr: &pair{Car: x, CarSp: xsp, Cdr: theNil}}, sp
 	case *ast.Bad:
-		ev.impure = true
 		return badV{}, sp
 	}
 	return theUnspec, sp
-}
-
-// filterValue returns a filter value for n, from a chunk.
-func (ev *evaluator) filterValue(n *ir.FilterNode) *filterV {
-	if len(ev.fvSlab) == 0 {
-		ev.fvSlab = make([]filterV, slabChunk)
-	}
-	v := &ev.fvSlab[0]
-	ev.fvSlab = ev.fvSlab[1:]
-	v.N = n
-	return v
-}
-
-// newCells returns n cells for a list read from a file, carved from the
-// evaluator's cell slab (long lists get their own allocation). Every cell
-// is assigned in full by datum.
-func (ev *evaluator) newCells(n int) []pair {
-	if n > slabChunk {
-		return make([]pair, n)
-	}
-	if len(ev.cellSlab) < n {
-		ev.cellChunk = make([]pair, 4*slabChunk)
-		ev.cellSlab = ev.cellChunk
-	}
-	cells := ev.cellSlab[:n:n]
-	ev.cellSlab = ev.cellSlab[n:]
-	return cells
 }
 
 // badV stands for text the parser could not read; evaluating it aborts the
@@ -793,7 +585,6 @@ func (ev *evaluator) pushFrameKind(name string, call source.Span, pushed *bool, 
 
 func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 	pushed := false
-	var own *env // the frame this loop's latest closure call created
 	for {
 		ev.step(sp)
 		switch t := x.(type) {
@@ -832,48 +623,16 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 					continue
 				}
 			}
-			// Evaluate the arguments onto the evaluator's argument stack.
-			base := len(ev.argStack)
-			rest := t.Cdr
-			for {
-				p, ok := rest.(*pair)
-				if !ok {
-					if _, isNil := rest.(*nilT); !isNil {
-						ev.fail(sp, "eval-error", "a call cannot be a dotted list such as (f a . b): remove the ' . '")
-					}
-					break
-				}
-				asp := p.CarSp
-				if !asp.IsValid() {
-					asp = sp
-				}
-				v := ev.eval(p.Car, asp, e)
-				ev.argStack = append(ev.argStack, v)
-				ev.spStack = append(ev.spStack, asp)
-				rest = p.Cdr
-			}
-			args, argSp := ev.argStack[base:], ev.spStack[base:]
+			args, argSp := ev.evalArgs(t, sp, e)
 			switch f := fn.(type) {
 			case *builtin:
-				r := ev.callBuiltin(f, args, argSp, sp, e)
-				clear(args)
-				ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
-				return r
+				return ev.callBuiltin(f, args, argSp, sp, e)
 			case *closure:
-				var ne *env
-				if own != nil && e == own && !own.captured {
-					// A tail call from the body of a call whose frame nothing
-					// refers to: reuse the frame instead of allocating one.
-					ne = ev.rebind(own, f, args, sp)
-				} else {
-					ne = ev.bind(f, args, sp)
-				}
-				own = ne
-				clear(args)
-				ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
+				// opt: a tail call could reuse the frame of the call it
+				// replaces when nothing captured it.
+				ne := ev.bind(f, args, sp)
 				ev.pushFrame(f.Name, sp, &pushed)
-				body, bsp := f.Body, f.BodySp
-				x, sp, e = ev.evalBody(body, bsp, ne)
+				x, sp, e = ev.evalBody(f.Body, f.BodySp, ne)
 				continue
 			default:
 				ev.fail(headSp, "eval-error", "%s is not a procedure (it is %s)", showValue(t.Car), describe(fn))
@@ -884,6 +643,31 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 			return x
 		}
 	}
+}
+
+// evalArgs evaluates the arguments of the call form t (read from sp) in e.
+// opt: the arguments of consecutive calls could share one stack.
+func (ev *evaluator) evalArgs(t *pair, sp source.Span, e *env) ([]value, []source.Span) {
+	n := 0
+	rest := t.Cdr
+	for p, ok := rest.(*pair); ok; p, ok = rest.(*pair) {
+		n++
+		rest = p.Cdr
+	}
+	if _, isNil := rest.(*nilT); !isNil {
+		ev.fail(sp, "eval-error", "a call cannot be a dotted list such as (f a . b): remove the ' . '")
+	}
+	args, argSp := make([]value, n), make([]source.Span, n)
+	p, _ := t.Cdr.(*pair)
+	for i := range n {
+		asp := p.CarSp
+		if !asp.IsValid() {
+			asp = sp
+		}
+		args[i], argSp[i] = ev.eval(p.Car, asp, e), asp
+		p, _ = p.Cdr.(*pair)
+	}
+	return args, argSp
 }
 
 // symValue is the value of symbol t evaluated at sp in e.
@@ -902,76 +686,6 @@ func (ev *evaluator) symValue(t *sym, sp source.Span, e *env) value {
 	case *constV:
 		return ev.intern(c.Name)
 	}
-	return v
-}
-
-// plainCall reports whether the top-level form l can be evaluated straight
-// from the syntax tree (evalPlain): every list in it is a call of a Pure
-// builtin through its global binding, and its other elements are symbols,
-// strings, numbers, booleans and characters. The calls then see exactly
-// the arguments eval would give them.
-func (ev *evaluator) plainCall(l *ast.List, depth int) bool {
-	if l.Vector || l.Tail != nil || len(l.Elems) == 0 || depth > maxPlainDepth {
-		return false
-	}
-	h, ok := l.Elems[0].(*ast.Symbol)
-	if !ok {
-		return false
-	}
-	hs := ev.intern(h.Name)
-	b, ok := hs.gval.(*builtin)
-	if !hs.gbound || !ok || !b.Pure {
-		return false
-	}
-	ev.plainHeads = append(ev.plainHeads, b) // in the order evalPlain meets them
-	for _, e := range l.Elems[1:] {
-		switch e := e.(type) {
-		case *ast.Symbol, *ast.String, *ast.Number, *ast.Bool, *ast.Char:
-		case *ast.List:
-			if !ev.plainCall(e, depth+1) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// maxPlainDepth bounds the nesting of forms evaluated by evalPlain.
-const maxPlainDepth = 64
-
-// evalPlain evaluates n, a node of a form plainCall accepted, at sp as
-// eval evaluates the datum of n: the same steps, depth, argument values,
-// spans and calls, without building the datum.
-func (ev *evaluator) evalPlain(n ast.Node, sp source.Span) value {
-	ev.enter(sp)
-	ev.step(sp)
-	var v value
-	switch n := n.(type) {
-	case *ast.List:
-		f := ev.plainHeads[ev.plainNext] // plainCall walked the lists in this order
-		ev.plainNext++
-		base := len(ev.argStack)
-		for _, x := range n.Elems[1:] {
-			asp := x.Span()
-			if !asp.IsValid() {
-				asp = sp
-			}
-			a := ev.evalPlain(x, asp)
-			ev.argStack = append(ev.argStack, a)
-			ev.spStack = append(ev.spStack, asp)
-		}
-		args, argSp := ev.argStack[base:], ev.spStack[base:]
-		v = ev.callBuiltin(f, args, argSp, sp, nil)
-		clear(args)
-		ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
-	case *ast.Symbol:
-		v = ev.symValue(ev.intern(n.Name), sp, nil)
-	default:
-		v, _ = ev.datum(n) // an atom: its datum is its value
-	}
-	ev.depth--
 	return v
 }
 
@@ -1008,21 +722,6 @@ func (ev *evaluator) evalBody(body value, sp source.Span, e *env) (value, source
 	}
 }
 
-// rebind reuses the uncaptured frame e for a tail call of f.
-func (ev *evaluator) rebind(e *env, f *closure, args []value, sp source.Span) *env {
-	ev.checkArity(f, args, sp)
-	n := len(f.Params)
-	clear(e.vals)
-	e.syms, e.vals, e.parent = e.syms[:0], e.vals[:0], f.Env
-	e.syms = append(e.syms, f.Params...)
-	e.vals = append(e.vals, args[:n]...)
-	if f.Rest != nil {
-		e.syms = append(e.syms, f.Rest)
-		e.vals = append(e.vals, listOf(args[n:]...))
-	}
-	return e
-}
-
 // checkArity reports a call of f with the wrong number of arguments.
 func (ev *evaluator) checkArity(f *closure, args []value, sp source.Span) {
 	n := len(f.Params)
@@ -1039,17 +738,13 @@ func (ev *evaluator) checkArity(f *closure, args []value, sp source.Span) {
 	}
 }
 
-// bind creates the environment for a closure call.
+// bind creates the environment for a closure call. The frame keeps args
+// (the caller passes a slice of its own) and shares f's parameter list; a
+// define in the body appends to copies (the slices are full).
 func (ev *evaluator) bind(f *closure, args []value, sp source.Span) *env {
 	ev.checkArity(f, args, sp)
 	n := len(f.Params)
-	size := n
-	if f.Rest != nil {
-		size++
-	}
-	ne := newEnv(f.Env, size)
-	ne.syms = append(ne.syms, f.Params...)
-	ne.vals = append(ne.vals, args[:n]...)
+	ne := &env{syms: f.Params[:n:n], vals: args[:n:n], parent: f.Env}
 	if f.Rest != nil {
 		ne.syms = append(ne.syms, f.Rest)
 		ne.vals = append(ne.vals, listOf(args[n:]...))
@@ -1081,20 +776,7 @@ func (ev *evaluator) callBuiltin(f *builtin, args []value, argSp []source.Span, 
 		}
 		ev.fail(sp, "arity", "%s: expected %s argument%s, got %d", f.Name, want, plural(n), len(args))
 	}
-	// Builtins never retain their *call, so the structs are reused.
-	var c *call
-	if ev.ncall < len(ev.calls) {
-		c = ev.calls[ev.ncall]
-	} else {
-		c = &call{}
-		ev.calls = append(ev.calls, c)
-	}
-	ev.ncall++
-	*c = call{Name: f.Name, Args: args, ArgSp: argSp, Sp: sp, Env: e}
-	r := f.Fn(ev, c)
-	*c = call{}
-	ev.ncall--
-	return r
+	return f.Fn(ev, &call{Name: f.Name, Args: args, ArgSp: argSp, Sp: sp, Env: e})
 }
 
 // apply calls fn with already evaluated arguments (apply, map, for-each, ...).
