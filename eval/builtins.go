@@ -20,7 +20,7 @@ func (c *call) bad(ev *evaluator, i int, want string) {
 	if pf, ok := c.Args[i].(*paramFalse); ok {
 		d := ev.errDiag(c.sp(i), "type-error", msg)
 		d.Notes = append(d.Notes, paramFalseNote(pf))
-		panic(&evalErr{D: d})
+		ev.abort(&Generic{problem{d}})
 	}
 	ev.fail(c.sp(i), "type-error", "%s", msg)
 }
@@ -440,11 +440,12 @@ func biStringToNumber(ev *evaluator, c *call) value {
 			ev.paramWarned[key] = true
 			// One warning per param: the number is a note on the first.
 			note := fmt.Sprintf("string->number of its placeholder is analysed as 0; pass -D %s=NUMBER for the real value", p)
-			if i, ok := ev.paramDiag[p]; ok && i < len(ev.diags) && ev.diags[i].Code == "unbound-param" {
-				ev.diags[i].Notes = append(ev.diags[i].Notes, note)
-				ev.diags[i].Related = append(ev.diags[i].Related, rel(ev.origin(c.Sp).Primary(), "converted to a number here"))
+			if up, ok := ev.paramProblem[p]; ok {
+				up.d.Notes = append(up.d.Notes, note)
+				up.d.Related = append(up.d.Related, rel(ev.origin(c.Sp).Primary(), "converted to a number here"))
 			} else {
-				ev.warn(c.Sp, "unbound-param", "param %q is not set, so this number is unknown; analysing it as 0 (pass -D %s=NUMBER)", p, p)
+				d := ev.warnDiag(c.Sp, "unbound-param", "param %q is not set, so this number is unknown; analysing it as 0 (pass -D %s=NUMBER)", p, p)
+				ev.add(&UnboundParam{problem: problem{d}, Name: p, At: c.Sp, Strict: ev.opts.StrictParams})
 			}
 		}
 		return intV(0)

@@ -10,58 +10,9 @@ import (
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
-	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
 )
-
-// Run parses src and evaluates it. Parse and evaluation diagnostics are
-// merged and sorted.
-func Run(src *source.File, opts Options) *Result {
-	if src == nil {
-		return &Result{Profile: &ir.Profile{Implicit: true}}
-	}
-	f, pd := parser.Parse(src)
-	r := EvalFile(f, opts)
-	r.Diags = append(pd, r.Diags...).Sort()
-	return r
-}
-
-// EvalFile evaluates an already parsed file: the preludes first, then the
-// file's forms, in one environment. It never panics.
-func EvalFile(f *ast.File, opts Options) *Result {
-	// The symbol table grows with the text: about one distinct symbol per
-	// 130 bytes of a large profile (323 for the largest corpus profile,
-	// 40 on average).
-	size := 64
-	if f != nil && f.Src != nil {
-		size += len(f.Src.Text) / 128
-	}
-	for _, p := range opts.Preludes {
-		size += len(p.Text) / 128
-	}
-	ev := newEvaluator(opts, min(size, 1024))
-	if f != nil {
-		ev.mainFile = f.Src
-	}
-	res := &Result{File: f, Profile: ev.prof}
-	for _, p := range opts.Preludes {
-		if ev.aborted {
-			break
-		}
-		pf, pd := parser.Parse(p)
-		ev.diags = append(ev.diags, pd...)
-		ev.evalFileForms(pf)
-	}
-	if f != nil && !ev.aborted {
-		ev.evalFileForms(f)
-	}
-	ev.finish(f)
-	res.Diags = ev.diags.Sort()
-	res.Output = ev.output.String()
-	res.Steps = ev.steps
-	return res
-}
 
 // frameNode is one element of the dynamic call chain (a persistent list).
 type frameNode struct {
@@ -97,11 +48,9 @@ func (ev *evaluator) stmt(x value, sp source.Span, e *env) {
 			if !ok || ee.Fatal {
 				panic(r)
 			}
-			ev.chain, ev.depth = saveChain, saveDepth
+			ev.chain, ev.depth, ev.argOf = saveChain, saveDepth, nil
 			ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
-			if ee.D.Message != "" {
-				ev.diags.Add(ee.D)
-			}
+			ev.caught(ee, sp)
 		}
 	}()
 	ev.eval(x, sp, e)
@@ -116,11 +65,11 @@ func (ev *evaluator) evalStmt(x value, sp source.Span, e *env) {
 	ev.eval(x, sp, e)
 }
 
-// evalErr aborts the current top-level form. A zero Diag means the problem
-// was already reported.
+// evalErr aborts the current statement. A nil P means the problem was
+// already reported.
 type evalErr struct {
-	D     diag.Diagnostic
-	Fatal bool // stop evaluating altogether (limits)
+	P     Problem
+	Fatal bool // stop evaluating altogether (limits, cancellation)
 }
 
 type evaluator struct {
@@ -129,13 +78,17 @@ type evaluator struct {
 	syms map[string]*sym // interned symbols; globals live on them
 	prof *ir.Profile
 
-	diags  diag.List
-	output strings.Builder // display/write/newline
+	problems []Problem
+	output   strings.Builder // display/write/newline
 
 	steps   int
 	depth   int
 	chain   *frameNode // the dynamic call chain
 	aborted bool       // a fatal problem stopped evaluation
+	// argOf is the builtin whose argument is about to be evaluated, for
+	// the one evalLoop that evaluates it (it says where an unbound name
+	// stood: see unboundAs).
+	argOf *builtin
 
 	// Rule context: with-filter and with-modifier scopes, and the rules
 	// of the apply-message-filter being evaluated.
@@ -147,13 +100,14 @@ type evaluator struct {
 	versionSeen bool
 	paramSeen   map[string]bool
 	paramWarned map[string]bool
-	// paramDiag is the index in diags of each param's unbound-param
-	// warning, so later consequences become notes on it (once per name).
-	paramDiag map[string]int
+	// paramProblem is each param's unbound-param warning, so later
+	// consequences become notes on it (once per name).
+	paramProblem map[string]*UnboundParam
 
 	importStack []string
 	nImports    int
 	gensym      int
+	fragment    bool // Options.Fragment or a "; sbplc:fragment" comment
 
 	cur       *source.File // the file whose forms are being evaluated
 	mainFile  *source.File
@@ -165,14 +119,14 @@ type evaluator struct {
 // newEvaluator returns an evaluator with room for about syms symbols.
 func newEvaluator(opts Options, syms int) *evaluator {
 	ev := &evaluator{
-		opts:        opts,
-		lim:         opts.Limits.withDefaults(),
-		syms:        make(map[string]*sym, syms),
-		prof:        &ir.Profile{Implicit: true},
-		paramWarned: map[string]bool{},
-		paramDiag:   map[string]int{},
-		paramSeen:   map[string]bool{},
-		fdepth:      map[*ir.FilterNode]int{},
+		opts:         opts,
+		lim:          opts.Limits.withDefaults(),
+		syms:         make(map[string]*sym, syms),
+		prof:         &ir.Profile{Implicit: true},
+		paramWarned:  map[string]bool{},
+		paramProblem: map[string]*UnboundParam{},
+		paramSeen:    map[string]bool{},
+		fdepth:       map[*ir.FilterNode]int{},
 	}
 	if opts.Target != "" {
 		ev.target, ev.hasTarget = vocab.LookupTarget(opts.Target)
@@ -277,7 +231,7 @@ func (ev *evaluator) topLevel(v value, sp source.Span, e *env) {
 	saveChain, saveDepth := ev.chain, ev.depth
 	saveWF, saveWM := len(ev.withFilters), len(ev.withMods)
 	defer func() {
-		ev.chain, ev.depth = saveChain, saveDepth
+		ev.chain, ev.depth, ev.argOf = saveChain, saveDepth, nil
 		ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
 		if r := recover(); r != nil {
 			ev.recovered(r, sp)
@@ -290,19 +244,37 @@ func (ev *evaluator) topLevel(v value, sp source.Span, e *env) {
 // diagnostic (an evalErr carries its own; anything else is a bug).
 func (ev *evaluator) recovered(r any, sp source.Span) {
 	if ee, ok := r.(*evalErr); ok {
-		if ee.D.Message != "" {
-			ev.diags.Add(ee.D)
-		}
+		ev.caught(ee, sp)
 		if ee.Fatal {
 			ev.aborted = true
 		}
 		return
 	}
-	ev.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: "internal-error", Span: sp,
+	ev.add(&Generic{problem{diag.Diagnostic{Severity: diag.Error, Code: "internal-error", Span: sp,
 		Message: fmt.Sprintf("internal evaluator error: %v (please report this)", r),
-		Notes:   []string{firstLines(string(debug.Stack()), 12)}})
+		Notes:   []string{firstLines(string(debug.Stack()), 12)}}}})
 	ev.aborted = true
 }
+
+// caught records the problem that ended the statement at sp.
+func (ev *evaluator) caught(ee *evalErr, sp source.Span) {
+	if ee.P != nil {
+		ev.add(ee.P)
+	}
+}
+
+// add records a problem.
+func (ev *evaluator) add(p Problem) { ev.problems = append(ev.problems, p) }
+
+// addDiags records the parse diagnostics of a prelude or import.
+func (ev *evaluator) addDiags(ds diag.List) {
+	for _, d := range ds {
+		ev.add(&Generic{problem{d}})
+	}
+}
+
+// abort ends the current statement with p.
+func (ev *evaluator) abort(p Problem) { panic(&evalErr{P: p}) }
 
 func firstLines(s string, n int) string {
 	ls := strings.SplitN(s, "\n", n+1)
@@ -312,9 +284,9 @@ func firstLines(s string, n int) string {
 	return strings.Join(ls, "\n")
 }
 
-// fail aborts the current top-level form with an error diagnostic.
+// fail aborts the current statement with an error.
 func (ev *evaluator) fail(sp source.Span, code, format string, args ...any) {
-	panic(&evalErr{D: ev.errDiag(sp, code, fmt.Sprintf(format, args...))})
+	ev.abort(&Generic{problem{ev.errDiag(sp, code, fmt.Sprintf(format, args...))}})
 }
 
 // errDiag builds an error diagnostic at sp, with the call chain as related
@@ -349,15 +321,17 @@ func (ev *evaluator) addChain(d *diag.Diagnostic, sp source.Span) {
 	}
 }
 
-func (ev *evaluator) warn(sp source.Span, code, format string, args ...any) {
+// warnDiag builds a warning at sp, with the call chain (see errDiag).
+func (ev *evaluator) warnDiag(sp source.Span, code, format string, args ...any) diag.Diagnostic {
 	d := diag.Diagnostic{Severity: diag.Warning, Code: code, Span: sp, Message: fmt.Sprintf(format, args...)}
 	ev.addChain(&d, sp)
-	ev.diags.Add(d)
+	return d
 }
 
+// fatal stops evaluation with an error (a limit).
 func (ev *evaluator) fatal(sp source.Span, code, format string, args ...any) {
 	d := ev.errDiag(sp, code, fmt.Sprintf(format, args...))
-	panic(&evalErr{D: d, Fatal: true})
+	panic(&evalErr{P: &Generic{problem{d}}, Fatal: true})
 }
 
 // origin returns the Origin for an element produced by the form at sp in
@@ -585,11 +559,15 @@ func (ev *evaluator) pushFrameKind(name string, call source.Span, pushed *bool, 
 
 func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 	pushed := false
-	for {
+	// role is the builtin x is an argument of, for the first round only:
+	// what the loop evaluates after a tail step is no longer that argument.
+	role := ev.argOf
+	ev.argOf = nil
+	for ; ; role = nil {
 		ev.step(sp)
 		switch t := x.(type) {
 		case *sym:
-			return ev.symValue(t, sp, e)
+			return ev.symValue(t, sp, e, role)
 		case *pair:
 			headSp := t.CarSp
 			if !headSp.IsValid() {
@@ -599,7 +577,7 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 			if hs, ok := t.Car.(*sym); ok {
 				v, found := e.lookup(hs)
 				if !found {
-					ev.unbound(hs, headSp, e)
+					ev.unbound(hs, headSp, e, role, true)
 				}
 				switch f := v.(type) {
 				case *syntaxV:
@@ -623,7 +601,7 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 					continue
 				}
 			}
-			args, argSp := ev.evalArgs(t, sp, e)
+			args, argSp := ev.evalArgs(t, sp, e, fn)
 			switch f := fn.(type) {
 			case *builtin:
 				return ev.callBuiltin(f, args, argSp, sp, e)
@@ -645,9 +623,10 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 	}
 }
 
-// evalArgs evaluates the arguments of the call form t (read from sp) in e.
+// evalArgs evaluates the arguments of the call form t (read from sp) in e;
 // opt: the arguments of consecutive calls could share one stack.
-func (ev *evaluator) evalArgs(t *pair, sp source.Span, e *env) ([]value, []source.Span) {
+// fn is the procedure they are for.
+func (ev *evaluator) evalArgs(t *pair, sp source.Span, e *env, fn value) ([]value, []source.Span) {
 	n := 0
 	rest := t.Cdr
 	for p, ok := rest.(*pair); ok; p, ok = rest.(*pair) {
@@ -664,6 +643,7 @@ func (ev *evaluator) evalArgs(t *pair, sp source.Span, e *env) ([]value, []sourc
 		if !asp.IsValid() {
 			asp = sp
 		}
+		ev.argOf, _ = fn.(*builtin)
 		args[i], argSp[i] = ev.eval(p.Car, asp, e), asp
 		p, _ = p.Cdr.(*pair)
 	}
@@ -671,10 +651,11 @@ func (ev *evaluator) evalArgs(t *pair, sp source.Span, e *env) ([]value, []sourc
 }
 
 // symValue is the value of symbol t evaluated at sp in e.
-func (ev *evaluator) symValue(t *sym, sp source.Span, e *env) value {
+// role is the builtin t is an argument of, if any.
+func (ev *evaluator) symValue(t *sym, sp source.Span, e *env, role *builtin) value {
 	v, ok := e.lookup(t)
 	if !ok {
-		ev.unbound(t, sp, e)
+		ev.unbound(t, sp, e, role, false)
 	}
 	switch c := v.(type) {
 	case *opV:
@@ -821,10 +802,11 @@ func (ev *evaluator) expand(m *macroV, form *pair, sp source.Span, e *env) value
 	return ev.apply(m.Proc, args, sp, e)
 }
 
-// unbound reports an unbound identifier with a did-you-mean suggestion.
-func (ev *evaluator) unbound(s *sym, sp source.Span, e *env) {
-	msg := fmt.Sprintf("unbound variable: %s", s.Name)
-	d := ev.errDiag(sp, "unbound-identifier", msg)
+// unbound ends the statement: the name s, used at sp in e, has no
+// binding. role is the builtin whose argument was being evaluated and head
+// whether s is the head of that argument (see unboundAs).
+func (ev *evaluator) unbound(s *sym, sp source.Span, e *env, role *builtin, head bool) {
+	d := ev.errDiag(sp, "unbound-identifier", "unbound variable: "+s.Name)
 	if sp.IsValid() && sp.File == ev.mainFile && d.Span != sp {
 		// A misspelt name in the user's own helper: the name itself is the
 		// culprit; the calls that reached it are related information.
@@ -842,23 +824,90 @@ func (ev *evaluator) unbound(s *sym, sp source.Span, e *env) {
 		}
 		d.Related = rel
 	}
-	if sug := ev.suggest(s.Name, e); sug != "" {
-		d.Message += fmt.Sprintf("; did you mean %s?", sug)
-		d.Fixes = append(d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}})
-	}
-	if note := unboundNote(s.Name); note != "" {
-		d.Notes = append(d.Notes, note)
-	}
-	var missing []string
-	for _, im := range ev.prof.Imports {
-		if !im.Resolved {
-			missing = append(missing, strconv.Quote(im.Name))
+	u := ev.unboundOf(s.Name, sp, e, d)
+	if !u.Fragment {
+		if sug := ev.suggest(s.Name, e); sug != "" {
+			u.d.Message += fmt.Sprintf("; did you mean %s?", sug)
+			u.d.Fixes = append(u.d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}, Guess: true})
 		}
 	}
-	if len(missing) > 0 {
-		d.Notes = append(d.Notes, fmt.Sprintf("it may be defined by an import that was not found (%s); pass -I DIR with the directory that holds it", strings.Join(missing, ", ")))
+	if note := unboundNote(s.Name); note != "" {
+		u.d.Notes = append(u.d.Notes, note)
 	}
-	panic(&evalErr{D: d})
+	if len(u.Imports) > 0 {
+		q := make([]string, len(u.Imports))
+		for i, im := range u.Imports {
+			q[i] = strconv.Quote(im)
+		}
+		u.d.Notes = append(u.d.Notes, fmt.Sprintf("it may be defined by an import that was not found (%s); pass -I DIR with the directory that holds it", strings.Join(q, ", ")))
+	}
+	switch unboundAs(role, head) {
+	case asOperation:
+		ev.abort(&UnknownOperation{u})
+	case asFilter:
+		ev.abort(&UnknownFilter{u})
+	}
+	ev.abort(&UnboundName{u})
+}
+
+// unboundOf fills the Unbound fields for the name used at sp in e, whose
+// diagnostic is d. In a fragment the name is expected to come from the
+// profile that includes it: the problem is a warning that says so.
+func (ev *evaluator) unboundOf(name string, sp source.Span, e *env, d diag.Diagnostic) Unbound {
+	u := Unbound{Name: name, At: sp, Fragment: ev.fragment}
+	for f := e; f != nil; f = f.parent {
+		for i := len(f.syms) - 1; i >= 0; i-- {
+			u.InScope = append(u.InScope, f.syms[i].Name)
+		}
+	}
+	var globals []string
+	for n, s := range ev.syms {
+		if s.gbound {
+			if _, lib := globalTable()[n]; !lib {
+				globals = append(globals, n)
+			}
+		}
+	}
+	sortStrings(globals)
+	u.InScope = append(u.InScope, globals...)
+	for _, im := range ev.prof.Imports {
+		if !im.Resolved {
+			u.Imports = append(u.Imports, im.Name)
+		}
+	}
+	if u.Fragment {
+		d.Severity = diag.Warning
+		d.Notes = append(d.Notes, fmt.Sprintf("this file is a fragment: %s is expected to come from the profile that includes it; lint the assembled profile to check", name))
+	}
+	u.d = d
+	return u
+}
+
+// Where an unbound name stood, as lint's rules tell them apart.
+const (
+	asName      = iota // anywhere else
+	asOperation        // an argument of allow or deny
+	asFilter           // the head of an argument of allow, deny or require-*
+)
+
+// unboundAs classifies an unbound name: role is the builtin whose argument
+// it was (nil if none) and head whether it was that argument's head.
+func unboundAs(role *builtin, head bool) int {
+	if role == nil {
+		return asName
+	}
+	switch role.Name {
+	case "allow", "deny":
+		if head {
+			return asFilter
+		}
+		return asOperation
+	case "require-all", "require-any", "require-not":
+		if head {
+			return asFilter
+		}
+	}
+	return asName
 }
 
 func containsRel(rs []diag.Related, sp source.Span) bool {
@@ -903,28 +952,49 @@ func (ev *evaluator) suggest(name string, e *env) string {
 	return suggestName(name, cands)
 }
 
-// finish runs end-of-profile processing. A missing (version) form is
-// reported with the missing-version rule's code, position and wording.
+// finish runs end-of-profile processing: rule indexes, and a missing
+// (version) form, reported for every file that is not a fragment, with or
+// without rules (libsandbox rejects them all with "no version specified").
+// A top-level (version ...) form that failed or was never reached (a
+// limit) counts as present: its own problem, if any, says what is wrong.
 func (ev *evaluator) finish(f *ast.File) {
 	for i, r := range ev.prof.Rules {
 		r.Index = i
 	}
-	if !ev.versionSeen && len(ev.prof.Rules) > 0 && !ev.aborted && !isFragment(f) {
-		at := source.Span{File: ev.prof.Rules[0].Origin.Primary().File}
-		if f != nil && len(f.Forms) > 0 {
-			first := f.Forms[0].Span()
-			at = source.Span{File: f.Src, Start: first.Start, End: first.Start}
-		}
-		ev.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: "missing-version", Span: at,
-			Message: "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form, or mark a fragment that other profiles include with a \"; sbplc:fragment\" comment (or lint it with --fragment)",
-			Fixes:   []diag.Fix{{Title: "insert (version 1)", Edits: []diag.Edit{{Span: at, NewText: "(version 1)\n"}}}}})
+	if f == nil || f.Src == nil || ev.versionSeen || ev.fragment || len(topForms(f, "version")) > 0 {
+		return
 	}
+	mv := &MissingVersion{At: source.Span{File: f.Src}, Empty: len(f.Forms) == 0}
+	msg := "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form, or mark a fragment that other profiles include with a \"; sbplc:fragment\" comment"
+	if mv.Empty {
+		msg = "empty profile: libsandbox rejects it with \"no version specified\"; start it with (version 1) and the rules, or mark an included fragment with a \"; sbplc:fragment\" comment"
+	} else {
+		first := f.Forms[0].Span().Start
+		mv.At.Start, mv.At.End = first, first
+	}
+	mv.d = diag.Diagnostic{Severity: diag.Error, Code: "missing-version", Span: mv.At, Message: msg,
+		Fixes: []diag.Fix{{Title: "insert (version 1)", Edits: []diag.Edit{{Span: mv.At, NewText: "(version 1)\n"}}}}}
+	ev.add(mv)
 }
 
-// isFragment reports whether f carries a "; sbplc:fragment" comment line
-// (a piece that full profiles include, with no (version) form of its own;
-// lint.IsFragment is the same test).
-func isFragment(f *ast.File) bool {
+// topForms returns the top-level forms of f whose head is the symbol name.
+func topForms(f *ast.File, name string) []*ast.List {
+	var out []*ast.List
+	for _, n := range f.Forms {
+		if l, ok := n.(*ast.List); ok && l.HeadSymbol() == name {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// fragmentDirective marks a file as a fragment: a piece that full
+// profiles include or concatenate (Chromium's per-process .sb files, Nix's
+// sandbox-defaults.sb), which has no (version) form of its own.
+const fragmentDirective = "sbplc:fragment"
+
+// IsFragment reports whether f carries a "; sbplc:fragment" comment line.
+func IsFragment(f *ast.File) bool {
 	if f == nil {
 		return false
 	}
@@ -933,7 +1003,7 @@ func isFragment(f *ast.File) bool {
 			continue
 		}
 		t := strings.TrimLeft(c.Text(), "; \t")
-		if t == "sbplc:fragment" || strings.HasPrefix(t, "sbplc:fragment ") {
+		if t == fragmentDirective || strings.HasPrefix(t, fragmentDirective+" ") {
 			return true
 		}
 	}

@@ -69,17 +69,18 @@ func biImport(ev *evaluator, c *call) value {
 	}
 	if path == "" {
 		ev.prof.Imports = append(ev.prof.Imports, im)
+		searched := ev.candidates(name)
 		d := diag.Diagnostic{Severity: diag.Warning, Code: "import-not-found", Span: c.Sp,
 			Message: "cannot find imported profile " + quote(name) + "; its rules are unknown to the analysis"}
 		if lastErr != nil {
 			d.Message = "cannot read imported profile " + quote(name) + ": " + lastErr.Error() + "; its rules are unknown to the analysis"
 		}
-		d.Notes = append(d.Notes, "searched: "+strings.Join(ev.candidates(name), ", "))
+		d.Notes = append(d.Notes, "searched: "+strings.Join(searched, ", "))
 		if !ev.opts.SystemDirs {
 			d.Notes = append(d.Notes, "add -I DIR to search a directory holding Apple's system profiles")
 		}
 		ev.addChain(&d, c.Sp)
-		ev.diags.Add(d)
+		ev.add(&ImportNotFound{problem: problem{d}, Name: name, At: c.Sp, Searched: searched})
 		return theUnspec
 	}
 	abs, err := filepath.Abs(path)
@@ -106,7 +107,7 @@ func biImport(ev *evaluator, c *call) value {
 	ev.prof.Imports = append(ev.prof.Imports, im)
 	src := source.NewFile(path, data)
 	f, ds := parser.Parse(src)
-	ev.diags = append(ev.diags, ds...)
+	ev.addDiags(ds)
 	if ev.cur != nil && len(ev.importStack) == 0 {
 		if a, err := filepath.Abs(ev.cur.Name); err == nil {
 			ev.importStack = append(ev.importStack, a)

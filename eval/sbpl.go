@@ -233,7 +233,7 @@ func (ev *evaluator) badFilterArg(f *vocab.Filter, c *call, i int) {
 		d.Notes = append(d.Notes, paramFalseNote(pf))
 		d.Related = append(d.Related, rel(c.Sp, "the "+f.Name+" filter that received it"))
 	}
-	panic(&evalErr{D: d})
+	ev.abort(&Generic{problem{d}})
 }
 
 // paramFalseNote explains a #f that came from an unset param.
@@ -409,13 +409,13 @@ func (ev *evaluator) networkArgs(f *vocab.Filter, n *ir.FilterNode, c *call) {
 	proto, ok := c.Args[0].(*sym)
 	if !ok {
 		if _, isStr := c.Args[0].(*strV); isStr {
-			ev.fail(c.sp(0), "malformed-network-address", "%s: missing protocol; write (%s ip %s)", f.Name, f.Name, showValue(c.Args[0]))
+			ev.badAddress(c.sp(0), "", "%s: missing protocol; write (%s ip %s)", f.Name, f.Name, showValue(c.Args[0]))
 		}
-		ev.fail(c.sp(0), "malformed-network-address", "%s: expected a protocol such as tcp, udp, ip or unix-socket, got %s", f.Name, describe(c.Args[0]))
+		ev.badAddress(c.sp(0), "", "%s: expected a protocol such as tcp, udp, ip or unix-socket, got %s", f.Name, describe(c.Args[0]))
 	}
 	k, known := namedValue(f, proto.Name)
 	if !known && proto.Name != "unix" {
-		ev.fail(c.sp(0), "malformed-network-address", "%s: unknown protocol %s%s", f.Name, proto.Name, valueHint(f))
+		ev.badAddress(c.sp(0), "", "%s: unknown protocol %s%s", f.Name, proto.Name, valueHint(f))
 	}
 	n.Args = append(n.Args, k.value(proto.Name, ev.valueOrigin(c.sp(0))))
 	for i := 1; i < len(c.Args); i++ {
@@ -428,13 +428,19 @@ func (ev *evaluator) networkArgs(f *vocab.Filter, n *ir.FilterNode, c *call) {
 			n.Args = append(n.Args, ev.strArg(v))
 		case *filterV:
 			if proto.Name != "unix" {
-				ev.fail(sp, "malformed-network-address", "%s expects string argument", f.Name)
+				ev.badAddress(sp, "", "%s expects string argument", f.Name)
 			}
 			n.Args = append(n.Args, ir.Value{Kind: ir.Filter, Sub: v.N, Origin: v.N.Origin})
 		default:
-			ev.fail(sp, "malformed-network-address", "%s expects string argument, got %s", f.Name, describe(v))
+			ev.badAddress(sp, "", "%s expects string argument, got %s", f.Name, describe(v))
 		}
 	}
+}
+
+// badAddress fails with a MalformedNetworkAddress problem.
+func (ev *evaluator) badAddress(sp source.Span, addr, format string, args ...any) {
+	d := ev.errDiag(sp, "malformed-network-address", fmt.Sprintf(format, args...))
+	ev.abort(&MalformedNetworkAddress{problem: problem{d}, Address: addr, At: sp})
 }
 
 // checkAddress validates HOST:PORT in the same order as libsandbox and
@@ -452,7 +458,11 @@ func (ev *evaluator) checkAddress(sp source.Span, a string) {
 			d.Fixes = []diag.Fix{e}
 		}
 	}
-	panic(&evalErr{D: d})
+	if code == "remote-host-not-allowed" {
+		host := a[:strings.LastIndexByte(a, ':')] // the problem needs a port separator
+		ev.abort(&RemoteHostNotAllowed{problem: problem{d}, Address: a, Host: host, At: sp})
+	}
+	ev.abort(&MalformedNetworkAddress{problem: problem{d}, Address: a, At: sp})
 }
 
 // addressProblem returns the rule code and message for an invalid network
@@ -687,7 +697,8 @@ func (ev *evaluator) rule(action ir.Action, c *call) value {
 			}
 			r.Ops = append(r.Ops, ir.Op{Name: v.Name, Written: v.Written, Span: sp})
 			if ev.hasTarget && !ev.target.HasOperation(v.Name) {
-				ev.warn(sp, "op-not-on-target", "operation %s is not in the %s operation table; libsandbox there reports \"unbound variable: %s\"", v.Written, ev.target.Name, v.Written)
+				d := ev.warnDiag(sp, "op-not-on-target", "operation %s is not in the %s operation table; libsandbox there reports \"unbound variable: %s\"", v.Written, ev.target.Name, v.Written)
+				ev.add(&OpNotOnTarget{problem: problem{d}, Op: v.Written, Target: ev.target.Name, At: sp})
 			}
 		case *filterV:
 			filters = append(filters, v.N)
@@ -775,7 +786,8 @@ func synWith(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.S
 		if s := suggestName(name, names); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
-		ev.fail(sps[0], "unbound-identifier", "%s (not a known modifier)", msg)
+		d := ev.errDiag(sps[0], "unbound-identifier", msg+" (not a known modifier)")
+		ev.abort(&UnknownModifier{ev.unboundOf(name, sps[0], e, d)})
 	}
 	m := ir.Modifier{Name: name, Origin: ev.origin(sp)}
 	if mod.Kind == "modifier-alias" && mod.AliasOf != "" && !strings.Contains(mod.AliasOf, " ") {
@@ -790,7 +802,7 @@ func synWith(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.S
 					a = ev.intern(c.Name)
 				}
 			} else {
-				ev.unbound(s, sps[i], e)
+				ev.unbound(s, sps[i], e, nil, false)
 			}
 		} else {
 			a = ev.eval(vs[i], sps[i], e)
@@ -894,23 +906,25 @@ func synMessageFilter(ev *evaluator, form *pair, sp source.Span, e *env) (value,
 }
 
 func biVersion(ev *evaluator, c *call) value {
-	switch c.Args[0].(type) {
-	case intV:
-	default:
-		ev.fail(c.sp(0), "unsupported-version", "(version N) takes one integer: libsandbox fails with \"unsupported version\"")
+	if _, ok := c.Args[0].(intV); !ok {
+		d := ev.errDiag(c.sp(0), "unsupported-version", "(version N) takes one integer: libsandbox fails with \"unsupported version\"")
+		ev.abort(&UnsupportedVersion{problem: problem{d}, At: c.sp(0)})
 	}
 	n := c.integer(ev, 0)
 	if n < 1 || n > 3 {
-		ev.fail(c.sp(0), "unsupported-version", "version %d is not supported: libsandbox fails with \"unsupported version\"; use (version 1)", n)
-	}
-	if ev.versionSeen && int64(ev.prof.Version) != n && ev.curCpp {
-		ev.warn(c.Sp, "duplicate-version", "second version %d ignored (already %d); this file has C-preprocessor conditionals that sbplc evaluates as comments, so both branches ran: run it through cpp first", n, ev.prof.Version)
-		return theUnspec
+		d := ev.errDiag(c.sp(0), "unsupported-version", fmt.Sprintf("version %d is not supported: libsandbox fails with \"unsupported version\"; use (version 1)", n))
+		ev.abort(&UnsupportedVersion{problem: problem{d}, At: c.sp(0)})
 	}
 	if ev.versionSeen && int64(ev.prof.Version) != n {
-		d := ev.errDiag(c.Sp, "duplicate-version", "second (version) form with a different version: libsandbox fails with \"only one version may be specified\"")
-		d.Related = append(d.Related, rel(ev.prof.VersionSpan, "first (version) form"))
-		panic(&evalErr{D: d})
+		dv := &DuplicateVersion{At: c.Sp, First: ev.prof.VersionSpan, Cpp: ev.curCpp}
+		if ev.curCpp {
+			dv.d = ev.warnDiag(c.Sp, "duplicate-version", "second version %d ignored (already %d); this file has C-preprocessor conditionals that sbplc evaluates as comments, so both branches ran: run it through cpp first", n, ev.prof.Version)
+			ev.add(dv)
+			return theUnspec
+		}
+		dv.d = ev.errDiag(c.Sp, "duplicate-version", "second (version) form with a different version: libsandbox fails with \"only one version may be specified\"")
+		dv.d.Related = append(dv.d.Related, rel(ev.prof.VersionSpan, "first (version) form"))
+		ev.abort(dv)
 	}
 	if !ev.versionSeen {
 		ev.prof.Version, ev.prof.VersionSpan, ev.versionSeen = int(n), ev.origin(c.Sp).Primary(), true
@@ -939,12 +953,15 @@ func biParam(ev *evaluator, c *call) value {
 	}
 	if !ev.paramWarned[name] {
 		ev.paramWarned[name] = true
-		ev.paramDiag[name] = len(ev.diags)
+		var d diag.Diagnostic
 		if ev.opts.StrictParams {
-			ev.warn(c.Sp, "unbound-param", "param %q is not set; it evaluates to #f as in libsandbox (pass -D %s=VALUE)", name, name)
+			d = ev.warnDiag(c.Sp, "unbound-param", "param %q is not set; it evaluates to #f as in libsandbox (pass -D %s=VALUE)", name, name)
 		} else {
-			ev.warn(c.Sp, "unbound-param", "param %q is not set; analysing with the placeholder ${%s} (pass -D %s=VALUE, or --strict-params for libsandbox's #f)", name, name, name)
+			d = ev.warnDiag(c.Sp, "unbound-param", "param %q is not set; analysing with the placeholder ${%s} (pass -D %s=VALUE, or --strict-params for libsandbox's #f)", name, name, name)
 		}
+		up := &UnboundParam{problem: problem{d}, Name: name, At: c.Sp, Strict: ev.opts.StrictParams}
+		ev.paramProblem[name] = up
+		ev.add(up)
 	}
 	if ev.opts.StrictParams {
 		return &paramFalse{Name: name, Origin: o}

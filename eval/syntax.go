@@ -290,7 +290,7 @@ func synSet(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Sp
 	}
 	v := ev.eval(vs[1], sps[1], e)
 	if !e.set(s, v) {
-		ev.unbound(s, sps[0], e)
+		ev.unbound(s, sps[0], e, nil, false)
 	}
 	return done(theUnspec)
 }
