@@ -8,6 +8,8 @@
 package eval
 
 import (
+	"context"
+
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
@@ -39,6 +41,9 @@ type Options struct {
 	// and names it does not define are expected to come from the profile
 	// that includes it.
 	Fragment bool
+	// Context, when set, cancels evaluation: the evaluator checks it every
+	// cancelEvery steps and stops with a Cancelled problem.
+	Context context.Context
 	// ReadFile reads imports; nil means os.ReadFile. Tests and the editor
 	// substitute their own.
 	ReadFile func(path string) ([]byte, error)

@@ -82,6 +82,7 @@ type evaluator struct {
 	output   strings.Builder // display/write/newline
 
 	steps   int
+	checkAt int // the step count of the next checkpoint
 	depth   int
 	chain   *frameNode // the dynamic call chain
 	aborted bool       // a fatal problem stopped evaluation
@@ -128,6 +129,7 @@ func newEvaluator(opts Options, syms int) *evaluator {
 		paramSeen:    map[string]bool{},
 		fdepth:       map[*ir.FilterNode]int{},
 	}
+	ev.checkAt = min(cancelEvery, ev.lim.Steps+1)
 	if opts.Target != "" {
 		ev.target, ev.hasTarget = vocab.LookupTarget(opts.Target)
 	}
@@ -487,20 +489,33 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 // form silently (the parser already reported it).
 type badV struct{}
 
-func (ev *evaluator) step(sp source.Span) {
-	ev.steps++
-	if ev.steps > ev.lim.Steps {
-		ev.fatal(sp, "eval-limit", "evaluation exceeded the step limit (%d steps); the profile probably loops forever", ev.lim.Steps)
+// step counts one evaluation step at sp.
+func (ev *evaluator) step(sp source.Span) { ev.charge(sp, 1) }
+
+// charge counts n steps of work at sp (builtins charge list elements and
+// string bytes / 16, so that loops of large copies end too). Every
+// cancelEvery steps, and at the step limit, it checks the limit and the
+// context.
+func (ev *evaluator) charge(sp source.Span, n int) {
+	ev.steps += n
+	if ev.steps >= ev.checkAt {
+		ev.checkpoint(sp)
 	}
 }
 
-// charge counts n units of builtin work (list elements, string bytes / 16)
-// against the step budget, so that loops of large copies end too.
-func (ev *evaluator) charge(sp source.Span, n int) {
-	ev.steps += n
+// cancelEvery is how many steps may pass between checks of
+// Options.Context (a few hundred microseconds of evaluation).
+const cancelEvery = 1024
+
+func (ev *evaluator) checkpoint(sp source.Span) {
 	if ev.steps > ev.lim.Steps {
 		ev.fatal(sp, "eval-limit", "evaluation exceeded the step limit (%d steps); the profile probably loops forever", ev.lim.Steps)
 	}
+	if ctx := ev.opts.Context; ctx != nil && ctx.Err() != nil {
+		d := ev.errDiag(sp, "eval-limit", fmt.Sprintf("evaluation cancelled after %d steps (%v): the profile's rules are incomplete", ev.steps, ctx.Err()))
+		panic(&evalErr{P: &Cancelled{problem: problem{d}, Err: ctx.Err()}, Fatal: true})
+	}
+	ev.checkAt = min(ev.steps+cancelEvery, ev.lim.Steps+1)
 }
 
 // call holds a builtin's evaluated arguments.

@@ -138,3 +138,10 @@ type OpNotOnTarget struct {
 	Op, Target string
 	At         source.Span
 }
+
+// Cancelled is evaluation stopped by Options.Context: the profile is
+// incomplete.
+type Cancelled struct {
+	problem
+	Err error // the context's error
+}

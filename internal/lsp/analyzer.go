@@ -100,6 +100,7 @@ func (a *LintAnalyzer) Analyze(ctx context.Context, req Request) Analysis {
 			Message: fmt.Sprintf("configuration: %v", err)})
 	}
 	opts.Eval = lint.EvalOptions(cfg, opts)
+	opts.Eval.Context = ctx
 	if req.ReadFile != nil {
 		opts.Eval.ReadFile = req.ReadFile
 	}
