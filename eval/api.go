@@ -44,8 +44,11 @@ type Options struct {
 	// Context, when set, cancels evaluation: the evaluator checks it every
 	// cancelEvery steps and stops with a Cancelled problem.
 	Context context.Context
-	// ReadFile reads imports; nil means os.ReadFile. Tests and the editor
-	// substitute their own.
+	// ReadFile reads imports; nil means fsutil.ReadRegular with
+	// fsutil.MaxInputSize. Tests and the editor substitute their own.
+	// Whatever it is, it is never asked for a path that is not a regular
+	// file on disk (devices, FIFOs, sockets, directories): those imports
+	// are refused.
 	ReadFile func(path string) ([]byte, error)
 }
 

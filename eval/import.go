@@ -2,12 +2,14 @@ package eval
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
@@ -18,11 +20,18 @@ var SystemProfileDirs = []string{"/System/Library/Sandbox/Profiles", "/usr/share
 
 func rel(sp source.Span, msg string) diag.Related { return diag.Related{Span: sp, Message: msg} }
 
+// readFile reads the import candidate path with the one bounded reader,
+// fsutil.ReadRegular, or Options.ReadFile. A path that is not a regular
+// file on disk never reaches ReadFile: fsutil refuses it, because a FIFO
+// would block, /dev/stdin is the caller's own input (the editor's protocol
+// stream) and /dev/zero never ends.
 func (ev *evaluator) readFile(path string) ([]byte, error) {
 	if ev.opts.ReadFile != nil {
-		return ev.opts.ReadFile(path)
+		if st, err := os.Stat(path); err != nil || st.Mode().IsRegular() {
+			return ev.opts.ReadFile(path)
+		}
 	}
-	return os.ReadFile(path)
+	return fsutil.ReadRegular(path, fsutil.MaxInputSize)
 }
 
 // candidates lists the files (import NAME) may refer to, in search order.
@@ -59,6 +68,20 @@ func biImport(ev *evaluator, c *call) value {
 	var lastErr error
 	for _, p := range ev.candidates(name) {
 		b, err := ev.readFile(p)
+		if err == nil && len(b) > fsutil.MaxInputSize {
+			err = &fsutil.ReadError{Name: p, Err: fsutil.ErrTooLarge, Reason: fmt.Sprintf("larger than %d bytes, the limit for an input", fsutil.MaxInputSize)}
+		}
+		if errors.Is(err, fsutil.ErrNotRegular) || errors.Is(err, fsutil.ErrTooLarge) {
+			// Not a profile to read: refuse it, and leave its rules unknown.
+			im.Path = p
+			ev.prof.Imports = append(ev.prof.Imports, im)
+			what := "import a regular profile file"
+			if errors.Is(err, fsutil.ErrTooLarge) {
+				what = "profiles are kilobytes: check that the import names one"
+			}
+			d := ev.errDiag(c.Sp, "import", fmt.Sprintf("cannot import %s: %v; %s", quote(name), err, what))
+			ev.abort(&ImportRefused{problem: problem{d}, Name: name, Path: p, At: c.Sp, Err: err})
+		}
 		if err == nil {
 			data, path = b, p
 			break
@@ -99,9 +122,6 @@ func biImport(ev *evaluator, c *call) value {
 	ev.nImports++
 	if ev.nImports > ev.lim.Imports {
 		ev.fatal(c.Sp, "eval-limit", "more than %d imports; is there an import loop?", ev.lim.Imports)
-	}
-	if len(data) > parser.MaxInputSize {
-		ev.fail(c.Sp, "import", "imported profile %s is larger than %d bytes", quote(name), parser.MaxInputSize)
 	}
 	im.Path, im.Resolved = path, true
 	ev.prof.Imports = append(ev.prof.Imports, im)

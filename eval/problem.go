@@ -132,6 +132,17 @@ type ImportNotFound struct {
 	Searched []string    // the paths tried, in order
 }
 
+// ImportRefused is an (import NAME) that resolves to something that is not
+// a profile to read: a device, FIFO, socket or directory (after resolving
+// links), or a file over fsutil.MaxInputSize. Its rules are unknown
+// (ir.Import.Resolved is false).
+type ImportRefused struct {
+	problem
+	Name, Path string
+	At         source.Span
+	Err        error // the reader's *fsutil.ReadError
+}
+
 // OpNotOnTarget is an operation the --target operation table lacks.
 type OpNotOnTarget struct {
 	problem
