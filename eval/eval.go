@@ -70,6 +70,9 @@ func (ev *evaluator) evalStmt(x value, sp source.Span, e *env) {
 type evalErr struct {
 	P     Problem
 	Fatal bool // stop evaluating altogether (limits, cancellation)
+	// Opaque is set when the statement stopped only because it used a
+	// name an unresolved import may define: it becomes an opaque block.
+	Opaque *opaqueUse
 }
 
 type evaluator struct {
@@ -107,6 +110,7 @@ type evaluator struct {
 
 	importStack []string
 	nImports    int
+	missing     map[string]*ImportNotFound // by name as written
 	gensym      int
 	fragment    bool // Options.Fragment or a "; sbplc:fragment" comment
 
@@ -127,6 +131,7 @@ func newEvaluator(opts Options, syms int) *evaluator {
 		paramWarned:  map[string]bool{},
 		paramProblem: map[string]*UnboundParam{},
 		paramSeen:    map[string]bool{},
+		missing:      map[string]*ImportNotFound{},
 		fdepth:       map[*ir.FilterNode]int{},
 	}
 	ev.checkAt = min(cancelEvery, ev.lim.Steps+1)
@@ -262,6 +267,9 @@ func (ev *evaluator) recovered(r any, sp source.Span) {
 func (ev *evaluator) caught(ee *evalErr, sp source.Span) {
 	if ee.P != nil {
 		ev.add(ee.P)
+	}
+	if ee.Opaque != nil {
+		ev.opaqueBlock(ee.Opaque, sp)
 	}
 }
 
@@ -840,11 +848,18 @@ func (ev *evaluator) unbound(s *sym, sp source.Span, e *env, role *builtin, head
 		d.Related = rel
 	}
 	u := ev.unboundOf(s.Name, sp, e, d)
+	sug := ""
 	if !u.Fragment {
-		if sug := ev.suggest(s.Name, e); sug != "" {
-			u.d.Message += fmt.Sprintf("; did you mean %s?", sug)
-			u.d.Fixes = append(u.d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}, Guess: true})
-		}
+		sug = ev.suggest(s.Name, e)
+	}
+	if sug == "" && len(u.Imports) > 0 {
+		// Not a plausible typo, and an import that may define it is
+		// missing: the statement's rules are unknown, not wrong.
+		panic(&evalErr{Opaque: &opaqueUse{name: s.Name, at: sp, imports: u.Imports}})
+	}
+	if sug != "" {
+		u.d.Message += fmt.Sprintf("; did you mean %s?", sug)
+		u.d.Fixes = append(u.d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}, Guess: true})
 	}
 	if note := unboundNote(s.Name); note != "" {
 		u.d.Notes = append(u.d.Notes, note)

@@ -103,7 +103,9 @@ func biImport(ev *evaluator, c *call) value {
 			d.Notes = append(d.Notes, "add -I DIR to search a directory holding Apple's system profiles")
 		}
 		ev.addChain(&d, c.Sp)
-		ev.add(&ImportNotFound{problem: problem{d}, Name: name, At: c.Sp, Searched: searched})
+		nf := &ImportNotFound{problem: problem{d}, Name: name, At: c.Sp, Searched: searched}
+		ev.missing[name] = nf
+		ev.add(nf)
 		return theUnspec
 	}
 	abs, err := filepath.Abs(path)
@@ -145,3 +147,37 @@ func biImport(ev *evaluator, c *call) value {
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// opaqueUse is a statement that stopped at the name used at at, which one
+// of the unresolved imports in effect may define.
+type opaqueUse struct {
+	name    string
+	at      source.Span
+	imports []string // as written, in import order
+}
+
+// opaqueBlock records the statement at sp that stopped at use as an
+// opaque block, and adds it to the import-not-found warning of the import
+// most likely to define the name (one warning per import, whatever the
+// number of names and statements).
+func (ev *evaluator) opaqueBlock(use *opaqueUse, sp source.Span) {
+	imp := use.imports[len(use.imports)-1]
+	for _, im := range use.imports {
+		base := strings.TrimSuffix(filepath.Base(im), ".sb")
+		if strings.Contains(base, use.name) || strings.Contains(use.name, base) {
+			imp = im // (corefoundation) and com.apple.corefoundation.sb
+		}
+	}
+	o := ev.origin(sp)
+	ev.prof.OpaqueBlocks = append(ev.prof.OpaqueBlocks, ir.OpaqueBlock{Index: len(ev.prof.Rules), Name: use.name, Import: imp, Origin: o,
+		Reason: fmt.Sprintf("%s is not defined; the import %s, which was not found, may define it", use.name, quote(imp))})
+	nf := ev.missing[imp]
+	if nf == nil {
+		return // refused rather than missing: its error says so
+	}
+	if len(nf.Uses) == 0 {
+		nf.d.Notes = append(nf.d.Notes, fmt.Sprintf("the profile uses names it may define, so those statements are unknown rules: pass -I DIR with the directory that holds %s", imp))
+	}
+	nf.Uses = append(nf.Uses, o.Primary())
+	nf.d.Related = append(nf.d.Related, rel(o.Primary(), "unknown rules: "+use.name+" may come from "+quote(imp)))
+}

@@ -124,12 +124,16 @@ type MalformedNetworkAddress struct {
 }
 
 // ImportNotFound is an (import NAME) that no search directory holds. Its
-// rules are unknown (ir.Import.Resolved is false).
+// rules are unknown (ir.Import.Resolved is false). A later statement that
+// fails only because it uses a name the import may define is not an
+// error: it becomes an ir.OpaqueBlock, listed in Uses (and as related
+// locations of the one warning).
 type ImportNotFound struct {
 	problem
 	Name     string
-	At       source.Span // the import form
-	Searched []string    // the paths tried, in order
+	At       source.Span   // the import form
+	Searched []string      // the paths tried, in order
+	Uses     []source.Span // the statements that became opaque blocks
 }
 
 // ImportRefused is an (import NAME) that resolves to something that is not

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -211,5 +212,65 @@ func TestFragmentUnbound(t *testing.T) {
 			!strings.Contains(strings.Join(d.Notes, "\n"), "lenght is expected to come from the profile that includes it") {
 			t.Errorf("fragment %+v: %+v", opts, d)
 		}
+	}
+}
+
+// TestOpaqueBlocks checks the blocks a missing import leaves: one per
+// statement that needs a name it may define, at the rule count where the
+// statement stopped, attributed to the likeliest import, and listed on
+// that import's one warning; a plausible typo stays an error.
+func TestOpaqueBlocks(t *testing.T) {
+	text := `(version 1)
+(import "system.sb")
+(import "com.apple.corefoundation.sb")
+(allow file-read* (subpath "/usr"))
+(corefoundation)
+(define (helper) (allow file-write* (subpath "/private/tmp")) (more-helpers))
+(helper)
+(allow file-raed*)
+`
+	res := Run(source.NewFile("o.sb", []byte(text)), Options{ReadFile: noFiles})
+	type blk struct {
+		index        int
+		name, imp    string
+		line, column int
+	}
+	var got []blk
+	for _, b := range res.Profile.OpaqueBlocks {
+		p := b.Origin.Primary().StartPos()
+		got = append(got, blk{b.Index, b.Name, b.Import, p.Line, p.Col})
+		if !strings.Contains(b.Reason, b.Name+" is not defined") || !strings.Contains(b.Reason, strconv.Quote(b.Import)) {
+			t.Errorf("reason %q", b.Reason)
+		}
+	}
+	want := []blk{{1, "corefoundation", "com.apple.corefoundation.sb", 5, 1}, {2, "more-helpers", "com.apple.corefoundation.sb", 7, 1}}
+	if !slices.Equal(got, want) {
+		t.Errorf("blocks %+v, want %+v", got, want)
+	}
+	if !res.Profile.Opaque() {
+		t.Error("profile not opaque")
+	}
+	var errs, warnings []string
+	for _, p := range res.Problems {
+		d := p.Diagnostic()
+		if d.Severity.String() == "error" {
+			errs = append(errs, d.String())
+		}
+		if nf, ok := p.(*ImportNotFound); ok {
+			var lines []int
+			for _, u := range nf.Uses {
+				lines = append(lines, u.StartPos().Line)
+			}
+			warnings = append(warnings, fmt.Sprint(nf.Name, lines, len(d.Related)))
+			if len(nf.Uses) > 0 && !strings.Contains(strings.Join(d.Notes, "\n"), "pass -I DIR with the directory that holds "+nf.Name) {
+				t.Errorf("notes %q", d.Notes)
+			}
+		}
+	}
+	if len(errs) != 1 || !strings.Contains(errs[0], "unbound variable: file-raed*; did you mean file-read*?") {
+		t.Errorf("errors %q", errs)
+	}
+	if w := fmt.Sprint(warnings); w != "[system.sb[] 0 com.apple.corefoundation.sb[5 7] 2]" {
+		t.Errorf("import warnings %s", w)
 	}
 }

@@ -566,8 +566,11 @@ func runImportNotFound(p *Pass) {
 		}
 		nd := pr.Diagnostic()
 		nd.Severity = p.Rule.Severity
-		if systemProfiles[in.Name] {
-			nd.Severity = diag.Info // present on macOS; missing only on this host
+		if systemProfiles[in.Name] && len(in.Uses) == 0 {
+			// Present on macOS, missing only on this host. (When the
+			// profile uses names it may define, those statements are
+			// unknown rules, and the warning stays.)
+			nd.Severity = diag.Info
 			nd.Notes = append(append([]string(nil), nd.Notes...), in.Name+" ships with macOS: lint on a Mac with --system-dirs, or pass -I with a copy, to analyse its rules")
 		}
 		p.Claim(pr, nd)
