@@ -850,7 +850,7 @@ func (ev *evaluator) unbound(s *sym, sp source.Span, e *env, role *builtin, head
 	u := ev.unboundOf(s.Name, sp, e, d)
 	sug := ""
 	if !u.Fragment {
-		sug = ev.suggest(s.Name, e)
+		sug = ev.suggest(s.Name, u.InScope)
 	}
 	if sug == "" && len(u.Imports) > 0 {
 		// Not a plausible typo, and an import that may define it is
@@ -956,30 +956,43 @@ func orLambda(name string) string {
 	return name
 }
 
-func (ev *evaluator) suggest(name string, e *env) string {
-	cands := globalNames()
+// suggest returns a did-you-mean replacement for the unbound name among the
+// library's names, the constants (for a name in capitals) and inScope, or
+// "" when no candidate is a plausible typo of it (see PlausibleTypo).
+func (ev *evaluator) suggest(name string, inScope []string) string {
+	var cands []string
+	add := func(names []string) {
+		for _, c := range names {
+			if PlausibleTypo(name, c) {
+				cands = append(cands, c)
+			}
+		}
+	}
+	add(globalNames())
 	var extra []string
 	if strings.ToLower(name) != name {
 		// Constants are spelt in capitals: AF_INETT -> AF_INET6.
 		extra = append(extra, constantNames()...)
 	}
-	for n, s := range ev.syms {
-		if s.gbound {
-			if _, builtin := globalTable()[n]; !builtin {
-				extra = append(extra, n)
-			}
-		}
-	}
-	for f := e; f != nil; f = f.parent {
-		for _, s := range f.syms {
-			extra = append(extra, s.Name)
-		}
-	}
-	if len(extra) > 0 {
-		sortStrings(extra)
-		cands = append(append([]string(nil), cands...), extra...)
-	}
+	extra = append(extra, inScope...)
+	sortStrings(extra)
+	add(extra)
 	return suggestName(name, cands)
+}
+
+// PlausibleTypo reports whether cand is a plausible misspelling target for
+// name, before any edit distance is considered: a name of several
+// hyphenated words (os-version, home-subpath) is a typo only of a name of
+// as many words, or of the same letters with hyphens added or dropped; it
+// is not a typo of a shorter keyword it contains (version, subpath), which
+// is what a variable named after one looks like. Lint applies the same
+// test to its vocabulary suggestions.
+func PlausibleTypo(name, cand string) bool {
+	if !strings.Contains(name, "-") {
+		return true
+	}
+	return strings.Count(name, "-") == strings.Count(cand, "-") ||
+		strings.ReplaceAll(name, "-", "") == strings.ReplaceAll(cand, "-", "")
 }
 
 // finish runs end-of-profile processing: rule indexes, and a missing

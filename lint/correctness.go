@@ -121,12 +121,24 @@ func claimUnknown(p *Pass, pr eval.Problem, u *eval.Unbound, what string, names 
 	nd.Message = fmt.Sprintf("unknown %s %s: libsandbox fails with \"unbound variable: %s\"", what, u.Name, u.Name)
 	if u.Fragment {
 		nd.Severity = diag.Warning // the including profile may define it
-	} else if sug := vocab.Suggest(u.Name, names()); sug != "" {
+	} else if sug := vocab.Suggest(u.Name, plausible(u.Name, names())); sug != "" {
 		nd.Message += fmt.Sprintf("; did you mean %s?", sug)
 		nd.Fixes = []diag.Fix{{Title: "replace with " + sug, Edits: []diag.Edit{{Span: u.At, NewText: sug}}, Guess: true}}
 	}
 	opaqueNote(p, u, &nd)
 	p.Claim(pr, nd)
+}
+
+// plausible returns the names that could be what name was meant to be
+// (eval.PlausibleTypo).
+func plausible(name string, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if eval.PlausibleTypo(name, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // opaqueNote downgrades an unbound-name finding to a warning when the
