@@ -185,7 +185,7 @@ func checkFlat(t *testing.T, name, text string, p *ir.Profile) {
 	t.Helper()
 	opaque := map[string]bool{} // statements of opaque blocks, kept as written
 	for _, ob := range p.OpaqueBlocks {
-		opaque[ob.Origin.Primary().Text()] = true
+		opaque[ob.Origin.Span.Text()] = true
 	}
 	for _, p := range flatProblems(text, opaque) {
 		t.Errorf("expansion of %s is not flat SBPL: %s", name, p)

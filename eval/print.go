@@ -118,7 +118,7 @@ func FormatSBPL(p *ir.Profile) string {
 			imps = imps[1:]
 		}
 		for len(blocks) > 0 && blocks[0].Index <= i && (len(imps) == 0 || blocks[0].Index < imps[0].Index) {
-			b.WriteString(blocks[0].Origin.Primary().Text() + "\n")
+			b.WriteString(blocks[0].Origin.Span.Text() + "\n") // the statement as written
 			blocks = blocks[1:]
 		}
 	}
