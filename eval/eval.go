@@ -780,6 +780,7 @@ func (ev *evaluator) callBuiltin(f *builtin, args []value, argSp []source.Span, 
 		}
 		ev.fail(sp, "arity", "%s: expected %s argument%s, got %d", f.Name, want, plural(n), len(args))
 	}
+	// opt: builtins never keep their *call, so one per depth could be reused.
 	return f.Fn(ev, &call{Name: f.Name, Args: args, ArgSp: argSp, Sp: sp, Env: e})
 }
 

@@ -117,7 +117,7 @@ func paramCall(n ast.Node) (string, bool) {
 // names (what) when one is plausible.
 func claimUnknown(p *Pass, pr eval.Problem, u *eval.Unbound, what string, names func() []string) {
 	d := pr.Diagnostic()
-	nd := diag.Diagnostic{Span: d.Span, Related: d.Related, Notes: d.Notes, Severity: p.Rule.Severity}
+	nd := diag.Diagnostic{Span: d.Span, Notes: d.Notes, Severity: p.Rule.Severity}
 	nd.Message = fmt.Sprintf("unknown %s %s: libsandbox fails with \"unbound variable: %s\"", what, u.Name, u.Name)
 	if u.Fragment {
 		nd.Severity = diag.Warning // the including profile may define it
@@ -345,7 +345,9 @@ func runDuplicateVersion(p *Pass) {
 	seen := map[int]bool{}
 	for _, pr := range p.Problems() {
 		if dv, ok := pr.(*eval.DuplicateVersion); ok {
-			seen[dv.At.Start] = true
+			if dv.At.File == p.Src {
+				seen[dv.At.Start] = true
+			}
 			nd := pr.Diagnostic()
 			nd.Severity = p.Rule.Severity
 			if dv.Cpp {
