@@ -85,7 +85,7 @@ func BenchmarkTailLoop(b *testing.B) {
 // BenchmarkCountLoop runs a named-let counting loop of 100,000 iterations
 // (arithmetic, comparison, variable lookup, tail call).
 func BenchmarkCountLoop(b *testing.B) {
-	f, _ := parser.Parse(source.NewFile("count.sb", []byte("(let loop ((i 0)) (if (< i 100000) (loop (+ i 1)) i))")))
+	f, _ := parser.Parse(source.NewFile("count.sb", []byte("(version 1) (let loop ((i 0)) (if (< i 100000) (loop (+ i 1)) i))")))
 	b.ReportAllocs()
 	steps := 0
 	c0 := cpuTime()

@@ -20,7 +20,7 @@ func (c *call) bad(ev *evaluator, i int, want string) {
 	if pf, ok := c.Args[i].(*paramFalse); ok {
 		d := ev.errDiag(c.sp(i), "type-error", msg)
 		d.Notes = append(d.Notes, paramFalseNote(pf))
-		panic(&evalErr{D: d})
+		ev.abort(&Generic{problem{d}})
 	}
 	ev.fail(c.sp(i), "type-error", "%s", msg)
 }
@@ -294,7 +294,7 @@ func arith(op byte) func(ev *evaluator, c *call) value {
 	}
 }
 
-func compare(name string, ok func(a, b float64) bool) func(ev *evaluator, c *call) value {
+func compare(ok func(a, b float64) bool) func(ev *evaluator, c *call) value {
 	return func(ev *evaluator, c *call) value {
 		res := true
 		for i := 0; i+1 < len(c.Args); i++ {
@@ -311,11 +311,11 @@ func compare(name string, ok func(a, b float64) bool) func(ev *evaluator, c *cal
 	}
 }
 
-func intOp(name string, f func(a, b int64) int64) func(ev *evaluator, c *call) value {
+func intOp(f func(a, b int64) int64) func(ev *evaluator, c *call) value {
 	return func(ev *evaluator, c *call) value {
 		a, b := c.integer(ev, 0), c.integer(ev, 1)
 		if b == 0 {
-			ev.fail(c.sp(1), "eval-error", "%s: division by zero", name)
+			ev.fail(c.sp(1), "eval-error", "%s: division by zero", c.Name)
 		}
 		return intV(f(a, b))
 	}
@@ -444,11 +444,12 @@ func biStringToNumber(ev *evaluator, c *call) value {
 			ev.paramWarned[key] = true
 			// One warning per param: the number is a note on the first.
 			note := fmt.Sprintf("string->number of its placeholder is analysed as 0; pass -D %s=NUMBER for the real value", p)
-			if i, ok := ev.paramDiag[p]; ok && i < len(ev.diags) && ev.diags[i].Code == "unbound-param" {
-				ev.diags[i].Notes = append(ev.diags[i].Notes, note)
-				ev.diags[i].Related = append(ev.diags[i].Related, rel(ev.origin(c.Sp).Primary(), "converted to a number here"))
+			if up, ok := ev.paramProblem[p]; ok {
+				up.d.Notes = append(up.d.Notes, note)
+				up.d.Related = append(up.d.Related, rel(ev.origin(c.Sp).Primary(), "converted to a number here"))
 			} else {
-				ev.warn(c.Sp, "unbound-param", "param %q is not set, so this number is unknown; analysing it as 0 (pass -D %s=NUMBER)", p, p)
+				d := ev.warnDiag(c.Sp, "unbound-param", "param %q is not set, so this number is unknown; analysing it as 0 (pass -D %s=NUMBER)", p, p)
+				ev.add(&UnboundParam{problem: problem{d}, Name: p, At: c.Sp, Strict: ev.opts.StrictParams})
 			}
 		}
 		return intV(0)
@@ -794,13 +795,9 @@ func biGensym(ev *evaluator, c *call) value {
 	return ev.intern("gensym-" + strconv.Itoa(ev.gensym))
 }
 
-func pred(f func(v value) bool) func(ev *evaluator, c *call) value {
-	return func(ev *evaluator, c *call) value { return boolV(f(c.Args[0])) }
-}
-
-// globalTable is the initial global environment: Scheme builtins, special
-// forms and the SBPL vocabulary. It is built once and shared; its values are
-// immutable.
+// globalTable is the initial global environment: special forms, the
+// Scheme library and the SBPL vocabulary. It is built once, on first use,
+// and shared; its values are immutable.
 var (
 	globalOnce sync.Once
 	globalMap  map[string]value
@@ -809,404 +806,558 @@ var (
 )
 
 func globalTable() map[string]value {
-	globalOnce.Do(func() { globalMap = buildGlobals() })
+	globalOnce.Do(func() { globalMap = newGlobals() })
 	return globalMap
 }
 
-func buildGlobals() map[string]value {
+// newGlobals builds the global environment from the tables: special forms,
+// then the Scheme library, then the SBPL vocabulary (whose operations and
+// filters win over a library name).
+func newGlobals() map[string]value {
 	t := make(map[string]value, 2048)
-	def := func(name string, min, max int, fn func(ev *evaluator, c *call) value) {
-		t[name] = &builtin{Name: name, Min: min, Max: max, Fn: fn}
+	for _, f := range specialForms() {
+		t[f.Name] = f
 	}
-	syn := func(name string, fn syntaxFn) { t[name] = &syntaxV{Name: name, Fn: fn} }
-
-	syn("quote", synQuote)
-	syn("quasiquote", synQuasi)
-	syn("lambda", synLambda)
-	syn("define", synDefine)
-	syn("set!", synSet)
-	syn("if", synIf)
-	syn("begin", synBegin)
-	syn("when", synWhen)
-	syn("unless", synUnless)
-	syn("and", synAnd)
-	syn("or", synOr)
-	syn("cond", synCond)
-	syn("case", synCase)
-	syn("let", synLet)
-	syn("let*", synLetStar)
-	syn("letrec", synLetrec)
-	syn("letrec*", synLetrec)
-	syn("do", synDo)
-	syn("macro", synMacro)
-	syn("define-macro", synDefineMacro)
-	syn("delay", synDelay)
-
-	// Lists.
-	def("cons", 2, 2, func(ev *evaluator, c *call) value { return cons(c.Args[0], c.Args[1]) })
-	def("list", 0, -1, func(ev *evaluator, c *call) value { return listOf(c.Args...) })
-	def("list*", 1, -1, func(ev *evaluator, c *call) value {
-		res := c.Args[len(c.Args)-1]
-		for i := len(c.Args) - 2; i >= 0; i-- {
-			res = cons(c.Args[i], res)
-		}
-		return res
-	})
-	for _, p := range []string{"a", "d", "aa", "ad", "da", "dd", "aaa", "aad", "ada", "add", "daa", "dad", "dda", "ddd",
-		"addd", "dddd"} {
-		def("c"+p+"r", 1, 1, cxr(p))
+	for _, b := range schemeLibrary() {
+		t[b.Name] = b
 	}
-	def("set-car!", 2, 2, func(ev *evaluator, c *call) value {
-		p, ok := c.Args[0].(*pair)
-		if !ok {
-			c.bad(ev, 0, "a pair")
-		}
-		p.Car = c.Args[1]
-		return theUnspec
-	})
-	def("set-cdr!", 2, 2, func(ev *evaluator, c *call) value {
-		p, ok := c.Args[0].(*pair)
-		if !ok {
-			c.bad(ev, 0, "a pair")
-		}
-		p.Cdr = c.Args[1]
-		return theUnspec
-	})
-	def("append", 0, -1, biAppend)
-	def("reverse", 1, 1, func(ev *evaluator, c *call) value {
-		xs := c.list(ev, 0)
-		var out value = theNil
-		for _, x := range xs {
-			out = cons(x, out)
-		}
-		return out
-	})
-	def("length", 1, 1, func(ev *evaluator, c *call) value { return intV(len(c.list(ev, 0))) })
-	def("list-tail", 2, 2, biListTail)
-	def("list-ref", 2, 2, biListRef)
-	def("last-pair", 1, 1, func(ev *evaluator, c *call) value {
-		p, ok := c.Args[0].(*pair)
-		if !ok {
-			c.bad(ev, 0, "a pair")
-		}
-		for n := 0; n < ev.lim.ListLen; n++ {
-			q, ok := p.Cdr.(*pair)
-			if !ok {
-				break
-			}
-			p = q
-		}
-		return p
-	})
-	def("memq", 2, 2, member(eqvIn))
-	def("memv", 2, 2, member(eqvIn))
-	def("member", 2, 2, member(equalCharged))
-	def("assq", 2, 2, assoc(eqvIn))
-	def("assv", 2, 2, assoc(eqvIn))
-	def("assoc", 2, 2, assoc(equalCharged))
-	def("map", 2, -1, biMap)
-	def("for-each", 2, -1, biForEach)
-	def("apply", 1, -1, biApply)
-	def("filter", 2, 2, biFilter)
-	def("foldr", 3, 3, biFoldr)
-	def("flatten", 1, 1, biFlatten)
-	def("null?", 1, 1, pred(func(v value) bool { _, ok := v.(*nilT); return ok }))
-	def("pair?", 1, 1, pred(func(v value) bool { _, ok := v.(*pair); return ok }))
-	def("list?", 1, 1, pred(func(v value) bool { _, ok := listToSlice(v, DefaultListLen); return ok }))
-	def("vector", 0, -1, func(ev *evaluator, c *call) value { return &vectorV{Elems: append([]value(nil), c.Args...)} })
-	def("vector?", 1, 1, pred(func(v value) bool { _, ok := v.(*vectorV); return ok }))
-	def("vector->list", 1, 1, func(ev *evaluator, c *call) value {
-		v, ok := c.Args[0].(*vectorV)
-		if !ok {
-			c.bad(ev, 0, "a vector")
-		}
-		return listOf(v.Elems...)
-	})
-	def("list->vector", 1, 1, func(ev *evaluator, c *call) value { return &vectorV{Elems: c.list(ev, 0)} })
-	def("vector-length", 1, 1, func(ev *evaluator, c *call) value {
-		v, ok := c.Args[0].(*vectorV)
-		if !ok {
-			c.bad(ev, 0, "a vector")
-		}
-		return intV(len(v.Elems))
-	})
-	def("vector-ref", 2, 2, func(ev *evaluator, c *call) value {
-		v, ok := c.Args[0].(*vectorV)
-		if !ok {
-			c.bad(ev, 0, "a vector")
-		}
-		k := c.integer(ev, 1)
-		if k < 0 || k >= int64(len(v.Elems)) {
-			ev.fail(c.sp(1), "eval-error", "vector-ref: index %d is out of range", k)
-		}
-		return v.Elems[k]
-	})
-
-	// Predicates and equality.
-	def("not", 1, 1, func(ev *evaluator, c *call) value { return boolV(!truthy(c.Args[0])) })
-	def("eq?", 2, 2, func(ev *evaluator, c *call) value { return boolV(eqv(c.Args[0], c.Args[1])) })
-	def("eqv?", 2, 2, func(ev *evaluator, c *call) value { return boolV(eqv(c.Args[0], c.Args[1])) })
-	def("equal?", 2, 2, func(ev *evaluator, c *call) value { return boolV(equalCharged(ev, c.Sp, c.Args[0], c.Args[1])) })
-	def("boolean?", 1, 1, pred(func(v value) bool { return typeName(v) == "boolean" }))
-	def("symbol?", 1, 1, pred(func(v value) bool { _, ok := v.(*sym); return ok }))
-	def("string?", 1, 1, pred(func(v value) bool { _, ok := v.(*strV); return ok }))
-	def("char?", 1, 1, pred(func(v value) bool { _, ok := v.(charV); return ok }))
-	def("number?", 1, 1, pred(func(v value) bool {
-		switch v.(type) {
-		case intV, realV:
-			return true
-		}
-		return false
-	}))
-	def("integer?", 1, 1, pred(func(v value) bool {
-		switch n := v.(type) {
-		case intV:
-			return true
-		case realV:
-			return float64(n) == math.Trunc(float64(n))
-		}
-		return false
-	}))
-	t["real?"] = t["number?"]
-	t["rational?"] = t["number?"]
-	t["complex?"] = t["number?"]
-	def("exact?", 1, 1, pred(func(v value) bool { _, ok := v.(intV); return ok }))
-	def("inexact?", 1, 1, pred(func(v value) bool { _, ok := v.(realV); return ok }))
-	def("procedure?", 1, 1, pred(isProc))
-	def("closure?", 1, 1, pred(func(v value) bool { _, ok := v.(*closure); return ok }))
-	def("macro?", 1, 1, pred(func(v value) bool { _, ok := v.(*macroV); return ok }))
-	def("atom?", 1, 1, pred(func(v value) bool { _, ok := v.(*pair); return !ok }))
-	def("environment?", 1, 1, pred(func(v value) bool { _, ok := v.(*envV); return ok }))
-	def("port?", 1, 1, pred(func(v value) bool { _, ok := v.(*portV); return ok }))
-	t["input-port?"] = t["port?"]
-	def("eof-object?", 1, 1, pred(func(v value) bool { _, ok := v.(*eofT); return ok }))
-	def("defined?", 1, 2, biDefined)
-
-	// Numbers.
-	def("+", 0, -1, arith('+'))
-	def("-", 1, -1, arith('-'))
-	def("*", 0, -1, arith('*'))
-	def("/", 1, -1, arith('/'))
-	def("=", 1, -1, compare("=", func(a, b float64) bool { return a == b }))
-	def("<", 1, -1, compare("<", func(a, b float64) bool { return a < b }))
-	def(">", 1, -1, compare(">", func(a, b float64) bool { return a > b }))
-	def("<=", 1, -1, compare("<=", func(a, b float64) bool { return a <= b }))
-	def(">=", 1, -1, compare(">=", func(a, b float64) bool { return a >= b }))
-	def("quotient", 2, 2, intOp("quotient", func(a, b int64) int64 { return a / b }))
-	def("remainder", 2, 2, intOp("remainder", func(a, b int64) int64 { return a % b }))
-	def("modulo", 2, 2, intOp("modulo", func(a, b int64) int64 {
-		m := a % b
-		if m != 0 && (m < 0) != (b < 0) {
-			m += b
-		}
-		return m
-	}))
-	def("zero?", 1, 1, func(ev *evaluator, c *call) value { _, f, _ := num(ev, c, 0); return boolV(f == 0) })
-	def("positive?", 1, 1, func(ev *evaluator, c *call) value { _, f, _ := num(ev, c, 0); return boolV(f > 0) })
-	def("negative?", 1, 1, func(ev *evaluator, c *call) value { _, f, _ := num(ev, c, 0); return boolV(f < 0) })
-	def("even?", 1, 1, func(ev *evaluator, c *call) value { return boolV(c.integer(ev, 0)%2 == 0) })
-	def("odd?", 1, 1, func(ev *evaluator, c *call) value { return boolV(c.integer(ev, 0)%2 != 0) })
-	def("abs", 1, 1, func(ev *evaluator, c *call) value {
-		n, f, r := num(ev, c, 0)
-		if r {
-			return realV(math.Abs(f))
-		}
-		if n < 0 {
-			n = -n
-		}
-		return intV(n)
-	})
-	minmax := func(max bool) func(ev *evaluator, c *call) value {
-		return func(ev *evaluator, c *call) value {
-			best := 0
-			for i := range c.Args {
-				_, f, _ := num(ev, c, i)
-				_, bf, _ := num(ev, c, best)
-				if (max && f > bf) || (!max && f < bf) {
-					best = i
-				}
-			}
-			return c.Args[best]
-		}
+	for alias, name := range libraryAliases {
+		t[alias] = t[name]
 	}
-	def("max", 1, -1, minmax(true))
-	def("min", 1, -1, minmax(false))
-	def("number->string", 1, 2, biNumberToString)
-	def("string->number", 1, 2, biStringToNumber)
-	def("exact->inexact", 1, 1, func(ev *evaluator, c *call) value { _, f, _ := num(ev, c, 0); return realV(f) })
-	def("inexact->exact", 1, 1, func(ev *evaluator, c *call) value {
-		n, f, r := num(ev, c, 0)
-		if r {
-			return intV(int64(math.Round(f)))
-		}
-		return intV(n)
-	})
-	rnd := func(fn func(float64) float64) func(ev *evaluator, c *call) value {
-		return func(ev *evaluator, c *call) value {
-			n, f, r := num(ev, c, 0)
-			if !r {
-				return intV(n)
-			}
-			return realV(fn(f))
-		}
-	}
-	def("floor", 1, 1, rnd(math.Floor))
-	def("ceiling", 1, 1, rnd(math.Ceil))
-	def("truncate", 1, 1, rnd(math.Trunc))
-	def("round", 1, 1, rnd(math.RoundToEven))
-	def("expt", 2, 2, func(ev *evaluator, c *call) value {
-		a, af, ar := num(ev, c, 0)
-		b, bf, br := num(ev, c, 1)
-		if !ar && !br && b >= 0 && b < 64 {
-			r := int64(1)
-			for i := int64(0); i < b; i++ {
-				r *= a
-			}
-			return intV(r)
-		}
-		return realV(math.Pow(af, bf))
-	})
-
-	// Strings, symbols, characters.
-	def("string-append", 0, -1, biStringAppend)
-	def("string-length", 1, 1, func(ev *evaluator, c *call) value { return intV(len(c.str(ev, 0).S)) })
-	def("substring", 2, 3, biSubstring)
-	def("string=?", 1, -1, strCmp(false, func(n int) bool { return n == 0 }))
-	def("string<?", 1, -1, strCmp(false, func(n int) bool { return n < 0 }))
-	def("string>?", 1, -1, strCmp(false, func(n int) bool { return n > 0 }))
-	def("string<=?", 1, -1, strCmp(false, func(n int) bool { return n <= 0 }))
-	def("string>=?", 1, -1, strCmp(false, func(n int) bool { return n >= 0 }))
-	def("string-ci=?", 1, -1, strCmp(true, func(n int) bool { return n == 0 }))
-	def("string-ci<?", 1, -1, strCmp(true, func(n int) bool { return n < 0 }))
-	def("string-ci>?", 1, -1, strCmp(true, func(n int) bool { return n > 0 }))
-	def("string-prefix?", 2, 2, func(ev *evaluator, c *call) value {
-		return boolV(strings.HasPrefix(c.str(ev, 1).S, c.str(ev, 0).S))
-	})
-	def("string-suffix?", 2, 2, func(ev *evaluator, c *call) value {
-		return boolV(strings.HasSuffix(c.str(ev, 1).S, c.str(ev, 0).S))
-	})
-	def("string-upcase", 1, 1, func(ev *evaluator, c *call) value {
-		s := c.str(ev, 0)
-		return derived(ev, s, strings.ToUpper(s.S), c.Sp)
-	})
-	def("string-downcase", 1, 1, func(ev *evaluator, c *call) value {
-		s := c.str(ev, 0)
-		return derived(ev, s, strings.ToLower(s.S), c.Sp)
-	})
-	def("string-copy", 1, 1, func(ev *evaluator, c *call) value {
-		s := c.str(ev, 0)
-		cp := *s
-		return &cp
-	})
-	def("string-ref", 2, 2, func(ev *evaluator, c *call) value {
-		s := c.str(ev, 0).S
-		k := c.integer(ev, 1)
-		if k < 0 || k >= int64(len(s)) {
-			ev.fail(c.sp(1), "eval-error", "string-ref: index %d is out of range for a string of length %d", k, len(s))
-		}
-		return charV(s[k])
-	})
-	def("string", 0, -1, func(ev *evaluator, c *call) value {
-		var b strings.Builder
-		for i, a := range c.Args {
-			ch, ok := a.(charV)
-			if !ok {
-				c.bad(ev, i, "a character")
-			}
-			b.WriteRune(rune(ch))
-		}
-		return ev.newStr(b.String(), c.Sp)
-	})
-	def("string->list", 1, 1, func(ev *evaluator, c *call) value {
-		var out []value
-		for _, r := range c.str(ev, 0).S {
-			out = append(out, charV(r))
-		}
-		return listOf(out...)
-	})
-	def("list->string", 1, 1, func(ev *evaluator, c *call) value {
-		var b strings.Builder
-		for _, a := range c.list(ev, 0) {
-			ch, ok := a.(charV)
-			if !ok {
-				ev.fail(c.sp(0), "type-error", "list->string: element must be a character, got %s", describe(a))
-			}
-			b.WriteRune(rune(ch))
-		}
-		return ev.newStr(b.String(), c.Sp)
-	})
-	def("make-string", 1, 2, func(ev *evaluator, c *call) value {
-		n := c.integer(ev, 0)
-		if n < 0 || n > int64(ev.lim.StringLen) {
-			ev.fail(c.sp(0), "eval-limit", "make-string: length %d is out of range", n)
-		}
-		ch := ' '
-		if len(c.Args) > 1 {
-			x, ok := c.Args[1].(charV)
-			if !ok {
-				c.bad(ev, 1, "a character")
-			}
-			ch = rune(x)
-		}
-		return ev.newStr(strings.Repeat(string(ch), int(n)), c.Sp)
-	})
-	def("symbol->string", 1, 1, func(ev *evaluator, c *call) value {
-		switch s := c.Args[0].(type) {
-		case *sym:
-			return ev.newStr(s.Name, c.Sp)
-		case *opV:
-			return ev.newStr(s.Written, c.Sp)
-		}
-		c.bad(ev, 0, "a symbol")
-		return nil
-	})
-	def("string->symbol", 1, 1, func(ev *evaluator, c *call) value { return ev.intern(c.str(ev, 0).S) })
-	def("char->integer", 1, 1, func(ev *evaluator, c *call) value {
-		ch, ok := c.Args[0].(charV)
-		if !ok {
-			c.bad(ev, 0, "a character")
-		}
-		return intV(ch)
-	})
-	def("integer->char", 1, 1, func(ev *evaluator, c *call) value { return charV(rune(c.integer(ev, 0))) })
-	def("char-upcase", 1, 1, func(ev *evaluator, c *call) value {
-		ch, ok := c.Args[0].(charV)
-		if !ok {
-			c.bad(ev, 0, "a character")
-		}
-		return charV([]rune(strings.ToUpper(string(rune(ch))))[0])
-	})
-	def("char-downcase", 1, 1, func(ev *evaluator, c *call) value {
-		ch, ok := c.Args[0].(charV)
-		if !ok {
-			c.bad(ev, 0, "a character")
-		}
-		return charV([]rune(strings.ToLower(string(rune(ch))))[0])
-	})
-	def("char=?", 2, 2, func(ev *evaluator, c *call) value { return boolV(eqv(c.Args[0], c.Args[1])) })
-	def("gensym", 0, 0, biGensym)
-
-	// Evaluation and I/O.
-	def("eval", 1, 2, biEval)
-	def("error", 0, -1, biError)
-	def("display", 1, 2, biDisplay)
-	def("write", 1, 2, biDisplay)
-	def("newline", 0, 1, func(ev *evaluator, c *call) value { ev.output.WriteByte('\n'); return theUnspec })
-	def("open-input-string", 1, 1, biOpenInputString)
-	def("read", 0, 1, biRead)
-	def("current-environment", 0, 0, func(ev *evaluator, c *call) value { c.Env.capture(); return &envV{E: c.Env} })
-	def("interaction-environment", 0, 0, func(ev *evaluator, c *call) value { return &envV{} })
-	def("force", 1, 1, func(ev *evaluator, c *call) value {
-		if cl, ok := c.Args[0].(*closure); ok && cl.Name == "promise" {
-			return ev.apply(cl, nil, c.Sp, c.Env)
-		}
-		return c.Args[0]
-	})
-
-	addSBPL(t, def, syn)
-	t["string-append"].(*builtin).Pure = true
-	withForm, _ = t["with"].(*syntaxV)
+	addSBPL(t)
 	return t
+}
+
+// specialForms are the forms whose arguments are not evaluated first.
+func specialForms() []*syntaxV {
+	return []*syntaxV{
+		{"quote", synQuote},
+		{"quasiquote", synQuasi},
+		{"lambda", synLambda},
+		{"define", synDefine},
+		{"set!", synSet},
+		{"if", synIf},
+		{"begin", synBegin},
+		{"when", synWhen},
+		{"unless", synUnless},
+		{"and", synAnd},
+		{"or", synOr},
+		{"cond", synCond},
+		{"case", synCase},
+		{"let", synLet},
+		{"let*", synLetStar},
+		{"letrec", synLetrec},
+		{"letrec*", synLetrec},
+		{"do", synDo},
+		{"macro", synMacro},
+		{"define-macro", synDefineMacro},
+		{"delay", synDelay},
+	}
+}
+
+// libraryAliases bind a second name to a library procedure (which keeps
+// its own name in messages).
+var libraryAliases = map[string]string{
+	"real?":       "number?",
+	"rational?":   "number?",
+	"complex?":    "number?",
+	"input-port?": "port?",
+}
+
+// schemeLibrary is the part of TinyScheme's library that profiles use:
+// name, arity (Max -1: variadic) and implementation.
+func schemeLibrary() []*builtin {
+	return []*builtin{
+		// Lists.
+		{"cons", 2, 2, biCons},
+		{"list", 0, -1, biList},
+		{"list*", 1, -1, biListStar},
+		{"car", 1, 1, cxr("a")},
+		{"cdr", 1, 1, cxr("d")},
+		{"caar", 1, 1, cxr("aa")},
+		{"cadr", 1, 1, cxr("ad")},
+		{"cdar", 1, 1, cxr("da")},
+		{"cddr", 1, 1, cxr("dd")},
+		{"caaar", 1, 1, cxr("aaa")},
+		{"caadr", 1, 1, cxr("aad")},
+		{"cadar", 1, 1, cxr("ada")},
+		{"caddr", 1, 1, cxr("add")},
+		{"cdaar", 1, 1, cxr("daa")},
+		{"cdadr", 1, 1, cxr("dad")},
+		{"cddar", 1, 1, cxr("dda")},
+		{"cdddr", 1, 1, cxr("ddd")},
+		{"cadddr", 1, 1, cxr("addd")},
+		{"cddddr", 1, 1, cxr("dddd")},
+		{"set-car!", 2, 2, biSetCar},
+		{"set-cdr!", 2, 2, biSetCdr},
+		{"append", 0, -1, biAppend},
+		{"reverse", 1, 1, biReverse},
+		{"length", 1, 1, biLength},
+		{"list-tail", 2, 2, biListTail},
+		{"list-ref", 2, 2, biListRef},
+		{"last-pair", 1, 1, biLastPair},
+		{"memq", 2, 2, member(eqvIn)},
+		{"memv", 2, 2, member(eqvIn)},
+		{"member", 2, 2, member(equalCharged)},
+		{"assq", 2, 2, assoc(eqvIn)},
+		{"assv", 2, 2, assoc(eqvIn)},
+		{"assoc", 2, 2, assoc(equalCharged)},
+		{"map", 2, -1, biMap},
+		{"for-each", 2, -1, biForEach},
+		{"apply", 1, -1, biApply},
+		{"filter", 2, 2, biFilter},
+		{"foldr", 3, 3, biFoldr},
+		{"flatten", 1, 1, biFlatten},
+		{"null?", 1, 1, pred(isNull)},
+		{"pair?", 1, 1, pred(isPair)},
+		{"list?", 1, 1, pred(isList)},
+		{"vector", 0, -1, biVector},
+		{"vector?", 1, 1, pred(isVector)},
+		{"vector->list", 1, 1, biVectorToList},
+		{"list->vector", 1, 1, biListToVector},
+		{"vector-length", 1, 1, biVectorLength},
+		{"vector-ref", 2, 2, biVectorRef},
+
+		// Predicates and equality.
+		{"not", 1, 1, biNot},
+		{"eq?", 2, 2, biEqv},
+		{"eqv?", 2, 2, biEqv},
+		{"equal?", 2, 2, biEqual},
+		{"boolean?", 1, 1, pred(isBoolean)},
+		{"symbol?", 1, 1, pred(isSymbol)},
+		{"string?", 1, 1, pred(isString)},
+		{"char?", 1, 1, pred(isChar)},
+		{"number?", 1, 1, pred(isNumber)},
+		{"integer?", 1, 1, pred(isInteger)},
+		{"exact?", 1, 1, pred(isExact)},
+		{"inexact?", 1, 1, pred(isInexact)},
+		{"procedure?", 1, 1, pred(isProc)},
+		{"closure?", 1, 1, pred(isClosure)},
+		{"macro?", 1, 1, pred(isMacro)},
+		{"atom?", 1, 1, pred(isAtom)},
+		{"environment?", 1, 1, pred(isEnvironment)},
+		{"port?", 1, 1, pred(isPort)},
+		{"eof-object?", 1, 1, pred(isEOF)},
+		{"defined?", 1, 2, biDefined},
+
+		// Numbers.
+		{"+", 0, -1, arith('+')},
+		{"-", 1, -1, arith('-')},
+		{"*", 0, -1, arith('*')},
+		{"/", 1, -1, arith('/')},
+		{"=", 1, -1, compare(func(a, b float64) bool { return a == b })},
+		{"<", 1, -1, compare(func(a, b float64) bool { return a < b })},
+		{">", 1, -1, compare(func(a, b float64) bool { return a > b })},
+		{"<=", 1, -1, compare(func(a, b float64) bool { return a <= b })},
+		{">=", 1, -1, compare(func(a, b float64) bool { return a >= b })},
+		{"quotient", 2, 2, intOp(func(a, b int64) int64 { return a / b })},
+		{"remainder", 2, 2, intOp(func(a, b int64) int64 { return a % b })},
+		{"modulo", 2, 2, intOp(modulo)},
+		{"zero?", 1, 1, numPred(func(f float64) bool { return f == 0 })},
+		{"positive?", 1, 1, numPred(func(f float64) bool { return f > 0 })},
+		{"negative?", 1, 1, numPred(func(f float64) bool { return f < 0 })},
+		{"even?", 1, 1, biEven},
+		{"odd?", 1, 1, biOdd},
+		{"abs", 1, 1, biAbs},
+		{"max", 1, -1, minmax(true)},
+		{"min", 1, -1, minmax(false)},
+		{"number->string", 1, 2, biNumberToString},
+		{"string->number", 1, 2, biStringToNumber},
+		{"exact->inexact", 1, 1, biExactToInexact},
+		{"inexact->exact", 1, 1, biInexactToExact},
+		{"floor", 1, 1, rounding(math.Floor)},
+		{"ceiling", 1, 1, rounding(math.Ceil)},
+		{"truncate", 1, 1, rounding(math.Trunc)},
+		{"round", 1, 1, rounding(math.RoundToEven)},
+		{"expt", 2, 2, biExpt},
+
+		// Strings, symbols, characters.
+		{"string-append", 0, -1, biStringAppend},
+		{"string-length", 1, 1, biStringLength},
+		{"substring", 2, 3, biSubstring},
+		{"string=?", 1, -1, strCmp(false, func(n int) bool { return n == 0 })},
+		{"string<?", 1, -1, strCmp(false, func(n int) bool { return n < 0 })},
+		{"string>?", 1, -1, strCmp(false, func(n int) bool { return n > 0 })},
+		{"string<=?", 1, -1, strCmp(false, func(n int) bool { return n <= 0 })},
+		{"string>=?", 1, -1, strCmp(false, func(n int) bool { return n >= 0 })},
+		{"string-ci=?", 1, -1, strCmp(true, func(n int) bool { return n == 0 })},
+		{"string-ci<?", 1, -1, strCmp(true, func(n int) bool { return n < 0 })},
+		{"string-ci>?", 1, -1, strCmp(true, func(n int) bool { return n > 0 })},
+		{"string-prefix?", 2, 2, biStringPrefix},
+		{"string-suffix?", 2, 2, biStringSuffix},
+		{"string-upcase", 1, 1, stringCase(strings.ToUpper)},
+		{"string-downcase", 1, 1, stringCase(strings.ToLower)},
+		{"string-copy", 1, 1, biStringCopy},
+		{"string-ref", 2, 2, biStringRef},
+		{"string", 0, -1, biString},
+		{"string->list", 1, 1, biStringToList},
+		{"list->string", 1, 1, biListToString},
+		{"make-string", 1, 2, biMakeString},
+		{"symbol->string", 1, 1, biSymbolToString},
+		{"string->symbol", 1, 1, biStringToSymbol},
+		{"char->integer", 1, 1, biCharToInteger},
+		{"integer->char", 1, 1, biIntegerToChar},
+		{"char-upcase", 1, 1, charCase(strings.ToUpper)},
+		{"char-downcase", 1, 1, charCase(strings.ToLower)},
+		{"char=?", 2, 2, biEqv},
+		{"gensym", 0, 0, biGensym},
+
+		// Evaluation and I/O.
+		{"eval", 1, 2, biEval},
+		{"error", 0, -1, biError},
+		{"display", 1, 2, biDisplay},
+		{"write", 1, 2, biDisplay},
+		{"newline", 0, 1, biNewline},
+		{"open-input-string", 1, 1, biOpenInputString},
+		{"read", 0, 1, biRead},
+		{"current-environment", 0, 0, biCurrentEnvironment},
+		{"interaction-environment", 0, 0, biInteractionEnvironment},
+		{"force", 1, 1, biForce},
+	}
+}
+
+// Lists.
+
+func biCons(ev *evaluator, c *call) value { return cons(c.Args[0], c.Args[1]) }
+
+func biList(ev *evaluator, c *call) value { return listOf(c.Args...) }
+
+func biListStar(ev *evaluator, c *call) value {
+	res := c.Args[len(c.Args)-1]
+	for i := len(c.Args) - 2; i >= 0; i-- {
+		res = cons(c.Args[i], res)
+	}
+	return res
+}
+
+func biSetCar(ev *evaluator, c *call) value {
+	p, ok := c.Args[0].(*pair)
+	if !ok {
+		c.bad(ev, 0, "a pair")
+	}
+	p.Car = c.Args[1]
+	return theUnspec
+}
+
+func biSetCdr(ev *evaluator, c *call) value {
+	p, ok := c.Args[0].(*pair)
+	if !ok {
+		c.bad(ev, 0, "a pair")
+	}
+	p.Cdr = c.Args[1]
+	return theUnspec
+}
+
+func biReverse(ev *evaluator, c *call) value {
+	var out value = theNil
+	for _, x := range c.list(ev, 0) {
+		out = cons(x, out)
+	}
+	return out
+}
+
+func biLength(ev *evaluator, c *call) value { return intV(len(c.list(ev, 0))) }
+
+func biLastPair(ev *evaluator, c *call) value {
+	p, ok := c.Args[0].(*pair)
+	if !ok {
+		c.bad(ev, 0, "a pair")
+	}
+	for n := 0; n < ev.lim.ListLen; n++ {
+		q, ok := p.Cdr.(*pair)
+		if !ok {
+			break
+		}
+		p = q
+	}
+	return p
+}
+
+func biVector(ev *evaluator, c *call) value {
+	return &vectorV{Elems: append([]value(nil), c.Args...)}
+}
+
+// vectorArg returns argument i, which must be a vector.
+func (c *call) vector(ev *evaluator, i int) *vectorV {
+	v, ok := c.Args[i].(*vectorV)
+	if !ok {
+		c.bad(ev, i, "a vector")
+	}
+	return v
+}
+
+func biVectorToList(ev *evaluator, c *call) value { return listOf(c.vector(ev, 0).Elems...) }
+
+func biListToVector(ev *evaluator, c *call) value { return &vectorV{Elems: c.list(ev, 0)} }
+
+func biVectorLength(ev *evaluator, c *call) value { return intV(len(c.vector(ev, 0).Elems)) }
+
+func biVectorRef(ev *evaluator, c *call) value {
+	v := c.vector(ev, 0)
+	k := c.integer(ev, 1)
+	if k < 0 || k >= int64(len(v.Elems)) {
+		ev.fail(c.sp(1), "eval-error", "vector-ref: index %d is out of range", k)
+	}
+	return v.Elems[k]
+}
+
+// Predicates and equality.
+
+func biNot(ev *evaluator, c *call) value { return boolV(!truthy(c.Args[0])) }
+
+func biEqv(ev *evaluator, c *call) value { return boolV(eqv(c.Args[0], c.Args[1])) }
+
+func biEqual(ev *evaluator, c *call) value {
+	return boolV(equalCharged(ev, c.Sp, c.Args[0], c.Args[1]))
+}
+
+func pred(f func(v value) bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value { return boolV(f(c.Args[0])) }
+}
+
+func isNull(v value) bool    { _, ok := v.(*nilT); return ok }
+func isPair(v value) bool    { _, ok := v.(*pair); return ok }
+func isList(v value) bool    { _, ok := listToSlice(v, DefaultListLen); return ok }
+func isVector(v value) bool  { _, ok := v.(*vectorV); return ok }
+func isBoolean(v value) bool { return typeName(v) == "boolean" }
+func isSymbol(v value) bool  { _, ok := v.(*sym); return ok }
+func isString(v value) bool  { _, ok := v.(*strV); return ok }
+func isChar(v value) bool    { _, ok := v.(charV); return ok }
+func isExact(v value) bool   { _, ok := v.(intV); return ok }
+func isInexact(v value) bool { _, ok := v.(realV); return ok }
+func isClosure(v value) bool { _, ok := v.(*closure); return ok }
+func isMacro(v value) bool   { _, ok := v.(*macroV); return ok }
+func isAtom(v value) bool    { _, ok := v.(*pair); return !ok }
+func isPort(v value) bool    { _, ok := v.(*portV); return ok }
+func isEOF(v value) bool     { _, ok := v.(*eofT); return ok }
+
+func isEnvironment(v value) bool { _, ok := v.(*envV); return ok }
+
+func isNumber(v value) bool {
+	switch v.(type) {
+	case intV, realV:
+		return true
+	}
+	return false
+}
+
+func isInteger(v value) bool {
+	switch n := v.(type) {
+	case intV:
+		return true
+	case realV:
+		return float64(n) == math.Trunc(float64(n))
+	}
+	return false
+}
+
+// Numbers.
+
+func modulo(a, b int64) int64 {
+	m := a % b
+	if m != 0 && (m < 0) != (b < 0) {
+		m += b
+	}
+	return m
+}
+
+// numPred is a predicate on one number.
+func numPred(f func(float64) bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		_, x, _ := num(ev, c, 0)
+		return boolV(f(x))
+	}
+}
+
+func biEven(ev *evaluator, c *call) value { return boolV(c.integer(ev, 0)%2 == 0) }
+
+func biOdd(ev *evaluator, c *call) value { return boolV(c.integer(ev, 0)%2 != 0) }
+
+func biAbs(ev *evaluator, c *call) value {
+	n, f, r := num(ev, c, 0)
+	if r {
+		return realV(math.Abs(f))
+	}
+	if n < 0 {
+		n = -n
+	}
+	return intV(n)
+}
+
+func minmax(max bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		best := 0
+		for i := range c.Args {
+			_, f, _ := num(ev, c, i)
+			_, bf, _ := num(ev, c, best)
+			if (max && f > bf) || (!max && f < bf) {
+				best = i
+			}
+		}
+		return c.Args[best]
+	}
+}
+
+func biExactToInexact(ev *evaluator, c *call) value {
+	_, f, _ := num(ev, c, 0)
+	return realV(f)
+}
+
+func biInexactToExact(ev *evaluator, c *call) value {
+	n, f, r := num(ev, c, 0)
+	if r {
+		return intV(int64(math.Round(f)))
+	}
+	return intV(n)
+}
+
+// rounding is floor, ceiling, truncate or round: integers stay as they are.
+func rounding(fn func(float64) float64) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		n, f, r := num(ev, c, 0)
+		if !r {
+			return intV(n)
+		}
+		return realV(fn(f))
+	}
+}
+
+func biExpt(ev *evaluator, c *call) value {
+	a, af, ar := num(ev, c, 0)
+	b, bf, br := num(ev, c, 1)
+	if !ar && !br && b >= 0 && b < 64 {
+		r := int64(1)
+		for i := int64(0); i < b; i++ {
+			r *= a
+		}
+		return intV(r)
+	}
+	return realV(math.Pow(af, bf))
+}
+
+// Strings, symbols, characters.
+
+func biStringLength(ev *evaluator, c *call) value { return intV(len(c.str(ev, 0).S)) }
+
+func biStringPrefix(ev *evaluator, c *call) value {
+	return boolV(strings.HasPrefix(c.str(ev, 1).S, c.str(ev, 0).S))
+}
+
+func biStringSuffix(ev *evaluator, c *call) value {
+	return boolV(strings.HasSuffix(c.str(ev, 1).S, c.str(ev, 0).S))
+}
+
+// stringCase is string-upcase or string-downcase.
+func stringCase(conv func(string) string) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		s := c.str(ev, 0)
+		return derived(ev, s, conv(s.S), c.Sp)
+	}
+}
+
+func biStringCopy(ev *evaluator, c *call) value {
+	cp := *c.str(ev, 0)
+	return &cp
+}
+
+func biStringRef(ev *evaluator, c *call) value {
+	s := c.str(ev, 0).S
+	k := c.integer(ev, 1)
+	if k < 0 || k >= int64(len(s)) {
+		ev.fail(c.sp(1), "eval-error", "string-ref: index %d is out of range for a string of length %d", k, len(s))
+	}
+	return charV(s[k])
+}
+
+// char returns argument i, which must be a character.
+func (c *call) char(ev *evaluator, i int) charV {
+	ch, ok := c.Args[i].(charV)
+	if !ok {
+		c.bad(ev, i, "a character")
+	}
+	return ch
+}
+
+func biString(ev *evaluator, c *call) value {
+	var b strings.Builder
+	for i := range c.Args {
+		b.WriteRune(rune(c.char(ev, i)))
+	}
+	return ev.newStr(b.String(), c.Sp)
+}
+
+func biStringToList(ev *evaluator, c *call) value {
+	var out []value
+	for _, r := range c.str(ev, 0).S {
+		out = append(out, charV(r))
+	}
+	return listOf(out...)
+}
+
+func biListToString(ev *evaluator, c *call) value {
+	var b strings.Builder
+	for _, a := range c.list(ev, 0) {
+		ch, ok := a.(charV)
+		if !ok {
+			ev.fail(c.sp(0), "type-error", "list->string: element must be a character, got %s", describe(a))
+		}
+		b.WriteRune(rune(ch))
+	}
+	return ev.newStr(b.String(), c.Sp)
+}
+
+func biMakeString(ev *evaluator, c *call) value {
+	n := c.integer(ev, 0)
+	if n < 0 || n > int64(ev.lim.StringLen) {
+		ev.fail(c.sp(0), "eval-limit", "make-string: length %d is out of range", n)
+	}
+	ch := ' '
+	if len(c.Args) > 1 {
+		ch = rune(c.char(ev, 1))
+	}
+	return ev.newStr(strings.Repeat(string(ch), int(n)), c.Sp)
+}
+
+func biSymbolToString(ev *evaluator, c *call) value {
+	switch s := c.Args[0].(type) {
+	case *sym:
+		return ev.newStr(s.Name, c.Sp)
+	case *opV:
+		return ev.newStr(s.Written, c.Sp)
+	}
+	c.bad(ev, 0, "a symbol")
+	return nil
+}
+
+func biStringToSymbol(ev *evaluator, c *call) value { return ev.intern(c.str(ev, 0).S) }
+
+func biCharToInteger(ev *evaluator, c *call) value { return intV(c.char(ev, 0)) }
+
+func biIntegerToChar(ev *evaluator, c *call) value { return charV(rune(c.integer(ev, 0))) }
+
+// charCase is char-upcase or char-downcase.
+func charCase(conv func(string) string) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		return charV([]rune(conv(string(rune(c.char(ev, 0)))))[0])
+	}
+}
+
+// Evaluation and I/O.
+
+func biNewline(ev *evaluator, c *call) value {
+	ev.output.WriteByte('\n')
+	return theUnspec
+}
+
+func biCurrentEnvironment(ev *evaluator, c *call) value { return &envV{E: c.Env} }
+
+func biInteractionEnvironment(ev *evaluator, c *call) value { return &envV{} }
+
+func biForce(ev *evaluator, c *call) value {
+	if cl, ok := c.Args[0].(*closure); ok && cl.Name == "promise" {
+		return ev.apply(cl, nil, c.Sp, c.Env)
+	}
+	return c.Args[0]
 }
 
 // globalNames is the sorted list of initially bound names (did-you-mean candidates).

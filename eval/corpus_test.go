@@ -82,6 +82,9 @@ func TestCorpus(t *testing.T) {
 			if d.Severity != diag.Error || !(e.Kind == "profile" || chromiumFragment(e)) {
 				continue
 			}
+			if d.Code == "missing-version" && len(res.Profile.Rules) == 0 {
+				continue // a library of helpers (WebKit's util.sb) the corpus does not mark as a fragment
+			}
 			if d.Code == "unbound-identifier" {
 				name := strings.TrimPrefix(strings.SplitN(d.Message, ";", 2)[0], "unbound variable: ")
 				if _, ok := allowedUnbound[name]; ok {

@@ -10,58 +10,9 @@ import (
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
-	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
 )
-
-// Run parses src and evaluates it. Parse and evaluation diagnostics are
-// merged and sorted.
-func Run(src *source.File, opts Options) *Result {
-	if src == nil {
-		return &Result{Profile: &ir.Profile{Implicit: true}}
-	}
-	f, pd := parser.Parse(src)
-	r := EvalFile(f, opts)
-	r.Diags = append(pd, r.Diags...).Sort()
-	return r
-}
-
-// EvalFile evaluates an already parsed file: the preludes first, then the
-// file's forms, in one environment. It never panics.
-func EvalFile(f *ast.File, opts Options) *Result {
-	// The symbol table grows with the text: about one distinct symbol per
-	// 130 bytes of a large profile (323 for the largest corpus profile,
-	// 40 on average).
-	size := 64
-	if f != nil && f.Src != nil {
-		size += len(f.Src.Text) / 128
-	}
-	for _, p := range opts.Preludes {
-		size += len(p.Text) / 128
-	}
-	ev := newEvaluatorSize(opts, min(size, 1024))
-	if f != nil {
-		ev.mainFile = f.Src
-	}
-	res := &Result{File: f, Profile: ev.prof}
-	for _, p := range opts.Preludes {
-		if ev.aborted {
-			break
-		}
-		pf, pd := parser.Parse(p)
-		ev.diags = append(ev.diags, pd...)
-		ev.evalFileForms(pf)
-	}
-	if f != nil && !ev.aborted {
-		ev.evalFileForms(f)
-	}
-	ev.finish(f)
-	res.Diags = ev.diags.Sort()
-	res.Output = ev.output.String()
-	res.Steps = ev.steps
-	return res
-}
 
 // frameNode is one element of the dynamic call chain (a persistent list).
 type frameNode struct {
@@ -90,19 +41,16 @@ func (ev *evaluator) atTop() bool {
 // a with-filter block does not hide the rules after it.
 func (ev *evaluator) stmt(x value, sp source.Span, e *env) {
 	saveChain, saveDepth := ev.chain, ev.depth
-	saveWF, saveWM, saveArgs, saveCall := len(ev.withFilters), len(ev.withMods), len(ev.argStack), ev.ncall
+	saveWF, saveWM := len(ev.withFilters), len(ev.withMods)
 	defer func() {
 		if r := recover(); r != nil {
 			ee, ok := r.(*evalErr)
 			if !ok || ee.Fatal {
 				panic(r)
 			}
-			ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
+			ev.chain, ev.depth, ev.argOf = saveChain, saveDepth, nil
 			ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
-			ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
-			if ee.D.Message != "" {
-				ev.diags.Add(ee.D)
-			}
+			ev.caught(ee, sp)
 		}
 	}()
 	ev.eval(x, sp, e)
@@ -117,120 +65,76 @@ func (ev *evaluator) evalStmt(x value, sp source.Span, e *env) {
 	ev.eval(x, sp, e)
 }
 
-// evalErr aborts the current top-level form. A zero Diag means the problem
-// was already reported.
+// evalErr aborts the current statement. A nil P means the problem was
+// already reported.
 type evalErr struct {
-	D     diag.Diagnostic
-	Fatal bool // stop evaluating altogether (limits)
+	P     Problem
+	Fatal bool // stop evaluating altogether (limits, cancellation)
+	// Opaque is set when the statement stopped only because it used a
+	// name an unresolved import may define: it becomes an opaque block.
+	Opaque *opaqueUse
 }
 
 type evaluator struct {
-	opts  Options
-	lim   Limits
-	syms  map[string]*sym
-	diags diag.List
-	prof  *ir.Profile
+	opts Options
+	lim  Limits
+	syms map[string]*sym // interned symbols; globals live on them
+	prof *ir.Profile
 
-	steps int
-	depth int
-	chain *frameNode
+	problems []Problem
+	output   strings.Builder // display/write/newline
 
+	steps   int
+	checkAt int // the step count of the next checkpoint
+	depth   int
+	chain   *frameNode // the dynamic call chain
+	aborted bool       // a fatal problem stopped evaluation
+	// argOf is the builtin whose argument is about to be evaluated, for
+	// the one evalLoop that evaluates it (it says where an unbound name
+	// stood: see unboundAs).
+	argOf *builtin
+
+	// Rule context: with-filter and with-modifier scopes, and the rules
+	// of the apply-message-filter being evaluated.
 	withFilters []*ir.FilterNode
 	withMods    []ir.Modifier
+	msg         *msgCtx
+	fdepth      map[*ir.FilterNode]int // nesting depth of combinator nodes
 
-	paramWarned map[string]bool
-	// paramDiag is the index in diags of each param's unbound-param
-	// warning, so later consequences become notes on it (once per name).
-	paramDiag   map[string]int
+	versionSeen bool
 	paramSeen   map[string]bool
+	paramWarned map[string]bool
+	// paramProblem is each param's unbound-param warning, so later
+	// consequences become notes on it (once per name).
+	paramProblem map[string]*UnboundParam
+
 	importStack []string
 	nImports    int
-	output      strings.Builder
-	aborted     bool
-	versionSeen bool
+	missing     map[string]*ImportNotFound // by name as written
 	gensym      int
-	msg         *msgCtx
-	argStack    []value
-	spStack     []source.Span
-	calls       []*call
-	ncall       int
-	fdepth      map[*ir.FilterNode]int // nesting depth of combinator nodes
-	cur         *source.File
-	mainFile    *source.File
-	curCpp      bool // cur has C-preprocessor lines (evaluated as comments)
-	target      vocab.Target
-	hasTarget   bool
-	// leafSlab and ruleSlab hand out IR nodes in chunks: a profile
-	// allocates thousands of them, all living as long as the profile.
-	leafSlab []ir.FilterNode
-	ruleSlab []ir.Rule
-	valSlab  []ir.Value
-	strSlab  []strV // string literals of the source (datum)
-	cellSlab []pair // cells of lists read from the source (datum)
-	impure   bool   // datum read something that is not a plain form
-	fvSlab   []filterV
-	// plainHeads are the builtins of the lists of the plain form being
-	// evaluated, in walk order (plainCall fills, evalPlain consumes).
-	plainHeads []*builtin
-	plainNext  int
-	// strChunk and cellChunk are the whole chunks strSlab and cellSlab
-	// are carved from (plain forms reuse them).
-	strChunk  []strV
-	cellChunk []pair
+	fragment    bool // Options.Fragment or a "; sbplc:fragment" comment
+
+	cur       *source.File // the file whose forms are being evaluated
+	mainFile  *source.File
+	curCpp    bool // cur has C-preprocessor lines (evaluated as comments)
+	target    vocab.Target
+	hasTarget bool
 }
 
-// newValues returns an empty slice of capacity n carved from the
-// evaluator's value slab; its capacity is capped, so appending past n
-// reallocates instead of touching a neighbour.
-func (ev *evaluator) newValues(n int) []ir.Value {
-	if n > slabChunk/4 {
-		return make([]ir.Value, 0, n)
-	}
-	if len(ev.valSlab) < n {
-		ev.valSlab = make([]ir.Value, slabChunk)
-	}
-	vs := ev.valSlab[:0:n]
-	ev.valSlab = ev.valSlab[n:]
-	return vs
-}
-
-// slabChunk is the number of IR nodes allocated at once.
-const slabChunk = 64
-
-// newLeafNode returns a zeroed filter node from the evaluator's slab.
-func (ev *evaluator) newLeafNode() *ir.FilterNode {
-	if len(ev.leafSlab) == 0 {
-		ev.leafSlab = make([]ir.FilterNode, slabChunk)
-	}
-	n := &ev.leafSlab[0]
-	ev.leafSlab = ev.leafSlab[1:]
-	return n
-}
-
-// newRule returns a zeroed rule from the evaluator's slab.
-func (ev *evaluator) newRule() *ir.Rule {
-	if len(ev.ruleSlab) == 0 {
-		ev.ruleSlab = make([]ir.Rule, slabChunk)
-	}
-	r := &ev.ruleSlab[0]
-	ev.ruleSlab = ev.ruleSlab[1:]
-	return r
-}
-
-func newEvaluator(opts Options) *evaluator { return newEvaluatorSize(opts, 512) }
-
-// newEvaluatorSize is newEvaluator with room for about syms symbols.
-func newEvaluatorSize(opts Options, syms int) *evaluator {
+// newEvaluator returns an evaluator with room for about syms symbols.
+func newEvaluator(opts Options, syms int) *evaluator {
 	ev := &evaluator{
-		opts:        opts,
-		lim:         opts.Limits.withDefaults(),
-		syms:        make(map[string]*sym, syms),
-		prof:        &ir.Profile{Implicit: true},
-		paramWarned: map[string]bool{},
-		paramDiag:   map[string]int{},
-		paramSeen:   map[string]bool{},
-		fdepth:      map[*ir.FilterNode]int{},
+		opts:         opts,
+		lim:          opts.Limits.withDefaults(),
+		syms:         make(map[string]*sym, syms),
+		prof:         &ir.Profile{Implicit: true},
+		paramWarned:  map[string]bool{},
+		paramProblem: map[string]*UnboundParam{},
+		paramSeen:    map[string]bool{},
+		missing:      map[string]*ImportNotFound{},
+		fdepth:       map[*ir.FilterNode]int{},
 	}
+	ev.checkAt = min(cancelEvery, ev.lim.Steps+1)
 	if opts.Target != "" {
 		ev.target, ev.hasTarget = vocab.LookupTarget(opts.Target)
 	}
@@ -293,67 +197,10 @@ func (ev *evaluator) evalFileForms(f *ast.File) {
 			continue
 		}
 		badEnd = -1
-		// A plain form (see datum) leaves no reference to its cells and
-		// string literals once evaluated: the next form reuses them. Most
-		// plain forms are also evaluated straight from the tree.
-		cells, cellChunk, strs, strChunk := ev.cellSlab, ev.cellChunk, ev.strSlab, ev.strChunk
-		ev.plainHeads, ev.plainNext = ev.plainHeads[:0], 0
-		if l, ok := n.(*ast.List); ok && fastPlain && ev.plainCall(l, 0) {
-			ev.topLevelPlain(l)
-			if reuseCells {
-				rewind(&ev.strSlab, ev.strChunk, strs, strChunk)
-			}
-			continue
-		}
-		ev.impure = false
 		v, sp := ev.datum(n)
-		plain := reuseCells && !ev.impure
 		ev.topLevel(v, sp, nil)
-		if plain {
-			rewind(&ev.cellSlab, ev.cellChunk, cells, cellChunk)
-			rewind(&ev.strSlab, ev.strChunk, strs, strChunk)
-		}
 	}
 }
-
-// rewind sets *slab back to mark, its value when a form started, or to the
-// start of chunk when the form opened a new chunk (the rest of the old
-// chunk is left unused); markChunk is the chunk at the start.
-func rewind[T any](slab *[]T, chunk, mark, markChunk []T) {
-	if sameChunk(chunk, markChunk) {
-		*slab = mark
-	} else {
-		*slab = chunk
-	}
-}
-
-// sameChunk reports whether a and b are the same slab chunk.
-func sameChunk[T any](a, b []T) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
-}
-
-// reuseCells enables the storage reuse of plain forms, and fastPlain their
-// evaluation straight from the tree; tests turn them off to check that
-// they change nothing.
-var reuseCells, fastPlain = true, true
-
-// pureSym reports whether s is bound to a Pure builtin or to the original
-// with form (a call of it keeps its form plain).
-func pureSym(s *sym) bool {
-	if !s.gbound {
-		return false
-	}
-	switch v := s.gval.(type) {
-	case *builtin:
-		return v.Pure
-	case *syntaxV:
-		return v == withForm
-	}
-	return false
-}
-
-// withForm is the global table's with form (set by buildGlobals).
-var withForm *syntaxV
 
 // hasParseError reports whether n holds a node the parser could not read
 // completely: a Bad node, an unterminated string or an unclosed list.
@@ -390,10 +237,8 @@ func sameLine(src *source.File, a, b int) bool {
 func (ev *evaluator) topLevel(v value, sp source.Span, e *env) {
 	saveChain, saveDepth := ev.chain, ev.depth
 	saveWF, saveWM := len(ev.withFilters), len(ev.withMods)
-	saveArgs, saveCall := len(ev.argStack), ev.ncall
 	defer func() {
-		ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
-		ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
+		ev.chain, ev.depth, ev.argOf = saveChain, saveDepth, nil
 		ev.withFilters, ev.withMods = ev.withFilters[:saveWF], ev.withMods[:saveWM]
 		if r := recover(); r != nil {
 			ev.recovered(r, sp)
@@ -406,39 +251,40 @@ func (ev *evaluator) topLevel(v value, sp source.Span, e *env) {
 // diagnostic (an evalErr carries its own; anything else is a bug).
 func (ev *evaluator) recovered(r any, sp source.Span) {
 	if ee, ok := r.(*evalErr); ok {
-		if ee.D.Message != "" {
-			ev.diags.Add(ee.D)
-		}
+		ev.caught(ee, sp)
 		if ee.Fatal {
 			ev.aborted = true
 		}
 		return
 	}
-	ev.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: "internal-error", Span: sp,
+	ev.add(&Generic{problem{diag.Diagnostic{Severity: diag.Error, Code: "internal-error", Span: sp,
 		Message: fmt.Sprintf("internal evaluator error: %v (please report this)", r),
-		Notes:   []string{firstLines(string(debug.Stack()), 12)}})
+		Notes:   []string{firstLines(string(debug.Stack()), 12)}}}})
 	ev.aborted = true
 }
 
-// topLevelPlain is topLevel for a form plainCall accepted.
-func (ev *evaluator) topLevelPlain(l *ast.List) {
-	sp := l.Span()
-	saveChain, saveDepth := ev.chain, ev.depth
-	saveArgs, saveCall := len(ev.argStack), ev.ncall
-	defer func() {
-		ev.chain, ev.depth, ev.ncall = saveChain, saveDepth, saveCall
-		ev.argStack, ev.spStack = ev.argStack[:saveArgs], ev.spStack[:saveArgs]
-		if r := recover(); r != nil {
-			ev.recovered(r, sp)
-		}
-	}()
-	ev.evalPlain(l, sp)
-	if ev.plainNext != len(ev.plainHeads) {
-		// plainCall and evalPlain walked the form differently: a bug,
-		// reported as an internal error rather than a wrong answer.
-		panic(fmt.Sprintf("plain form evaluated %d of its %d calls", ev.plainNext, len(ev.plainHeads)))
+// caught records the problem that ended the statement at sp.
+func (ev *evaluator) caught(ee *evalErr, sp source.Span) {
+	if ee.P != nil {
+		ev.add(ee.P)
+	}
+	if ee.Opaque != nil {
+		ev.opaqueBlock(ee.Opaque, sp)
 	}
 }
+
+// add records a problem.
+func (ev *evaluator) add(p Problem) { ev.problems = append(ev.problems, p) }
+
+// addDiags records the parse diagnostics of a prelude or import.
+func (ev *evaluator) addDiags(ds diag.List) {
+	for _, d := range ds {
+		ev.add(&Generic{problem{d}})
+	}
+}
+
+// abort ends the current statement with p.
+func (ev *evaluator) abort(p Problem) { panic(&evalErr{P: p}) }
 
 func firstLines(s string, n int) string {
 	ls := strings.SplitN(s, "\n", n+1)
@@ -448,9 +294,9 @@ func firstLines(s string, n int) string {
 	return strings.Join(ls, "\n")
 }
 
-// fail aborts the current top-level form with an error diagnostic.
+// fail aborts the current statement with an error.
 func (ev *evaluator) fail(sp source.Span, code, format string, args ...any) {
-	panic(&evalErr{D: ev.errDiag(sp, code, fmt.Sprintf(format, args...))})
+	ev.abort(&Generic{problem{ev.errDiag(sp, code, fmt.Sprintf(format, args...))}})
 }
 
 // errDiag builds an error diagnostic at sp, with the call chain as related
@@ -485,15 +331,17 @@ func (ev *evaluator) addChain(d *diag.Diagnostic, sp source.Span) {
 	}
 }
 
-func (ev *evaluator) warn(sp source.Span, code, format string, args ...any) {
+// warnDiag builds a warning at sp, with the call chain (see errDiag).
+func (ev *evaluator) warnDiag(sp source.Span, code, format string, args ...any) diag.Diagnostic {
 	d := diag.Diagnostic{Severity: diag.Warning, Code: code, Span: sp, Message: fmt.Sprintf(format, args...)}
 	ev.addChain(&d, sp)
-	ev.diags.Add(d)
+	return d
 }
 
+// fatal stops evaluation with an error (a limit).
 func (ev *evaluator) fatal(sp source.Span, code, format string, args ...any) {
 	d := ev.errDiag(sp, code, fmt.Sprintf(format, args...))
-	panic(&evalErr{D: d, Fatal: true})
+	panic(&evalErr{P: &Generic{problem{d}}, Fatal: true})
 }
 
 // origin returns the Origin for an element produced by the form at sp in
@@ -536,38 +384,14 @@ type env struct {
 	syms   []*sym
 	vals   []value
 	parent *env
-	// captured is set when a closure, promise or environment value may
-	// refer to this frame (or a frame below it): it must then outlive the
-	// call, and a tail call cannot reuse it.
-	captured bool
 }
 
-// capture marks e and its ancestors as referenced by a value.
-func (e *env) capture() {
-	for f := e; f != nil && !f.captured; f = f.parent {
-		f.captured = true
-	}
-}
-
-// smallEnv is a frame with inline storage for up to three bindings, so
-// that a call allocates once.
-type smallEnv struct {
-	env
-	s0 [3]*sym
-	v0 [3]value
-}
-
-// newEnv returns a frame with room for n bindings. An empty frame (a call
-// of a procedure without parameters, the body of a let with no bindings)
-// is a 56-byte allocation; internal defines grow it on demand.
+// newEnv returns a frame with room for n bindings.
+// opt: frames of up to three bindings could keep them inline (one
+// allocation per call instead of three).
 func newEnv(parent *env, n int) *env {
-	switch {
-	case n == 0:
+	if n == 0 {
 		return &env{parent: parent}
-	case n <= 3:
-		e := &smallEnv{env: env{parent: parent}}
-		e.syms, e.vals = e.s0[:0], e.v0[:0]
-		return &e.env
 	}
 	return &env{syms: make([]*sym, 0, n), vals: make([]value, 0, n), parent: parent}
 }
@@ -623,7 +447,6 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	switch n := n.(type) {
 	case *ast.List:
 		if n.Vector {
-			ev.impure = true
 			vs := make([]value, len(n.Elems))
 			for i, x := range n.Elems {
 				vs[i], _ = ev.datum(x)
@@ -634,21 +457,10 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		if n.Tail != nil {
 			tail, _ = ev.datum(n.Tail)
 		}
-		// The list's cells come from a chunk, not one allocation each.
-		cells := ev.newCells(len(n.Elems))
+		// opt: the cells of one list could come from one allocation.
 		for i := len(n.Elems) - 1; i >= 0; i-- {
 			v, vsp := ev.datum(n.Elems[i])
-			cells[i] = pair{Car: v, Cdr: tail, CarSp: vsp}
-			tail = &cells[i]
-		}
-		// A form is plain when every list in it calls a Pure builtin (or
-		// with) through its global binding and it holds no quoted data,
-		// vectors or dotted lists: evaluating it keeps no reference to
-		// its cells. Most forms of a large profile are plain.
-		if n.Tail != nil || len(cells) == 0 {
-			ev.impure = true
-		} else if s, ok := cells[0].Car.(*sym); !ok || !pureSym(s) {
-			ev.impure = true
+			tail = &pair{Car: v, Cdr: tail, CarSp: vsp}
 		}
 		if p, ok := tail.(*pair); ok {
 			p.Sp = sp
@@ -657,14 +469,7 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	case *ast.Symbol:
 		return ev.intern(n.Name), sp
 	case *ast.String:
-		if len(ev.strSlab) == 0 {
-			ev.strChunk = make([]strV, slabChunk)
-			ev.strSlab = ev.strChunk
-		}
-		v := &ev.strSlab[0]
-		ev.strSlab = ev.strSlab[1:]
-		*v = strV{S: n.Value, Raw: n.Raw, Origin: ir.Origin{Span: sp}}
-		return v, sp
+		return &strV{S: n.Value, Raw: n.Raw, Origin: ir.Origin{Span: sp}}, sp
 	case *ast.Number:
 		if n.IsFloat {
 			return realV(n.Float), sp
@@ -675,7 +480,6 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 	case *ast.Char:
 		return charV(n.Value), sp
 	case *ast.Quote:
-		ev.impure = true
 		var x value = theUnspec
 		xsp := sp
 		if n.X != nil {
@@ -684,57 +488,42 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 		return &pair{Car: ev.intern(n.Kind.Name()), CarSp: sp, Sp: sp,
 			Cdr: &pair{Car: x, CarSp: xsp, Cdr: theNil}}, sp
 	case *ast.Bad:
-		ev.impure = true
 		return badV{}, sp
 	}
 	return theUnspec, sp
-}
-
-// filterValue returns a filter value for n, from a chunk.
-func (ev *evaluator) filterValue(n *ir.FilterNode) *filterV {
-	if len(ev.fvSlab) == 0 {
-		ev.fvSlab = make([]filterV, slabChunk)
-	}
-	v := &ev.fvSlab[0]
-	ev.fvSlab = ev.fvSlab[1:]
-	v.N = n
-	return v
-}
-
-// newCells returns n cells for a list read from a file, carved from the
-// evaluator's cell slab (long lists get their own allocation). Every cell
-// is assigned in full by datum.
-func (ev *evaluator) newCells(n int) []pair {
-	if n > slabChunk {
-		return make([]pair, n)
-	}
-	if len(ev.cellSlab) < n {
-		ev.cellChunk = make([]pair, 4*slabChunk)
-		ev.cellSlab = ev.cellChunk
-	}
-	cells := ev.cellSlab[:n:n]
-	ev.cellSlab = ev.cellSlab[n:]
-	return cells
 }
 
 // badV stands for text the parser could not read; evaluating it aborts the
 // form silently (the parser already reported it).
 type badV struct{}
 
-func (ev *evaluator) step(sp source.Span) {
-	ev.steps++
-	if ev.steps > ev.lim.Steps {
-		ev.fatal(sp, "eval-limit", "evaluation exceeded the step limit (%d steps); the profile probably loops forever", ev.lim.Steps)
+// step counts one evaluation step at sp.
+func (ev *evaluator) step(sp source.Span) { ev.charge(sp, 1) }
+
+// charge counts n steps of work at sp (builtins charge list elements and
+// string bytes / 16, so that loops of large copies end too). Every
+// cancelEvery steps, and at the step limit, it checks the limit and the
+// context.
+func (ev *evaluator) charge(sp source.Span, n int) {
+	ev.steps += n
+	if ev.steps >= ev.checkAt {
+		ev.checkpoint(sp)
 	}
 }
 
-// charge counts n units of builtin work (list elements, string bytes / 16)
-// against the step budget, so that loops of large copies end too.
-func (ev *evaluator) charge(sp source.Span, n int) {
-	ev.steps += n
+// cancelEvery is how many steps may pass between checks of
+// Options.Context (a few hundred microseconds of evaluation).
+const cancelEvery = 1024
+
+func (ev *evaluator) checkpoint(sp source.Span) {
 	if ev.steps > ev.lim.Steps {
 		ev.fatal(sp, "eval-limit", "evaluation exceeded the step limit (%d steps); the profile probably loops forever", ev.lim.Steps)
 	}
+	if ctx := ev.opts.Context; ctx != nil && ctx.Err() != nil {
+		d := ev.errDiag(sp, "eval-limit", fmt.Sprintf("evaluation cancelled after %d steps (%v): the profile's rules are incomplete", ev.steps, ctx.Err()))
+		panic(&evalErr{P: &Cancelled{problem: problem{d}, Err: ctx.Err()}, Fatal: true})
+	}
+	ev.checkAt = min(ev.steps+cancelEvery, ev.lim.Steps+1)
 }
 
 // call holds a builtin's evaluated arguments.
@@ -793,12 +582,15 @@ func (ev *evaluator) pushFrameKind(name string, call source.Span, pushed *bool, 
 
 func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 	pushed := false
-	var own *env // the frame this loop's latest closure call created
-	for {
+	// role is the builtin x is an argument of, for the first round only:
+	// what the loop evaluates after a tail step is no longer that argument.
+	role := ev.argOf
+	ev.argOf = nil
+	for ; ; role = nil {
 		ev.step(sp)
 		switch t := x.(type) {
 		case *sym:
-			return ev.symValue(t, sp, e)
+			return ev.symValue(t, sp, e, role)
 		case *pair:
 			headSp := t.CarSp
 			if !headSp.IsValid() {
@@ -808,7 +600,7 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 			if hs, ok := t.Car.(*sym); ok {
 				v, found := e.lookup(hs)
 				if !found {
-					ev.unbound(hs, headSp, e)
+					ev.unbound(hs, headSp, e, role, true)
 				}
 				switch f := v.(type) {
 				case *syntaxV:
@@ -832,48 +624,16 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 					continue
 				}
 			}
-			// Evaluate the arguments onto the evaluator's argument stack.
-			base := len(ev.argStack)
-			rest := t.Cdr
-			for {
-				p, ok := rest.(*pair)
-				if !ok {
-					if _, isNil := rest.(*nilT); !isNil {
-						ev.fail(sp, "eval-error", "a call cannot be a dotted list such as (f a . b): remove the ' . '")
-					}
-					break
-				}
-				asp := p.CarSp
-				if !asp.IsValid() {
-					asp = sp
-				}
-				v := ev.eval(p.Car, asp, e)
-				ev.argStack = append(ev.argStack, v)
-				ev.spStack = append(ev.spStack, asp)
-				rest = p.Cdr
-			}
-			args, argSp := ev.argStack[base:], ev.spStack[base:]
+			args, argSp := ev.evalArgs(t, sp, e, fn)
 			switch f := fn.(type) {
 			case *builtin:
-				r := ev.callBuiltin(f, args, argSp, sp, e)
-				clear(args)
-				ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
-				return r
+				return ev.callBuiltin(f, args, argSp, sp, e)
 			case *closure:
-				var ne *env
-				if own != nil && e == own && !own.captured {
-					// A tail call from the body of a call whose frame nothing
-					// refers to: reuse the frame instead of allocating one.
-					ne = ev.rebind(own, f, args, sp)
-				} else {
-					ne = ev.bind(f, args, sp)
-				}
-				own = ne
-				clear(args)
-				ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
+				// opt: a tail call could reuse the frame of the call it
+				// replaces when nothing captured it.
+				ne := ev.bind(f, args, sp)
 				ev.pushFrame(f.Name, sp, &pushed)
-				body, bsp := f.Body, f.BodySp
-				x, sp, e = ev.evalBody(body, bsp, ne)
+				x, sp, e = ev.evalBody(f.Body, f.BodySp, ne)
 				continue
 			default:
 				ev.fail(headSp, "eval-error", "%s is not a procedure (it is %s)", showValue(t.Car), describe(fn))
@@ -886,11 +646,39 @@ func (ev *evaluator) evalLoop(x value, sp source.Span, e *env) value {
 	}
 }
 
+// evalArgs evaluates the arguments of the call form t (read from sp) in e;
+// opt: the arguments of consecutive calls could share one stack.
+// fn is the procedure they are for.
+func (ev *evaluator) evalArgs(t *pair, sp source.Span, e *env, fn value) ([]value, []source.Span) {
+	n := 0
+	rest := t.Cdr
+	for p, ok := rest.(*pair); ok; p, ok = rest.(*pair) {
+		n++
+		rest = p.Cdr
+	}
+	if _, isNil := rest.(*nilT); !isNil {
+		ev.fail(sp, "eval-error", "a call cannot be a dotted list such as (f a . b): remove the ' . '")
+	}
+	args, argSp := make([]value, n), make([]source.Span, n)
+	p, _ := t.Cdr.(*pair)
+	for i := range n {
+		asp := p.CarSp
+		if !asp.IsValid() {
+			asp = sp
+		}
+		ev.argOf, _ = fn.(*builtin)
+		args[i], argSp[i] = ev.eval(p.Car, asp, e), asp
+		p, _ = p.Cdr.(*pair)
+	}
+	return args, argSp
+}
+
 // symValue is the value of symbol t evaluated at sp in e.
-func (ev *evaluator) symValue(t *sym, sp source.Span, e *env) value {
+// role is the builtin t is an argument of, if any.
+func (ev *evaluator) symValue(t *sym, sp source.Span, e *env, role *builtin) value {
 	v, ok := e.lookup(t)
 	if !ok {
-		ev.unbound(t, sp, e)
+		ev.unbound(t, sp, e, role, false)
 	}
 	switch c := v.(type) {
 	case *opV:
@@ -902,76 +690,6 @@ func (ev *evaluator) symValue(t *sym, sp source.Span, e *env) value {
 	case *constV:
 		return ev.intern(c.Name)
 	}
-	return v
-}
-
-// plainCall reports whether the top-level form l can be evaluated straight
-// from the syntax tree (evalPlain): every list in it is a call of a Pure
-// builtin through its global binding, and its other elements are symbols,
-// strings, numbers, booleans and characters. The calls then see exactly
-// the arguments eval would give them.
-func (ev *evaluator) plainCall(l *ast.List, depth int) bool {
-	if l.Vector || l.Tail != nil || len(l.Elems) == 0 || depth > maxPlainDepth {
-		return false
-	}
-	h, ok := l.Elems[0].(*ast.Symbol)
-	if !ok {
-		return false
-	}
-	hs := ev.intern(h.Name)
-	b, ok := hs.gval.(*builtin)
-	if !hs.gbound || !ok || !b.Pure {
-		return false
-	}
-	ev.plainHeads = append(ev.plainHeads, b) // in the order evalPlain meets them
-	for _, e := range l.Elems[1:] {
-		switch e := e.(type) {
-		case *ast.Symbol, *ast.String, *ast.Number, *ast.Bool, *ast.Char:
-		case *ast.List:
-			if !ev.plainCall(e, depth+1) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// maxPlainDepth bounds the nesting of forms evaluated by evalPlain.
-const maxPlainDepth = 64
-
-// evalPlain evaluates n, a node of a form plainCall accepted, at sp as
-// eval evaluates the datum of n: the same steps, depth, argument values,
-// spans and calls, without building the datum.
-func (ev *evaluator) evalPlain(n ast.Node, sp source.Span) value {
-	ev.enter(sp)
-	ev.step(sp)
-	var v value
-	switch n := n.(type) {
-	case *ast.List:
-		f := ev.plainHeads[ev.plainNext] // plainCall walked the lists in this order
-		ev.plainNext++
-		base := len(ev.argStack)
-		for _, x := range n.Elems[1:] {
-			asp := x.Span()
-			if !asp.IsValid() {
-				asp = sp
-			}
-			a := ev.evalPlain(x, asp)
-			ev.argStack = append(ev.argStack, a)
-			ev.spStack = append(ev.spStack, asp)
-		}
-		args, argSp := ev.argStack[base:], ev.spStack[base:]
-		v = ev.callBuiltin(f, args, argSp, sp, nil)
-		clear(args)
-		ev.argStack, ev.spStack = ev.argStack[:base], ev.spStack[:base]
-	case *ast.Symbol:
-		v = ev.symValue(ev.intern(n.Name), sp, nil)
-	default:
-		v, _ = ev.datum(n) // an atom: its datum is its value
-	}
-	ev.depth--
 	return v
 }
 
@@ -1008,21 +726,6 @@ func (ev *evaluator) evalBody(body value, sp source.Span, e *env) (value, source
 	}
 }
 
-// rebind reuses the uncaptured frame e for a tail call of f.
-func (ev *evaluator) rebind(e *env, f *closure, args []value, sp source.Span) *env {
-	ev.checkArity(f, args, sp)
-	n := len(f.Params)
-	clear(e.vals)
-	e.syms, e.vals, e.parent = e.syms[:0], e.vals[:0], f.Env
-	e.syms = append(e.syms, f.Params...)
-	e.vals = append(e.vals, args[:n]...)
-	if f.Rest != nil {
-		e.syms = append(e.syms, f.Rest)
-		e.vals = append(e.vals, listOf(args[n:]...))
-	}
-	return e
-}
-
 // checkArity reports a call of f with the wrong number of arguments.
 func (ev *evaluator) checkArity(f *closure, args []value, sp source.Span) {
 	n := len(f.Params)
@@ -1039,17 +742,13 @@ func (ev *evaluator) checkArity(f *closure, args []value, sp source.Span) {
 	}
 }
 
-// bind creates the environment for a closure call.
+// bind creates the environment for a closure call. The frame keeps args
+// (the caller passes a slice of its own) and shares f's parameter list; a
+// define in the body appends to copies (the slices are full).
 func (ev *evaluator) bind(f *closure, args []value, sp source.Span) *env {
 	ev.checkArity(f, args, sp)
 	n := len(f.Params)
-	size := n
-	if f.Rest != nil {
-		size++
-	}
-	ne := newEnv(f.Env, size)
-	ne.syms = append(ne.syms, f.Params...)
-	ne.vals = append(ne.vals, args[:n]...)
+	ne := &env{syms: f.Params[:n:n], vals: args[:n:n], parent: f.Env}
 	if f.Rest != nil {
 		ne.syms = append(ne.syms, f.Rest)
 		ne.vals = append(ne.vals, listOf(args[n:]...))
@@ -1081,20 +780,8 @@ func (ev *evaluator) callBuiltin(f *builtin, args []value, argSp []source.Span, 
 		}
 		ev.fail(sp, "arity", "%s: expected %s argument%s, got %d", f.Name, want, plural(n), len(args))
 	}
-	// Builtins never retain their *call, so the structs are reused.
-	var c *call
-	if ev.ncall < len(ev.calls) {
-		c = ev.calls[ev.ncall]
-	} else {
-		c = &call{}
-		ev.calls = append(ev.calls, c)
-	}
-	ev.ncall++
-	*c = call{Name: f.Name, Args: args, ArgSp: argSp, Sp: sp, Env: e}
-	r := f.Fn(ev, c)
-	*c = call{}
-	ev.ncall--
-	return r
+	// opt: builtins never keep their *call, so one per depth could be reused.
+	return f.Fn(ev, &call{Name: f.Name, Args: args, ArgSp: argSp, Sp: sp, Env: e})
 }
 
 // apply calls fn with already evaluated arguments (apply, map, for-each, ...).
@@ -1139,10 +826,11 @@ func (ev *evaluator) expand(m *macroV, form *pair, sp source.Span, e *env) value
 	return ev.apply(m.Proc, args, sp, e)
 }
 
-// unbound reports an unbound identifier with a did-you-mean suggestion.
-func (ev *evaluator) unbound(s *sym, sp source.Span, e *env) {
-	msg := fmt.Sprintf("unbound variable: %s", s.Name)
-	d := ev.errDiag(sp, "unbound-identifier", msg)
+// unbound ends the statement: the name s, used at sp in e, has no
+// binding. role is the builtin whose argument was being evaluated and head
+// whether s is the head of that argument (see unboundAs).
+func (ev *evaluator) unbound(s *sym, sp source.Span, e *env, role *builtin, head bool) {
+	d := ev.errDiag(sp, "unbound-identifier", "unbound variable: "+s.Name)
 	if sp.IsValid() && sp.File == ev.mainFile && d.Span != sp {
 		// A misspelt name in the user's own helper: the name itself is the
 		// culprit; the calls that reached it are related information.
@@ -1160,23 +848,97 @@ func (ev *evaluator) unbound(s *sym, sp source.Span, e *env) {
 		}
 		d.Related = rel
 	}
-	if sug := ev.suggest(s.Name, e); sug != "" {
-		d.Message += fmt.Sprintf("; did you mean %s?", sug)
-		d.Fixes = append(d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}, Guess: true})
+	u := ev.unboundOf(s.Name, sp, e, d)
+	sug := ""
+	if !u.Fragment {
+		sug = ev.suggest(s.Name, u.InScope)
+	}
+	if sug == "" && len(u.Imports) > 0 {
+		// Not a plausible typo, and an import that may define it is
+		// missing: the statement's rules are unknown, not wrong.
+		panic(&evalErr{Opaque: &opaqueUse{name: s.Name, at: sp, imports: u.Imports}})
+	}
+	if sug != "" {
+		u.d.Message += fmt.Sprintf("; did you mean %s?", sug)
+		u.d.Fixes = append(u.d.Fixes, diag.Fix{Title: "replace with " + sug, Edits: []diag.Edit{{Span: sp, NewText: sug}}, Guess: true})
 	}
 	if note := unboundNote(s.Name); note != "" {
-		d.Notes = append(d.Notes, note)
+		u.d.Notes = append(u.d.Notes, note)
 	}
-	var missing []string
-	for _, im := range ev.prof.Imports {
-		if !im.Resolved {
-			missing = append(missing, strconv.Quote(im.Name))
+	if len(u.Imports) > 0 {
+		q := make([]string, len(u.Imports))
+		for i, im := range u.Imports {
+			q[i] = strconv.Quote(im)
+		}
+		u.d.Notes = append(u.d.Notes, fmt.Sprintf("it may be defined by an import that was not found (%s); pass -I DIR with the directory that holds it", strings.Join(q, ", ")))
+	}
+	switch unboundAs(role, head) {
+	case asOperation:
+		ev.abort(&UnknownOperation{u})
+	case asFilter:
+		ev.abort(&UnknownFilter{u})
+	}
+	ev.abort(&UnboundName{u})
+}
+
+// unboundOf fills the Unbound fields for the name used at sp in e, whose
+// diagnostic is d. In a fragment the name is expected to come from the
+// profile that includes it: the problem is a warning that says so.
+func (ev *evaluator) unboundOf(name string, sp source.Span, e *env, d diag.Diagnostic) Unbound {
+	u := Unbound{Name: name, At: sp, Fragment: ev.fragment}
+	for f := e; f != nil; f = f.parent {
+		for i := len(f.syms) - 1; i >= 0; i-- {
+			u.InScope = append(u.InScope, f.syms[i].Name)
 		}
 	}
-	if len(missing) > 0 {
-		d.Notes = append(d.Notes, fmt.Sprintf("it may be defined by an import that was not found (%s); pass -I DIR with the directory that holds it", strings.Join(missing, ", ")))
+	var globals []string
+	for n, s := range ev.syms {
+		if s.gbound {
+			if _, lib := globalTable()[n]; !lib {
+				globals = append(globals, n)
+			}
+		}
 	}
-	panic(&evalErr{D: d})
+	sortStrings(globals)
+	u.InScope = append(u.InScope, globals...)
+	for _, im := range ev.prof.Imports {
+		if !im.Resolved {
+			u.Imports = append(u.Imports, im.Name)
+		}
+	}
+	if u.Fragment {
+		d.Severity = diag.Warning
+		d.Notes = append(d.Notes, fmt.Sprintf("this file is a fragment: %s is expected to come from the profile that includes it; lint the assembled profile to check", name))
+	}
+	u.d = d
+	return u
+}
+
+// Where an unbound name stood, as lint's rules tell them apart.
+const (
+	asName      = iota // anywhere else
+	asOperation        // an argument of allow or deny
+	asFilter           // the head of an argument of allow, deny or require-*
+)
+
+// unboundAs classifies an unbound name: role is the builtin whose argument
+// it was (nil if none) and head whether it was that argument's head.
+func unboundAs(role *builtin, head bool) int {
+	if role == nil {
+		return asName
+	}
+	switch role.Name {
+	case "allow", "deny":
+		if head {
+			return asFilter
+		}
+		return asOperation
+	case "require-all", "require-any", "require-not":
+		if head {
+			return asFilter
+		}
+	}
+	return asName
 }
 
 func containsRel(rs []diag.Related, sp source.Span) bool {
@@ -1195,54 +957,88 @@ func orLambda(name string) string {
 	return name
 }
 
-func (ev *evaluator) suggest(name string, e *env) string {
-	cands := globalNames()
+// suggest returns a did-you-mean replacement for the unbound name among the
+// library's names, the constants (for a name in capitals) and inScope, or
+// "" when no candidate is a plausible typo of it (see PlausibleTypo).
+func (ev *evaluator) suggest(name string, inScope []string) string {
+	var cands []string
+	add := func(names []string) {
+		for _, c := range names {
+			if PlausibleTypo(name, c) {
+				cands = append(cands, c)
+			}
+		}
+	}
+	add(globalNames())
 	var extra []string
 	if strings.ToLower(name) != name {
 		// Constants are spelt in capitals: AF_INETT -> AF_INET6.
 		extra = append(extra, constantNames()...)
 	}
-	for n, s := range ev.syms {
-		if s.gbound {
-			if _, builtin := globalTable()[n]; !builtin {
-				extra = append(extra, n)
-			}
-		}
-	}
-	for f := e; f != nil; f = f.parent {
-		for _, s := range f.syms {
-			extra = append(extra, s.Name)
-		}
-	}
-	if len(extra) > 0 {
-		sortStrings(extra)
-		cands = append(append([]string(nil), cands...), extra...)
-	}
+	extra = append(extra, inScope...)
+	sortStrings(extra)
+	add(extra)
 	return suggestName(name, cands)
 }
 
-// finish runs end-of-profile processing. A missing (version) form is
-// reported with the missing-version rule's code, position and wording.
+// PlausibleTypo reports whether cand is a plausible misspelling target for
+// name, before any edit distance is considered: a name of several
+// hyphenated words (os-version, home-subpath) is a typo only of a name of
+// as many words, or of the same letters with hyphens added or dropped; it
+// is not a typo of a shorter keyword it contains (version, subpath), which
+// is what a variable named after one looks like. Lint applies the same
+// test to its vocabulary suggestions.
+func PlausibleTypo(name, cand string) bool {
+	if !strings.Contains(name, "-") {
+		return true
+	}
+	return strings.Count(name, "-") == strings.Count(cand, "-") ||
+		strings.ReplaceAll(name, "-", "") == strings.ReplaceAll(cand, "-", "")
+}
+
+// finish runs end-of-profile processing: rule indexes, and a missing
+// (version) form, reported for every file that is not a fragment, with or
+// without rules (libsandbox rejects them all with "no version specified").
+// A top-level (version ...) form that failed or was never reached (a
+// limit) counts as present: its own problem, if any, says what is wrong.
 func (ev *evaluator) finish(f *ast.File) {
 	for i, r := range ev.prof.Rules {
 		r.Index = i
 	}
-	if !ev.versionSeen && len(ev.prof.Rules) > 0 && !ev.aborted && !isFragment(f) {
-		at := source.Span{File: ev.prof.Rules[0].Origin.Primary().File}
-		if f != nil && len(f.Forms) > 0 {
-			first := f.Forms[0].Span()
-			at = source.Span{File: f.Src, Start: first.Start, End: first.Start}
-		}
-		ev.diags.Add(diag.Diagnostic{Severity: diag.Error, Code: "missing-version", Span: at,
-			Message: "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form, or mark a fragment that other profiles include with a \"; sbplc:fragment\" comment (or lint it with --fragment)",
-			Fixes:   []diag.Fix{{Title: "insert (version 1)", Edits: []diag.Edit{{Span: at, NewText: "(version 1)\n"}}}}})
+	if f == nil || f.Src == nil || ev.versionSeen || ev.fragment || len(topForms(f, "version")) > 0 {
+		return
 	}
+	mv := &MissingVersion{At: source.Span{File: f.Src}, Empty: len(f.Forms) == 0}
+	msg := "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form, or mark a fragment that other profiles include with a \"; sbplc:fragment\" comment"
+	if mv.Empty {
+		msg = "empty profile: libsandbox rejects it with \"no version specified\"; start it with (version 1) and the rules, or mark an included fragment with a \"; sbplc:fragment\" comment"
+	} else {
+		first := f.Forms[0].Span().Start
+		mv.At.Start, mv.At.End = first, first
+	}
+	mv.d = diag.Diagnostic{Severity: diag.Error, Code: "missing-version", Span: mv.At, Message: msg,
+		Fixes: []diag.Fix{{Title: "insert (version 1)", Edits: []diag.Edit{{Span: mv.At, NewText: "(version 1)\n"}}}}}
+	ev.add(mv)
 }
 
-// isFragment reports whether f carries a "; sbplc:fragment" comment line
-// (a piece that full profiles include, with no (version) form of its own;
-// lint.IsFragment is the same test).
-func isFragment(f *ast.File) bool {
+// topForms returns the top-level forms of f whose head is the symbol name.
+func topForms(f *ast.File, name string) []*ast.List {
+	var out []*ast.List
+	for _, n := range f.Forms {
+		if l, ok := n.(*ast.List); ok && l.HeadSymbol() == name {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// fragmentDirective marks a file as a fragment: a piece that full
+// profiles include or concatenate (Chromium's per-process .sb files, Nix's
+// sandbox-defaults.sb), which has no (version) form of its own.
+const fragmentDirective = "sbplc:fragment"
+
+// IsFragment reports whether f carries a "; sbplc:fragment" comment line.
+func IsFragment(f *ast.File) bool {
 	if f == nil {
 		return false
 	}
@@ -1251,7 +1047,7 @@ func isFragment(f *ast.File) bool {
 			continue
 		}
 		t := strings.TrimLeft(c.Text(), "; \t")
-		if t == "sbplc:fragment" || strings.HasPrefix(t, "sbplc:fragment ") {
+		if t == fragmentDirective || strings.HasPrefix(t, fragmentDirective+" ") {
 			return true
 		}
 	}

@@ -2,12 +2,14 @@ package eval
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
@@ -18,11 +20,18 @@ var SystemProfileDirs = []string{"/System/Library/Sandbox/Profiles", "/usr/share
 
 func rel(sp source.Span, msg string) diag.Related { return diag.Related{Span: sp, Message: msg} }
 
+// readFile reads the import candidate path with the one bounded reader,
+// fsutil.ReadRegular, or Options.ReadFile. A path that is not a regular
+// file on disk never reaches ReadFile: fsutil refuses it, because a FIFO
+// would block, /dev/stdin is the caller's own input (the editor's protocol
+// stream) and /dev/zero never ends.
 func (ev *evaluator) readFile(path string) ([]byte, error) {
 	if ev.opts.ReadFile != nil {
-		return ev.opts.ReadFile(path)
+		if st, err := os.Stat(path); err != nil || st.Mode().IsRegular() {
+			return ev.opts.ReadFile(path)
+		}
 	}
-	return os.ReadFile(path)
+	return fsutil.ReadRegular(path, fsutil.MaxInputSize)
 }
 
 // candidates lists the files (import NAME) may refer to, in search order.
@@ -59,6 +68,20 @@ func biImport(ev *evaluator, c *call) value {
 	var lastErr error
 	for _, p := range ev.candidates(name) {
 		b, err := ev.readFile(p)
+		if err == nil && len(b) > fsutil.MaxInputSize {
+			err = &fsutil.ReadError{Name: p, Err: fsutil.ErrTooLarge, Reason: fmt.Sprintf("larger than %d bytes, the limit for an input", fsutil.MaxInputSize)}
+		}
+		if errors.Is(err, fsutil.ErrNotRegular) || errors.Is(err, fsutil.ErrTooLarge) {
+			// Not a profile to read: refuse it, and leave its rules unknown.
+			im.Path = p
+			ev.prof.Imports = append(ev.prof.Imports, im)
+			what := "import a regular profile file"
+			if errors.Is(err, fsutil.ErrTooLarge) {
+				what = "profiles are kilobytes: check that the import names one"
+			}
+			d := ev.errDiag(c.Sp, "import", fmt.Sprintf("cannot import %s: %v; %s", quote(name), err, what))
+			ev.abort(&ImportRefused{problem: problem{d}, Name: name, Path: p, At: c.Sp, Err: err})
+		}
 		if err == nil {
 			data, path = b, p
 			break
@@ -69,17 +92,20 @@ func biImport(ev *evaluator, c *call) value {
 	}
 	if path == "" {
 		ev.prof.Imports = append(ev.prof.Imports, im)
+		searched := ev.candidates(name)
 		d := diag.Diagnostic{Severity: diag.Warning, Code: "import-not-found", Span: c.Sp,
 			Message: "cannot find imported profile " + quote(name) + "; its rules are unknown to the analysis"}
 		if lastErr != nil {
 			d.Message = "cannot read imported profile " + quote(name) + ": " + lastErr.Error() + "; its rules are unknown to the analysis"
 		}
-		d.Notes = append(d.Notes, "searched: "+strings.Join(ev.candidates(name), ", "))
+		d.Notes = append(d.Notes, "searched: "+strings.Join(searched, ", "))
 		if !ev.opts.SystemDirs {
 			d.Notes = append(d.Notes, "add -I DIR to search a directory holding Apple's system profiles")
 		}
 		ev.addChain(&d, c.Sp)
-		ev.diags.Add(d)
+		nf := &ImportNotFound{problem: problem{d}, Name: name, At: c.Sp, Searched: searched}
+		ev.missing[name] = nf
+		ev.add(nf)
 		return theUnspec
 	}
 	abs, err := filepath.Abs(path)
@@ -99,14 +125,11 @@ func biImport(ev *evaluator, c *call) value {
 	if ev.nImports > ev.lim.Imports {
 		ev.fatal(c.Sp, "eval-limit", "more than %d imports; is there an import loop?", ev.lim.Imports)
 	}
-	if len(data) > parser.MaxInputSize {
-		ev.fail(c.Sp, "import", "imported profile %s is larger than %d bytes", quote(name), parser.MaxInputSize)
-	}
 	im.Path, im.Resolved = path, true
 	ev.prof.Imports = append(ev.prof.Imports, im)
 	src := source.NewFile(path, data)
 	f, ds := parser.Parse(src)
-	ev.diags = append(ev.diags, ds...)
+	ev.addDiags(ds)
 	if ev.cur != nil && len(ev.importStack) == 0 {
 		if a, err := filepath.Abs(ev.cur.Name); err == nil {
 			ev.importStack = append(ev.importStack, a)
@@ -124,3 +147,37 @@ func biImport(ev *evaluator, c *call) value {
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// opaqueUse is a statement that stopped at the name used at at, which one
+// of the unresolved imports in effect may define.
+type opaqueUse struct {
+	name    string
+	at      source.Span
+	imports []string // as written, in import order
+}
+
+// opaqueBlock records the statement at sp that stopped at use as an
+// opaque block, and adds it to the import-not-found warning of the import
+// most likely to define the name (one warning per import, whatever the
+// number of names and statements).
+func (ev *evaluator) opaqueBlock(use *opaqueUse, sp source.Span) {
+	imp := use.imports[len(use.imports)-1]
+	for _, im := range use.imports {
+		base := strings.TrimSuffix(filepath.Base(im), ".sb")
+		if strings.Contains(base, use.name) || strings.Contains(use.name, base) {
+			imp = im // (corefoundation) and com.apple.corefoundation.sb
+		}
+	}
+	o := ev.origin(sp)
+	ev.prof.OpaqueBlocks = append(ev.prof.OpaqueBlocks, ir.OpaqueBlock{Index: len(ev.prof.Rules), Name: use.name, Import: imp, Origin: o,
+		Reason: fmt.Sprintf("%s is not defined; the import %s, which was not found, may define it", use.name, quote(imp))})
+	nf := ev.missing[imp]
+	if nf == nil {
+		return // refused rather than missing: its error says so
+	}
+	if len(nf.Uses) == 0 {
+		nf.d.Notes = append(nf.d.Notes, fmt.Sprintf("the profile uses names it may define, so those statements are unknown rules: pass -I DIR with the directory that holds %s", imp))
+	}
+	nf.Uses = append(nf.Uses, o.Primary())
+	nf.d.Related = append(nf.d.Related, rel(o.Primary(), "unknown rules: "+use.name+" may come from "+quote(imp)))
+}

@@ -10,7 +10,7 @@ import (
 // TestUnquoteOutsideQuasiquote checks the note that explains a stray ,x
 // and that no replacement is offered.
 func TestUnquoteOutsideQuasiquote(t *testing.T) {
-	res := Run(source.NewFile("u.sb", []byte("(define p \"/a\")\n(allow file-read* (literal ,p))\n")), Options{})
+	res := Run(source.NewFile("u.sb", []byte("(version 1) (define p \"/a\")\n(allow file-read* (literal ,p))\n")), Options{})
 	if len(res.Diags) != 1 {
 		t.Fatalf("diags: %v", res.Diags)
 	}

@@ -94,9 +94,11 @@ func filterKey(n *ir.FilterNode) string {
 
 // FormatSBPL prints a profile as flat SBPL: (version N), then every rule in
 // order as (allow|deny OPS... FILTERS... MODIFIERS...), with unresolved
-// imports kept as (import ...) at their position. The output contains no
-// Scheme; evaluating it gives the same rules, and formatting that result
-// gives the same text.
+// imports kept as (import ...) at their position and the statements of
+// opaque blocks (which need a name such an import may define) kept as
+// written. Apart from those statements the output contains no Scheme;
+// evaluating it gives the same rules and blocks, and formatting that
+// result gives the same text.
 func FormatSBPL(p *ir.Profile) string {
 	var b strings.Builder
 	if p.Version != 0 {
@@ -108,15 +110,24 @@ func FormatSBPL(p *ir.Profile) string {
 	if p.Trace != "" {
 		b.WriteString("(trace " + quoteString(p.Trace, false) + ")\n")
 	}
-	imps := p.Imports
-	for i, r := range p.Rules {
+	imps, blocks := p.Imports, p.OpaqueBlocks
+	// unknown writes the imports and blocks that come before rule i.
+	unknown := func(i int) {
 		for len(imps) > 0 && imps[0].Index <= i {
 			writeImport(&b, imps[0])
 			imps = imps[1:]
 		}
+		for len(blocks) > 0 && blocks[0].Index <= i && (len(imps) == 0 || blocks[0].Index < imps[0].Index) {
+			b.WriteString(blocks[0].Origin.Span.Text() + "\n") // the statement as written
+			blocks = blocks[1:]
+		}
+	}
+	for i, r := range p.Rules {
+		unknown(i)
 		writeRule(&b, r, "")
 		b.WriteByte('\n')
 	}
+	unknown(len(p.Rules))
 	for _, im := range imps {
 		writeImport(&b, im)
 	}
@@ -239,6 +250,9 @@ func Dump(p *ir.Profile) string {
 		if !im.Resolved {
 			b.WriteString("opaque-import " + strconv.Quote(im.Name) + " at " + strconv.Itoa(im.Index) + "\n")
 		}
+	}
+	for _, ob := range p.OpaqueBlocks {
+		b.WriteString("opaque-block at " + strconv.Itoa(ob.Index) + "\n")
 	}
 	for _, r := range p.Rules {
 		dumpRule(&b, r, "")

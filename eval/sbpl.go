@@ -25,8 +25,6 @@ type paramFalse struct {
 // msgCtx collects the rules of an (apply-message-filter ...) form.
 type msgCtx struct{ rules []*ir.Rule }
 
-type defFn = func(name string, min, max int, fn func(ev *evaluator, c *call) value)
-
 // syscallGroups are the zero-argument filter helpers seen in macOS 26 profiles.
 var syscallGroups = []string{"bsdthread", "chflags", "close", "fcntl", "getfsstat", "kevent", "kqueue",
 	"mach-eventlink", "mkdir", "necp-client", "network-channel", "open", "open-dprotected", "pthread",
@@ -53,7 +51,10 @@ var helperFilters = map[string]struct {
 	"debug-mode":            {"system-attribute", "sandbox-debug-mode", true},
 }
 
-func addSBPL(t map[string]value, def defFn, syn func(string, syntaxFn)) {
+// addSBPL adds the SBPL vocabulary to the global table t: named filter
+// constants, operations, filter constructors and helpers (all from package
+// vocab), then the library of sbplLibrary and sbplForms.
+func addSBPL(t map[string]value) {
 	// Named constants first, so that operations and filters of the same
 	// name win.
 	for _, f := range vocab.Filters() {
@@ -83,103 +84,118 @@ func addSBPL(t map[string]value, def defFn, syn func(string, syntaxFn)) {
 	for _, f := range vocab.Filters() {
 		switch f.Form {
 		case vocab.FormBase, vocab.FormDerived, vocab.FormAlias:
-			f := f
-			def(f.Name, 0, -1, func(ev *evaluator, c *call) value { return ev.leafFilter(f, c) })
+			t[f.Name] = &builtin{f.Name, 0, -1, leafFilter(f)}
 		}
 	}
 	for name, h := range helperFilters {
-		name, h := name, h
-		def(name, 0, 0, func(ev *evaluator, c *call) value {
-			f, _ := vocab.LookupFilter(h.filter)
-			n := ev.leaf(f, c.Sp)
-			n.Written = h.filter
-			if h.sym {
-				n.Args = []ir.Value{{Kind: ir.Symbol, Str: h.arg, Origin: n.Origin}}
-			} else {
-				n.Args = []ir.Value{{Kind: ir.String, Str: h.arg, Origin: n.Origin}}
-			}
-			return &filterV{N: n}
-		})
+		t[name] = &builtin{name, 0, 0, helperFilter(h.filter, h.arg, h.sym)}
 	}
 	for _, g := range syscallGroups {
 		name := "syscall-group-" + g
-		def(name, 0, 0, func(ev *evaluator, c *call) value {
-			return &filterV{N: &ir.FilterNode{Kind: ir.Leaf, Name: name, Written: name, Base: name, Origin: ev.origin(c.Sp)}}
-		})
+		t[name] = &builtin{name, 0, 0, syscallGroup(name)}
 	}
-	def("require-all", 0, -1, func(ev *evaluator, c *call) value { return ev.combinator(ir.All, c) })
-	def("require-any", 0, -1, func(ev *evaluator, c *call) value { return ev.combinator(ir.Any, c) })
-	def("require-not", 1, 1, func(ev *evaluator, c *call) value { return ev.combinator(ir.Not, c) })
-	def("path-ancestors", 1, -1, biPathAncestors)
-	def("require-entitlement", 1, -1, biRequireEntitlement)
-	def("entitlement-value", 1, 1, biEntitlementValue)
-	def("entitlement-value-regex", 1, 1, biEntitlementValueRegex)
-
-	def("allow", 0, -1, func(ev *evaluator, c *call) value { return ev.rule(ir.Allow, c) })
-	def("deny", 0, -1, func(ev *evaluator, c *call) value { return ev.rule(ir.Deny, c) })
-	def("version", 1, 1, biVersion)
-	def("param", 1, 1, biParam)
-	def("getenv", 1, 1, biParam)
-	def("import", 1, 1, biImport)
-	def("trace", 1, 1, biTrace)
-	def("regex-quote", 1, 1, biRegexQuote)
-	def("variable-quote", 1, 1, biVariableQuote)
-	def("_IO", 2, 2, func(ev *evaluator, c *call) value {
-		s := c.str(ev, 0).S
-		if len(s) != 1 {
-			ev.fail(c.sp(0), "type-error", "_IO: group must be a one-character string, got %q", s)
-		}
-		return intV(int64(s[0])*256 + c.integer(ev, 1))
-	})
-	// Builtins that copy their arguments and call no procedure (plainForm).
-	pure := func(name string) {
-		if b, ok := t[name].(*builtin); ok {
-			b.Pure = true
-		}
+	for _, b := range sbplLibrary() {
+		t[b.Name] = b
 	}
-	for _, f := range vocab.Filters() {
-		pure(f.Name)
-	}
-	for name := range helperFilters {
-		pure(name)
-	}
-	for _, g := range syscallGroups {
-		pure("syscall-group-" + g)
-	}
-	for _, name := range []string{"require-all", "require-any", "require-not", "path-ancestors",
-		"require-entitlement", "entitlement-value", "entitlement-value-regex", "allow", "deny",
-		"version", "param", "getenv", "regex-quote", "variable-quote"} {
-		pure(name)
-	}
-	def("sbpl-filter?", 1, 1, pred(func(v value) bool { _, ok := v.(*filterV); return ok }))
-	def("sbpl-operation?", 1, 1, pred(func(v value) bool { _, ok := v.(*opV); return ok }))
-	def("sbpl-modifier?", 1, 1, pred(func(v value) bool { _, ok := v.(*modV); return ok }))
-	def("disable-callouts", 0, 0, func(ev *evaluator, c *call) value { return theUnspec })
-	def("disable-full-symbolication", 0, 0, func(ev *evaluator, c *call) value { return theUnspec })
-	for k, v := range map[string]string{
-		"*ios-sandbox-container*":         "com.apple.sandbox.container",
-		"*ios-sandbox-application-group*": "com.apple.sandbox.application-group",
-		"*ios-sandbox-system-container*":  "com.apple.sandbox.system-container",
-		"*ios-sandbox-system-group*":      "com.apple.sandbox.system-group",
-		"*sandbox-executable-bundle*":     "com.apple.sandbox.executable",
-		"*target-platform*":               "mac",
-	} {
+	for k, v := range sbplStrings {
 		t[k] = &strV{S: v}
 	}
 	t["*default-import-search-paths*"] = listOf(&strV{S: "/System/Library/Sandbox/Profiles"}, &strV{S: "/usr/share/sandbox"})
+	for _, f := range sbplForms() {
+		t[f.Name] = f
+	}
+}
 
-	syn("with", synWith)
-	syn("debug", synDebug)
-	syn("with-filter", synWithFilter)
-	syn("with-modifier", synWithModifier)
-	syn("apply-message-filter", synMessageFilter)
+// sbplLibrary is libsandbox's own library: rules, combinators, versions,
+// params, imports and quoting.
+func sbplLibrary() []*builtin {
+	return []*builtin{
+		{"require-all", 0, -1, combinator(ir.All)},
+		{"require-any", 0, -1, combinator(ir.Any)},
+		{"require-not", 1, 1, combinator(ir.Not)},
+		{"path-ancestors", 1, -1, biPathAncestors},
+		{"require-entitlement", 1, -1, biRequireEntitlement},
+		{"entitlement-value", 1, 1, biEntitlementValue},
+		{"entitlement-value-regex", 1, 1, biEntitlementValueRegex},
+		{"allow", 0, -1, ruleOf(ir.Allow)},
+		{"deny", 0, -1, ruleOf(ir.Deny)},
+		{"version", 1, 1, biVersion},
+		{"param", 1, 1, biParam},
+		{"getenv", 1, 1, biParam},
+		{"import", 1, 1, biImport},
+		{"trace", 1, 1, biTrace},
+		{"regex-quote", 1, 1, biRegexQuote},
+		{"variable-quote", 1, 1, biVariableQuote},
+		{"_IO", 2, 2, biIO},
+		{"sbpl-filter?", 1, 1, pred(isFilter)},
+		{"sbpl-operation?", 1, 1, pred(isOperation)},
+		{"sbpl-modifier?", 1, 1, pred(isModifier)},
+		{"disable-callouts", 0, 0, biIgnored},
+		{"disable-full-symbolication", 0, 0, biIgnored},
+	}
+}
+
+// sbplForms are libsandbox's special forms.
+func sbplForms() []*syntaxV {
+	return []*syntaxV{
+		{"with", synWith},
+		{"debug", synDebug},
+		{"with-filter", scoped(true)},
+		{"with-modifier", scoped(false)},
+		{"apply-message-filter", synMessageFilter},
+	}
+}
+
+// sbplStrings are the string constants libsandbox binds.
+var sbplStrings = map[string]string{
+	"*ios-sandbox-container*":         "com.apple.sandbox.container",
+	"*ios-sandbox-application-group*": "com.apple.sandbox.application-group",
+	"*ios-sandbox-system-container*":  "com.apple.sandbox.system-container",
+	"*ios-sandbox-system-group*":      "com.apple.sandbox.system-group",
+	"*sandbox-executable-bundle*":     "com.apple.sandbox.executable",
+	"*target-platform*":               "mac",
+}
+
+func isFilter(v value) bool    { _, ok := v.(*filterV); return ok }
+func isOperation(v value) bool { _, ok := v.(*opV); return ok }
+func isModifier(v value) bool  { _, ok := v.(*modV); return ok }
+
+func biIgnored(ev *evaluator, c *call) value { return theUnspec }
+
+func biIO(ev *evaluator, c *call) value {
+	s := c.str(ev, 0).S
+	if len(s) != 1 {
+		ev.fail(c.sp(0), "type-error", "_IO: group must be a one-character string, got %q", s)
+	}
+	return intV(int64(s[0])*256 + c.integer(ev, 1))
+}
+
+// helperFilter is a zero-argument helper that expands to filter with one
+// fixed argument (a symbol when sym, else a string).
+func helperFilter(filter, arg string, sym bool) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		f, _ := vocab.LookupFilter(filter)
+		n := ev.leaf(f, c.Sp)
+		n.Written = filter
+		kind := ir.String
+		if sym {
+			kind = ir.Symbol
+		}
+		n.Args = []ir.Value{{Kind: kind, Str: arg, Origin: n.Origin}}
+		return &filterV{N: n}
+	}
+}
+
+// syscallGroup is a (syscall-group-NAME) filter, kept opaque in the IR.
+func syscallGroup(name string) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value {
+		return &filterV{N: &ir.FilterNode{Kind: ir.Leaf, Name: name, Written: name, Base: name, Origin: ev.origin(c.Sp)}}
+	}
 }
 
 // leaf returns an empty leaf node for f created at sp.
 func (ev *evaluator) leaf(f *vocab.Filter, sp source.Span) *ir.FilterNode {
-	n := ev.newLeafNode()
-	*n = ir.FilterNode{Kind: ir.Leaf, Name: f.Canonical, Written: f.Name, Base: f.Base, Match: f.Match, Origin: ev.origin(sp)}
-	return n
+	return &ir.FilterNode{Kind: ir.Leaf, Name: f.Canonical, Written: f.Name, Base: f.Base, Match: f.Match, Origin: ev.origin(sp)}
 }
 
 // kindWord is the libsandbox wording for what a filter of kind k expects.
@@ -217,7 +233,7 @@ func (ev *evaluator) badFilterArg(f *vocab.Filter, c *call, i int) {
 		d.Notes = append(d.Notes, paramFalseNote(pf))
 		d.Related = append(d.Related, rel(c.Sp, "the "+f.Name+" filter that received it"))
 	}
-	panic(&evalErr{D: d})
+	ev.abort(&Generic{problem{d}})
 }
 
 // paramFalseNote explains a #f that came from an unset param.
@@ -243,7 +259,12 @@ func (ev *evaluator) valueOrigin(sp source.Span) ir.Origin {
 	return ev.origin(sp)
 }
 
-// leafFilter builds a base, derived or alias filter from its arguments.
+// leafFilter is the constructor of a base, derived or alias filter.
+func leafFilter(f *vocab.Filter) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value { return ev.leafFilter(f, c) }
+}
+
+// leafFilter builds a filter of f from its arguments.
 func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 	n := ev.leaf(f, c.Sp)
 	if f.ArgKind == "network-address" {
@@ -253,7 +274,7 @@ func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 	if len(c.Args) == 0 {
 		ev.fail(c.Sp, "filter-arity", "%s: expected at least one argument", f.Name)
 	}
-	n.Args = ev.newValues(len(c.Args))
+	n.Args = make([]ir.Value, 0, len(c.Args))
 	for i, a := range c.Args {
 		switch f.ArgKind {
 		case "path-pattern", "string-pattern", "string-exact":
@@ -300,7 +321,7 @@ func (ev *evaluator) leafFilter(f *vocab.Filter, c *call) value {
 			ev.genericArg(n, c, i)
 		}
 	}
-	return ev.filterValue(n)
+	return &filterV{N: n}
 }
 
 // genericArg converts any argument of a filter with unknown argument kind.
@@ -388,13 +409,13 @@ func (ev *evaluator) networkArgs(f *vocab.Filter, n *ir.FilterNode, c *call) {
 	proto, ok := c.Args[0].(*sym)
 	if !ok {
 		if _, isStr := c.Args[0].(*strV); isStr {
-			ev.fail(c.sp(0), "malformed-network-address", "%s: missing protocol; write (%s ip %s)", f.Name, f.Name, showValue(c.Args[0]))
+			ev.badAddress(c.sp(0), "", "%s: missing protocol; write (%s ip %s)", f.Name, f.Name, showValue(c.Args[0]))
 		}
-		ev.fail(c.sp(0), "malformed-network-address", "%s: expected a protocol such as tcp, udp, ip or unix-socket, got %s", f.Name, describe(c.Args[0]))
+		ev.badAddress(c.sp(0), "", "%s: expected a protocol such as tcp, udp, ip or unix-socket, got %s", f.Name, describe(c.Args[0]))
 	}
 	k, known := namedValue(f, proto.Name)
 	if !known && proto.Name != "unix" {
-		ev.fail(c.sp(0), "malformed-network-address", "%s: unknown protocol %s%s", f.Name, proto.Name, valueHint(f))
+		ev.badAddress(c.sp(0), "", "%s: unknown protocol %s%s", f.Name, proto.Name, valueHint(f))
 	}
 	n.Args = append(n.Args, k.value(proto.Name, ev.valueOrigin(c.sp(0))))
 	for i := 1; i < len(c.Args); i++ {
@@ -407,13 +428,19 @@ func (ev *evaluator) networkArgs(f *vocab.Filter, n *ir.FilterNode, c *call) {
 			n.Args = append(n.Args, ev.strArg(v))
 		case *filterV:
 			if proto.Name != "unix" {
-				ev.fail(sp, "malformed-network-address", "%s expects string argument", f.Name)
+				ev.badAddress(sp, "", "%s expects string argument", f.Name)
 			}
 			n.Args = append(n.Args, ir.Value{Kind: ir.Filter, Sub: v.N, Origin: v.N.Origin})
 		default:
-			ev.fail(sp, "malformed-network-address", "%s expects string argument, got %s", f.Name, describe(v))
+			ev.badAddress(sp, "", "%s expects string argument, got %s", f.Name, describe(v))
 		}
 	}
+}
+
+// badAddress fails with a MalformedNetworkAddress problem.
+func (ev *evaluator) badAddress(sp source.Span, addr, format string, args ...any) {
+	d := ev.errDiag(sp, "malformed-network-address", fmt.Sprintf(format, args...))
+	ev.abort(&MalformedNetworkAddress{problem: problem{d}, Address: addr, At: sp})
 }
 
 // checkAddress validates HOST:PORT in the same order as libsandbox and
@@ -431,7 +458,11 @@ func (ev *evaluator) checkAddress(sp source.Span, a string) {
 			d.Fixes = []diag.Fix{e}
 		}
 	}
-	panic(&evalErr{D: d})
+	if code == "remote-host-not-allowed" {
+		host := a[:strings.LastIndexByte(a, ':')] // the problem needs a port separator
+		ev.abort(&RemoteHostNotAllowed{problem: problem{d}, Address: a, Host: host, At: sp})
+	}
+	ev.abort(&MalformedNetworkAddress{problem: problem{d}, Address: a, At: sp})
 }
 
 // addressProblem returns the rule code and message for an invalid network
@@ -479,6 +510,11 @@ func addressProblem(a string) (code, msg string, fix func(source.Span) (diag.Fix
 	return "", "", nil
 }
 
+// combinator is require-all, require-any or require-not.
+func combinator(k ir.FilterKind) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value { return ev.combinator(k, c) }
+}
+
 func (ev *evaluator) combinator(k ir.FilterKind, c *call) value {
 	n := &ir.FilterNode{Kind: k, Origin: ev.origin(c.Sp)}
 	if len(c.Args) == 0 {
@@ -500,7 +536,7 @@ func (ev *evaluator) combinator(k ir.FilterKind, c *call) value {
 	if ev.fdepth[n] > MaxFilterDepth {
 		ev.fail(c.Sp, "eval-limit", "filters are nested more than %d levels deep", MaxFilterDepth)
 	}
-	return ev.filterValue(n)
+	return &filterV{N: n}
 }
 
 // MaxFilterDepth bounds the nesting of require-all/any/not.
@@ -624,10 +660,14 @@ func biEntitlementValueRegex(ev *evaluator, c *call) value {
 	return &filterV{N: ev.simpleLeaf("%entitlement-string-regex", c.Sp, ev.strArg(s))}
 }
 
+// ruleOf is allow or deny.
+func ruleOf(action ir.Action) func(ev *evaluator, c *call) value {
+	return func(ev *evaluator, c *call) value { return ev.rule(action, c) }
+}
+
 // rule is (allow ...) / (deny ...).
 func (ev *evaluator) rule(action ir.Action, c *call) value {
-	r := ev.newRule()
-	r.Action = action
+	r := &ir.Rule{Action: action}
 	nops, nfilters := 0, 0
 	for _, a := range c.Args {
 		switch a.(type) {
@@ -657,7 +697,8 @@ func (ev *evaluator) rule(action ir.Action, c *call) value {
 			}
 			r.Ops = append(r.Ops, ir.Op{Name: v.Name, Written: v.Written, Span: sp})
 			if ev.hasTarget && !ev.target.HasOperation(v.Name) {
-				ev.warn(sp, "op-not-on-target", "operation %s is not in the %s operation table; libsandbox there reports \"unbound variable: %s\"", v.Written, ev.target.Name, v.Written)
+				d := ev.warnDiag(sp, "op-not-on-target", "operation %s is not in the %s operation table; libsandbox there reports \"unbound variable: %s\"", v.Written, ev.target.Name, v.Written)
+				ev.add(&OpNotOnTarget{problem: problem{d}, Op: v.Written, Target: ev.target.Name, At: sp})
 			}
 		case *filterV:
 			filters = append(filters, v.N)
@@ -716,8 +757,7 @@ func (ev *evaluator) rule(action ir.Action, c *call) value {
 
 // synWith is (with NAME ARG...): the name is not evaluated.
 func synWith(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) == 0 {
 		ev.fail(sp, "modifier", "with: expected a modifier name")
 	}
@@ -746,7 +786,8 @@ func synWith(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.S
 		if s := suggestName(name, names); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
-		ev.fail(sps[0], "unbound-identifier", "%s (not a known modifier)", msg)
+		d := ev.errDiag(sps[0], "unbound-identifier", msg+" (not a known modifier)")
+		ev.abort(&UnknownModifier{ev.unboundOf(name, sps[0], e, d)})
 	}
 	m := ir.Modifier{Name: name, Origin: ev.origin(sp)}
 	if mod.Kind == "modifier-alias" && mod.AliasOf != "" && !strings.Contains(mod.AliasOf, " ") {
@@ -761,7 +802,7 @@ func synWith(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.S
 					a = ev.intern(c.Name)
 				}
 			} else {
-				ev.unbound(s, sps[i], e)
+				ev.unbound(s, sps[i], e, nil, false)
 			}
 		} else {
 			a = ev.eval(vs[i], sps[i], e)
@@ -802,8 +843,7 @@ func article(s string) string {
 
 // synDebug is (debug MODE...): the modes are recorded, not evaluated.
 func synDebug(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, _ := ev.elemsInto(form, sp, &fa)
+	vs, _ := ev.elems(form, sp)
 	for _, v := range vs {
 		var b strings.Builder
 		writeValue(&b, v, true, 0)
@@ -812,46 +852,33 @@ func synDebug(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.
 	return done(theUnspec)
 }
 
-// synWithFilter is (with-filter FILTER RULE...): FILTER is ANDed into
-// every rule evaluated inside.
-func synWithFilter(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	vs, sps := ev.scopedForm(form, sp, "with-filter: expected a filter and rules")
-	f, ok := ev.eval(vs[0], sps[0], e).(*filterV)
-	if !ok {
-		ev.fail(sps[0], "filter-arg-type", "with-filter: expected a filter")
+// scoped is with-filter (filter true) or with-modifier:
+// (with-filter FILTER RULE...) ANDs FILTER into every rule evaluated
+// inside, (with-modifier (with M...) RULE...) adds the modifier to each.
+// When a rule inside fails, the statement's recovery restores the stacks.
+func scoped(filter bool) syntaxFn {
+	form, what, example, code := "with-modifier", "a modifier", " such as (with report)", "modifier"
+	if filter {
+		form, what, example, code = "with-filter", "a filter", "", "filter-arg-type"
 	}
-	ev.withFilters = append(ev.withFilters, f.N)
-	n := len(ev.withFilters)
-	ev.evalStmts(vs[1:], sps[1:], e)
-	ev.withFilters = ev.withFilters[:n-1]
-	return done(theUnspec)
-}
-
-// synWithModifier is (with-modifier (with M...) RULE...): the modifier is
-// added to every rule evaluated inside.
-func synWithModifier(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	vs, sps := ev.scopedForm(form, sp, "with-modifier: expected a modifier and rules")
-	m, ok := ev.eval(vs[0], sps[0], e).(*modV)
-	if !ok {
-		ev.fail(sps[0], "modifier", "with-modifier: expected a modifier such as (with report)")
+	return func(ev *evaluator, f *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
+		vs, sps := ev.elems(f, sp)
+		if len(vs) < 1 {
+			ev.fail(sp, "syntax-error", "%s: expected %s and rules", form, what)
+		}
+		nf, nm := len(ev.withFilters), len(ev.withMods)
+		v := ev.eval(vs[0], sps[0], e)
+		if fv, ok := v.(*filterV); ok && filter {
+			ev.withFilters = append(ev.withFilters, fv.N)
+		} else if mv, ok := v.(*modV); ok && !filter {
+			ev.withMods = append(ev.withMods, mv.M)
+		} else {
+			ev.fail(sps[0], code, "%s: expected %s%s", form, what, example)
+		}
+		ev.evalStmts(vs[1:], sps[1:], e)
+		ev.withFilters, ev.withMods = ev.withFilters[:nf], ev.withMods[:nm]
+		return done(theUnspec)
 	}
-	ev.withMods = append(ev.withMods, m.M)
-	n := len(ev.withMods)
-	ev.evalStmts(vs[1:], sps[1:], e)
-	ev.withMods = ev.withMods[:n-1]
-	return done(theUnspec)
-}
-
-// scopedForm returns the arguments of a with-filter/with-modifier form.
-// The stacks they push are restored by the top level when a rule inside
-// fails.
-func (ev *evaluator) scopedForm(form *pair, sp source.Span, usage string) ([]value, []source.Span) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
-	if len(vs) < 1 {
-		ev.fail(sp, "syntax-error", "%s", usage)
-	}
-	return vs, sps
 }
 
 // evalStmts evaluates forms in order for their effects.
@@ -864,8 +891,7 @@ func (ev *evaluator) evalStmts(vs []value, sps []source.Span, e *env) {
 // synMessageFilter is (apply-message-filter RULE...): the rules are
 // collected into a message-filter modifier instead of the profile.
 func synMessageFilter(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	saved, savedWF, savedWM := ev.msg, ev.withFilters, ev.withMods
 	ev.msg, ev.withFilters, ev.withMods = &msgCtx{}, nil, nil
 	ctx := ev.msg
@@ -880,23 +906,25 @@ func synMessageFilter(ev *evaluator, form *pair, sp source.Span, e *env) (value,
 }
 
 func biVersion(ev *evaluator, c *call) value {
-	switch c.Args[0].(type) {
-	case intV:
-	default:
-		ev.fail(c.sp(0), "unsupported-version", "(version N) takes one integer: libsandbox fails with \"unsupported version\"")
+	if _, ok := c.Args[0].(intV); !ok {
+		d := ev.errDiag(c.sp(0), "unsupported-version", "(version N) takes one integer: libsandbox fails with \"unsupported version\"")
+		ev.abort(&UnsupportedVersion{problem: problem{d}, At: c.sp(0)})
 	}
 	n := c.integer(ev, 0)
 	if n < 1 || n > 3 {
-		ev.fail(c.sp(0), "unsupported-version", "version %d is not supported: libsandbox fails with \"unsupported version\"; use (version 1)", n)
-	}
-	if ev.versionSeen && int64(ev.prof.Version) != n && ev.curCpp {
-		ev.warn(c.Sp, "duplicate-version", "second version %d ignored (already %d); this file has C-preprocessor conditionals that sbplc evaluates as comments, so both branches ran: run it through cpp first", n, ev.prof.Version)
-		return theUnspec
+		d := ev.errDiag(c.sp(0), "unsupported-version", fmt.Sprintf("version %d is not supported: libsandbox fails with \"unsupported version\"; use (version 1)", n))
+		ev.abort(&UnsupportedVersion{problem: problem{d}, At: c.sp(0)})
 	}
 	if ev.versionSeen && int64(ev.prof.Version) != n {
-		d := ev.errDiag(c.Sp, "duplicate-version", "second (version) form with a different version: libsandbox fails with \"only one version may be specified\"")
-		d.Related = append(d.Related, rel(ev.prof.VersionSpan, "first (version) form"))
-		panic(&evalErr{D: d})
+		dv := &DuplicateVersion{At: c.Sp, First: ev.prof.VersionSpan, Cpp: ev.curCpp}
+		if ev.curCpp {
+			dv.d = ev.warnDiag(c.Sp, "duplicate-version", "second version %d ignored (already %d); this file has C-preprocessor conditionals that sbplc evaluates as comments, so both branches ran: run it through cpp first", n, ev.prof.Version)
+			ev.add(dv)
+			return theUnspec
+		}
+		dv.d = ev.errDiag(c.Sp, "duplicate-version", "second (version) form with a different version: libsandbox fails with \"only one version may be specified\"")
+		dv.d.Related = append(dv.d.Related, rel(ev.prof.VersionSpan, "first (version) form"))
+		ev.abort(dv)
 	}
 	if !ev.versionSeen {
 		ev.prof.Version, ev.prof.VersionSpan, ev.versionSeen = int(n), ev.origin(c.Sp).Primary(), true
@@ -925,12 +953,15 @@ func biParam(ev *evaluator, c *call) value {
 	}
 	if !ev.paramWarned[name] {
 		ev.paramWarned[name] = true
-		ev.paramDiag[name] = len(ev.diags)
+		var d diag.Diagnostic
 		if ev.opts.StrictParams {
-			ev.warn(c.Sp, "unbound-param", "param %q is not set; it evaluates to #f as in libsandbox (pass -D %s=VALUE)", name, name)
+			d = ev.warnDiag(c.Sp, "unbound-param", "param %q is not set; it evaluates to #f as in libsandbox (pass -D %s=VALUE)", name, name)
 		} else {
-			ev.warn(c.Sp, "unbound-param", "param %q is not set; analysing with the placeholder ${%s} (pass -D %s=VALUE, or --strict-params for libsandbox's #f)", name, name, name)
+			d = ev.warnDiag(c.Sp, "unbound-param", "param %q is not set; analysing with the placeholder ${%s} (pass -D %s=VALUE, or --strict-params for libsandbox's #f)", name, name, name)
 		}
+		up := &UnboundParam{problem: problem{d}, Name: name, At: c.Sp, Strict: ev.opts.StrictParams}
+		ev.paramProblem[name] = up
+		ev.add(up)
 	}
 	if ev.opts.StrictParams {
 		return &paramFalse{Name: name, Origin: o}

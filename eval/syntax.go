@@ -8,17 +8,10 @@ import (
 // value (tail=false) or an expression to evaluate in its place (tail=true).
 type syntaxFn = func(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool)
 
-// formArgs is stack storage for the elements of a short special form.
-type formArgs struct {
-	v [6]value
-	s [6]source.Span
-}
-
-// elemsInto returns the elements of form after the head, with their
-// spans, using fa's storage when they fit.
-func (ev *evaluator) elemsInto(form *pair, sp source.Span, fa *formArgs) ([]value, []source.Span) {
-	vs := fa.v[:0]
-	sps := fa.s[:0]
+// elems returns the elements of form after the head, with their spans.
+func (ev *evaluator) elems(form *pair, sp source.Span) ([]value, []source.Span) {
+	var vs []value
+	var sps []source.Span
 	rest := form.Cdr
 	for {
 		p, ok := rest.(*pair)
@@ -71,8 +64,7 @@ func firstSpan(body value, dflt source.Span) source.Span {
 }
 
 func synQuote(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, _ := ev.elemsInto(form, sp, &fa)
+	vs, _ := ev.elems(form, sp)
 	if len(vs) != 1 {
 		ev.fail(sp, "syntax-error", "quote: expected 1 argument, got %d", len(vs))
 	}
@@ -80,8 +72,7 @@ func synQuote(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.
 }
 
 func synQuasi(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) != 1 {
 		ev.fail(sp, "syntax-error", "quasiquote: expected 1 argument, got %d", len(vs))
 	}
@@ -242,13 +233,11 @@ func (ev *evaluator) makeLambda(name string, params value, body value, sp source
 	if _, ok := body.(*pair); !ok {
 		ev.fail(sp, "syntax-error", "lambda: missing body")
 	}
-	e.capture()
 	return &closure{Name: name, Params: ps, Rest: rest, Body: body, BodySp: sp, Env: e}
 }
 
 func synLambda(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, _ := ev.elemsInto(form, sp, &fa)
+	vs, _ := ev.elems(form, sp)
 	if len(vs) < 2 {
 		ev.fail(sp, "syntax-error", "lambda: expected parameters and a body")
 	}
@@ -256,8 +245,7 @@ func synLambda(ev *evaluator, form *pair, sp source.Span, e *env) (value, source
 }
 
 func synDefine(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) == 0 {
 		ev.fail(sp, "syntax-error", "define: expected a name")
 	}
@@ -292,8 +280,7 @@ func synDefine(ev *evaluator, form *pair, sp source.Span, e *env) (value, source
 }
 
 func synSet(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) != 2 {
 		ev.fail(sp, "syntax-error", "set!: expected a name and a value")
 	}
@@ -303,14 +290,13 @@ func synSet(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Sp
 	}
 	v := ev.eval(vs[1], sps[1], e)
 	if !e.set(s, v) {
-		ev.unbound(s, sps[0], e)
+		ev.unbound(s, sps[0], e, nil, false)
 	}
 	return done(theUnspec)
 }
 
 func synIf(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) < 2 || len(vs) > 3 {
 		ev.fail(sp, "syntax-error", "if: expected a test, a consequent and an optional alternative")
 	}
@@ -340,8 +326,7 @@ func synUnless(ev *evaluator, form *pair, sp source.Span, e *env) (value, source
 }
 
 func whenUnless(ev *evaluator, form *pair, sp source.Span, e *env, want bool) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) < 1 {
 		ev.fail(sp, "syntax-error", "%s: expected a test", showHead(form))
 	}
@@ -357,8 +342,7 @@ func whenUnless(ev *evaluator, form *pair, sp source.Span, e *env, want bool) (v
 }
 
 func synAnd(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) == 0 {
 		return done(boolV(true))
 	}
@@ -371,8 +355,7 @@ func synAnd(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Sp
 }
 
 func synOr(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) == 0 {
 		return done(boolV(false))
 	}
@@ -385,8 +368,7 @@ func synOr(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Spa
 }
 
 func synCond(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	for i, cl := range vs {
 		p, ok := cl.(*pair)
 		if !ok {
@@ -421,8 +403,7 @@ func synCond(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.S
 }
 
 func synCase(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) < 1 {
 		ev.fail(sp, "syntax-error", "case: expected a key")
 	}
@@ -494,8 +475,7 @@ func (ev *evaluator) bindings(v value, sp source.Span, who string) []binding {
 }
 
 func synLet(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) < 2 {
 		ev.fail(sp, "syntax-error", "let: expected bindings and a body")
 	}
@@ -530,8 +510,7 @@ func synLet(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Sp
 }
 
 func synLetStar(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) < 2 {
 		ev.fail(sp, "syntax-error", "let*: expected bindings and a body")
 	}
@@ -548,8 +527,7 @@ func synLetStar(ev *evaluator, form *pair, sp source.Span, e *env) (value, sourc
 }
 
 func synLetrec(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) < 2 {
 		ev.fail(sp, "syntax-error", "%s: expected bindings and a body", showHead(form))
 	}
@@ -570,8 +548,7 @@ func synLetrec(ev *evaluator, form *pair, sp source.Span, e *env) (value, source
 }
 
 func synDo(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) < 2 {
 		ev.fail(sp, "syntax-error", "do: expected bindings and a test clause")
 	}
@@ -624,8 +601,7 @@ func synDefineMacro(ev *evaluator, form *pair, sp source.Span, e *env) (value, s
 // macroForm defines a macro from (WHO (name . params) body...) or (WHO
 // name proc); whole says whether the transformer gets the whole form.
 func (ev *evaluator) macroForm(form *pair, sp source.Span, e *env, who, shape string, whole bool) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, sps := ev.elemsInto(form, sp, &fa)
+	vs, sps := ev.elems(form, sp)
 	if len(vs) < 2 {
 		ev.fail(sp, "syntax-error", "%s: expected %s", who, shape)
 	}
@@ -660,11 +636,9 @@ func isProc(v value) bool {
 
 // synDelay makes a promise (a closure of no arguments forced once).
 func synDelay(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
-	var fa formArgs
-	vs, _ := ev.elemsInto(form, sp, &fa)
+	vs, _ := ev.elems(form, sp)
 	if len(vs) != 1 {
 		ev.fail(sp, "syntax-error", "delay: expected 1 expression")
 	}
-	e.capture()
 	return done(&closure{Name: "promise", Body: form.Cdr, BodySp: sp, Env: e})
 }

@@ -74,16 +74,11 @@ type (
 		Min  int
 		Max  int // -1: variadic
 		Fn   func(ev *evaluator, c *call) value
-		// Pure builtins keep no reference to their arguments (they copy
-		// what they need into the IR or into new values) and never call
-		// procedures: a top-level form made of them only lets the
-		// evaluator reuse the form's cells (see plainForm).
-		Pure bool
 	}
 	// syntaxV is a special form bound to a name.
 	syntaxV struct {
 		Name string
-		Fn   func(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool)
+		Fn   syntaxFn
 	}
 	// portV is an input string port for read.
 	portV struct {

@@ -183,6 +183,21 @@ type Import struct {
 	Origin Origin
 }
 
+// OpaqueBlock is a statement whose rules are unknown: it needed a name
+// that no file defines, while an unresolved import that may define it was
+// in effect (Apple's (corefoundation) after an import of
+// com.apple.corefoundation.sb that cannot be found). Like an unresolved
+// import, it may hold rules of any operation at its position.
+type OpaqueBlock struct {
+	// Index is len(Profile.Rules) when the statement stopped: its unknown
+	// rules come after the rules before it.
+	Index  int
+	Name   string // the undefined name
+	Import string // the unresolved import that may define it, as written
+	Reason string // why the rules are unknown, in words
+	Origin Origin // the statement
+}
+
 // ParamUse records one param the profile asked for.
 type ParamUse struct {
 	Name   string
@@ -197,7 +212,9 @@ type Profile struct {
 	VersionSpan source.Span
 	Rules       []*Rule
 	Imports     []Import
-	Params      []ParamUse
+	// OpaqueBlocks are the statements whose rules are unknown, in order.
+	OpaqueBlocks []OpaqueBlock
+	Params       []ParamUse
 	// Implicit is false when NO_IMPLICIT_RULES was set; the decision engine
 	// appends libsandbox's implicit policy rules only when it is true.
 	Implicit bool
@@ -206,13 +223,13 @@ type Profile struct {
 	Trace string
 }
 
-// Opaque reports whether the profile contains unresolved imports, so its
-// rules are not fully known.
+// Opaque reports whether the profile contains unresolved imports or
+// opaque blocks, so its rules are not fully known.
 func (p *Profile) Opaque() bool {
 	for _, im := range p.Imports {
 		if !im.Resolved {
 			return true
 		}
 	}
-	return false
+	return len(p.OpaqueBlocks) > 0
 }

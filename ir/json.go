@@ -96,6 +96,15 @@ type JSONImport struct {
 	Origin   *JSONOrigin `json:"origin"`
 }
 
+// JSONOpaqueBlock is an OpaqueBlock.
+type JSONOpaqueBlock struct {
+	Index  int         `json:"index"`
+	Name   string      `json:"name"`
+	Import string      `json:"import"`
+	Reason string      `json:"reason"`
+	Origin *JSONOrigin `json:"origin"`
+}
+
 // JSONParam is a ParamUse.
 type JSONParam struct {
 	Name   string      `json:"name"`
@@ -114,7 +123,9 @@ type JSONProfile struct {
 	Trace      string       `json:"trace,omitempty"`
 	Params     []JSONParam  `json:"params"`
 	Imports    []JSONImport `json:"imports"`
-	Rules      []*JSONRule  `json:"rules"`
+	// OpaqueBlocks is left out when there are none.
+	OpaqueBlocks []JSONOpaqueBlock `json:"opaque_blocks,omitempty"`
+	Rules        []*JSONRule       `json:"rules"`
 }
 
 // ToJSON converts a profile to its JSON form.
@@ -126,6 +137,9 @@ func ToJSON(p *Profile) *JSONProfile {
 	}
 	for _, im := range p.Imports {
 		out.Imports = append(out.Imports, JSONImport{Name: im.Name, Path: im.Path, Resolved: im.Resolved, Index: im.Index, Origin: originJSON(im.Origin)})
+	}
+	for _, b := range p.OpaqueBlocks {
+		out.OpaqueBlocks = append(out.OpaqueBlocks, JSONOpaqueBlock{Index: b.Index, Name: b.Name, Import: b.Import, Reason: b.Reason, Origin: originJSON(b.Origin)})
 	}
 	for _, r := range p.Rules {
 		out.Rules = append(out.Rules, ruleJSON(r))

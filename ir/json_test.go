@@ -107,3 +107,26 @@ func TestSymbolIntJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestOpaqueBlocksJSON: opaque blocks make the profile opaque and appear
+// in the JSON with their position; a profile without any has no key.
+func TestOpaqueBlocksJSON(t *testing.T) {
+	f := source.NewFile("p.sb", []byte("(version 1)\n(corefoundation)\n"))
+	p := &Profile{Version: 1, OpaqueBlocks: []OpaqueBlock{{Index: 0, Name: "corefoundation", Import: "c.sb", Reason: "why",
+		Origin: Origin{Span: source.Span{File: f, Start: 12, End: 28}}}}}
+	if !p.Opaque() {
+		t.Error("a profile with an opaque block is not opaque")
+	}
+	b, err := json.Marshal(ToJSON(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"opaque_blocks":[{"index":0,"name":"corefoundation","import":"c.sb","reason":"why","origin":{"span":{"file":"p.sb","line":2,"column":1`
+	if !strings.Contains(string(b), want) || !strings.Contains(string(b), `"opaque":true`) {
+		t.Errorf("JSON %s\nlacks %s", b, want)
+	}
+	b, _ = json.Marshal(ToJSON(&Profile{}))
+	if strings.Contains(string(b), "opaque_blocks") {
+		t.Errorf("empty blocks in %s", b)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
@@ -37,78 +38,34 @@ var correctnessRules = []*Rule{
 	{ID: "socket-deny-via-file-ops", Run: runSocketDenyFileOps},
 }
 
-// astPositions classifies the spans of symbols inside rule forms, so an
-// unbound-identifier diagnostic can be re-reported as an unknown operation,
-// filter or modifier.
-type astPositions struct {
-	op, filter, mod map[int]bool
-	guarded         map[string]bool // params tested by if/when/unless/cond/and/or
-}
-
-func (p *Pass) positions() *astPositions {
-	return p.run.cached("positions", func() any {
-		n := len(p.Profile.Rules) // about one operation and filter per rule
-		ps := &astPositions{op: make(map[int]bool, n), filter: make(map[int]bool, n), mod: map[int]bool{}, guarded: map[string]bool{}}
+// guardedParams returns the params the profile tests with
+// if/when/unless/cond/and/or/not before using them.
+func (p *Pass) guardedParams() map[string]bool {
+	return p.run.cached("guardedParams", func() any {
+		guarded := map[string]bool{}
 		if p.File == nil {
-			return ps
-		}
-		var filterList func(l *ast.List, depth int)
-		filterList = func(l *ast.List, depth int) {
-			if depth > 100 || len(l.Elems) == 0 {
-				return
-			}
-			h, ok := l.Elems[0].(*ast.Symbol)
-			if !ok {
-				return
-			}
-			switch h.Name {
-			case "with":
-				if len(l.Elems) > 1 {
-					if s, ok := l.Elems[1].(*ast.Symbol); ok {
-						ps.mod[s.Sp.Start] = true
-					}
-				}
-				return
-			case "require-all", "require-any", "require-not":
-				for _, e := range l.Elems[1:] {
-					if c, ok := e.(*ast.List); ok {
-						filterList(c, depth+1)
-					}
-				}
-				return
-			}
-			ps.filter[h.Sp.Start] = true
+			return guarded
 		}
 		for _, l := range p.scan().lists {
 			switch l.HeadSymbol() {
 			case "if", "when", "unless", "and", "or", "not":
 				for _, e := range l.Elems[1:min(len(l.Elems), 2+boolIndex(l.HeadSymbol()))] {
 					if name, ok := paramCall(e); ok {
-						ps.guarded[name] = true
+						guarded[name] = true
 					}
 				}
 			case "cond":
 				for _, e := range l.Elems[1:] {
 					if cl, ok := e.(*ast.List); ok && len(cl.Elems) > 0 {
 						if name, ok := paramCall(cl.Elems[0]); ok {
-							ps.guarded[name] = true
+							guarded[name] = true
 						}
 					}
 				}
 			}
-			if hs := l.HeadSymbol(); hs == "allow" || hs == "deny" {
-				for _, e := range l.Elems[1:] {
-					switch e := e.(type) {
-					case *ast.Symbol:
-						ps.op[e.Sp.Start] = true
-					case *ast.List:
-						filterList(e, 0)
-					}
-				}
-			}
 		}
-		return ps
-	}).(*astPositions)
+		return guarded
+	}).(map[string]bool)
 }
 
 // boolIndex is how many leading arguments of a form are tests: one for
@@ -134,59 +91,48 @@ func paramCall(n ast.Node) (string, bool) {
 	return s.Value, true
 }
 
-// unboundName extracts NAME from "unbound variable: NAME...".
-func unboundName(d *diag.Diagnostic) string {
-	m := strings.TrimPrefix(d.Message, "unbound variable: ")
-	if m == d.Message {
-		return d.Span.Text()
+// claimUnknown turns the evaluator's problem about the unbound name u (an
+// unknown operation, filter or modifier: the problem's type says which)
+// into a finding of the running rule, with a guess among the vocabulary's
+// names (what) when one is plausible.
+func claimUnknown(p *Pass, pr eval.Problem, u *eval.Unbound, what string, names func() []string) {
+	d := pr.Diagnostic()
+	nd := diag.Diagnostic{Span: d.Span, Notes: d.Notes, Severity: p.Rule.Severity}
+	nd.Message = fmt.Sprintf("unknown %s %s: libsandbox fails with \"unbound variable: %s\"", what, u.Name, u.Name)
+	if u.Fragment {
+		nd.Severity = diag.Warning // the including profile may define it
+	} else if sug := vocab.Suggest(u.Name, plausible(u.Name, names())); sug != "" {
+		nd.Message += fmt.Sprintf("; did you mean %s?", sug)
+		nd.Fixes = []diag.Fix{{Title: "replace with " + sug, Edits: []diag.Edit{{Span: u.At, NewText: sug}}, Guess: true}}
 	}
-	if i := strings.IndexAny(m, ";, "); i >= 0 {
-		m = m[:i]
-	}
-	return m
+	opaqueNote(p, u, &nd)
+	p.Claim(pr, nd)
 }
 
-// claimUnbound turns the evaluator's unbound-identifier errors at the
-// positions pos selects into findings of the running rule. pos and names
-// are only called when there is such an error (the common case has none).
-func claimUnbound(p *Pass, pos func(*astPositions) map[int]bool, what string, names func() []string) {
-	var at map[int]bool
-	var known []string
-	for _, d := range p.EvalDiags() {
-		if d.Code != "unbound-identifier" || !d.Span.IsValid() {
-			continue
+// plausible returns the names that could be what name was meant to be
+// (eval.PlausibleTypo).
+func plausible(name string, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if eval.PlausibleTypo(name, n) {
+			out = append(out, n)
 		}
-		if at == nil {
-			at, known = pos(p.positions()), names()
-		}
-		if !at[d.Span.Start] {
-			continue
-		}
-		name := unboundName(d)
-		nd := diag.Diagnostic{Span: d.Span, Notes: d.Notes, Severity: p.Rule.Severity}
-		opaqueNote(p, &nd)
-		nd.Message = fmt.Sprintf("unknown %s %s: libsandbox fails with \"unbound variable: %s\"", what, name, name)
-		if sug := vocab.Suggest(name, known); sug != "" {
-			nd.Message += fmt.Sprintf("; did you mean %s?", sug)
-			nd.Fixes = []diag.Fix{{Title: "replace with " + sug, Edits: []diag.Edit{{Span: d.Span, NewText: sug}}, Guess: true}}
-		}
-		p.Claim(d, nd)
 	}
+	return out
 }
 
 // opaqueNote downgrades an unbound-name finding to a warning when the
-// profile has unresolved imports, which may define the name.
-func opaqueNote(p *Pass, d *diag.Diagnostic) {
+// profile has unresolved imports, which may define the name, and names
+// one of them unless the evaluator's note already does.
+func opaqueNote(p *Pass, u *eval.Unbound, d *diag.Diagnostic) {
 	if !p.Profile.Opaque() {
 		return
 	}
 	if d.Severity > diag.Warning {
 		d.Severity = diag.Warning
 	}
-	for _, n := range d.Notes {
-		if strings.Contains(n, "could not be imported") || strings.Contains(n, "-I DIR") {
-			return // the evaluator's note already names the unresolved imports
-		}
+	if len(u.Imports) > 0 {
+		return // the evaluator's note names the unresolved imports
 	}
 	for _, im := range p.Profile.Imports {
 		if !im.Resolved {
@@ -197,7 +143,11 @@ func opaqueNote(p *Pass, d *diag.Diagnostic) {
 }
 
 func runUnknownOperation(p *Pass) {
-	claimUnbound(p, func(ps *astPositions) map[int]bool { return ps.op }, "operation", vocab.OperationNames)
+	for _, pr := range p.Problems() {
+		if u, ok := pr.(*eval.UnknownOperation); ok {
+			claimUnknown(p, pr, &u.Unbound, "operation", vocab.OperationNames)
+		}
+	}
 	// Names the vocabulary knows but the selected OS table lacks.
 	t, ok := targetOf(p)
 	if !ok || !t.Verified {
@@ -213,9 +163,9 @@ func runUnknownOperation(p *Pass) {
 				sp := opSpan(r, o)
 				// The evaluator's op-not-on-target warning says the same:
 				// one finding per problem (this one, on a verified table).
-				for _, d := range p.EvalDiags() {
-					if d.Code == "op-not-on-target" && d.Span.File == sp.File && d.Span.Start == sp.Start {
-						p.Drop(d)
+				for _, pr := range p.Problems() {
+					if o, ok := pr.(*eval.OpNotOnTarget); ok && o.At.File == sp.File && o.At.Start == sp.Start {
+						p.Drop(pr)
 					}
 				}
 				p.Reportf(sp, "operation %s is not in the %s operation table: libsandbox there fails with \"unbound variable: %s\"", o.Written, t.Name, o.Written)
@@ -232,11 +182,19 @@ func targetOf(p *Pass) (vocab.Target, bool) {
 }
 
 func runUnknownFilter(p *Pass) {
-	claimUnbound(p, func(ps *astPositions) map[int]bool { return ps.filter }, "filter", vocab.FilterNames)
+	for _, pr := range p.Problems() {
+		if u, ok := pr.(*eval.UnknownFilter); ok {
+			claimUnknown(p, pr, &u.Unbound, "filter", vocab.FilterNames)
+		}
+	}
 }
 
 func runUnknownModifier(p *Pass) {
-	claimUnbound(p, func(ps *astPositions) map[int]bool { return ps.mod }, "modifier", vocab.ModifierNames)
+	for _, pr := range p.Problems() {
+		if u, ok := pr.(*eval.UnknownModifier); ok {
+			claimUnknown(p, pr, &u.Unbound, "modifier", vocab.ModifierNames)
+		}
+	}
 	for _, r := range p.Profile.Rules {
 		for _, m := range r.Modifiers {
 			if _, ok := vocab.LookupModifier(m.Name); ok {
@@ -255,22 +213,22 @@ func runUnknownModifier(p *Pass) {
 	}
 }
 
-// runUnboundIdentifier re-reports the evaluator's unbound-identifier
-// diagnostics that no unknown-* rule claimed (so the rule's level and
-// suppressions apply to them).
+// runUnboundIdentifier re-reports the evaluator's unbound names that are
+// not an operation, filter or modifier (those are the unknown-* rules'
+// problems), so the rule's level and suppressions apply to them.
 func runUnboundIdentifier(p *Pass) {
-	for _, d := range p.EvalDiags() {
-		if d.Code == "unbound-identifier" {
-			nd := *d
-			nd.Severity = p.Rule.Severity
-			if p.Opts.Fragment || IsFragment(p.File) {
-				// A fragment uses definitions of the profile that includes it.
-				nd.Severity = diag.Warning
-				nd.Notes = append(append([]string(nil), nd.Notes...), "this file is a fragment: the profile that includes it may define the name; lint the assembled profile to check")
-			}
-			opaqueNote(p, &nd)
-			p.Claim(d, nd)
+	for _, pr := range p.Problems() {
+		u, ok := pr.(*eval.UnboundName)
+		if !ok {
+			continue
 		}
+		nd := pr.Diagnostic()
+		nd.Severity = p.Rule.Severity
+		if u.Fragment || p.Opts.Fragment {
+			nd.Severity = diag.Warning // the including profile may define it
+		}
+		opaqueNote(p, &u.Unbound, &nd)
+		p.Claim(pr, nd)
 	}
 }
 
@@ -333,63 +291,25 @@ func runModifierNotApplicable(p *Pass) {
 
 func versionForms(f *ast.File) []*ast.List { return topForms(f, "version") }
 
-// dropEval removes evaluator diagnostics with code whose message starts
-// with prefix ("" = any): the AST-based rule reports them with a fix.
-func dropEval(p *Pass, code, prefix string) {
-	for _, d := range p.EvalDiags() {
-		if d.Code == code && strings.HasPrefix(d.Message, prefix) {
-			p.Drop(d)
-		}
-	}
-}
-
+// runMissingVersion reports the evaluator's missing-version problem (the
+// evaluator decides it, fragments included) at the rule's level.
 func runMissingVersion(p *Pass) {
-	dropEval(p, "missing-version", "")
-	if p.File == nil || p.Src == nil || p.Profile.Version != 0 || len(versionForms(p.File)) > 0 {
-		return
-	}
-	if p.Opts.Fragment || IsFragment(p.File) {
-		return // included by a full profile that declares the version
-	}
-	insert := diag.Fix{Title: "insert (version 1)"}
-	if len(p.File.Forms) == 0 {
-		// An empty file (or only comments) is not a profile libsandbox
-		// accepts either.
-		at := source.Span{File: p.Src, Start: 0, End: 0}
-		insert.Edits = []diag.Edit{{Span: at, NewText: "(version 1)\n"}}
-		p.Report(diag.Diagnostic{Span: at,
-			Message: "empty profile: libsandbox rejects it with \"no version specified\"; start it with (version 1) and the rules, or mark an included fragment with a \"; sbplc:fragment\" comment",
-			Fixes:   []diag.Fix{insert}})
-		return
-	}
-	first := p.File.Forms[0].Span()
-	at := source.Span{File: p.Src, Start: first.Start, End: first.Start}
-	insert.Edits = []diag.Edit{p.insertBeforeTopLevel(p.File.Forms[0], "(version 1)")}
-	p.Report(diag.Diagnostic{Span: at,
-		Message: "profile has no (version 1) form: libsandbox rejects it with \"no version specified\"; add (version 1) as the first form, or mark a fragment that other profiles include with a \"; sbplc:fragment\" comment (or lint it with --fragment)",
-		Fixes:   []diag.Fix{insert}})
-}
-
-// fragmentDirective marks a file as a fragment: a piece that full
-// profiles include or concatenate (Chromium's per-process .sb files, Nix's
-// sandbox-defaults.sb), which has no (version) form of its own.
-const fragmentDirective = "sbplc:fragment"
-
-// IsFragment reports whether f carries a "; sbplc:fragment" comment line.
-func IsFragment(f *ast.File) bool {
-	if f == nil {
-		return false
-	}
-	for _, c := range f.Comments {
-		if c.Kind != ast.LineComment {
-			continue
-		}
-		t := strings.TrimLeft(c.Text(), "; \t")
-		if t == fragmentDirective || strings.HasPrefix(t, fragmentDirective+" ") {
-			return true
+	for _, pr := range p.Problems() {
+		if _, ok := pr.(*eval.MissingVersion); ok {
+			if p.Opts.Fragment {
+				p.Drop(pr) // the caller says it is a fragment
+				continue
+			}
+			nd := pr.Diagnostic()
+			nd.Severity = p.Rule.Severity
+			// The fix goes before the first top-level form, at the start
+			// of its line and with its indentation (syntax-tree placement).
+			if p.File != nil && p.Src != nil && len(p.File.Forms) > 0 && nd.Span.File == p.Src {
+				nd.Fixes = []diag.Fix{{Title: "insert (version 1)", Edits: []diag.Edit{p.insertBeforeTopLevel(p.File.Forms[0], "(version 1)")}}}
+			}
+			p.Claim(pr, nd)
 		}
 	}
-	return false
 }
 
 func versionNumber(l *ast.List) (int64, source.Span, bool) {
@@ -404,16 +324,21 @@ func versionNumber(l *ast.List) (int64, source.Span, bool) {
 }
 
 func runDuplicateVersion(p *Pass) {
-	dropEval(p, "duplicate-version", "second (version) form with a different")
-	// The evaluator knows when both branches of a C-preprocessor
-	// conditional ran; its warning replaces ours for that form.
-	cpp := map[int]bool{}
-	for _, d := range p.EvalDiags() {
-		if d.Code == "duplicate-version" && strings.HasPrefix(d.Message, "second version") {
-			cpp[d.Span.Start] = true
-			nd := *d
-			nd.Severity = diag.Warning
-			p.Claim(d, nd)
+	// The evaluator reports a second version with a different number; when
+	// both branches of a C-preprocessor conditional ran, as a warning. The
+	// forms below add repeats of the same version, which libsandbox accepts.
+	seen := map[int]bool{}
+	for _, pr := range p.Problems() {
+		if dv, ok := pr.(*eval.DuplicateVersion); ok {
+			if dv.At.File == p.Src {
+				seen[dv.At.Start] = true
+			}
+			nd := pr.Diagnostic()
+			nd.Severity = p.Rule.Severity
+			if dv.Cpp {
+				nd.Severity = diag.Warning
+			}
+			p.Claim(pr, nd)
 		}
 	}
 	vs := versionForms(p.File)
@@ -422,7 +347,7 @@ func runDuplicateVersion(p *Pass) {
 	}
 	first, _, ok1 := versionNumber(vs[0])
 	for _, v := range vs[1:] {
-		if cpp[v.Sp.Start] {
+		if seen[v.Sp.Start] {
 			continue
 		}
 		n, _, ok := versionNumber(v)
@@ -439,7 +364,12 @@ func runDuplicateVersion(p *Pass) {
 }
 
 func runUnsupportedVersion(p *Pass) {
-	dropEval(p, "unsupported-version", "")
+	// The forms are checked here, where a fix can point at them.
+	for _, pr := range p.Problems() {
+		if _, ok := pr.(*eval.UnsupportedVersion); ok {
+			p.Drop(pr)
+		}
+	}
 	for _, v := range versionForms(p.File) {
 		n, sp, ok := versionNumber(v)
 		if !ok {
@@ -480,21 +410,21 @@ func splitAddr(s string) (host, port string, ok bool) {
 
 func looksLikePath(s string) bool { return strings.HasPrefix(s, "/") }
 
-// claimAddress takes the evaluator's network-address failures reported
-// under the rule's ID (the evaluator uses the rule's code and wording), at
-// the rule's severity.
-func claimAddress(p *Pass) {
-	for _, d := range p.EvalDiags() {
-		if d.Code == p.Rule.ID {
-			nd := *d
+// claimAddress takes the evaluator's network-address problems of the
+// rule's type (the evaluator uses the rule's code and wording), at the
+// rule's severity.
+func claimAddress(p *Pass, mine func(eval.Problem) bool) {
+	for _, pr := range p.Problems() {
+		if mine(pr) {
+			nd := pr.Diagnostic()
 			nd.Severity = p.Rule.Severity
-			p.Claim(d, nd)
+			p.Claim(pr, nd)
 		}
 	}
 }
 
 func runRemoteHost(p *Pass) {
-	claimAddress(p)
+	claimAddress(p, func(pr eval.Problem) bool { _, ok := pr.(*eval.RemoteHostNotAllowed); return ok })
 	networkAddrs(p, func(r *ir.Rule, l *ir.FilterNode, v *ir.Value) {
 		if looksLikePath(v.Str) {
 			return
@@ -515,7 +445,7 @@ func runRemoteHost(p *Pass) {
 }
 
 func runMalformedAddress(p *Pass) {
-	claimAddress(p)
+	claimAddress(p, func(pr eval.Problem) bool { _, ok := pr.(*eval.MalformedNetworkAddress); return ok })
 	networkAddrs(p, func(r *ir.Rule, l *ir.FilterNode, v *ir.Value) {
 		if looksLikePath(v.Str) {
 			return
@@ -571,19 +501,6 @@ func runLocalOnOutbound(p *Pass) {
 	}
 }
 
-// quotedName returns the first "..." word of a message.
-func quotedName(msg string) (string, bool) {
-	i := strings.IndexByte(msg, '"')
-	if i < 0 {
-		return "", false
-	}
-	j := strings.IndexByte(msg[i+1:], '"')
-	if j < 0 {
-		return "", false
-	}
-	return msg[i+1 : i+1+j], true
-}
-
 const paramFailNote = "libsandbox itself gives #f for an unset param, and a path filter given #f fails with \"invalid data type of path filter; expected pattern, got boolean\""
 
 func runUnboundParam(p *Pass) {
@@ -605,24 +522,25 @@ func runUnboundParam(p *Pass) {
 	}
 	seen := map[int]bool{}
 	var guarded map[string]bool
-	for _, d := range p.EvalDiags() {
-		if d.Code != "unbound-param" {
+	for _, pr := range p.Problems() {
+		up, ok := pr.(*eval.UnboundParam)
+		if !ok {
 			continue
 		}
 		if guarded == nil {
-			guarded = p.positions().guarded
+			guarded = p.guardedParams()
 		}
+		d := pr.Diagnostic()
 		seen[d.Span.Start] = true
-		name, ok := quotedName(d.Message)
-		if ok && guarded[name] {
-			p.Drop(d) // the profile tests the param before using it
+		if guarded[up.Name] {
+			p.Drop(pr) // the profile tests the param before using it
 			continue
 		}
-		nd := *d
+		nd := d
 		nd.Severity = p.Rule.Severity
 		nd.Notes = append(append([]string(nil), d.Notes...), paramFailNote)
-		nd.Notes = append(nd.Notes, givenNote(name)...)
-		p.Claim(d, nd)
+		nd.Notes = append(nd.Notes, givenNote(up.Name)...)
+		p.Claim(pr, nd)
 	}
 	for _, pu := range p.Profile.Params {
 		if pu.Bound || seen[pu.Origin.Primary().Start] || guarded[pu.Name] {
@@ -640,19 +558,21 @@ var systemProfiles = map[string]bool{"system.sb": true, "bsd.sb": true, "applica
 	"dyld-support.sb": true, "com.apple.corefoundation.sb": true, "com.apple.WebKit.sb": true, "opendirectory.sb": true}
 
 func runImportNotFound(p *Pass) {
-	for _, d := range p.EvalDiags() {
-		if d.Code != "import-not-found" {
+	for _, pr := range p.Problems() {
+		in, ok := pr.(*eval.ImportNotFound)
+		if !ok {
 			continue
 		}
-		nd := *d
+		nd := pr.Diagnostic()
 		nd.Severity = p.Rule.Severity
-		for name := range systemProfiles {
-			if strings.Contains(d.Message, "\""+name+"\"") {
-				nd.Severity = diag.Info // present on macOS; missing only on this host
-				nd.Notes = append(append([]string(nil), d.Notes...), name+" ships with macOS: lint on a Mac with --system-dirs, or pass -I with a copy, to analyse its rules")
-			}
+		if systemProfiles[in.Name] && len(in.Uses) == 0 {
+			// Present on macOS, missing only on this host. (When the
+			// profile uses names it may define, those statements are
+			// unknown rules, and the warning stays.)
+			nd.Severity = diag.Info
+			nd.Notes = append(append([]string(nil), nd.Notes...), in.Name+" ships with macOS: lint on a Mac with --system-dirs, or pass -I with a copy, to analyse its rules")
 		}
-		p.Claim(d, nd)
+		p.Claim(pr, nd)
 	}
 }
 

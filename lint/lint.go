@@ -19,6 +19,7 @@ import (
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/ruletable"
 	"github.com/sbplc/sbplc/source"
@@ -132,40 +133,32 @@ func (p *Pass) Home() string { return p.run.home }
 // Target is the OS table name in use ("" = newest known).
 func (p *Pass) Target() string { return p.run.target }
 
-// EvalDiags returns the parse and evaluation diagnostics not yet claimed by
-// a rule.
-func (p *Pass) EvalDiags() []*diag.Diagnostic {
-	var out []*diag.Diagnostic
-	for i := range p.run.evalDiags {
-		if !p.run.claimed[i] {
-			out = append(out, &p.run.evalDiags[i])
+// Problems returns the evaluator's problems (eval.Result.Problems) that no
+// rule has claimed or dropped yet. A rule takes the problems of the types
+// it owns, by type switch: each type has one owner, so the order rules run
+// in does not matter, and no rule reads a diagnostic's message.
+func (p *Pass) Problems() []eval.Problem {
+	var out []eval.Problem
+	for _, pr := range p.run.problems {
+		if !p.run.taken[pr] {
+			out = append(out, pr)
 		}
 	}
 	return out
 }
 
-// Claim takes over an evaluation diagnostic: it is removed from the
-// pass-through output and re-reported as this rule's finding d, at
+// Claim takes over an evaluation problem: its diagnostic is removed from
+// the pass-through output and re-reported as this rule's finding d, at
 // d.Severity (a configured level still wins).
-func (p *Pass) Claim(orig *diag.Diagnostic, d diag.Diagnostic) {
-	for i := range p.run.evalDiags {
-		if &p.run.evalDiags[i] == orig {
-			p.run.claimed[i] = true
-		}
-	}
+func (p *Pass) Claim(prob eval.Problem, d diag.Diagnostic) {
+	p.run.taken[prob] = true
 	d.Code = p.Rule.ID
 	p.run.add(p.Rule, finding{d: d, explicit: true})
 }
 
-// Drop removes an evaluation diagnostic from the output without a finding
-// (the rule decided it is not a problem).
-func (p *Pass) Drop(orig *diag.Diagnostic) {
-	for i := range p.run.evalDiags {
-		if &p.run.evalDiags[i] == orig {
-			p.run.claimed[i] = true
-		}
-	}
-}
+// Drop removes an evaluation problem from the output without a finding
+// (the rule decided it is not a problem, or reports it its own way).
+func (p *Pass) Drop(prob eval.Problem) { p.run.taken[prob] = true }
 
 // UserSpan reports whether sp lies in the file being linted.
 func (p *Pass) UserSpan(sp source.Span) bool { return sp.File != nil && sp.File == p.Src }

@@ -184,3 +184,25 @@ func TestProbeRulesHaveText(t *testing.T) {
 		}
 	}
 }
+
+// TestDidYouMeanFixesAreGuesses: a did-you-mean replacement may change the
+// profile's meaning, so every such fix is a guess (editors offer it, --fix
+// never applies it).
+func TestDidYouMeanFixesAreGuesses(t *testing.T) {
+	text := "(version 1)\n(deny default)\n(allow file-raed*)\n(allow file-read* (subpaht \"/usr\"))\n" +
+		"(allow file-read* (with repotr) (literal \"/a\"))\n(allow file-read* (literal (lenght \"/x\")))\n"
+	want := map[string]string{"unknown-operation": "file-read*", "unknown-filter": "subpath", "unknown-modifier": "report", "unbound-identifier": "length"}
+	for _, d := range lintText(t, "g.sb", text, lint.Options{}) {
+		sug, ok := want[d.Code]
+		if !ok {
+			continue
+		}
+		delete(want, d.Code)
+		if !strings.Contains(d.Message, "did you mean "+sug+"?") || len(d.Fixes) != 1 || !d.Fixes[0].Guess || d.Fixes[0].Edits[0].NewText != sug {
+			t.Errorf("%s: %s %+v", d.Code, d.Message, d.Fixes)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no finding for %v", want)
+	}
+}

@@ -65,12 +65,12 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		src = res.File.Src
 	}
 	st := &runState{
-		cfg:       cfg,
-		prof:      prof,
-		evalDiags: append(diag.List(nil), res.Diags...),
-		target:    firstNonEmpty(opts.Target, cfg.Target, opts.Eval.Target),
+		cfg:      cfg,
+		prof:     prof,
+		problems: res.Problems,
+		taken:    map[eval.Problem]bool{},
+		target:   firstNonEmpty(opts.Target, cfg.Target, opts.Eval.Target),
 	}
-	st.claimed = make([]bool, len(st.evalDiags))
 	st.home = policy.PickHome(opts.Home, cfg.Home, prof)
 	fileName := ""
 	if src != nil {
@@ -105,10 +105,7 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		for _, r := range enabled {
 			on[r.ID] = !cfg.RuleIgnoresFile(r.ID, fileName)
 		}
-		for i, d := range st.evalDiags {
-			if st.claimed[i] {
-				continue
-			}
+		for _, d := range st.untaken(res.Diags) {
 			// A stage diagnostic whose code is a rule ID follows that
 			// rule's selection and configured level (the evaluator reports
 			// problems a rule owns under the rule's ID).
@@ -146,6 +143,7 @@ func File(src *source.File, cfg *config.Config, opts Options) (diag.List, *eval.
 // overridden by explicit ones, config import dirs come after explicit ones.
 func EvalOptions(cfg *config.Config, opts Options) eval.Options {
 	eo := opts.Eval
+	eo.Fragment = eo.Fragment || opts.Fragment
 	if cfg == nil {
 		return eo
 	}
@@ -196,18 +194,42 @@ func runRule(p *Pass, run func(*Pass)) {
 
 // runState is shared by the passes of one run.
 type runState struct {
-	cfg       *config.Config
-	prof      *ir.Profile
-	evalDiags diag.List
-	claimed   []bool
-	findings  []finding
-	home      string
-	target    string
-	enabled   map[string]bool // rule IDs that run on this file
+	cfg      *config.Config
+	prof     *ir.Profile
+	problems []eval.Problem
+	taken    map[eval.Problem]bool // problems a rule claimed or dropped
+	findings []finding
+	home     string
+	target   string
+	enabled  map[string]bool // rule IDs that run on this file
 
 	idxOnce sync.Once
 	idx     *Index
 	shared  map[string]any
+}
+
+// untaken returns the diagnostics of ds (an eval.Result's) except those
+// of the problems a rule claimed or dropped.
+func (st *runState) untaken(ds diag.List) diag.List {
+	type key struct {
+		file       *source.File
+		start, end int
+		code, msg  string
+	}
+	keyOf := func(d diag.Diagnostic) key { return key{d.Span.File, d.Span.Start, d.Span.End, d.Code, d.Message} }
+	skip := map[key]int{}
+	for pr := range st.taken {
+		skip[keyOf(pr.Diagnostic())]++
+	}
+	var out diag.List
+	for _, d := range ds {
+		if k := keyOf(d); skip[k] > 0 {
+			skip[k]--
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func (st *runState) index() *Index {

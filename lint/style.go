@@ -9,6 +9,7 @@ import (
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 )
@@ -114,7 +115,7 @@ func runComplexRegex(p *Pass) {
 // who includes it, so a prelude that declares the version (Chromium's
 // common.sb) is marked or configured.
 func sharedFile(p *Pass) bool {
-	if p.Opts.Fragment || IsFragment(p.File) || len(versionForms(p.File)) == 0 {
+	if p.Opts.Fragment || eval.IsFragment(p.File) || len(versionForms(p.File)) == 0 {
 		return true
 	}
 	if p.Src == nil || p.Config == nil || len(p.Config.Preludes) == 0 {

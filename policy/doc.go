@@ -53,10 +53,11 @@
 // without a value, vnode-type without a file type) evaluates to "maybe":
 // the answer stays known only if the rule it guards has the same action as
 // the rest of the walk; otherwise it is Unknown with the reason.
-// Options.Assume forces such filters. An unresolved import (ir.Profile
-// Opaque) may hold rules of any operation: an answer decided by a filtered
-// rule of the queried operation's own list, written after the last
-// unresolved import, stands; every other answer is Unknown.
+// Options.Assume forces such filters. An unresolved import, and an opaque
+// block (a statement that needs a name such an import may define; see
+// ir.Profile.Opaque), may hold rules of any operation: an answer decided
+// by a filtered rule of the queried operation's own list, written after
+// the last of them, stands; every other answer is Unknown with the reason.
 //
 // # Unverified choices
 //

@@ -188,7 +188,7 @@ type Engine struct {
 	lazy     []atomic.Pointer[plan]
 	extra    map[string]*plan
 	mu       sync.Mutex
-	opaque   []ir.Import // unresolved imports, by Index
+	opaque   []opaquePoint // unresolved imports and opaque blocks, by index
 	implicit []*crule
 	defaults map[string]vocab.DefaultRule // built-in defaults on target (shared: read only)
 }
@@ -368,10 +368,15 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 	}
 	for _, im := range p.Imports {
 		if !im.Resolved {
-			e.opaque = append(e.opaque, im)
+			why := fmt.Sprintf("the profile imports %q, which was not found: its rules may decide this (add -I DIR)", im.Name)
+			e.opaque = append(e.opaque, opaquePoint{index: im.Index, why: why + atOrigin(im.Origin)})
 		}
 	}
-	sort.SliceStable(e.opaque, func(i, j int) bool { return e.opaque[i].Index < e.opaque[j].Index })
+	for _, ob := range p.OpaqueBlocks {
+		why := ob.Reason + ": the rules of the statement that needs it may decide this (add -I DIR)"
+		e.opaque = append(e.opaque, opaquePoint{index: ob.Index, why: why + atOrigin(ob.Origin)})
+	}
+	sort.SliceStable(e.opaque, func(i, j int) bool { return e.opaque[i].index < e.opaque[j].index })
 	idx := opIndex()
 	e.lazy = make([]atomic.Pointer[plan], len(idx))
 	for op := range e.byOp {
@@ -383,6 +388,22 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 		}
 	}
 	return e, c.diags.Sort()
+}
+
+// opaquePoint is a place in the profile where rules of any operation may
+// hide: an unresolved import or an opaque block (ir.OpaqueBlock). index is
+// the number of rules before it; why is the Unknown reason it gives.
+type opaquePoint struct {
+	index int
+	why   string
+}
+
+// atOrigin is " at FILE:LINE:COL" for o's primary span, or "".
+func atOrigin(o ir.Origin) string {
+	if sp := o.Primary(); sp.IsValid() {
+		return " at " + sp.String()
+	}
+	return ""
 }
 
 // opIndex numbers the vocabulary's operations (the engine's lazy plans).
@@ -735,14 +756,11 @@ func (e *Engine) queryOne(req Request, d *Decision) {
 	// imported rule on the queried operation would be older, and one on an
 	// ancestor would only be consulted after the first segment.
 	if n := len(e.opaque); n > 0 {
-		im := e.opaque[n-1]
+		last := e.opaque[n-1]
 		how := d.Chain[len(d.Chain)-1].How
-		if how != HowFiltered || len(d.Chain) > 1 || d.pos < im.Index {
+		if how != HowFiltered || len(d.Chain) > 1 || d.pos < last.index {
 			d.Result = Unknown
-			d.Reason = fmt.Sprintf("the profile imports %q, which was not found: its rules may decide this (add -I DIR)", im.Name)
-			if sp := im.Origin.Primary(); sp.IsValid() {
-				d.Reason += " at " + sp.String()
-			}
+			d.Reason = last.why
 			d.Rule, d.Modifiers, d.Implicit = nil, nil, false
 		}
 	}

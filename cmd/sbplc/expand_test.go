@@ -242,7 +242,7 @@ func TestSameCodeAcrossCommands(t *testing.T) {
 		{"ver9.sb", "(version 9)\n(allow default)\n",
 			`ver9.sb:1:10: error: version 9 is not supported: libsandbox fails with "unsupported version"; use (version 1) [unsupported-version]`},
 		{"nover.sb", "(allow default)\n",
-			`nover.sb:1:1: error: profile has no (version 1) form: libsandbox rejects it with "no version specified"; add (version 1) as the first form, or mark a fragment that other profiles include with a "; sbplc:fragment" comment (or lint it with --fragment) [missing-version]`},
+			`nover.sb:1:1: error: profile has no (version 1) form: libsandbox rejects it with "no version specified"; add (version 1) as the first form, or mark a fragment that other profiles include with a "; sbplc:fragment" comment [missing-version]`},
 	}
 	for _, c := range cases {
 		p := filepath.Join(dir, c.name)
