@@ -8,6 +8,7 @@ import (
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/spell"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
@@ -186,7 +187,7 @@ func claimUnbound(p *Pass, pos func(*astPositions) map[int]bool, what string, na
 		nd := diag.Diagnostic{Span: d.Span, Notes: d.Notes, Severity: p.Rule.Severity}
 		opaqueNote(p, &nd)
 		nd.Message = fmt.Sprintf("unknown %s %s: libsandbox fails with \"unbound variable: %s\"", what, name, name)
-		if sug := vocab.Suggest(name, known); sug != "" {
+		if sug := spell.Nearest(name, known); sug != "" {
 			nd.Message += fmt.Sprintf("; did you mean %s?", sug)
 			nd.Fixes = []diag.Fix{{Title: "replace with " + sug, Edits: []diag.Edit{{Span: d.Span, NewText: sug}}}}
 		}
@@ -267,7 +268,7 @@ func runUnknownModifier(p *Pass) {
 				sp = ruleSpan(r)
 			}
 			d := diag.Diagnostic{Span: sp, Message: fmt.Sprintf("unknown modifier %s in (with ...)", m.Name)}
-			if sug := vocab.Suggest(m.Name, vocab.ModifierNames()); sug != "" {
+			if sug := spell.Nearest(m.Name, vocab.ModifierNames()); sug != "" {
 				d.Message += fmt.Sprintf("; did you mean %s?", sug)
 			}
 			p.Report(d)

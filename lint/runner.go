@@ -10,6 +10,7 @@ import (
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/internal/spell"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
@@ -345,53 +346,20 @@ func Validate(cfg *config.Config, opts Options) []error {
 }
 
 func didYouMean(id string) string {
-	if s := suggestID(id); s != "" {
+	if s := Suggest(id); s != "" {
 		return "; did you mean " + s + "?"
 	}
 	return "; see 'sbplc rules'"
 }
 
-// suggestID returns the closest rule ID by edit distance, or "".
-func suggestID(id string) string {
-	best, bestD := "", len(id)/2+2
+// Suggest returns the rule ID closest to id (see internal/spell), or "".
+func Suggest(id string) string {
 	ids := make([]string, 0, len(All()))
 	for _, r := range All() {
 		ids = append(ids, r.ID)
 	}
-	sort.Strings(ids)
-	for _, c := range ids {
-		if d := editDistance(id, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
+	return spell.Nearest(id, ids)
 }
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-// Suggest returns the rule ID closest to id, or "".
-func Suggest(id string) string { return suggestID(id) }
 
 // groupSecrets merges the secrets findings that point at the same rule
 // (one broad allow such as (subpath "/") opens SSH keys, cloud
