@@ -24,22 +24,29 @@
 //	  escape:                   # rules may also be grouped under a category
 //	    docker-socket: error
 //
-// Relative paths are relative to the directory holding the file. The parser
-// is a small hand-written reader for this YAML subset; anything outside it
-// is reported with its line and column.
+// Relative paths are relative to the directory holding the file. The file
+// is YAML (go.yaml.in/yaml/v3: flow and block collections, quoted and block
+// scalars, comments, anchors, aliases and "<<" merges); every error names
+// its line and column. Globs are doublestar patterns ("**" crosses
+// directories) and a glob naming a directory covers its contents.
+// Preludes and import directories are only paths here: config reads no
+// file but its own, through fsutil.ReadRegular.
 package config
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/fsutil"
+	"github.com/sbplc/sbplc/internal/spell"
 	"github.com/sbplc/sbplc/ruletable"
 )
 
@@ -120,40 +127,19 @@ func Find(dir string) (string, error) {
 	}
 }
 
-// Load reads and parses the file at path.
+// Load reads and parses the file at path, which must be a regular file of
+// at most MaxSize bytes (a FIFO or /dev/zero is refused, never read). An
+// I/O error reads "PATH: reason" and keeps its cause for errors.Is.
 func Load(path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fileErr(path, err)
+	data, err := fsutil.ReadRegular(path, MaxSize)
+	if errors.Is(err, fsutil.ErrTooLarge) {
+		return nil, &Error{File: path, Line: 1, Col: 1, Msg: fmt.Sprintf("file larger than %d MiB, the limit for a configuration file", MaxSize>>20)}
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
-		return nil, fileErr(path, err)
-	}
-	if len(data) > MaxSize {
-		return nil, &Error{File: path, Line: 1, Col: 1, Msg: fmt.Sprintf("file larger than %d bytes", MaxSize)}
+		return nil, err
 	}
 	return Parse(path, data)
 }
-
-// fileErr renders an I/O error as "PATH: reason", without Go's operation
-// prefix ("open PATH: ..."); the cause stays available to errors.Is.
-func fileErr(path string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return &pathError{path: path, err: pe.Err}
-	}
-	return &pathError{path: path, err: err}
-}
-
-type pathError struct {
-	path string
-	err  error
-}
-
-func (e *pathError) Error() string { return e.path + ": " + e.err.Error() }
-func (e *pathError) Unwrap() error { return e.err }
 
 // ForDir finds and loads the configuration that applies to files in dir,
 // or returns Default() when there is none.
@@ -238,10 +224,28 @@ func Parse(name string, data []byte) (*Config, error) {
 				return nil, err
 			}
 		default:
-			return nil, bad(k, "unknown key %q (want rules, target, home, params, import-dirs, preludes or ignore)", k.value)
+			if s := spell.Nearest(k.value, topKeys); s != "" {
+				return nil, bad(k, "unknown key %q; did you mean %s?", k.value, s)
+			}
+			return nil, bad(k, "unknown key %q (want %s)", k.value, wordList(topKeys))
 		}
 	}
 	return c, nil
+}
+
+// topKeys are the top-level keys, as suggested (import_dirs, imports and
+// prelude are accepted too).
+var topKeys = []string{"rules", "target", "home", "params", "import-dirs", "preludes", "ignore"}
+
+// levels are the values of a rule's level, as suggested.
+var levels = []string{"error", "warning", "info", "off"}
+
+// wordList renders "a, b or c".
+func wordList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 type badFunc func(n *node, format string, args ...any) error
@@ -255,7 +259,7 @@ func scalarOf(v *node, bad badFunc, what string) (string, error) {
 
 func stringMap(v *node, bad badFunc, what string) (map[string]string, error) {
 	m := map[string]string{}
-	if v.kind == scalarNode && v.value == "" && !v.quoted {
+	if v.kind == scalarNode && v.null {
 		return m, nil
 	}
 	if v.kind != mapNode {
@@ -272,43 +276,67 @@ func stringMap(v *node, bad badFunc, what string) (map[string]string, error) {
 }
 
 func stringList(v *node, bad badFunc, what string) ([]string, error) {
+	items, err := scalarItems(v, bad, what)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.value)
+	}
+	return out, nil
+}
+
+// scalarItems returns the items of a list of single values; one value
+// stands for a list of one, an empty value for none.
+func scalarItems(v *node, bad badFunc, what string) ([]*node, error) {
 	switch v.kind {
 	case scalarNode:
-		if v.value == "" && !v.quoted {
+		if v.null {
 			return nil, nil
 		}
-		return []string{v.value}, nil
+		return []*node{v}, nil
 	case seqNode:
-		var out []string
 		for _, it := range v.vals {
-			s, err := scalarOf(it, bad, what+" item")
-			if err != nil {
+			if _, err := scalarOf(it, bad, what+" item"); err != nil {
 				return nil, err
 			}
-			out = append(out, s)
 		}
-		return out, nil
+		return v.vals, nil
 	}
 	return nil, bad(v, "%s must be a list, not %s", what, v.kindName())
 }
 
-// ignoreList accepts a list of globs or Regal's {files: [...]} shape.
+// ignoreList accepts a list of globs or Regal's {files: [...]} shape and
+// checks each glob's syntax.
 func ignoreList(v *node, bad badFunc) ([]string, error) {
+	var items []*node
 	if v.kind == mapNode {
-		var out []string
 		for i, k := range v.keys {
 			if k.value != "files" {
 				return nil, bad(k, "unknown key %q under ignore (want files)", k.value)
 			}
-			l, err := stringList(v.vals[i], bad, "ignore.files")
+			l, err := scalarItems(v.vals[i], bad, "ignore.files")
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, l...)
+			items = append(items, l...)
 		}
-		return out, nil
+	} else {
+		l, err := scalarItems(v, bad, "ignore")
+		if err != nil {
+			return nil, err
+		}
+		items = l
 	}
-	return stringList(v, bad, "ignore")
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		if !doublestar.ValidatePattern(filepath.ToSlash(it.value)) {
+			return nil, bad(it, "bad glob %q: check its [ ] and { } pairs and \\ escapes", it.value)
+		}
+		out = append(out, it.value)
+	}
+	return out, nil
 }
 
 // categoryKeys are the rule categories (ruletable/categories.tsv), the
@@ -376,7 +404,7 @@ func (c *Config) Validate() []error {
 }
 
 func (c *Config) parseRules(v *node, bad badFunc, depth int) error {
-	if v.kind == scalarNode && v.value == "" && !v.quoted {
+	if v.kind == scalarNode && v.null {
 		return nil
 	}
 	if v.kind != mapNode {
@@ -469,7 +497,10 @@ func (rc *RuleConfig) setLevel(v *node, bad badFunc) error {
 	default:
 		sev, err := diag.ParseSeverity(s)
 		if err != nil {
-			return bad(v, "unknown level %q for %s (want error, warning, info or off)", s, rc.ID)
+			if sug := spell.Nearest(s, levels); sug != "" {
+				return bad(v, "unknown level %q for %s; did you mean %s?", s, rc.ID, sug)
+			}
+			return bad(v, "unknown level %q for %s (want %s)", s, rc.ID, wordList(levels))
 		}
 		t := true
 		rc.Enabled, rc.Level = &t, sev.String()
@@ -557,45 +588,18 @@ func pathBase(p string) string {
 	return p
 }
 
-// Match reports whether the slash-separated path matches glob, where "*"
-// and "?" do not cross "/", "**" matches any number of path segments, and
-// a glob naming a directory also matches everything below it.
+// Match reports whether the slash-separated path matches glob, a
+// doublestar pattern: "*" and "?" do not cross "/", "**" matches any
+// number of path segments, "{a,b}" either alternative. A glob naming a
+// directory also matches everything below it. A malformed glob matches
+// nothing (Parse rejects them).
 func Match(glob, path string) bool {
-	gs := strings.Split(strings.Trim(glob, "/"), "/")
-	ps := strings.Split(strings.Trim(path, "/"), "/")
-	return matchSegs(gs, ps, 0)
-}
-
-func matchSegs(gs, ps []string, depth int) bool {
-	if depth > 64 {
-		return false
+	glob, path = strings.Trim(glob, "/"), strings.Trim(path, "/")
+	if ok, _ := doublestar.Match(glob, path); ok {
+		return true
 	}
-	for len(gs) > 0 {
-		if gs[0] == "**" {
-			for len(gs) > 0 && gs[0] == "**" {
-				gs = gs[1:]
-			}
-			if len(gs) == 0 {
-				return true
-			}
-			for i := 0; i <= len(ps); i++ {
-				if matchSegs(gs, ps[i:], depth+1) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(ps) == 0 {
-			return false
-		}
-		ok, err := filepath.Match(gs[0], ps[0])
-		if err != nil || !ok {
-			return false
-		}
-		gs, ps = gs[1:], ps[1:]
-	}
-	// A glob that names a directory covers its contents.
-	return true
+	ok, _ := doublestar.Match(glob+"/**", path)
+	return ok
 }
 
 // ParamNames returns the param names in sorted order.

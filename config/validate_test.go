@@ -35,7 +35,7 @@ func TestValidate(t *testing.T) {
 		`/p/.sbplc.yaml:2:3: error: unknown rule "shadowed-rul"; did you mean shadowed-rule? [config]`,
 		`/p/.sbplc.yaml:3:3: error: rule complex-regex has no option "max-width" (options: max-length, max-alternatives) [config]`,
 		`/p/.sbplc.yaml:6:3: error: rule unused-define has no option "limit" (it takes only level, enabled and ignore) [config]`,
-		`/p/.sbplc.yaml:10:3: error: unknown rule "security"; did you mean secrets? [config]`,
+		`/p/.sbplc.yaml:10:3: error: unknown rule "security"; see 'sbplc rules' [config]`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Validate:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -1,17 +1,32 @@
 package config
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
 )
 
-// The YAML subset read by sbplc: block mappings, block sequences ("- x"),
-// flow sequences ("[a, b]"), the empty flow mapping "{}", plain, 'single'
-// and "double" quoted scalars, and "#" comments. Anchors, tags, multi-line
-// scalars and multiple documents are rejected with a positioned error.
+// The file is YAML, read by go.yaml.in/yaml/v3 into its node tree (which
+// keeps every value's line and column) and converted here into a tree of
+// nodes for Parse: aliases are expanded (the copy takes the alias's
+// position), "<<" merge keys are applied and duplicate keys are rejected.
+// What aliases add is bounded, so an alias bomb fails fast. Every value is
+// text: Parse decides what it means.
 
-// nodeKind classifies a YAML node.
+// Limits on the converted tree.
+const (
+	maxDepth       = 64      // nesting of mappings and lists
+	maxAliasValues = 1 << 16 // values copied by expanding aliases
+	maxAliasText   = 1 << 20 // bytes of scalar text copied by expanding aliases
+)
+
+// nodeKind classifies a node.
 type nodeKind int
 
 const (
@@ -20,15 +35,15 @@ const (
 	seqNode
 )
 
-// node is one parsed YAML value.
+// node is one value of the file.
 type node struct {
-	kind   nodeKind
-	line   int // 1-based
-	col    int // 1-based
-	value  string
-	quoted bool
-	keys   []*node // mapNode: keys in order (scalars)
-	vals   []*node // mapNode: values, parallel to keys; seqNode: items
+	kind  nodeKind
+	line  int // 1-based
+	col   int // 1-based, in runes
+	value string
+	null  bool    // a plain empty value, "~" or "null": the key is present but says nothing
+	keys  []*node // mapNode: keys in order (scalars)
+	vals  []*node // mapNode: values, parallel to keys; seqNode: items
 }
 
 func (n *node) kindName() string {
@@ -41,7 +56,7 @@ func (n *node) kindName() string {
 	return "a scalar"
 }
 
-// yamlError is a positioned parse or decode error.
+// yamlError is a positioned syntax or structure error.
 type yamlError struct {
 	Line, Col int
 	Msg       string
@@ -53,358 +68,212 @@ func errAt(line, col int, format string, args ...any) *yamlError {
 	return &yamlError{Line: line, Col: col, Msg: fmt.Sprintf(format, args...)}
 }
 
-// yline is one significant line: its indentation and content without the comment.
-type yline struct {
-	num    int
-	indent int
-	text   string
-}
-
-const maxYAMLDepth = 64
-
-// parseYAML parses data into a node tree (a nil node for an empty document).
-func parseYAML(data []byte) (*node, error) {
-	var lines []yline
-	for i, raw := range strings.Split(string(data), "\n") {
-		raw = strings.TrimRight(raw, "\r")
-		num := i + 1
-		if i == 0 {
-			raw = strings.TrimPrefix(raw, "\ufeff")
+// parseYAML parses data into a node tree (nil for an empty document).
+func parseYAML(data []byte) (root *node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			root, err = nil, errAt(1, 1, "the YAML reader failed on this file (%v): please report it", r)
 		}
-		indent := 0
-		for indent < len(raw) && raw[indent] == ' ' {
-			indent++
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
 		}
-		if indent < len(raw) && raw[indent] == '\t' {
-			return nil, errAt(num, indent+1, "tab in indentation: indent with spaces")
-		}
-		text, err := stripComment(raw[indent:], num, indent+1)
-		if err != nil {
-			return nil, err
-		}
-		text = strings.TrimRight(text, " \t")
-		if text == "" {
-			continue
-		}
-		if indent == 0 && (text == "---" || text == "...") {
-			if len(lines) > 0 && text == "---" {
-				return nil, errAt(num, 1, "multiple YAML documents are not supported")
-			}
-			continue
-		}
-		lines = append(lines, yline{num: num, indent: indent, text: text})
+		return nil, syntaxError(err, data)
 	}
-	if len(lines) == 0 {
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, errAt(next.Line, next.Column, "a second YAML document: the configuration is one document, remove the \"---\"")
+	case !errors.Is(err, io.EOF):
+		return nil, syntaxError(err, data)
+	}
+	if len(doc.Content) == 0 {
 		return nil, nil
 	}
-	p := &yparser{lines: lines}
-	n, err := p.block(lines[0].indent, 0)
+	c := &converter{open: map[*yaml.Node]bool{}}
+	root, err = c.convert(doc.Content[0], 0)
 	if err != nil {
 		return nil, err
 	}
-	if p.i < len(p.lines) {
-		l := p.lines[p.i]
-		return nil, errAt(l.num, l.indent+1, "unexpected indentation")
+	if root.kind == scalarNode && root.null {
+		return nil, nil
 	}
-	return n, nil
+	return root, nil
 }
 
-// stripComment removes a "#" comment that is outside quotes and starts the
-// text or follows a space.
-func stripComment(s string, line, col0 int) (string, error) {
-	inS, inD := false, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case inD:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inD = false
+// syntaxError positions an error of the YAML reader. The reader names a
+// line ("yaml: line 3: mapping values are not allowed in this context") or
+// none (line 1) but no column; the column is that of the line's first
+// character after its indentation.
+func syntaxError(err error, data []byte) *yamlError {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if n, err := strconv.Atoi(num); err == nil && n > 0 {
+				line, msg = n, text
 			}
-		case inS:
-			if c == '\'' {
-				if i+1 < len(s) && s[i+1] == '\'' {
-					i++
-				} else {
-					inS = false
-				}
-			}
-		case c == '"' && (i == 0 || strings.ContainsRune(" [,:-", rune(s[i-1]))):
-			inD = true
-		case c == '\'' && (i == 0 || strings.ContainsRune(" [,:-", rune(s[i-1]))):
-			inS = true
-		case c == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
-			return s[:i], nil
 		}
 	}
-	if inD || inS {
-		return "", errAt(line, col0, "unterminated quoted string")
+	text := lineOf(data, line)
+	indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
+	if i := strings.IndexByte(indent, '\t'); i >= 0 {
+		return errAt(line, i+1, "tab in indentation: indent with spaces")
 	}
-	return s, nil
+	if h := syntaxHints[msg]; h != "" {
+		msg += ": " + h
+	}
+	return errAt(line, utf8.RuneCountInString(indent)+1, "%s", msg)
 }
 
-type yparser struct {
-	lines []yline
-	i     int
+// syntaxHints say what to do about the reader's commonest messages.
+var syntaxHints = map[string]string{
+	"found unexpected end of stream":                 "the file ends inside a quoted value or an open [ or {; close it",
+	"mapping values are not allowed in this context": "quote a value that holds \": \", or indent the key like the keys beside it",
+	"did not find expected key":                      "keys of one mapping start in the same column",
+	"found character that cannot start any token":    "quote a value that starts with @ or `",
+	"found unknown escape character":                 "write \\\\ for a backslash in double quotes, or use single quotes",
+	"could not find expected ':'":                    "write \"key: value\"",
 }
 
-// block parses the mapping or sequence whose lines are indented exactly ind.
-func (p *yparser) block(ind, depth int) (*node, error) {
-	if depth > maxYAMLDepth {
-		l := p.lines[p.i]
-		return nil, errAt(l.num, l.indent+1, "nesting deeper than %d levels", maxYAMLDepth)
+// lineOf returns line n (1-based) of data, or "" past the end.
+func lineOf(data []byte, n int) string {
+	for ; n > 1; n-- {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return ""
+		}
+		data = data[i+1:]
 	}
-	l := p.lines[p.i]
-	if isSeqItem(l.text) {
-		return p.seq(ind, depth)
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		data = data[:i]
 	}
-	return p.mapping(ind, depth)
+	return string(data)
 }
 
-func isSeqItem(t string) bool { return t == "-" || strings.HasPrefix(t, "- ") }
+// converter turns the reader's nodes into nodes, counting what aliases
+// copy.
+type converter struct {
+	inAlias      int                 // aliases being expanded around the current node
+	values, text int                 // copied by aliases so far
+	open         map[*yaml.Node]bool // anchored nodes being converted
+}
 
-func (p *yparser) seq(ind, depth int) (*node, error) {
-	first := p.lines[p.i]
-	n := &node{kind: seqNode, line: first.num, col: first.indent + 1}
-	for p.i < len(p.lines) {
-		l := p.lines[p.i]
-		if l.indent < ind {
-			break
+func (c *converter) convert(y *yaml.Node, depth int) (*node, error) {
+	if depth > maxDepth {
+		return nil, errAt(y.Line, y.Column, "nesting deeper than %d levels", maxDepth)
+	}
+	if c.inAlias > 0 {
+		c.values++
+		c.text += len(y.Value)
+		if c.values > maxAliasValues || c.text > maxAliasText {
+			return nil, errAt(y.Line, y.Column, "aliases expand to more than %d values or %d MiB of text: use fewer aliases", maxAliasValues, maxAliasText>>20)
 		}
-		if l.indent > ind {
-			return nil, errAt(l.num, l.indent+1, "unexpected indentation")
+	}
+	if y.Kind == yaml.AliasNode {
+		if c.open[y.Alias] {
+			return nil, errAt(y.Line, y.Column, "alias *%s is used inside the value it names", y.Value)
 		}
-		if !isSeqItem(l.text) {
-			break
-		}
-		rest := strings.TrimLeft(strings.TrimPrefix(l.text, "-"), " ")
-		col := l.indent + 1 + (len(l.text) - len(rest))
-		p.i++
-		if rest == "" {
-			if p.i < len(p.lines) && p.lines[p.i].indent > ind {
-				v, err := p.block(p.lines[p.i].indent, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				n.vals = append(n.vals, v)
-				continue
-			}
-			n.vals = append(n.vals, &node{kind: scalarNode, line: l.num, col: col})
-			continue
-		}
-		if k, _, ok := splitKey(rest); ok && k != "" {
-			return nil, errAt(l.num, col, "mappings inside lists are not supported")
-		}
-		v, err := flowValue(rest, l.num, col)
+		c.inAlias++
+		n, err := c.convert(y.Alias, depth)
+		c.inAlias--
 		if err != nil {
 			return nil, err
 		}
-		n.vals = append(n.vals, v)
+		n.line, n.col = y.Line, y.Column
+		return n, nil
 	}
-	return n, nil
-}
-
-func (p *yparser) mapping(ind, depth int) (*node, error) {
-	first := p.lines[p.i]
-	n := &node{kind: mapNode, line: first.num, col: first.indent + 1}
-	seen := map[string]bool{}
-	for p.i < len(p.lines) {
-		l := p.lines[p.i]
-		if l.indent < ind {
-			break
-		}
-		if l.indent > ind {
-			return nil, errAt(l.num, l.indent+1, "unexpected indentation")
-		}
-		if isSeqItem(l.text) {
-			return nil, errAt(l.num, l.indent+1, "list item where a key was expected")
-		}
-		key, rest, ok := splitKey(l.text)
-		if !ok {
-			return nil, errAt(l.num, l.indent+1, "expected \"key: value\"")
-		}
-		kn, err := scalar(key, l.num, l.indent+1)
-		if err != nil {
-			return nil, err
-		}
-		if seen[kn.value] {
-			return nil, errAt(l.num, l.indent+1, "duplicate key %q", kn.value)
-		}
-		seen[kn.value] = true
-		p.i++
-		var v *node
-		if rest == "" {
-			switch {
-			case p.i < len(p.lines) && p.lines[p.i].indent > ind:
-				v, err = p.block(p.lines[p.i].indent, depth+1)
-			case p.i < len(p.lines) && p.lines[p.i].indent == ind && isSeqItem(p.lines[p.i].text):
-				v, err = p.seq(ind, depth+1)
-			default:
-				v = &node{kind: scalarNode, line: l.num, col: l.indent + len(l.text) + 1}
-			}
-		} else {
-			col := l.indent + 1 + strings.Index(l.text, rest)
-			v, err = flowValue(rest, l.num, col)
-		}
-		if err != nil {
-			return nil, err
-		}
-		n.keys = append(n.keys, kn)
-		n.vals = append(n.vals, v)
+	if y.Anchor != "" {
+		c.open[y] = true
+		defer delete(c.open, y)
 	}
-	return n, nil
-}
-
-// splitKey splits "key: rest" (the key may be quoted). ok is false when
-// the text has no key separator.
-func splitKey(t string) (key, rest string, ok bool) {
-	if t == "" {
-		return "", "", false
+	n := &node{line: y.Line, col: y.Column}
+	switch tag := y.ShortTag(); tag {
+	case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!seq", "!!map", "!!merge":
+	default:
+		return nil, errAt(y.Line, y.Column, "tag %s is not supported: remove it", tag)
 	}
-	if t[0] == '"' || t[0] == '\'' {
-		q := t[0]
-		for i := 1; i < len(t); i++ {
-			if q == '"' && t[i] == '\\' {
-				i++
-				continue
-			}
-			if t[i] == q {
-				if q == '\'' && i+1 < len(t) && t[i+1] == '\'' {
-					i++
-					continue
-				}
-				after := t[i+1:]
-				if after == ":" || strings.HasPrefix(after, ": ") {
-					return t[:i+1], strings.TrimSpace(after[1:]), true
-				}
-				return "", "", false
-			}
+	switch y.Kind {
+	case yaml.ScalarNode:
+		n.kind, n.value = scalarNode, y.Value
+		if y.ShortTag() == "!!null" {
+			n.value, n.null = "", true
 		}
-		return "", "", false
-	}
-	if t[0] == '[' || t[0] == '{' {
-		return "", "", false
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] == ':' && (i+1 == len(t) || t[i+1] == ' ') {
-			return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+1:]), true
-		}
-	}
-	return "", "", false
-}
-
-// flowValue parses an inline value: a flow sequence, "{}" or a scalar.
-func flowValue(s string, line, col int) (*node, error) {
-	switch {
-	case strings.HasPrefix(s, "["):
-		if !strings.HasSuffix(s, "]") {
-			return nil, errAt(line, col, "unterminated flow list: close it with \"]\" on the same line")
-		}
-		n := &node{kind: seqNode, line: line, col: col}
-		inner := s[1 : len(s)-1]
-		if strings.TrimSpace(inner) == "" {
-			return n, nil
-		}
-		items, err := splitFlow(inner, line, col+1)
-		if err != nil {
-			return nil, err
-		}
-		for _, it := range items {
-			v, err := scalar(it.text, line, it.col)
+	case yaml.SequenceNode:
+		n.kind = seqNode
+		n.vals = make([]*node, 0, len(y.Content))
+		for _, it := range y.Content {
+			v, err := c.convert(it, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			n.vals = append(n.vals, v)
 		}
-		return n, nil
-	case strings.HasPrefix(s, "{"):
-		if strings.TrimSpace(s[1:]) == "}" {
-			return &node{kind: mapNode, line: line, col: col}, nil
+	case yaml.MappingNode:
+		n.kind = mapNode
+		if err := c.mapping(n, y, depth); err != nil {
+			return nil, err
 		}
-		return nil, errAt(line, col, "flow mappings are not supported: use one \"key: value\" per line")
-	case strings.HasPrefix(s, "&"), strings.HasPrefix(s, "*"), strings.HasPrefix(s, "!"):
-		return nil, errAt(line, col, "anchors, aliases and tags are not supported")
-	case s == "|" || s == ">" || strings.HasPrefix(s, "|-") || strings.HasPrefix(s, ">-"):
-		return nil, errAt(line, col, "multi-line scalars are not supported")
-	}
-	return scalar(s, line, col)
-}
-
-type flowItem struct {
-	text string
-	col  int
-}
-
-func splitFlow(s string, line, col int) ([]flowItem, error) {
-	var out []flowItem
-	start := 0
-	inS, inD := false, false
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) {
-			c := s[i]
-			switch {
-			case inD:
-				if c == '\\' {
-					i++
-				} else if c == '"' {
-					inD = false
-				}
-				continue
-			case inS:
-				if c == '\'' {
-					inS = false
-				}
-				continue
-			case c == '"':
-				inD = true
-				continue
-			case c == '\'':
-				inS = true
-				continue
-			case c == '[' || c == '{':
-				return nil, errAt(line, col+i, "nested flow collections are not supported")
-			case c != ',':
-				continue
-			}
-		}
-		raw := s[start:i]
-		trimmed := strings.TrimSpace(raw)
-		if trimmed == "" {
-			if i < len(s) || len(out) == 0 {
-				return nil, errAt(line, col+start, "empty item in flow list")
-			}
-		} else {
-			out = append(out, flowItem{text: trimmed, col: col + start + strings.Index(raw, trimmed)})
-		}
-		start = i + 1
-	}
-	return out, nil
-}
-
-// scalar decodes a plain or quoted scalar.
-func scalar(s string, line, col int) (*node, error) {
-	n := &node{kind: scalarNode, line: line, col: col}
-	switch {
-	case strings.HasPrefix(s, "\""):
-		if len(s) < 2 || !strings.HasSuffix(s, "\"") {
-			return nil, errAt(line, col, "unterminated quoted string")
-		}
-		v, err := strconv.Unquote(s)
-		if err != nil {
-			return nil, errAt(line, col, "bad escape in quoted string %s", s)
-		}
-		n.value, n.quoted = v, true
-	case strings.HasPrefix(s, "'"):
-		if len(s) < 2 || !strings.HasSuffix(s, "'") {
-			return nil, errAt(line, col, "unterminated quoted string")
-		}
-		n.value, n.quoted = strings.ReplaceAll(s[1:len(s)-1], "''", "'"), true
 	default:
-		if s == "~" || s == "null" {
-			s = ""
-		}
-		n.value = s
+		return nil, errAt(y.Line, y.Column, "unexpected YAML node")
 	}
 	return n, nil
+}
+
+// mapping fills n with the pairs of y. Keys must be scalars and unique;
+// the pairs of "<<: *anchor" (or a list of anchors) are added after the
+// mapping's own, each key only once, the mapping's own keys winning.
+func (c *converter) mapping(n *node, y *yaml.Node, depth int) error {
+	seen := map[string]bool{}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(y.Content); i += 2 {
+		yk, yv := y.Content[i], y.Content[i+1]
+		if yk.Kind == yaml.ScalarNode && yk.ShortTag() == "!!merge" {
+			merges = append(merges, yv)
+			continue
+		}
+		k, err := c.convert(yk, depth+1)
+		if err != nil {
+			return err
+		}
+		if k.kind != scalarNode {
+			return errAt(k.line, k.col, "a key must be a name, not %s", k.kindName())
+		}
+		if seen[k.value] {
+			return errAt(k.line, k.col, "duplicate key %q", k.value)
+		}
+		seen[k.value] = true
+		v, err := c.convert(yv, depth+1)
+		if err != nil {
+			return err
+		}
+		n.keys = append(n.keys, k)
+		n.vals = append(n.vals, v)
+	}
+	for _, ym := range merges {
+		m, err := c.convert(ym, depth+1)
+		if err != nil {
+			return err
+		}
+		srcs := []*node{m}
+		if m.kind == seqNode {
+			srcs = m.vals
+		}
+		for _, src := range srcs {
+			if src.kind != mapNode {
+				return errAt(src.line, src.col, "<< merges mappings, not %s", src.kindName())
+			}
+			for i, k := range src.keys {
+				if !seen[k.value] {
+					seen[k.value] = true
+					n.keys = append(n.keys, k)
+					n.vals = append(n.vals, src.vals[i])
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/spell"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
@@ -1035,13 +1036,13 @@ func biVariableQuote(ev *evaluator, c *call) value {
 	return derived(ev, s, b.String(), c.Sp)
 }
 
-// suggestName is vocab.Suggest, except that one- and two-letter names get
-// no suggestion: every short name is one edit away from another (f -> *).
+// suggestName is spell.Nearest, except for unquote and unquote-splicing,
+// which unboundNote explains instead.
 func suggestName(name string, cands []string) string {
-	if len(name) <= 2 || name == "unquote" || name == "unquote-splicing" {
+	if name == "unquote" || name == "unquote-splicing" {
 		return "" // unquote outside quasiquote: see unboundNote
 	}
-	return vocab.Suggest(name, cands)
+	return spell.Nearest(name, cands)
 }
 
 // unboundNote explains common causes of an unbound identifier.

@@ -9,6 +9,7 @@ import (
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/internal/spell"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
@@ -101,7 +102,7 @@ func claimUnknown(p *Pass, pr eval.Problem, u *eval.Unbound, what string, names 
 	nd.Message = fmt.Sprintf("unknown %s %s: libsandbox fails with \"unbound variable: %s\"", what, u.Name, u.Name)
 	if u.Fragment {
 		nd.Severity = diag.Warning // the including profile may define it
-	} else if sug := vocab.Suggest(u.Name, plausible(u.Name, names())); sug != "" {
+	} else if sug := spell.Nearest(u.Name, plausible(u.Name, names())); sug != "" {
 		nd.Message += fmt.Sprintf("; did you mean %s?", sug)
 		nd.Fixes = []diag.Fix{{Title: "replace with " + sug, Edits: []diag.Edit{{Span: u.At, NewText: sug}}, Guess: true}}
 	}
@@ -205,7 +206,7 @@ func runUnknownModifier(p *Pass) {
 				sp = ruleSpan(r)
 			}
 			d := diag.Diagnostic{Span: sp, Message: fmt.Sprintf("unknown modifier %s in (with ...)", m.Name)}
-			if sug := vocab.Suggest(m.Name, vocab.ModifierNames()); sug != "" {
+			if sug := spell.Nearest(m.Name, vocab.ModifierNames()); sug != "" {
 				d.Message += fmt.Sprintf("; did you mean %s?", sug)
 			}
 			p.Report(d)

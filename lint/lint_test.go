@@ -391,3 +391,25 @@ func TestUnboundAfterMissingImportHasOneNote(t *testing.T) {
 		t.Errorf("import-not-found: %v %+v", imports, imports)
 	}
 }
+
+// TestSuggestRuleID: unknown rule IDs get the spell package's suggestion;
+// a name far from every rule gets none rather than an unrelated one
+// ("security" used to be answered with "arity").
+func TestSuggestRuleID(t *testing.T) {
+	for in, want := range map[string]string{
+		"hardcoded-hmoe":   "hardcoded-home",
+		"Allow-Default":    "allow-default",
+		"readable-ssh-key": "readable-ssh-keys",
+		"security":         "",
+		"unfiltered-write": "",
+	} {
+		if got := lint.Suggest(in); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+	errs := lint.Validate(parseCfg(t, "rules:\n  security-rule: off\n  shadowed-rul: off\n"), lint.Options{})
+	if len(errs) != 2 || !strings.HasSuffix(errs[0].Error(), `unknown rule "security-rule"; see 'sbplc rules' [config]`) ||
+		!strings.HasSuffix(errs[1].Error(), `unknown rule "shadowed-rul"; did you mean shadowed-rule? [config]`) {
+		t.Errorf("Validate = %v", errs)
+	}
+}

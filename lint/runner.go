@@ -355,7 +355,7 @@ func Validate(cfg *config.Config, opts Options) []error {
 }
 
 func didYouMean(id string) string {
-	if s := suggestID(id); s != "" {
+	if s := Suggest(id); s != "" {
 		return "; did you mean " + s + "?"
 	}
 	return "; see 'sbplc rules'"

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/spell"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/vocab"
 )
@@ -588,7 +589,7 @@ func (e *Engine) segment(label string, ops []string) *segment {
 func (e *Engine) ResolveOp(name string) (string, error) {
 	o, ok := vocab.LookupOperation(name)
 	if !ok {
-		if s := vocab.Suggest(name, vocab.OperationNames()); s != "" {
+		if s := spell.Nearest(name, vocab.OperationNames()); s != "" {
 			return "", fmt.Errorf("unknown operation %q (did you mean %q?)", name, s)
 		}
 		return "", fmt.Errorf("unknown operation %q", name)

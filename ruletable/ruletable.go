@@ -18,7 +18,7 @@ package ruletable
 import (
 	_ "embed"
 	"fmt"
-	"sort"
+	"github.com/sbplc/sbplc/internal/spell"
 	"strconv"
 	"strings"
 	"sync"
@@ -207,37 +207,7 @@ func Suggest(name string, categories bool) string {
 	if categories {
 		cands = append(cands, CategoryNames()...)
 	}
-	sort.Strings(cands)
-	best, bestD := "", len(name)/2+2
-	for _, c := range cands {
-		if d := editDistance(name, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 1 << 20
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return spell.Nearest(name, cands)
 }
 
 // rows splits a TSV text into its non-comment rows, checking the column

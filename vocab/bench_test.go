@@ -53,13 +53,6 @@ func BenchmarkOperationByID(b *testing.B) {
 	}
 }
 
-func BenchmarkSuggest(b *testing.B) {
-	names := OperationNames()
-	for b.Loop() {
-		sinkStr = Suggest("file-reed*", names)
-	}
-}
-
 func BenchmarkTerminalDefaultFor(b *testing.B) {
 	t, _ := LookupTarget("macos14")
 	b.ReportAllocs()

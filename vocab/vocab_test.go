@@ -403,32 +403,6 @@ func TestBuiltins(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	ops := OperationNames()
-	tests := []struct{ in, want string }{
-		{"file-reed*", "file-read*"},
-		{"file-raed-data", "file-read-data"},
-		{"mach-lookpu", "mach-lookup"},
-		{"netwrk-outbound", "network-outbound"},
-		{"xyzzy", ""},
-		{"file-read*", ""}, // exact names are not suggested
-	}
-	for _, tt := range tests {
-		if got := Suggest(tt.in, ops); got != tt.want {
-			t.Errorf("Suggest(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-	if got := Suggest("subpth", FilterNames()); got != "subpath" {
-		t.Errorf("Suggest(subpth) = %q", got)
-	}
-	if got := Suggest("no-reprot", ModifierNames()); got != "no-report" {
-		t.Errorf("Suggest(no-reprot) = %q", got)
-	}
-	if got := Suggest("anything", nil); got != "" {
-		t.Errorf("Suggest with no candidates = %q", got)
-	}
-}
-
 func TestTables(t *testing.T) {
 	ops := Operations()
 	if len(ops) < 240 {

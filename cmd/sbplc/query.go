@@ -10,6 +10,7 @@ import (
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/internal/driver"
+	"github.com/sbplc/sbplc/internal/spell"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/source"
@@ -67,7 +68,7 @@ func (f *policyFlags) options(target string) (policy.Options, error) {
 		}
 		if _, known := vocab.LookupFilter(k); !known {
 			hint := "see 'sbplc query --help'"
-			if s := vocab.Suggest(k, vocab.FilterNames()); s != "" {
+			if s := spell.Nearest(k, vocab.FilterNames()); s != "" {
 				hint = "did you mean " + s + "?"
 			}
 			return o, fmt.Errorf("--assume %q: unknown filter %q; %s", a, k, hint)

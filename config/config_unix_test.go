@@ -1,0 +1,27 @@
+//go:build unix
+
+package config
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/sbplc/sbplc/internal/fsutil"
+)
+
+// TestLoadFIFO: a .sbplc.yaml that is a FIFO is refused at once; reading
+// it would wait forever for a writer.
+func TestLoadFIFO(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, FileName)
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skip(err)
+	}
+	_, err := ForDir(dir)
+	if err == nil || !errors.Is(err, fsutil.ErrNotRegular) || !strings.HasPrefix(err.Error(), p+": a FIFO, not a regular file") {
+		t.Errorf("ForDir with a FIFO config = %v", err)
+	}
+}
