@@ -44,10 +44,15 @@ type FixResult struct {
 // original text is never modified: the caller writes Text when Applied > 0.
 func (d *Driver) Fix(ctx context.Context, r *Result) (*FixResult, error) {
 	out := &FixResult{Text: r.Src.Text, Final: r}
-	baseline := errorKeys(r.Diags)
+	refused := map[string]bool{} // fixes left out once are not retried
 	cur := r
 	for round := 0; round < MaxFixRounds && ctx.Err() == nil; round++ {
-		cands := candidates(cur)
+		var cands []candidate
+		for _, c := range candidates(cur) {
+			if !refused[c.key()] {
+				cands = append(cands, c)
+			}
+		}
 		if len(cands) == 0 {
 			break
 		}
@@ -59,7 +64,7 @@ func (d *Driver) Fix(ctx context.Context, r *Result) (*FixResult, error) {
 			if err != nil {
 				return nil, err
 			}
-			bad := d.culprits(baseline, res, cands, placed)
+			bad := d.culprits(cur, res, cands, placed)
 			if len(bad) == 0 {
 				next, applied = res, len(cands)
 				break
@@ -67,6 +72,7 @@ func (d *Driver) Fix(ctx context.Context, r *Result) (*FixResult, error) {
 			keep := cands[:0:0]
 			for i, c := range cands {
 				if reason, ok := bad[i]; ok {
+					refused[c.key()] = true
 					out.Refused = append(out.Refused, Refused{Finding: c.finding, Title: c.fix.Title, Reason: reason})
 					continue
 				}
@@ -92,13 +98,19 @@ func (d *Driver) CheckRewrite(ctx context.Context, before *Result, after *source
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, newErrors(errorKeys(before.Diags), res.Diags), nil
+	byMessage := func(d diag.Diagnostic) string { return d.Code + "\x00" + d.Message }
+	return res, newErrors(before.Diags, res.Diags, byMessage, byMessage), nil
 }
 
 // candidate is one fix to try.
 type candidate struct {
 	finding diag.Diagnostic
 	fix     diag.Fix
+}
+
+// key identifies a fix across rounds (its position may move).
+func (c candidate) key() string {
+	return c.finding.Code + "\x00" + c.finding.Message + "\x00" + c.fix.Title
 }
 
 // candidates returns the first non-guess fix of each finding whose edits
@@ -140,8 +152,26 @@ func candidates(r *Result) []candidate {
 
 // placedEdit is where one edit's new text landed in the fixed text.
 type placedEdit struct {
-	cand       int // index in the candidate list
-	start, end int // range of NewText in the new text
+	cand             int // index in the candidate list
+	start, end       int // range of NewText in the new text
+	oldStart, oldEnd int // the range it replaced in the old text
+}
+
+// oldOffset maps an offset of the fixed text back to the text the edits
+// were applied to: text inside an edit maps to the start of what it
+// replaced.
+func oldOffset(placed []placedEdit, off int) int {
+	delta := 0
+	for _, p := range placed {
+		switch {
+		case off < p.start:
+			return off - delta
+		case off < p.end || off == p.start:
+			return p.oldStart
+		}
+		delta = p.end - p.oldEnd
+	}
+	return off - delta
 }
 
 // applyFixes applies the candidates' edits (non-overlapping) and returns
@@ -166,23 +196,26 @@ func applyFixes(src *source.File, cands []candidate) ([]byte, []placedEdit) {
 		b.Write(src.Text[last:e.e.Span.Start])
 		start := b.Len()
 		b.WriteString(e.e.NewText)
-		if e.e.NewText != "" {
-			placed = append(placed, placedEdit{cand: e.cand, start: start, end: b.Len()})
-		}
+		placed = append(placed, placedEdit{cand: e.cand, start: start, end: b.Len(), oldStart: e.e.Span.Start, oldEnd: e.e.Span.End})
 		last = e.e.Span.End
 	}
 	b.Write(src.Text[last:])
 	return []byte(b.String()), placed
 }
 
-// culprits returns, by candidate index, the fixes that make res worse: a
-// finding that starts inside a fix's new text, or (when the new errors
-// cannot be pinned on one fix's text) every fix of the round, each tried
-// alone to find the ones at fault.
-func (d *Driver) culprits(baseline map[string]int, res *Result, cands []candidate, placed []placedEdit) map[int]string {
+// culprits returns, by candidate index, the fixes that make res (the
+// check of cur's text with the candidates applied) worse, and why:
+//
+//   - a warning or error that starts inside a fix's new text, unless a
+//     finding of the same rule was on the text it replaced (advice such as
+//     info findings may follow a fix);
+//   - an error-level diagnostic that cur did not have at the same place
+//     (positions are mapped back through the edits), pinned on the fixes
+//     that cause it when each is tried alone.
+func (d *Driver) culprits(cur, res *Result, cands []candidate, placed []placedEdit) map[int]string {
 	bad := map[int]string{}
 	for _, dg := range res.Diags {
-		if dg.Span.File != res.Src {
+		if dg.Span.File != res.Src || dg.Severity < diag.Warning {
 			continue
 		}
 		// Findings about the profile as a whole (its built-in defaults) are
@@ -192,17 +225,19 @@ func (d *Driver) culprits(baseline map[string]int, res *Result, cands []candidat
 			continue
 		}
 		for _, p := range placed {
-			if dg.Span.Start >= p.start && dg.Span.Start < p.end {
-				if _, seen := bad[p.cand]; !seen {
-					bad[p.cand] = fmt.Sprintf("its text would draw a new finding: %s [%s]", dg.Message, dg.Code)
-				}
+			if p.start == p.end || dg.Span.Start < p.start || dg.Span.Start >= p.end {
+				continue
 			}
+			if _, seen := bad[p.cand]; seen || hadOn(cur.Diags, dg.Code, p.oldStart, p.oldEnd) {
+				continue
+			}
+			bad[p.cand] = fmt.Sprintf("its text would draw a new finding: %s [%s]", dg.Message, dg.Code)
 		}
 	}
 	if len(bad) > 0 {
 		return bad
 	}
-	news := newErrors(baseline, res.Diags)
+	news := newErrorsAfterEdits(cur.Src.Name, cur.Diags, res.Diags, placed)
 	if len(news) == 0 {
 		return nil
 	}
@@ -212,16 +247,12 @@ func (d *Driver) culprits(baseline map[string]int, res *Result, cands []candidat
 	}
 	// Find the fixes at fault by trying each alone.
 	for i, c := range cands {
-		orig := c.finding.Span.File
-		if orig == nil {
-			continue
-		}
-		alone, _ := applyFixes(orig, []candidate{c})
-		r, err := d.Check(context.Background(), source.NewFile(orig.Name, alone))
+		alone, pl := applyFixes(cur.Src, []candidate{c})
+		r, err := d.Check(context.Background(), source.NewFile(cur.Src.Name, alone))
 		if err != nil {
 			continue
 		}
-		if n := newErrors(baseline, r.Diags); len(n) > 0 {
+		if n := newErrorsAfterEdits(cur.Src.Name, cur.Diags, r.Diags, pl); len(n) > 0 {
 			bad[i] = "it would add an error: " + n[0].Message + " [" + n[0].Code + "]"
 		}
 	}
@@ -235,31 +266,54 @@ func (d *Driver) culprits(baseline map[string]int, res *Result, cands []candidat
 	return bad
 }
 
-// errorKeys counts the error-level diagnostics by code and message
-// (positions move when text is inserted).
-func errorKeys(ds diag.List) map[string]int {
-	m := map[string]int{}
+// hadOn reports whether ds has a finding of rule code overlapping
+// [start, end) (or at start, for an insertion).
+func hadOn(ds diag.List, code string, start, end int) bool {
 	for _, d := range ds {
-		if d.Severity >= diag.Error {
-			m[d.Code+"\x00"+d.Message]++
+		if d.Code != code {
+			continue
+		}
+		if d.Span.Start == start || d.Span.Start < end && start < d.Span.End {
+			return true
 		}
 	}
-	return m
+	return false
 }
 
-// newErrors returns the error-level diagnostics of ds beyond baseline.
-func newErrors(baseline map[string]int, ds diag.List) diag.List {
+// newErrorsAfterEdits returns the error-level diagnostics of after that
+// before lacked: the same rule at the same place once the positions in the
+// edited file (named name) are mapped back through the edits (a fix may
+// change a message's text, such as the regex an invalid-regex error
+// quotes).
+func newErrorsAfterEdits(name string, before, after diag.List, placed []placedEdit) diag.List {
+	old := func(d diag.Diagnostic) string {
+		return fmt.Sprintf("%s\x00%s@%d", d.Code, d.Span.Filename(), d.Span.Start)
+	}
+	mapped := func(d diag.Diagnostic) string {
+		start := d.Span.Start
+		if d.Span.Filename() == name {
+			start = oldOffset(placed, start)
+		}
+		return fmt.Sprintf("%s\x00%s@%d", d.Code, d.Span.Filename(), start)
+	}
+	return newErrors(before, after, old, mapped)
+}
+
+// newErrors returns the error-level diagnostics of after beyond those of
+// before, matched by the keys the two functions give.
+func newErrors(before, after diag.List, beforeKey, afterKey func(diag.Diagnostic) string) diag.List {
 	left := map[string]int{}
-	for k, v := range baseline {
-		left[k] = v
+	for _, d := range before {
+		if d.Severity >= diag.Error {
+			left[beforeKey(d)]++
+		}
 	}
 	var out diag.List
-	for _, d := range ds {
+	for _, d := range after {
 		if d.Severity < diag.Error {
 			continue
 		}
-		k := d.Code + "\x00" + d.Message
-		if left[k] > 0 {
+		if k := afterKey(d); left[k] > 0 {
 			left[k]--
 			continue
 		}
