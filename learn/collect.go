@@ -155,13 +155,13 @@ func (c *Collector) Add(r Report, source string) {
 		o.count += r.Count
 		return
 	}
+	if r.Target == "" && e.kind != tNone {
+		c.NoFilter = addCounted(c.NoFilter, r.Op+" names no target: no rule proposed (an unfiltered rule would allow every target)", r.Count, ex)
+		return
+	}
 	t, err := readTarget(r.Op, e, r.Target)
 	if err != nil {
 		c.NoFilter = addCounted(c.NoFilter, err.Error(), r.Count, ex)
-		return
-	}
-	if e.kind == tNone && r.Target == "" && (r.Op == "signal" || r.Op == "appleevent-send") {
-		c.NoFilter = addCounted(c.NoFilter, r.Op+" names no target: no rule proposed (an unfiltered rule would allow every target)", r.Count, ex)
 		return
 	}
 	if t.note != "" {

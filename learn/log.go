@@ -536,7 +536,9 @@ func findDecision(s string) (decision, int, bool) {
 		j := i + len(word)
 		n := -1
 		if j < len(s) && s[j] == '(' {
-			k := strings.IndexByte(s[j:], ')')
+			// (N) is a few digits: look no further, so that a line of
+			// "deny(deny(deny(..." stays linear.
+			k := strings.IndexByte(s[j:min(len(s), j+12)], ')')
 			if k < 0 {
 				continue
 			}

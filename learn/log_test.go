@@ -3,6 +3,7 @@ package learn
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // scanAll reads every report of text.
@@ -193,5 +194,18 @@ func TestParseLongLine(t *testing.T) {
 	}
 	if st.Unparseable != 1 || len(st.Samples[0].Text) > maxText+3 {
 		t.Fatalf("stats %+v", st.Unparseable)
+	}
+}
+
+// TestParseLinear: lines built to make a naive parser quadratic are read
+// in time linear in their length.
+func TestParseLinear(t *testing.T) {
+	for _, unit := range []string{"deny(", " deny(", " allow(", "deny ", " deny(1) ", "Sandbox: ", "(1)", "duplicate report for ", "a(1) deny(1) x "} {
+		line := strings.Repeat(unit, (MaxLine-1)/len(unit))
+		start := time.Now()
+		scanAll(t, line+"\n")
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("a line of %q repeated took %v", unit, d)
+		}
 	}
 }

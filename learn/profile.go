@@ -191,6 +191,12 @@ func (p *Plan) classify(eng *policy.Engine, o *observation) (string, string) {
 	switch {
 	case d.Result == policy.Allow:
 		return "allow", ""
+	case d.Result == policy.Unknown && d.Rule != nil && d.Rule.Action == ir.Allow && !d.Implicit &&
+		strings.Contains(policy.RuleText(d), renderFilter(o.target.filter, nil)):
+		// The engine cannot evaluate the filter (socket-domain, signal-number,
+		// ioctl-command ...), but the deciding allow names exactly the logged
+		// value: an earlier run's rule.
+		return "allow", ""
 	case d.Result == policy.Deny && d.Rule != nil && !d.Implicit && deliberate(d.Rule):
 		return "deliberate", "denied by " + policy.RuleSpan(d.Rule).String() + ": " + policy.RuleText(d)
 	}
@@ -488,7 +494,8 @@ func (p *Plan) verify(eng *policy.Engine, r *Rule, ruleAt func(int) *Rule) {
 		case r.Quiet && d.Result == policy.Deny:
 		case !r.Quiet && d.Result == policy.Allow:
 		case d.Result == policy.Unknown && mine:
-			r.Unverified = append(r.Unverified, what+": "+d.Reason+" (the rule names the logged value)")
+			why, _, _ := strings.Cut(d.Reason, ": decide it with")
+			r.Unverified = append(r.Unverified, what+": "+why+"; the rule names the logged value")
 		default:
 			by := "the built-in default"
 			if d.Rule != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -56,7 +57,7 @@ func newLearnCmd() *cobra.Command {
 		ef                                       evalFlags
 	)
 	c := &cobra.Command{
-		Use:   "learn [--profile PROFILE] [-D K=V] [--process NAME|--pid N] [--format sbpl|diff|json] [-w] [flags] LOG...",
+		Use:   "learn [--profile PROFILE] [-D K=V] [--process NAME|--pid N] [--format sbpl|diff|json] [-w] [-i] [--widen none|dir|auto] LOG...",
 		Short: "write rules for the denials a sandbox log shows (audit2allow for Seatbelt)",
 		Long: `learn reads recorded sandbox denial reports and writes the narrowest rule for
 each, the loop people use to build a profile: start from deny default, run the
@@ -350,8 +351,13 @@ func writeLogSummary(w, v io.Writer, logs []logStats, col *learn.Collector) {
 	if n := col.NoiseSkipped(); n > 0 {
 		fmt.Fprintf(w, "sbplc learn: skipped %s harmless for most programs (--all keeps them)\n", count(n, "denial"))
 		if v != nil {
-			for k, n := range col.Noise {
-				fmt.Fprintf(v, "  noise: %s (%d)\n", k, n)
+			keys := make([]string, 0, len(col.Noise))
+			for k := range col.Noise {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(v, "  noise: %s (%d)\n", k, col.Noise[k])
 			}
 		}
 	}
