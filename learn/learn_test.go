@@ -448,3 +448,16 @@ func TestMergeOperations(t *testing.T) {
 		t.Errorf("counts %+v", out.Rules[0])
 	}
 }
+
+// TestHomeFromLog: without -D HOME, the secrets are still found, in the
+// home directory the log shows.
+func TestHomeFromLog(t *testing.T) {
+	_, p, out := learnRun(t, lines("file-read-data /Users/ana/.ssh/known_hosts", "file-read-data /Users/ana/.ssh/config",
+		"file-read-data /Users/ana/.ssh/x", "file-read-data /Users/bob/y"), runOpts{widen: WidenDir})
+	if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "under /Users/ana, the home directory the log shows") {
+		t.Fatalf("notes %v", p.Notes)
+	}
+	if got := ruleTexts(p, out); strings.Contains(got, "subpath") || len(out.Rules[0].Flags) != 3 {
+		t.Errorf("~/.ssh widened or not flagged:\n%s\n%v", got, out.Rules[0].Flags)
+	}
+}

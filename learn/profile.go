@@ -124,6 +124,13 @@ func (l *Learner) Plan(ctx context.Context, src *source.File, c *Collector) (*Pl
 	if home == "" {
 		home = l.Policy.Home
 	}
+	if home == "" {
+		// Without -D HOME the secrets would be looked for under the probe
+		// placeholder home and never found: take the home the log shows.
+		if home = logHome(c.obs); home != "" {
+			p.Notes = append(p.Notes, fmt.Sprintf("secrets and persistence locations are looked for under %s, the home directory the log shows; pass -D HOME=... (which also writes it as a param) to say so", home))
+		}
+	}
 	p.locs, err = sensitiveLocations(home, project)
 	if err != nil {
 		return nil, err
@@ -165,6 +172,29 @@ func (l *Learner) Plan(ctx context.Context, src *source.File, c *Collector) (*Pl
 		return nil, err
 	}
 	return p, nil
+}
+
+// logHome returns the home directory most paths of the log lie in
+// (/Users/NAME), "" when none does.
+func logHome(obs []*observation) string {
+	count := map[string]int{}
+	best := ""
+	for _, o := range obs {
+		rest, ok := strings.CutPrefix(o.target.path, "/Users/")
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(rest, "/")
+		if name == "" || name == "Shared" {
+			continue
+		}
+		h := "/Users/" + name
+		count[h] += o.count
+		if best == "" || count[h] > count[best] || count[h] == count[best] && h < best {
+			best = h
+		}
+	}
+	return best
 }
 
 func (l *Learner) paramPath(k string) string {

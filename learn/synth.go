@@ -81,7 +81,6 @@ type cand struct {
 	// narrower returns the candidates to use instead when this one is
 	// refused (nil for the narrowest).
 	narrower func() []*cand
-	refused  string
 }
 
 func (c *cand) wide() bool { return c.narrower != nil }
@@ -515,9 +514,6 @@ func buildRules(groups []*Group) []*Rule {
 			}
 			if c.reason != "" {
 				r.Notes = append(r.Notes, "widened to "+renderFilter(c.filter, nil)+": "+c.reason)
-			}
-			if c.refused != "" {
-				r.Notes = append(r.Notes, c.refused)
 			}
 		}
 		r.Notes = append(r.Notes, g.notes...)
