@@ -33,6 +33,7 @@ func FuzzScanner(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := NewScanner(bytes.NewReader(data))
 		lines := bytes.Count(data, []byte{'\n'}) + 1
+		blocks := 0
 		for s.Scan() {
 			r := s.Report()
 			if r.Line < 1 || r.Line > lines {
@@ -59,13 +60,28 @@ func FuzzScanner(f *testing.F) {
 					rule.Filters = append(rule.Filters, shapeFilter(cs, false), shapeFilter(cs[:len(cs)-1], true))
 				}
 			}
-			for _, form := range rule.forms(params) {
+			forms := rule.forms(params)
+			for _, form := range forms {
 				if _, ds := parser.ParseString("rule.sb", form); ds.HasErrors() {
 					t.Fatalf("rule for %q does not parse: %s\n%v", r.Target, form, ds)
 				}
 				if strings.Count(form, "\n") > 0 {
 					t.Fatalf("rule text spans lines: %q", form)
 				}
+			}
+			// The block quotes the log line in comments: nothing in it may
+			// become code. (Formatting is the slow part: a few per input.)
+			if blocks++; blocks > 4 {
+				continue
+			}
+			rule.Example = Example{Source: "fuzz.log", Line: r.Line, Text: r.Text}
+			rule.Notes = []string{r.Message}
+			rule.finish()
+			p := &Plan{params: params}
+			block, _ := p.renderBlock([]*Rule{rule}, []string{"fuzz.log"}, false)
+			f, ds := parser.ParseString("block.sb", block)
+			if ds.HasErrors() || len(f.Forms) != len(forms) {
+				t.Fatalf("block has %d forms, want %d (%v):\n%s", len(f.Forms), len(forms), ds, block)
 			}
 		}
 		st := s.Stats()
