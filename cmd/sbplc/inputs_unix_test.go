@@ -64,3 +64,38 @@ func TestInputTooLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestLearnReadsFIFO: a log may be a FIFO (log stream > fifo); learn
+// streams it to its end.
+func TestLearnReadsFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "denials.fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			f.WriteString("Sandbox: tool(5) deny(1) file-read-data /private/etc/hosts\n")
+		}
+		f.Close()
+	}()
+	done := make(chan struct{})
+	var out, errs string
+	var code int
+	go func() {
+		out, errs, code = parseRun(t, "", "learn", fifo)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("learn on a FIFO did not finish")
+	}
+	if code != 0 || !strings.Contains(errs, "1000 lines read, 1000 denials") || !strings.Contains(out, `(literal "/private/etc/hosts")`) {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+}
