@@ -70,6 +70,8 @@ type Config struct {
 	Preludes   []string          // files evaluated before each profile
 	Ignore     []string          // file globs never linted
 	Rules      map[string]*RuleConfig
+	// Learn holds the settings of sbplc learn.
+	Learn LearnConfig
 	// RuleOrder lists the rule IDs in file order (for deterministic validation).
 	RuleOrder []string
 }
@@ -223,6 +225,10 @@ func Parse(name string, data []byte) (*Config, error) {
 			if err := c.parseRules(v, bad, 0); err != nil {
 				return nil, err
 			}
+		case "learn":
+			if err := c.parseLearn(v, bad); err != nil {
+				return nil, err
+			}
 		default:
 			if s := spell.Nearest(k.value, topKeys); s != "" {
 				return nil, bad(k, "unknown key %q; did you mean %s?", k.value, s)
@@ -233,9 +239,49 @@ func Parse(name string, data []byte) (*Config, error) {
 	return c, nil
 }
 
+// LearnConfig is the learn section:
+//
+//	learn:
+//	  noise:
+//	    add: ["mach-lookup com.apple.analyticsd"]    # also skip these
+//	    keep: ["file-read-data /dev/autofs_nowait"]  # never skip these
+type LearnConfig struct {
+	NoiseAdd, NoiseKeep []string
+}
+
+func (c *Config) parseLearn(v *node, bad badFunc) error {
+	if v.kind != mapNode {
+		return bad(v, "learn must be a mapping with the key noise")
+	}
+	for i, k := range v.keys {
+		if k.value != "noise" {
+			return bad(k, "unknown key %q under learn (want noise)", k.value)
+		}
+		nv := v.vals[i]
+		if nv.kind != mapNode {
+			return bad(nv, "learn.noise must be a mapping with the keys add and keep")
+		}
+		for j, nk := range nv.keys {
+			l, err := stringList(nv.vals[j], bad, "learn.noise."+nk.value)
+			if err != nil {
+				return err
+			}
+			switch nk.value {
+			case "add":
+				c.Learn.NoiseAdd = l
+			case "keep":
+				c.Learn.NoiseKeep = l
+			default:
+				return bad(nk, "unknown key %q under learn.noise (want add or keep)", nk.value)
+			}
+		}
+	}
+	return nil
+}
+
 // topKeys are the top-level keys, as suggested (import_dirs, imports and
 // prelude are accepted too).
-var topKeys = []string{"rules", "target", "home", "params", "import-dirs", "preludes", "ignore"}
+var topKeys = []string{"rules", "target", "home", "params", "import-dirs", "preludes", "ignore", "learn"}
 
 // levels are the values of a rule's level, as suggested.
 var levels = []string{"error", "warning", "info", "off"}

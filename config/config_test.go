@@ -96,7 +96,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"rules:\n\tx: off\n", "2:1: tab in indentation: indent with spaces"},
 		{"target: [a\n", "1:1: did not find expected ',' or ']'"},
-		{"bogus: 1\n", `1:1: unknown key "bogus" (want rules, target, home, params, import-dirs, preludes or ignore)`},
+		{"bogus: 1\n", `1:1: unknown key "bogus" (want rules, target, home, params, import-dirs, preludes, ignore or learn)`},
 		{"taget: macos14\n", `1:1: unknown key "taget"; did you mean target?`},
 		{"rules:\n  x: loud\n", `2:6: unknown level "loud" for x (want error, warning, info or off)`},
 		{"rules:\n  x: eror\n", `2:6: unknown level "eror" for x; did you mean error?`},
@@ -439,5 +439,25 @@ func TestLoadErrorHasNoOpPrefix(t *testing.T) {
 	_, err := Load(path)
 	if err == nil || err.Error() != path+": no such file or directory" || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Load: %v", err)
+	}
+}
+
+// TestLearnSection: sbplc learn's noise overrides, with positioned errors.
+func TestLearnSection(t *testing.T) {
+	c, err := Parse("c.yaml", []byte("learn:\n  noise:\n    add: [\"mach-lookup com.apple.analyticsd\"]\n    keep:\n      - file-read-data /dev/autofs_nowait\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Learn.NoiseAdd) != 1 || c.Learn.NoiseAdd[0] != "mach-lookup com.apple.analyticsd" || len(c.Learn.NoiseKeep) != 1 || c.Learn.NoiseKeep[0] != "file-read-data /dev/autofs_nowait" {
+		t.Errorf("learn: %+v", c.Learn)
+	}
+	for text, want := range map[string]string{
+		"learn: 1\n":                       "1:8: error: learn must be a mapping",
+		"learn:\n  nois: {}\n":             `2:3: error: unknown key "nois" under learn`,
+		"learn:\n  noise:\n    drop: []\n": `3:5: error: unknown key "drop" under learn.noise`,
+	} {
+		if _, err := Parse("c.yaml", []byte(text)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", text, err, want)
+		}
 	}
 }

@@ -22,10 +22,10 @@ type location struct {
 	Why      string
 }
 
-// probeTable is the one place learn reads the escape-vector probes from
-// (today policy's embedded table, which sbplc audit and lint's escape and
-// secrets rules share). Re-point it here when the table moves.
-func probeTable() ([]policy.Probe, error) { return policy.Probes() }
+// probeTable is the one place learn reads the escape-vector probes from:
+// the rule table's probes, which sbplc audit and lint's escape and secrets
+// rules share.
+func probeTable() ([]policy.Probe, error) { return policy.Probes(), nil }
 
 // sensitiveLocations expands the probe table for home and project
 // (project "" drops the project probes). Case-variant probes (~/.SSH, .ENV)
@@ -40,7 +40,7 @@ func sensitiveLocations(home, project string) ([]location, error) {
 	}
 	var out []location
 	for _, p := range ps {
-		if p.LintRule == "case-variant-deny" || p.Resource == "" {
+		if p.Rule == "case-variant-deny" || p.Resource == "" {
 			continue
 		}
 		text := policy.ExpandHome(p.Resource, home)

@@ -96,12 +96,11 @@ func TestAuditClean(t *testing.T) {
 		if ds.HasErrors() {
 			t.Fatalf("%s: engine: %s", tpl.Name, text(ds))
 		}
-		rs, err := eng.Audit(policy.AuditOptions{Home: testHome, Project: testProject})
-		if err != nil {
-			t.Fatal(err)
-		}
+		rs := eng.Audit(policy.AuditOptions{Home: testHome, Projects: []string{testProject}})
 		for _, r := range rs {
-			if r.Skipped != "" {
+			if r.Skipped != "" && r.Base == nil {
+				// A probe with a precondition (Probe.If) runs only where
+				// it holds; any other skip is a probe that could not run.
 				t.Errorf("%s: probe %s skipped: %s", tpl.Name, r.ID, r.Skipped)
 			}
 			if r.Allowed() || r.Decision.Result == policy.Unknown {

@@ -40,12 +40,13 @@ func isTerminal(v any) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// learnNoiseOverrides reads the noise overrides of a configuration (key
-// learn.NoiseOverridesKey). The configuration file has no such section yet.
-// MERGE: return cfg.Learn.Noise once config parses the "learn:" section.
+// learnNoiseOverrides reads the noise overrides of a configuration (the
+// learn.noise section of .sbplc.yaml).
 func learnNoiseOverrides(cfg *config.Config) learn.NoiseOverrides {
-	_ = cfg
-	return learn.NoiseOverrides{}
+	if cfg == nil {
+		return learn.NoiseOverrides{}
+	}
+	return learn.NoiseOverrides{Add: cfg.Learn.NoiseAdd, Keep: cfg.Learn.NoiseKeep}
 }
 
 func newLearnCmd() *cobra.Command {

@@ -337,3 +337,24 @@ func TestInit(t *testing.T) {
 		t.Errorf("unwritable -o: %d %s", code, errs)
 	}
 }
+
+// TestLearnNoiseFromConfig: .sbplc.yaml's learn.noise adds to and keeps
+// entries of the embedded noise table.
+func TestLearnNoiseFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	log := "Sandbox: tool(41) deny(1) file-read-data /dev/dtracehelper\nSandbox: tool(41) deny(1) mach-lookup com.example.chatty\nSandbox: tool(41) deny(1) mach-lookup com.example.needed\n"
+	logPath := filepath.Join(dir, "d.log")
+	os.WriteFile(logPath, []byte(log), 0o644)
+	out, errs, code := parseRun(t, "", "learn", logPath)
+	if code != 0 || strings.Contains(out, "/dev/dtracehelper") || !strings.Contains(out, "com.example.chatty") || !strings.Contains(errs, "skipped 1 denial harmless") {
+		t.Fatalf("defaults: %d\n%s%s", code, out, errs)
+	}
+	os.WriteFile(filepath.Join(dir, ".sbplc.yaml"), []byte("learn:\n  noise:\n    add: [\"mach-lookup com.example.chatty\"]\n    keep: [\"file-read-data /dev/dtracehelper\"]\n"), 0o644)
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	os.Chdir(dir)
+	out, errs, code = parseRun(t, "", "learn", "d.log")
+	if code != 0 || !strings.Contains(out, "/dev/dtracehelper") || strings.Contains(out, "com.example.chatty") || !strings.Contains(out, "com.example.needed") {
+		t.Errorf("with learn.noise: %d\n%s%s", code, out, errs)
+	}
+}

@@ -436,7 +436,8 @@ func (d *Driver) CheckWith(ctx context.Context, src *source.File, co CheckOption
 	}
 	eo := s.Eval
 	lo := s.Lint
-	lo.Eval = eo // MERGE: set eo.Context and lo.Context = ctx
+	eo.Context = ctx
+	lo.Eval = eo // MERGE: lo.Context = ctx
 	r.Eval = eval.Run(src, eo)
 	if ctx.Err() != nil {
 		r.Cancelled = true
