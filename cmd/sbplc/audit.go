@@ -113,7 +113,6 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 	return c
 }
 
-
 func decisionRule(d policy.Decision) string {
 	switch {
 	case d.Rule != nil:
@@ -249,5 +248,5 @@ func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 			rl = append(rl, sarifRule(r.Rule))
 		}
 	}
-	diag.WriteSARIF(w, ds, diag.SARIFTool{Name: "sbplc", Version: versionString()}, rl)
+	diag.WriteSARIF(w, ds, sarifTool(), rl)
 }

@@ -168,7 +168,7 @@ usage, configuration and I/O errors.`,
 			case "json":
 				err = diag.WriteJSON(out, all)
 			case "sarif":
-				err = diag.WriteSARIF(out, all, diag.SARIFTool{Name: "sbplc", Version: versionString(), InformationURI: "https://github.com/sbplc/sbplc"}, sarifRules())
+				err = diag.WriteSARIF(out, all, sarifTool(), sarifRules())
 			case "github":
 				err = diag.WriteGitHub(out, all)
 			}

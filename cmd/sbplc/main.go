@@ -136,6 +136,9 @@ sandbox_init. It runs on Linux and macOS alike.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().BoolP("verbose", "v", false, "say what was skipped and why (directory walks, ignored files, configuration used)")
+	// --version prints what 'sbplc version' prints.
+	root.Version = versionString()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
