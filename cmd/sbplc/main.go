@@ -154,6 +154,7 @@ sandbox_init. It runs on Linux and macOS alike.`,
 		root.AddCommand(sub)
 	}
 	setupCompletion(root)
+	registerCompletions(root)
 	return root
 }
 
