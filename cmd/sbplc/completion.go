@@ -185,10 +185,11 @@ func completeFlagWords(c *cobra.Command, flag string, values func() []string) er
 	return c.RegisterFlagCompletionFunc(flag, valueCompletion(func() []cobra.Completion { return values() }))
 }
 
-// registerCompletions wires the completions of flagCompletions and
-// explain's RULE-ID into the command tree. A flag a command does not
+// registerCompletions wires the completions of flagCompletions, --color,
+// and explain's RULE-ID into the command tree. A flag a command does not
 // have is skipped (the tests report it).
 func registerCompletions(root *cobra.Command) {
+	_ = root.RegisterFlagCompletionFunc("color", valueCompletion(fixed(colorModes...)))
 	table := flagCompletions()
 	for _, c := range root.Commands() {
 		for flag, fn := range table[c.Name()] {

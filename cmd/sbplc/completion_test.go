@@ -64,6 +64,8 @@ func TestCompleteFlagValues(t *testing.T) {
 		{args: []string{"lint", "--enable", ""}, has: append(append([]string{"all"}, cats...), ids...), dir: cobra.ShellCompDirectiveNoFileComp},
 		{args: []string{"lint", "--disable", "escape,hardcoded-home,"}, has: []string{"escape,hardcoded-home,secrets", "escape,hardcoded-home,arity"},
 			not: []string{"escape,hardcoded-home,escape", "escape,hardcoded-home,hardcoded-home", "secrets"}, dir: cobra.ShellCompDirectiveNoFileComp},
+		{args: []string{"lint", "--color", ""}, want: []string{"auto", "always", "never"}, dir: cobra.ShellCompDirectiveNoFileComp},
+		{args: []string{"--color", ""}, want: []string{"auto", "always", "never"}, dir: cobra.ShellCompDirectiveNoFileComp},
 		{args: []string{"compile", "--emit", ""}, want: []string{"bytecode", "sbpl", "json"}, dir: cobra.ShellCompDirectiveNoFileComp},
 		{args: []string{"query", "--model", ""}, has: []string{"specific-beats-wildcard="}, dir: cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace},
 		{args: []string{"query", "--model", "specific-beats-wildcard="}, want: []string{"specific-beats-wildcard=true", "specific-beats-wildcard=false"}, dir: cobra.ShellCompDirectiveNoFileComp},
@@ -99,7 +101,7 @@ func TestCompleteFlagValues(t *testing.T) {
 
 // valueFlags are the flags whose values sbplc completes; every command
 // that has one must complete it.
-var valueFlags = []string{"format", "fail-on", "target", "enable", "disable", "category", "emit", "model"}
+var valueFlags = []string{"format", "fail-on", "target", "enable", "disable", "category", "emit", "model", "color"}
 
 // TestEveryValueFlagCompletes: each flag of valueFlags on every command
 // has a completion function, and every entry of flagCompletions names a
@@ -150,7 +152,7 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 			t.Errorf("no sample input for %s", name)
 			continue
 		}
-		for _, flag := range slices.Sorted(maps.Keys(flags)) {
+		for _, flag := range append(slices.Sorted(maps.Keys(flags)), "color") {
 			if flag == "import-dir" || flag == "project" {
 				continue // directories: the shell lists them
 			}

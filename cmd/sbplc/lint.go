@@ -161,7 +161,7 @@ usage, configuration and I/O errors.`,
 			out := c.OutOrStdout()
 			switch format {
 			case "text":
-				err = diag.WriteText(out, all, diag.TextOptions{Snippet: true})
+				err = diag.WriteText(out, all, textOptions(c, out))
 				if n := len(all); n > 0 {
 					fmt.Fprintf(stderr, "%s in %d file(s)\n", countSummary(all), linted)
 				}
