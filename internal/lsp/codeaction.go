@@ -29,10 +29,10 @@ const IgnoreReason = "TODO: say why this is safe"
 const CodeActionWait = 5 * time.Second
 
 // codeAction offers the fixes and ignore actions of the findings in the
-// requested range, and of the findings the client names in the request's
-// context (the diagnostics it shows on the cursor's line, which may lie
-// outside the range). It answers from the analysis of the current text,
-// waiting for it when the request arrives first.
+// requested range (for a cursor, its line), and of the findings the client
+// names in the request's context (which may lie outside the range). It
+// answers from the analysis of the current text, waiting for it when the
+// request arrives first.
 func (s *Server) codeAction(params json.RawMessage) (any, *ResponseError) {
 	var p CodeActionParams
 	if e := decode(params, &p); e != nil {
@@ -56,6 +56,14 @@ func (s *Server) codeAction(params json.RawMessage) (any, *ResponseError) {
 	}
 	src := d.src
 	a, b := toOffset(src, p.Range.Start), toOffset(src, p.Range.End)
+	if a == b {
+		// A cursor stands for its line: clients differ in which findings
+		// they name in the context (Neovim 0.10 all on the line, 0.12 only
+		// those under the cursor), and the user expects the line's fixes.
+		line := src.Position(a).Line
+		a = src.LineStart(line)
+		b = a + len(src.Line(line))
+	}
 	named := map[string]bool{}
 	for _, cd := range p.Context.Diagnostics {
 		named[contextKey(cd.Code, cd.Range)] = true

@@ -97,23 +97,24 @@ func TestCodeActionsRightAfterEdit(t *testing.T) {
 	}
 }
 
-// TestCodeActionsFromContext: with the cursor on a finding's line but
-// outside its span, the finding the client names in the request's context
-// gets its actions; a context diagnostic from another server (a numeric
-// code) is ignored, not an error.
+// TestCodeActionsFromContext: the findings the client names in the
+// request's context get actions although the range lies outside their
+// span; a context diagnostic from another server (a numeric code) is
+// ignored, not an error. A cursor (an empty range) on the finding's line
+// but outside its span gets them without any context.
 func TestCodeActionsFromContext(t *testing.T) {
 	c := initialized(t, Options{})
 	const uri = "file:///c.sb"
-	c.open(uri, "(allow file-read* bad-op)   ; trailing comment\n")
+	c.open(uri, "(allow file-read* bad-op)   ; trailing comment\n(allow x)\n")
 	p := c.diagnostics()
 	if len(p.Diagnostics) != 1 {
 		t.Fatalf("want one finding, got %+v", p)
 	}
-	cursor := Range{Start: Position{0, 30}, End: Position{0, 30}} // in the comment
-	if a := codeActions(t, c, uri, cursor); len(a) != 0 {
-		t.Fatalf("actions outside the span without context: %+v", a)
+	inComment := Range{Start: Position{0, 30}, End: Position{0, 35}}
+	if a := codeActions(t, c, uri, inComment); len(a) != 0 {
+		t.Fatalf("actions for a range outside the span without context: %+v", a)
 	}
-	params := map[string]any{"textDocument": map[string]any{"uri": uri}, "range": cursor,
+	params := map[string]any{"textDocument": map[string]any{"uri": uri}, "range": inComment,
 		"context": map[string]any{"diagnostics": []any{
 			map[string]any{"range": p.Diagnostics[0].Range, "code": "fake-rule", "message": "whatever the client kept"},
 			map[string]any{"range": p.Diagnostics[0].Range, "code": 42, "message": "another server"},
@@ -122,6 +123,13 @@ func TestCodeActionsFromContext(t *testing.T) {
 	c.callInto("textDocument/codeAction", params, &actions)
 	if len(actions) != 3 || actions[0].Title != "replace with good-op" {
 		t.Fatalf("actions from the context: %+v", actions)
+	}
+	cursor := Range{Start: Position{0, 30}, End: Position{0, 30}}
+	if a := codeActions(t, c, uri, cursor); len(a) != 3 {
+		t.Fatalf("actions for a cursor on the finding's line: %+v", a)
+	}
+	if a := codeActions(t, c, uri, Range{Start: Position{1, 3}, End: Position{1, 3}}); len(a) != 0 {
+		t.Fatalf("actions for a cursor on a clean line: %+v", a)
 	}
 }
 
