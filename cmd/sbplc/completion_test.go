@@ -3,6 +3,7 @@ package main
 import (
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -184,6 +185,49 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 					t.Errorf("%s --%s %s: refused: %s", name, flag, v, errs)
 				}
 			}
+		}
+	}
+}
+
+// TestBashCompletionScript loads 'sbplc completion bash' into bash with the
+// bash-completion package, as a login shell would, and completes command
+// lines the way bash does on TAB (skipped where bash-completion is absent).
+func TestBashCompletionScript(t *testing.T) {
+	const lib = "/usr/share/bash-completion/bash_completion"
+	if _, err := os.Stat(lib); err != nil {
+		t.Skipf("bash-completion is not installed: %v", err)
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	bin, _ := buildSbplc(t)
+	script := filepath.Join(t.TempDir(), "sbplc.bash")
+	out, _, _ := parseRun(t, "", "completion", "bash")
+	if err := os.WriteFile(script, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// COMP_WORDS as bash splits the line; the last word is the one completed.
+	const driver = `source "$1"; source "$2"; line=$3
+read -ra COMP_WORDS <<< "$line"; [[ $line == *" " ]] && COMP_WORDS+=("")
+COMP_LINE=$line; COMP_POINT=${#line}; COMP_CWORD=$((${#COMP_WORDS[@]}-1))
+__start_sbplc sbplc "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
+printf '%s\n' "${COMPREPLY[@]}"`
+	for line, want := range map[string]string{
+		"sbplc lint --format ":      "text json sarif github",
+		"sbplc lint --fail-on w":    "warning",
+		"sbplc lint --enable esc":   "escape",
+		"sbplc explain unresolved-": "unresolved-symlink-path",
+		"sbplc rules --category s":  "secrets style",
+		"sbplc lint --color=al":     "always",
+	} {
+		cmd := exec.Command("bash", "-c", driver, "bash", lib, script, line)
+		cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		got, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if g := strings.Join(strings.Fields(string(got)), " "); g != want {
+			t.Errorf("%q completes to %q, want %q", line, g, want)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -44,5 +47,33 @@ func TestVersionFlag(t *testing.T) {
 	_, errs, code = parseRun(t, "", "-v", "rules", "--category", "style")
 	if code != 0 || strings.Contains(errs, "version") {
 		t.Errorf("-v rules: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestGoDirective: go.mod asks for a Go release, not a point release (a
+// point release brings fixes, never a language feature or API the code
+// could need, and Go 1.N.0 with GOTOOLCHAIN=local must build sbplc), and
+// README.md names the same release.
+func TestGoDirective(t *testing.T) {
+	mod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (1\.\d+)(\.\d+)?$`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatalf("go.mod has no go directive")
+	}
+	if len(m[2]) > 0 && string(m[2]) != ".0" {
+		t.Errorf("go.mod asks for go %s%s: write %s.0, what the code and its dependencies need", m[1], m[2], m[1])
+	}
+	if regexp.MustCompile(`(?m)^toolchain `).Match(mod) {
+		t.Error("go.mod has a toolchain line: it makes older 1.N releases download another Go")
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "needs Go "+string(m[1])+" or later") {
+		t.Errorf("README.md does not say sbplc needs Go %s or later", m[1])
 	}
 }
