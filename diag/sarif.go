@@ -1,9 +1,13 @@
 package diag
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -11,19 +15,36 @@ import (
 	"github.com/sbplc/sbplc/source"
 )
 
+// SARIFSchemaURI is the OASIS SARIF 2.1.0 (errata 01) schema the log names.
+const SARIFSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+// FingerprintKey names sbplc's entry in result.partialFingerprints. Bump
+// the version when the fingerprint's inputs change, so that old and new
+// alerts are not matched by accident.
+const FingerprintKey = "sbplcFinding/v1"
+
 // SARIFRule describes one rule for the SARIF tool.driver.rules array.
 type SARIFRule struct {
 	ID       string
 	Summary  string   // one line: shortDescription
 	Help     string   // Markdown help text (the rule's document)
-	HelpURI  string   // optional
+	HelpURI  string   // optional: an absolute URI of the rule's document
 	Level    Severity // default level
 	Category string
+	// SecuritySeverity, when set, marks a security rule: a score from
+	// "0.0" to "10.0" written as properties.security-severity, with the
+	// tag "security" (GitHub code scanning ranks security alerts by it).
+	SecuritySeverity string
+	// Precision is properties.precision: "very-high", "high", "medium" or
+	// "low" (how often the rule's results are true problems).
+	Precision string
 }
 
-// SARIFTool names the producing tool.
+// SARIFTool names the producing tool. Version must start with a digit
+// ("0.1.0", "0.0.0-devel"): SARIF viewers compare versions numerically.
+// SemanticVersion, when set, is a Semantic Versioning 2.0 form of it.
 type SARIFTool struct {
-	Name, Version, InformationURI string
+	Name, Version, SemanticVersion, InformationURI string
 }
 
 type sarifLog struct {
@@ -43,10 +64,11 @@ type sarifToolJSON struct {
 }
 
 type sarifDriver struct {
-	Name           string          `json:"name"`
-	Version        string          `json:"version,omitempty"`
-	InformationURI string          `json:"informationUri,omitempty"`
-	Rules          []sarifRuleJSON `json:"rules"`
+	Name            string          `json:"name"`
+	Version         string          `json:"version,omitempty"`
+	SemanticVersion string          `json:"semanticVersion,omitempty"`
+	InformationURI  string          `json:"informationUri,omitempty"`
+	Rules           []sarifRuleJSON `json:"rules"`
 }
 
 type sarifText struct {
@@ -70,13 +92,14 @@ type sarifConfig struct {
 }
 
 type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
-	Fixes     []sarifFix      `json:"fixes,omitempty"`
-	Related   []sarifLocation `json:"relatedLocations,omitempty"`
+	RuleID       string            `json:"ruleId"`
+	RuleIndex    int               `json:"ruleIndex"`
+	Level        string            `json:"level"`
+	Message      sarifText         `json:"message"`
+	Locations    []sarifLocation   `json:"locations"`
+	Fingerprints map[string]string `json:"partialFingerprints,omitempty"`
+	Fixes        []sarifFix        `json:"fixes,omitempty"`
+	Related      []sarifLocation   `json:"relatedLocations,omitempty"`
 }
 
 type sarifLocation struct {
@@ -90,8 +113,11 @@ type sarifPhysicalLocation struct {
 	Region           *sarifRegion  `json:"region,omitempty"`
 }
 
+// sarifArtifact is an artifactLocation: a URI reference, or for a text
+// that is not a file (standard input) a description instead.
 type sarifArtifact struct {
-	URI string `json:"uri"`
+	URI         string     `json:"uri,omitempty"`
+	Description *sarifText `json:"description,omitempty"`
 }
 
 type sarifRegion struct {
@@ -129,19 +155,61 @@ func SARIFLevel(s Severity) string {
 	return "note"
 }
 
-// sarifURI turns a file name into a relative URI with forward slashes.
-func sarifURI(name string) string {
-	if name == "" {
-		return "<unknown>"
+// sarifArtifactOf locates the file name as SARIF wants it: a relative path
+// as a relative URI reference (forward slashes, percent-encoded), an
+// absolute path as a file:// URI, and a name that is no path ("-",
+// "<stdin>") as a description without a URI, since it has none.
+func sarifArtifactOf(name string) sarifArtifact {
+	if name == "" || name == "-" || strings.HasPrefix(name, "<") && strings.HasSuffix(name, ">") {
+		if name == "" || name == "-" {
+			name = "<stdin>"
+		}
+		return sarifArtifact{Description: &sarifText{Text: name}}
 	}
-	return strings.ReplaceAll(filepath.ToSlash(name), " ", "%20")
+	return sarifArtifact{URI: sarifURI(name)}
+}
+
+// sarifURI turns a file path into a URI reference (RFC 3986): an absolute
+// path becomes a file:// URI, a relative one a relative reference; every
+// byte other than an unreserved character and '/' is percent-encoded (in a
+// relative reference, a ':' could otherwise read as a scheme).
+func sarifURI(name string) string {
+	p := filepath.ToSlash(name)
+	if !filepath.IsAbs(name) {
+		return escapePath(strings.TrimPrefix(filepath.ToSlash(filepath.Clean(name)), "./"), false)
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive: C:/x becomes file:///C:/x
+	}
+	return "file://" + escapePath(p, true)
+}
+
+// escapePath percent-encodes p for a URI path; keepColon leaves ':' as is
+// (allowed in a path after the first segment of a relative reference).
+func escapePath(p string, keepColon bool) string {
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '/', c == ':' && keepColon:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
 }
 
 // WriteSARIF writes diagnostics as a SARIF 2.1.0 log with one run. rules
 // lists the tool's rules (with help text); diagnostics whose code is not
 // among them get a minimal rule entry so ruleIndex is always valid.
 func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule) error {
-	driver := sarifDriver{Name: tool.Name, Version: tool.Version, InformationURI: tool.InformationURI, Rules: []sarifRuleJSON{}}
+	driver := sarifDriver{Name: tool.Name, Version: tool.Version, SemanticVersion: tool.SemanticVersion,
+		InformationURI: tool.InformationURI, Rules: []sarifRuleJSON{}}
 	index := map[string]int{}
 	addRule := func(r SARIFRule) {
 		if _, ok := index[r.ID]; ok {
@@ -154,8 +222,24 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 			j.Help = &sarifText{Text: r.Help, Markdown: r.Help}
 			j.FullDescription = &sarifText{Text: orDefault(r.Summary, r.ID)}
 		}
+		props := map[string]any{}
+		var tags []string
 		if r.Category != "" {
-			j.Properties = map[string]any{"tags": []string{r.Category}, "category": r.Category}
+			tags = append(tags, r.Category)
+			props["category"] = r.Category
+		}
+		if r.SecuritySeverity != "" {
+			tags = append(tags, "security")
+			props["security-severity"] = r.SecuritySeverity
+		}
+		if r.Precision != "" {
+			props["precision"] = r.Precision
+		}
+		if len(tags) > 0 {
+			props["tags"] = tags
+		}
+		if len(props) > 0 {
+			j.Properties = props
 		}
 		driver.Rules = append(driver.Rules, j)
 	}
@@ -165,6 +249,7 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 	results := []sarifResult{}
 	uc := unitCursors{}
 	regionOf := uc.region
+	fp := fingerprints{}
 	for _, d := range ds {
 		code := d.Code
 		if code == "" {
@@ -177,6 +262,7 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 			Message: sarifText{Text: d.Message}, Locations: []sarifLocation{}}
 		if d.Span.IsValid() {
 			res.Locations = append(res.Locations, sarifLoc(d.Span.File.Name, regionOf(d.Span), nil))
+			res.Fingerprints = map[string]string{FingerprintKey: fp.of(code, d.Span)}
 		}
 		for i, r := range d.Related {
 			if !r.Span.IsValid() {
@@ -199,7 +285,7 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 				if !ok {
 					k = len(sf.ArtifactChanges)
 					byFile[name] = k
-					sf.ArtifactChanges = append(sf.ArtifactChanges, sarifArtifactChange{ArtifactLocation: sarifArtifact{URI: sarifURI(name)}})
+					sf.ArtifactChanges = append(sf.ArtifactChanges, sarifArtifactChange{ArtifactLocation: sarifArtifactOf(name)})
 				}
 				rep := sarifReplacement{DeletedRegion: *regionOf(e.Span)}
 				if e.NewText != "" {
@@ -214,7 +300,7 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 		results = append(results, res)
 	}
 	log := sarifLog{
-		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Schema:  SARIFSchemaURI,
 		Version: "2.1.0",
 		Runs:    []sarifRun{{Tool: sarifToolJSON{Driver: driver}, ColumnKind: "utf16CodeUnits", Results: results}},
 	}
@@ -224,7 +310,32 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 }
 
 func sarifLoc(file string, reg *sarifRegion, msg *sarifText) sarifLocation {
-	return sarifLocation{PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: sarifArtifact{URI: sarifURI(file)}, Region: reg}, Message: msg}
+	return sarifLocation{PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: sarifArtifactOf(file), Region: reg}, Message: msg}
+}
+
+// fingerprintText is how much of a finding's span its fingerprint reads:
+// enough to tell findings apart, and bounded so that many findings on one
+// long line cost linear work.
+const fingerprintText = 256
+
+// fingerprints computes result.partialFingerprints so that code scanning
+// tracks an alert across edits that move it: the hash covers the rule, the
+// file, the flagged text (its first line, blanks collapsed, at most
+// fingerprintText bytes) and how many earlier findings of the same rule
+// flagged the same text in the file, but not the line or column.
+type fingerprints map[string]int
+
+func (fp fingerprints) of(code string, sp source.Span) string {
+	text := sp.File.Text[clampOff(sp.Start, len(sp.File.Text)):clampOff(sp.End, len(sp.File.Text))]
+	if i := bytes.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
+	text = text[:min(len(text), fingerprintText)]
+	key := code + "\x00" + sp.File.Name + "\x00" + strings.Join(strings.Fields(string(text)), " ")
+	n := fp[key]
+	fp[key] = n + 1
+	sum := sha256.Sum256([]byte(key + "\x00" + strconv.Itoa(n)))
+	return hex.EncodeToString(sum[:16])
 }
 
 // regionOf converts a byte span to a SARIF region in UTF-16 code units,
@@ -283,8 +394,13 @@ func utf16Units(b []byte) int {
 	return n
 }
 
-// ruleName turns a kebab-case ID into the PascalCase name SARIF viewers show.
+// ruleName turns a kebab-case ID into the PascalCase name SARIF viewers
+// show. A one-word ID has no name: SARIF wants the name to differ from the
+// ID, and validators compare them ignoring case.
 func ruleName(id string) string {
+	if !strings.ContainsAny(id, "-_/") {
+		return ""
+	}
 	var b strings.Builder
 	up := true
 	for _, r := range id {

@@ -248,5 +248,5 @@ func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 			rl = append(rl, sarifRule(r.Rule))
 		}
 	}
-	diag.WriteSARIF(w, ds, diag.SARIFTool{Name: "sbplc", Version: versionString()}, rl)
+	diag.WriteSARIF(w, ds, sarifTool(), rl)
 }

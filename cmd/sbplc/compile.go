@@ -105,7 +105,7 @@ libsandbox).`,
 				return usageErrorf("%v", err)
 			}
 			stderr := c.ErrOrStderr()
-			diag.WriteText(stderr, out.Diags, diag.TextOptions{Snippet: true})
+			diag.WriteText(stderr, out.Diags, textOptions(c, stderr))
 			name := output
 			if name == "-" {
 				name = "<stdout>"

@@ -66,7 +66,7 @@ an error was reported.`,
 				out = append(out, '\n')
 			}
 			problems := res.Problems()
-			diag.WriteText(c.ErrOrStderr(), problems, diag.TextOptions{Snippet: true})
+			diag.WriteText(c.ErrOrStderr(), problems, textOptions(c, c.ErrOrStderr()))
 			if output != "" && output != "-" {
 				if problems.HasErrors() {
 					fmt.Fprintf(c.ErrOrStderr(), "sbplc: not writing %s: the profile has errors\n", output)

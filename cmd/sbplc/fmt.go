@@ -91,7 +91,7 @@ FILE) reads standard input.`,
 				src := in.src
 				res, ds := format.Source(src.Text, src.Name, opts)
 				if ds.HasErrors() {
-					diag.WriteText(errOut, ds, diag.TextOptions{Snippet: true})
+					diag.WriteText(errOut, ds, textOptions(c, errOut))
 					failed = true
 					continue
 				}

@@ -100,7 +100,7 @@ func TestPreCommitHooks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("hook %s: files: %v", h["id"], err)
 		}
-		for name, want := range map[string]bool{"a.sb": true, "dir/b.sbpl": true, "c.sb.in": false, "d.sbx": false, "README.md": false} {
+		for name, want := range map[string]bool{"a.sb": true, "dir/b.sbpl": true, "c.sb.in": true, "dir/WebProcess.sb.in": true, "d.sbx": false, "e.in": false, "README.md": false} {
 			if re.MatchString(name) != want {
 				t.Errorf("hook %s: files %q matches %s = %v, want %v", h["id"], h["files"], name, !want, want)
 			}
@@ -141,6 +141,11 @@ func TestPreCommitHooks(t *testing.T) {
 		good := write("good.sb", clean)
 		if code, out := runHook("sbplc-lint", good); code != 0 {
 			t.Fatalf("clean profile: exit %d\n%s", code, out)
+		}
+		// WebKit-style templates: C preprocessor lines are trivia.
+		tmpl := write("tmpl.sb.in", "(version 1)\n(deny default)\n#if ENABLE_X\n(allow file-read* (subpath \"/usr/lib\"))\n#endif\n")
+		if code, out := runHook("sbplc-lint", tmpl); code != 0 || strings.Contains(out, ": error:") {
+			t.Fatalf("template: exit %d\n%s", code, out)
 		}
 		bad := write("bad.sbpl", broken)
 		code, out := runHook("sbplc-lint", good, bad)

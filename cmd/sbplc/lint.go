@@ -161,14 +161,14 @@ usage, configuration and I/O errors.`,
 			out := c.OutOrStdout()
 			switch format {
 			case "text":
-				err = diag.WriteText(out, all, diag.TextOptions{Snippet: true})
+				err = diag.WriteText(out, all, textOptions(c, out))
 				if n := len(all); n > 0 {
 					fmt.Fprintf(stderr, "%s in %d file(s)\n", countSummary(all), linted)
 				}
 			case "json":
 				err = diag.WriteJSON(out, all)
 			case "sarif":
-				err = diag.WriteSARIF(out, all, diag.SARIFTool{Name: "sbplc", Version: versionString(), InformationURI: "https://github.com/sbplc/sbplc"}, sarifRules())
+				err = diag.WriteSARIF(out, all, sarifTool(), sarifRules())
 			case "github":
 				err = diag.WriteGitHub(out, all)
 			}

@@ -136,6 +136,11 @@ sandbox_init. It runs on Linux and macOS alike.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().BoolP("verbose", "v", false, "say what was skipped and why (directory walks, ignored files, configuration used)")
+	root.PersistentFlags().String("color", "auto", "colour diagnostics: auto (when the output is a terminal and NO_COLOR is unset), always or never")
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error { return checkColorFlag(c) }
+	// --version prints what 'sbplc version' prints.
+	root.Version = versionString()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -151,6 +156,7 @@ sandbox_init. It runs on Linux and macOS alike.`,
 		root.AddCommand(sub)
 	}
 	setupCompletion(root)
+	registerCompletions(root)
 	return root
 }
 

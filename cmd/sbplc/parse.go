@@ -99,7 +99,7 @@ usage or I/O error.`,
 					return usageErrorf("writing output: %v", err)
 				}
 			}
-			diag.WriteText(c.ErrOrStderr(), all, diag.TextOptions{Snippet: true})
+			diag.WriteText(c.ErrOrStderr(), all, textOptions(c, c.ErrOrStderr()))
 			if len(ioErrs) > 0 {
 				return usageErrorf("%s", strings.Join(ioErrs, "\nsbplc: "))
 			}

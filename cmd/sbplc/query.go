@@ -140,7 +140,7 @@ func loadEngine(c *cobra.Command, name string, ef *evalFlags, po policy.Options,
 	}
 	e, eds := res.Engine(po)
 	ds := append(res.Problems(), eds...).Sort()
-	diag.WriteText(c.ErrOrStderr(), ds, diag.TextOptions{Snippet: true})
+	diag.WriteText(c.ErrOrStderr(), ds, textOptions(c, c.ErrOrStderr()))
 	if ds.HasErrors() {
 		fmt.Fprintf(c.ErrOrStderr(), "sbplc: %s has errors; fix them first (libsandbox would refuse the profile)\n", res.Src.Name)
 		return nil, findings()

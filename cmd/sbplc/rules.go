@@ -103,15 +103,38 @@ share. 'sbplc explain RULE-ID' prints a rule's full documentation.`,
 	return c
 }
 
+// securityCategories are the rule categories whose findings weaken the
+// sandbox itself (what it lets the process reach): SARIF marks their rules
+// as security rules, which GitHub code scanning lists as security alerts.
+var securityCategories = map[string]bool{"escape": true, "secrets": true, "overbreadth": true}
+
+// securitySeverity scores a security rule by its default severity on
+// GitHub's scale (9.0 and up critical, 7.0 high, 4.0 medium, 0.1 low).
+var securitySeverity = map[diag.Severity]string{diag.Error: "8.0", diag.Warning: "5.0", diag.Info: "2.0"}
+
+// ruleDocURI is the address of a rule's document (lint/docs/ID.md, the
+// text 'sbplc explain' prints) in sbplc's repository.
+func ruleDocURI(id string) string { return informationURI + "/blob/main/lint/docs/" + id + ".md" }
+
 // sarifRule is the SARIF metadata of rule id, from the rule table (with
-// the rule's document as help), for lint's and audit's SARIF output.
+// the rule's document as help), for lint's and audit's SARIF output. A
+// security rule's precision is "high" when the decision engine answers its
+// probes (the finding is a decision, not a pattern) and "medium" otherwise.
 func sarifRule(id string) diag.SARIFRule {
 	sr := diag.SARIFRule{ID: id}
 	if row, ok := ruletable.Lookup(id); ok {
 		sr.Summary, sr.Level, sr.Category = row.Summary, row.Severity, row.Category
+		if securityCategories[row.Category] {
+			sr.SecuritySeverity, sr.Precision = securitySeverity[row.Severity], "medium"
+			if len(ruletable.ProbesOf(id)) > 0 {
+				sr.Precision = "high"
+			}
+		}
 	}
 	if r, ok := lint.Lookup(id); ok {
-		sr.Help = r.Doc()
+		if sr.Help = r.Doc(); sr.Help != "" {
+			sr.HelpURI = ruleDocURI(id)
+		}
 	}
 	return sr
 }

@@ -166,7 +166,7 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 				}{cases, passed, failed, jsonDiags(bad)}, "", "  ")
 				fmt.Fprintf(out, "%s\n", b)
 			} else {
-				diag.WriteText(c.ErrOrStderr(), bad, diag.TextOptions{Snippet: true})
+				diag.WriteText(c.ErrOrStderr(), bad, textOptions(c, c.ErrOrStderr()))
 				for _, r := range results {
 					writeCaseText(out, r)
 				}

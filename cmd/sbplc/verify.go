@@ -112,7 +112,7 @@ probes allowed), 1 on structural errors, disagreements, or - with
 			if rep == nil {
 				return nil
 			}
-			diag.WriteText(c.ErrOrStderr(), evalDiags, diag.TextOptions{Snippet: true})
+			diag.WriteText(c.ErrOrStderr(), evalDiags, textOptions(c, c.ErrOrStderr()))
 			if evalDiags.HasErrors() {
 				fmt.Fprintf(c.ErrOrStderr(), "sbplc: warning: %s has evaluation errors; rules it could not evaluate are missing from the cross-check\n", src.Name)
 			}

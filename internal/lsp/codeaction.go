@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
@@ -22,6 +23,16 @@ const IgnoreFileComment = "; sbplc:ignore-file %s %s"
 // the user to replace.
 const IgnoreReason = "TODO: say why this is safe"
 
+// CodeActionWait bounds how long a code action request waits for the
+// analysis of the document's current text (it arrives right after an edit,
+// before the new findings are out).
+const CodeActionWait = 5 * time.Second
+
+// codeAction offers the fixes and ignore actions of the findings in the
+// requested range (for a cursor, its line), and of the findings the client
+// names in the request's context (which may lie outside the range). It
+// answers from the analysis of the current text, waiting for it when the
+// request arrives first.
 func (s *Server) codeAction(params json.RawMessage) (any, *ResponseError) {
 	var p CodeActionParams
 	if e := decode(params, &p); e != nil {
@@ -38,16 +49,34 @@ func (s *Server) codeAction(params json.RawMessage) (any, *ResponseError) {
 	}
 	actions := []CodeAction{}
 	if d.diagSrc != d.src {
-		return actions, nil // the findings are for an older text: their edits would not apply
+		s.awaitAnalysis(d, CodeActionWait)
+	}
+	if d.closed || d.diagSrc != d.src {
+		return actions, nil // no findings for this text yet: edits of older ones would not apply
 	}
 	src := d.src
 	a, b := toOffset(src, p.Range.Start), toOffset(src, p.Range.End)
+	if a == b {
+		// A cursor stands for its line: clients differ in which findings
+		// they name in the context (Neovim 0.10 all on the line, 0.12 only
+		// those under the cursor), and the user expects the line's fixes.
+		line := src.Position(a).Line
+		a = src.LineStart(line)
+		b = a + len(src.Line(line))
+	}
+	named := map[string]bool{}
+	for _, cd := range p.Context.Diagnostics {
+		named[contextKey(cd.Code, cd.Range)] = true
+	}
 	ignored := map[string]bool{}
 	for _, dg := range d.diags {
-		if dg.Span.File != src || dg.Span.Start > b || a > dg.Span.End {
+		if dg.Span.File != src {
 			continue
 		}
 		ld := toLSPDiag(d.uri, src, dg)
+		if (dg.Span.Start > b || a > dg.Span.End) && !named[contextKey(jsonString(dg.Code), ld.Range)] {
+			continue
+		}
 		for i, f := range dg.Fixes {
 			edit := s.workspaceEdit(d.uri, src, f.Edits)
 			if edit == nil {
@@ -80,6 +109,39 @@ func (s *Server) codeAction(params json.RawMessage) (any, *ResponseError) {
 		}
 	}
 	return actions, nil
+}
+
+// contextKey identifies a diagnostic by its code (as JSON: clients send a
+// string or a number) and range.
+func contextKey(code json.RawMessage, r Range) string {
+	return fmt.Sprintf("%s@%d:%d-%d:%d", code, r.Start.Line, r.Start.Character, r.End.Line, r.End.Character)
+}
+
+func jsonString(s string) json.RawMessage {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// awaitAnalysis waits, at most limit, until the findings of d are for its
+// current text; s.mu is held on entry and on return, and released while
+// waiting. An analysis still in its debounce starts at once.
+func (s *Server) awaitAnalysis(d *document, limit time.Duration) {
+	if d.timer != nil && d.timer.Stop() {
+		d.timer = nil
+		go s.analyze(d, d.gen)
+	}
+	done := make(chan struct{})
+	d.waiters = append(d.waiters, done)
+	ctx := s.ctx
+	s.mu.Unlock()
+	t := time.NewTimer(limit)
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	t.Stop()
+	s.mu.Lock()
 }
 
 func wantsQuickfix(only []string) bool {

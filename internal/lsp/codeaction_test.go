@@ -3,6 +3,7 @@ package lsp
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/source"
@@ -69,15 +70,66 @@ func TestCodeActions(t *testing.T) {
 	}
 }
 
-// TestCodeActionsStale: findings for an older text offer no edits.
-func TestCodeActionsStale(t *testing.T) {
-	c := initialized(t, Options{Debounce: 200 * 1e6})
+// TestCodeActionsRightAfterEdit: a request that arrives right after an
+// edit, while the analysis of the new text has not even started (a long
+// debounce), is answered from the new text's findings, at once: the
+// analysis starts when the request needs it, and the edits apply to the
+// text the client has.
+func TestCodeActionsRightAfterEdit(t *testing.T) {
+	c := initialized(t, Options{Debounce: 10 * time.Second})
 	const uri = "file:///s.sb"
 	c.open(uri, "(allow bad-op)")
-	c.diagnostics()
-	c.change(uri, 2, "x (allow bad-op)")
-	if a := codeActions(t, c, uri, Range{End: Position{0, 16}}); len(a) != 0 {
-		t.Fatalf("actions for stale findings: %+v", a)
+	start := time.Now()
+	if a := codeActions(t, c, uri, Range{Start: Position{0, 8}, End: Position{0, 8}}); len(a) != 3 {
+		t.Fatalf("actions right after open: %+v", a)
+	}
+	text := "x (allow bad-op)"
+	c.change(uri, 2, text)
+	a := codeActions(t, c, uri, Range{Start: Position{0, 10}, End: Position{0, 10}})
+	if len(a) != 3 || a[0].Title != "replace with good-op" {
+		t.Fatalf("actions right after an edit: %+v", a)
+	}
+	if got := applyEdits(t, text, a[0].Edit.Changes[uri]); got != "x (allow good-op)" {
+		t.Fatalf("the fix gives %q: it was computed for another text", got)
+	}
+	if el := time.Since(start); el > CodeActionWait/2 {
+		t.Errorf("two code action requests took %v: they waited for the debounce", el)
+	}
+}
+
+// TestCodeActionsFromContext: the findings the client names in the
+// request's context get actions although the range lies outside their
+// span; a context diagnostic from another server (a numeric code) is
+// ignored, not an error. A cursor (an empty range) on the finding's line
+// but outside its span gets them without any context.
+func TestCodeActionsFromContext(t *testing.T) {
+	c := initialized(t, Options{})
+	const uri = "file:///c.sb"
+	c.open(uri, "(allow file-read* bad-op)   ; trailing comment\n(allow x)\n")
+	p := c.diagnostics()
+	if len(p.Diagnostics) != 1 {
+		t.Fatalf("want one finding, got %+v", p)
+	}
+	inComment := Range{Start: Position{0, 30}, End: Position{0, 35}}
+	if a := codeActions(t, c, uri, inComment); len(a) != 0 {
+		t.Fatalf("actions for a range outside the span without context: %+v", a)
+	}
+	params := map[string]any{"textDocument": map[string]any{"uri": uri}, "range": inComment,
+		"context": map[string]any{"diagnostics": []any{
+			map[string]any{"range": p.Diagnostics[0].Range, "code": "fake-rule", "message": "whatever the client kept"},
+			map[string]any{"range": p.Diagnostics[0].Range, "code": 42, "message": "another server"},
+		}}}
+	var actions []CodeAction
+	c.callInto("textDocument/codeAction", params, &actions)
+	if len(actions) != 3 || actions[0].Title != "replace with good-op" {
+		t.Fatalf("actions from the context: %+v", actions)
+	}
+	cursor := Range{Start: Position{0, 30}, End: Position{0, 30}}
+	if a := codeActions(t, c, uri, cursor); len(a) != 3 {
+		t.Fatalf("actions for a cursor on the finding's line: %+v", a)
+	}
+	if a := codeActions(t, c, uri, Range{Start: Position{1, 3}, End: Position{1, 3}}); len(a) != 0 {
+		t.Fatalf("actions for a cursor on a clean line: %+v", a)
 	}
 }
 

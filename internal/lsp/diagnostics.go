@@ -119,6 +119,10 @@ func (s *Server) analyze(d *document, gen uint64) {
 		}
 	}
 	d.diags, d.diagSrc = res.Diags, req.Src
+	for _, w := range d.waiters {
+		close(w)
+	}
+	d.waiters = nil
 	v := version
 	s.notify("textDocument/publishDiagnostics", PublishDiagnosticsParams{
 		URI: d.uri, Version: &v, Diagnostics: s.toLSPDiags(d.uri, req.Src, res.Diags),

@@ -28,8 +28,9 @@ type document struct {
 	treeDiag diag.List
 	good     *ast.File // last tree without syntax errors; its Src is that text
 
-	diags   diag.List    // last published diagnostics ...
-	diagSrc *source.File // ... and the text they were computed from
+	diags   diag.List       // last published diagnostics ...
+	diagSrc *source.File    // ... and the text they were computed from
+	waiters []chan struct{} // closed when diagnostics are published (awaitAnalysis)
 
 	imports map[string]bool // files the last analysis read (imports), cleaned paths
 

@@ -173,8 +173,16 @@ type CodeActionParams struct {
 
 // CodeActionContext carries the diagnostics the client shows in the range.
 type CodeActionContext struct {
-	Diagnostics []Diagnostic `json:"diagnostics"`
-	Only        []string     `json:"only,omitempty"`
+	Diagnostics []ContextDiagnostic `json:"diagnostics"`
+	Only        []string            `json:"only,omitempty"`
+}
+
+// ContextDiagnostic is the part of a client's diagnostic that identifies
+// it. The code stays raw JSON: a client may send diagnostics of other
+// servers, whose codes can be numbers.
+type ContextDiagnostic struct {
+	Range Range           `json:"range"`
+	Code  json.RawMessage `json:"code,omitempty"`
 }
 
 // WorkspaceEdit is a set of edits per document.
