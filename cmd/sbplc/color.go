@@ -29,7 +29,13 @@ func useColor(mode string, w io.Writer, getenv func(string) string) bool {
 	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
 		return false
 	}
-	f, ok := w.(interface{ Fd() uintptr })
+	return isTerminalFile(w)
+}
+
+// isTerminalFile reports whether v is a file (os.Stdin, os.Stdout, ...)
+// open on a terminal.
+func isTerminalFile(v any) bool {
+	f, ok := v.(interface{ Fd() uintptr })
 	return ok && isTerminal(f.Fd())
 }
 

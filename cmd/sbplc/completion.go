@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/sbplc/sbplc/templates"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -175,6 +176,8 @@ func flagCompletions() map[string]map[string]cobra.CompletionFunc {
 		"verify":  {"format": format("text", "json"), "target": layouts, "import-dir": dirs},
 		"disasm":  {"format": format("text", "json", "dot"), "target": layouts},
 		"rules":   {"format": format("text", "json"), "category": valueCompletion(categories)},
+		"init":    {"template": valueCompletion(func() []cobra.Completion { return templateNames() })},
+		"learn":   evalFlags(map[string]cobra.CompletionFunc{"format": format(learnFormats...), "widen": format("none", "dir", "auto")}),
 	}
 }
 
@@ -206,4 +209,14 @@ func registerCompletions(root *cobra.Command) {
 			}
 		}
 	}
+}
+
+// templateNames are the names sbplc init --template takes, with their
+// one-line descriptions.
+func templateNames() []cobra.Completion {
+	var out []cobra.Completion
+	for _, t := range templates.List() {
+		out = append(out, cobra.CompletionWithDesc(t.Name, t.Summary))
+	}
+	return out
 }

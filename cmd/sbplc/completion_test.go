@@ -143,9 +143,14 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 	if err := os.WriteFile(p, []byte("(version 1)\n(deny default)\n(allow file-read* (subpath \"/usr\"))\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	log := filepath.Join(dir, "d.log")
+	if err := os.WriteFile(log, []byte("Sandbox: tool(41) deny(1) mach-lookup com.example.x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	inputs := map[string][]string{
 		"lint": {p}, "parse": {p}, "expand": {p}, "query": {p, "file-read-data", "/usr/x"}, "test": {p},
 		"audit": {p}, "compile": {"-o", filepath.Join(dir, "out"), p}, "verify": {p}, "disasm": {p}, "rules": nil,
+		"learn": {log}, "init": {"-o", filepath.Join(dir, "init.sb"), "--force"},
 	}
 	for name, flags := range flagCompletions() {
 		args, ok := inputs[name]

@@ -28,16 +28,7 @@ var learnFormats = []string{"sbpl", "diff", "json"}
 // reviewTerminal reports whether -i may prompt: standard input and the
 // prompt's output are terminals. Tests replace it.
 var reviewTerminal = func(in io.Reader, out io.Writer) bool {
-	return isTerminal(in) && isTerminal(out)
-}
-
-func isTerminal(v any) bool {
-	f, ok := v.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return isTerminalFile(in) && isTerminalFile(out)
 }
 
 // learnNoiseOverrides reads the noise overrides of a configuration (the
