@@ -102,13 +102,58 @@ type preparedProfile struct {
 	data []byte
 }
 
-// prepareProfile reads, lints and compiles the profile of run, trace and
-// audit --live: the lint gate (error-level findings stop it unless
-// --no-lint), then libsandbox. extra params override the flags' (audit
-// --live's scratch HOME). what names COMMAND in messages ("" for none).
-// Every failure is an exit error: 2 for usage and off a Mac, 126 for the
-// rest, after the diagnostics were printed at their positions.
+// prepareProfile reads, lints and compiles the profile of run and audit
+// --live (see loadProfile and buildProfile).
 func prepareProfile(c *cobra.Command, rf *runFlags, name string, emit compile.Emit, extra map[string]string, what string) (*preparedProfile, error) {
+	if emit == compile.EmitBytecode {
+		if err := checkBackend(c, what); err != nil {
+			return nil, err
+		}
+	}
+	in, err := loadProfile(c, rf, name, what)
+	if err != nil {
+		return nil, err
+	}
+	return buildProfile(c, rf, in.src, emit, extra, what)
+}
+
+// checkBackend fails off a Mac (exit 2) and when libsandbox cannot be
+// loaded (126), before anything is read.
+func checkBackend(c *cobra.Command, what string) error {
+	_, err := compileBackend()
+	if errors.Is(err, compile.ErrUnsupported) {
+		return offMac(c)
+	}
+	if err != nil {
+		return cannotRun(c, what, "%v", err)
+	}
+	return nil
+}
+
+// loadProfile reads PROFILE, or the --template's text. A failure is exit
+// 126: COMMAND does not start.
+func loadProfile(c *cobra.Command, rf *runFlags, name, what string) (*input, error) {
+	if rf.template != "" {
+		text, err := templateSource(rf.template)
+		if err != nil {
+			return nil, cannotRun(c, what, "%v", err)
+		}
+		return &input{src: source.NewFile("<template "+rf.template+">", text)}, nil
+	}
+	in, err := readInput(name, nil)
+	if err != nil {
+		return nil, cannotRun(c, what, "%v", err)
+	}
+	return in, nil
+}
+
+// buildProfile lints and compiles src for run, trace and audit --live: the
+// lint gate (error-level findings stop it unless --no-lint), then
+// libsandbox. extra params override the flags' (audit --live's scratch
+// HOME). what names COMMAND in messages ("" for none). Every failure is
+// an exit error: 2 for usage and off a Mac, 126 for the rest, after the
+// diagnostics were printed at their positions.
+func buildProfile(c *cobra.Command, rf *runFlags, src *source.File, emit compile.Emit, extra map[string]string, what string) (*preparedProfile, error) {
 	opts, err := rf.ef.driverOptions()
 	if err != nil {
 		return nil, usageErrorf("%v", err)
@@ -132,19 +177,6 @@ func prepareProfile(c *cobra.Command, rf *runFlags, name string, emit compile.Em
 			return nil, cannotRun(c, what, "%v", err)
 		}
 		co.Backend = b
-	}
-	var src *source.File
-	if rf.template != "" {
-		text, err := templateSource(rf.template)
-		if err != nil {
-			return nil, cannotRun(c, what, "%v", err)
-		}
-		src = source.NewFile("<template "+rf.template+">", text)
-	} else {
-		src, err = readSource(name, nil)
-		if err != nil {
-			return nil, cannotRun(c, what, "%v", err)
-		}
 	}
 	setup, err := d.Setup(src.Name)
 	if err != nil {
