@@ -135,6 +135,10 @@ func TestRunOffMac(t *testing.T) {
 			t.Fatalf("%s ran COMMAND off a Mac", cmd)
 		}
 	}
+	_, errs, code := parseRun(t, "", "audit", "--live", filepath.Join(dir, "p.sb"))
+	if code != 2 || !strings.Contains(errs, "needs macOS (libsandbox)") || !strings.Contains(errs, "sbplc audit") {
+		t.Errorf("audit --live off a Mac: exit %d, stderr %q", code, errs)
+	}
 }
 
 func TestRunDryRun(t *testing.T) {
