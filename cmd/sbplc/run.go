@@ -333,7 +333,8 @@ func shellQuote(s string) string {
 // supervise starts cmd (made by sandbox) and waits for it, forwarding
 // SIGINT and SIGTERM, and returns the exit status: COMMAND's, 128+N for
 // death by signal N, or 126/127 when it never started. started, when not
-// nil, is called with COMMAND's pid once it runs (trace's PID tracking).
+// nil, is called with the pid of the stage (which becomes COMMAND) once
+// the stage has exec'd or failed (trace's PID tracking).
 func supervise(cmd *exec.Cmd, stderr io.Writer, prefix, name string, started func(pid int)) int {
 	// Signals arriving from here on are kept for COMMAND: the stage gets
 	// them if they arrive before the exec (and then COMMAND never starts).
@@ -344,7 +345,13 @@ func supervise(cmd *exec.Cmd, stderr io.Writer, prefix, name string, started fun
 		resume()
 		signal.Stop(sigs)
 	}()
-	if err := sandbox.Start(cmd); err != nil {
+	err := sandbox.Start(cmd)
+	if started != nil && cmd.Process != nil {
+		// Also when the stage failed: its own reports (a denied exec)
+		// carry this pid.
+		started(cmd.Process.Pid)
+	}
+	if err != nil {
 		var se *sandbox.StageError
 		if errors.As(err, &se) {
 			if se.Step == "start" || se.Step == "stage" {
@@ -355,9 +362,6 @@ func supervise(cmd *exec.Cmd, stderr io.Writer, prefix, name string, started fun
 		}
 		fmt.Fprintf(stderr, "%s: %v; %s was not started\n", prefix, err, name)
 		return exitCannotRun
-	}
-	if started != nil {
-		started(cmd.Process.Pid)
 	}
 	done := make(chan struct{})
 	go func() {

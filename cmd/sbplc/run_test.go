@@ -27,10 +27,19 @@ import (
 //	""      record the profile in $SBPLC_TEST_MARK (when set), succeed
 //	"fail"  fail as libsandbox refusing (EPERM)
 //	"kill"  die by SIGKILL before the exec
+//	"deny"  report "DENY <pid> process-exec*" in $FEED, as a sandbox would
+//	        report an exec it is about to deny (trace_test.go)
 type testApplier struct{}
 
 func (testApplier) Apply(bytecode []byte) error {
 	switch os.Getenv("SBPLC_TEST_APPLY") {
+	case "deny":
+		f, err := os.OpenFile(os.Getenv("FEED"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(f, "DENY %d process-exec*\n", os.Getpid())
+		f.Close()
 	case "fail":
 		return fmt.Errorf("sandbox_apply: %w", syscall.EPERM)
 	case "kill":
@@ -55,6 +64,7 @@ const fakeBytecode = "fake compiled profile"
 //	SBPLC_TEST_TEMPLATES=DIR       --template NAME reads DIR/NAME.sb
 //	SBPLC_TEST_MAIN=1              run as sbplc's main (signal handling included)
 //	SBPLC_TEST_FAKE_LOG=FEED       act as `log stream`: the ready line, then FEED's lines (trace_test.go)
+//	SBPLC_TEST_TRACE=FEED          trace uses that fake stream, /proc and the fake learner
 func testHooks() {
 	switch v := os.Getenv("SBPLC_TEST_COMPILE"); {
 	case v == "ok":
@@ -73,6 +83,9 @@ func testHooks() {
 	}
 	if feed := os.Getenv("SBPLC_TEST_FAKE_LOG"); feed != "" {
 		fakeLogStream(feed)
+	}
+	if feed := os.Getenv("SBPLC_TEST_TRACE"); feed != "" {
+		installTraceFakes(feed)
 	}
 	if os.Getenv("SBPLC_TEST_MAIN") == "1" {
 		fsutil.CleanupOnSignal()

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -88,6 +92,11 @@ and when the log stream does not start.`,
 			if err != nil {
 				return err
 			}
+			// An interrupt ends the run of COMMAND (it is forwarded to
+			// it) and then the trace, with the stream stopped: the
+			// default handler would exit at once and leave log running.
+			ctx, interrupted := interruptible(c.Context())
+			defer interrupted()
 			stderr := c.ErrOrStderr()
 			session := trace.Session{Source: traceSource, Procs: traceProcs, Learner: learner, Grace: traceGrace}
 			loop := trace.Loop{Learner: learner, Iterations: iterate, Out: c.OutOrStdout(),
@@ -109,7 +118,11 @@ and when the log stream does not start.`,
 					return nil
 				}
 			}
-			rounds, err := loop.Do(c.Context(), in.src)
+			rounds, err := loop.Do(ctx, in.src)
+			if sig := interrupted(); sig != 0 {
+				fmt.Fprintf(stderr, "%s: %v after %d round(s)\n", c.CommandPath(), sig, len(rounds))
+				return &exitError{Code: 128 + int(sig)}
+			}
 			if err != nil {
 				var ee *exitError
 				if errors.As(err, &ee) {
@@ -164,4 +177,35 @@ func traceOnce(ctx context.Context, c *cobra.Command, s trace.Session, p *prepar
 		fmt.Fprintf(c.ErrOrStderr(), "%s: %s ran longer than --timeout %v and was stopped\n", c.CommandPath(), command[0], timeout)
 	}
 	return res, nil
+}
+
+// interruptible returns a context that SIGINT and SIGTERM cancel, in place
+// of the handler that exits at once (fsutil.CleanupOnSignal). done stops
+// listening, puts that handler back and returns the signal that came (0
+// for none); calling it again returns the same.
+func interruptible(parent context.Context) (ctx context.Context, done func() syscall.Signal) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	resume := fsutil.SuspendCleanupOnSignal()
+	var got atomic.Int32
+	quit := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			got.Store(int32(s.(syscall.Signal)))
+			cancel()
+		case <-quit:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() syscall.Signal {
+		once.Do(func() {
+			close(quit)
+			resume()
+			signal.Stop(sigs)
+			cancel()
+		})
+		return syscall.Signal(got.Load())
+	}
 }

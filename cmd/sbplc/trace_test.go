@@ -65,17 +65,10 @@ func (l *traceLearnerFake) Learn(ctx context.Context, req trace.Request) (*trace
 	return p, nil
 }
 
-// fakeTrace installs the fake log stream (fed from the returned file),
-// the /proc process table, the fake learner and the fake libsandbox.
-func fakeTrace(t *testing.T) (feed string, l *traceLearnerFake) {
-	t.Helper()
-	if _, err := testutil.ProcTable(); err != nil {
-		t.Skip(err)
-	}
-	feed = filepath.Join(t.TempDir(), "feed")
-	os.WriteFile(feed, nil, 0o644)
-	l = &traceLearnerFake{}
-	oldSrc, oldProcs, oldLearner, oldGrace := traceSource, traceProcs, traceLearner, traceGrace
+// installTraceFakes makes trace use the fake log stream fed from feed,
+// the /proc process table and a fake learner.
+func installTraceFakes(feed string) *traceLearnerFake {
+	l := &traceLearnerFake{}
 	traceSource = func(ctx context.Context) *exec.Cmd {
 		exe, _ := os.Executable()
 		cmd := exec.CommandContext(ctx, exe)
@@ -85,6 +78,20 @@ func fakeTrace(t *testing.T) (feed string, l *traceLearnerFake) {
 	traceProcs = testutil.ProcTable
 	traceLearner = func() (trace.Learner, error) { return l, nil }
 	traceGrace = 100 * time.Millisecond
+	return l
+}
+
+// fakeTrace installs the trace fakes (the stream fed from the returned
+// file) and the fake libsandbox for one test.
+func fakeTrace(t *testing.T) (feed string, l *traceLearnerFake) {
+	t.Helper()
+	if _, err := testutil.ProcTable(); err != nil {
+		t.Skip(err)
+	}
+	feed = filepath.Join(t.TempDir(), "feed")
+	os.WriteFile(feed, nil, 0o644)
+	oldSrc, oldProcs, oldLearner, oldGrace := traceSource, traceProcs, traceLearner, traceGrace
+	l = installTraceFakes(feed)
 	t.Cleanup(func() { traceSource, traceProcs, traceLearner, traceGrace = oldSrc, oldProcs, oldLearner, oldGrace })
 	fakeCompile(t, &compile.Fake{Blob: []byte(fakeBytecode)})
 	t.Setenv("FEED", feed)
@@ -204,6 +211,43 @@ func TestTraceTimeout(t *testing.T) {
 	}
 	if code != 1 || !strings.Contains(errs, "ran longer than --timeout 300ms and was stopped") {
 		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	if !logGone(t, feed) {
+		t.Error("the log stream was left running")
+	}
+}
+
+// TestTraceStageDenial: when the exec of COMMAND is denied, the stage's
+// own report (same pid) is kept and learned from.
+func TestTraceStageDenial(t *testing.T) {
+	_, l := fakeTrace(t)
+	dir := parseTree(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "noshebang": "true\n"})
+	os.Chmod(filepath.Join(dir, "noshebang"), 0o755)
+	t.Setenv("SBPLC_TEST_APPLY", "deny")
+	out, errs, code := parseRun(t, "", "trace", filepath.Join(dir, "p.sb"), "--", filepath.Join(dir, "noshebang"))
+	if code != 1 || !strings.Contains(out, "COMMAND exited 126; 1 report line(s)") || !strings.Contains(out, "+ (allow process-exec*)") {
+		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	if len(l.requests) != 1 || len(l.requests[0].Lines) != 1 {
+		t.Errorf("learn requests: %+v", l.requests)
+	}
+}
+
+// TestTraceInterrupt: SIGINT to sbplc trace reaches COMMAND, the stream is
+// stopped, and trace exits 130.
+func TestTraceInterrupt(t *testing.T) {
+	if _, err := testutil.ProcTable(); err != nil {
+		t.Skip(err)
+	}
+	feed := filepath.Join(t.TempDir(), "feed")
+	os.WriteFile(feed, nil, 0o644)
+	p := filepath.Join(parseTree(t, map[string]string{"p.sb": runProfile}), "p.sb")
+	t.Setenv("SBPLC_TEST_TRACE", feed)
+	cmd, stderr, out := sbplcProcess(t, "trace", p, "--", "/bin/sh", "-c", `echo ready; exec sleep 30`)
+	waitLine(t, out, "ready")
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCode(t, cmd); code != 130 || !strings.Contains(stderr.String(), "interrupt after 1 round(s)") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 	if !logGone(t, feed) {
 		t.Error("the log stream was left running")

@@ -43,9 +43,8 @@ type Result struct {
 }
 
 // Start runs COMMAND once and returns its exit status; it calls started
-// with COMMAND's pid once COMMAND runs. The pid is the child stage's too
-// (the stage execs into COMMAND), so the stage's own reports count, such
-// as a denied exec.
+// with the pid of the child stage, which execs into COMMAND, once the exec
+// happened or failed: the stage's own reports (a denied exec) count.
 type Start func(started func(pid int)) int
 
 // Run traces one run: the stream is live before start is called, the

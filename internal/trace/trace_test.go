@@ -364,3 +364,41 @@ func TestLoop(t *testing.T) {
 		t.Errorf("error: %v after %d runs", err, n)
 	}
 }
+
+// FuzzReadLine: lines come back as written (without their line ends),
+// whatever the bytes.
+func FuzzReadLine(f *testing.F) {
+	f.Add([]byte("a\nb\r\nc"))
+	f.Add([]byte("\n\n\r\n"))
+	f.Add([]byte(`{"eventMessage":"Sandbox: x(1) deny(1) file-read-data /a"}` + "\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		br := bufio.NewReaderSize(bytes.NewReader(data), 16)
+		var got []string
+		for {
+			line, tooLong, err := readLine(br)
+			if tooLong {
+				t.Fatal("a short line was too long")
+			}
+			if err != nil {
+				if len(line) > 0 {
+					got = append(got, string(line))
+				}
+				break
+			}
+			got = append(got, string(line))
+		}
+		var want []string
+		for i, l := range strings.Split(string(data), "\n") {
+			if i == strings.Count(string(data), "\n") {
+				if l != "" {
+					want = append(want, l)
+				}
+				break
+			}
+			want = append(want, strings.TrimSuffix(l, "\r"))
+		}
+		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+			t.Errorf("%q: lines %q, want %q", data, got, want)
+		}
+	})
+}
