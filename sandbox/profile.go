@@ -137,7 +137,9 @@ var mainCalled atomic.Bool
 // command's environment, like execvp). ctx kills the process when done,
 // as with exec.CommandContext. Set Stdin, Stdout, Stderr, Env and Dir on
 // the result as usual; Path, Args and ExtraFiles belong to the stage.
-// Start it with Start (or Run it, and ask Failure afterwards).
+// Start it with Start (or Run it, and ask Failure afterwards, which
+// releases the stage's descriptors; a command never started keeps them
+// until it is garbage-collected).
 func (p *Profile) Command(ctx context.Context, name string, args ...string) (*exec.Cmd, error) {
 	if name == "" {
 		return nil, errors.New("sandbox: no command to run")

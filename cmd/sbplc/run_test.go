@@ -279,6 +279,10 @@ func TestRunRunsCommand(t *testing.T) {
 	if len(rs) != 1 || string(rs[0].Source) != runProfile || len(rs[0].Params) != 1 || rs[0].Params[0] != (compile.Param{Key: "HOME", Value: "/Users/me"}) {
 		t.Errorf("libsandbox requests: %+v", rs)
 	}
+	// Warnings stay out of COMMAND's standard error unless -v.
+	if _, errs, code := parseRun(t, "", "run", "-v", filepath.Join(dir, "p.sb"), "--", "true"); code != 0 || !strings.Contains(errs, "[implicit-preamble-allows]") {
+		t.Errorf("-v: exit %d, stderr %q", code, errs)
+	}
 	// --template goes through the template source.
 	old := templateSource
 	templateSource = func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, "tmpl", name+".sb")) }
