@@ -2,19 +2,45 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/liveaudit"
 	"github.com/sbplc/sbplc/lint"
 	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/sandbox"
 	"github.com/sbplc/sbplc/source"
 )
 
-func init() { register(newAuditCmd) }
+func init() {
+	register(newAuditCmd)
+	// audit --live makes its attempts in the child stage, under the profile.
+	sandbox.RegisterFunc(liveaudit.FuncName, liveaudit.ChildProbe)
+}
+
+// The system parts of audit --live; tests substitute fakes.
+var (
+	liveProber = func(p *sandbox.Profile, sc *liveaudit.Scratch) liveaudit.Prober {
+		return liveaudit.SandboxProber{Profile: p, Scratch: sc}
+	}
+	liveOS = liveaudit.OSVersion
+	// liveScratchBase is where the scratch directory goes: /private/tmp
+	// keeps unix socket paths short (TMPDIR is long on macOS).
+	liveScratchBase = func() string {
+		if runtime.GOOS == "darwin" {
+			return "/private/tmp"
+		}
+		return os.TempDir()
+	}
+)
 
 // jsonProbe is one probe result of `sbplc audit --format json`.
 type jsonProbe struct {
@@ -35,7 +61,7 @@ type jsonProbe struct {
 func newAuditCmd() *cobra.Command {
 	var (
 		format, failOn, project string
-		all                     bool
+		all, live               bool
 		ef                      evalFlags
 		pf                      policyFlags
 	)
@@ -57,11 +83,27 @@ a project directory (.git/hooks, .vscode/tasks.json, ...) run on --project
 DIR, or without it on the directories lint probes: the profile's writable
 directories under the home, and HOME/src/project.
 
-Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
-2 for usage errors.`,
+--live (macOS) also attempts each probe for real, inside a child process
+sandboxed with the profile, and reports per probe the offline answer, the
+live answer and whether they agree. Attempts are harmless: file attempts
+happen only in a scratch directory that stands for ~ (and the HOME param)
+and for the project directory, and never write data; connects are closed at
+once without sending anything (any host is the unreachable 192.0.2.1);
+exec'd programs are killed as soon as they run; the only signal is SIGCONT
+to sbplc itself. What cannot be attempted harmlessly (writes outside the
+scratch directory, mounts, privileged operations, Apple events, IOKit) is
+reported as not attempted, and an attempt that cannot tell (a missing
+service, a socket nobody listens on) as inconclusive. A disagreement is a
+bug in sbplc's model of libsandbox: it is printed with both answers and the
+OS version, and --format json gives it in a form to file.
+
+Exit status: 1 when a probe at or above --fail-on is allowed (offline or,
+with --live, live) or when --live finds a disagreement, 0 otherwise, 2 for
+usage errors (and off a Mac with --live).`,
 		Example: `  sbplc audit agent.sb
   sbplc audit -D HOME=/Users/me --home /Users/me --project /Users/me/src/app agent.sb
-  sbplc audit --format sarif --fail-on error agent.sb > audit.sarif`,
+  sbplc audit --format sarif --fail-on error agent.sb > audit.sarif
+  sbplc audit --live --format json agent.sb > live.json`,
 		Args: argsUsage(1, 1, "PROFILE"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "text" && format != "json" && format != "sarif" {
@@ -70,6 +112,15 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 			fail, err := diag.ParseSeverity(failOn)
 			if err != nil {
 				return usageErrorf("--fail-on: %v", err)
+			}
+			if live {
+				switch {
+				case format == "sarif":
+					return usageErrorf("--live reports in text or json")
+				case project != "" || pf.home != "":
+					return usageErrorf("--live puts ~ and the project directory in its scratch directory: leave out --home and --project")
+				}
+				return liveAudit(c, args[0], &ef, &pf, format == "json", fail, all)
 			}
 			if project != "" && !strings.HasPrefix(project, "/") {
 				return usageErrorf("--project %q: want an absolute path", project)
@@ -108,6 +159,7 @@ Exit status: 1 when a probe at or above --fail-on is allowed, 0 otherwise,
 	c.Flags().StringVar(&failOn, "fail-on", "warning", "exit 1 when an allowed probe is at or above this severity: error, warning or info")
 	c.Flags().StringVar(&project, "project", "", "project directory for the project probes ($P: .git/hooks, .vscode/tasks.json, ...)")
 	c.Flags().BoolVar(&all, "all", false, "also list denied and skipped probes")
+	c.Flags().BoolVar(&live, "live", false, "also attempt each probe inside a child sandboxed with the profile and compare (macOS)")
 	ef.add(c)
 	pf.add(c, "", "home directory that ~ in probes stands for, and ${HOME} placeholders (default: a bound HOME param, else "+policy.DefaultHome+")")
 	return c
@@ -249,4 +301,171 @@ func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 		}
 	}
 	diag.WriteSARIF(w, ds, sarifTool(), rl)
+}
+
+// liveAudit is audit --live: the offline audit with ~ and $P in a scratch
+// directory, every probe attempted under the profile, and the two answers
+// compared.
+func liveAudit(c *cobra.Command, name string, ef *evalFlags, pf *policyFlags, asJSON bool, fail diag.Severity, all bool) error {
+	if err := auditCode(checkBackend(c, "")); err != nil {
+		return err
+	}
+	sc, err := liveaudit.NewScratch(liveScratchBase())
+	if err != nil {
+		return usageErrorf("--live: cannot make the scratch directory: %v", err)
+	}
+	defer sc.Remove()
+	// The HOME param is the scratch home too, so that the profile's rules
+	// about the home apply to the files the attempts use.
+	efLive := *ef
+	efLive.defines = append(append([]string(nil), ef.defines...), "HOME="+sc.Home)
+	po, err := policyOptions(&efLive, pf)
+	if err != nil {
+		return err
+	}
+	po.Home = sc.Home
+	lp, err := loadEngine(c, name, &efLive, po, false)
+	if err != nil {
+		return err
+	}
+	rs := lp.engine.Audit(policy.AuditOptions{Home: sc.Home, Projects: []string{sc.Project}})
+	// loadEngine has shown the problems that matter; lint is not a gate
+	// here.
+	rf := runFlags{ef: efLive, noLint: true}
+	p, err := buildProfile(c, &rf, lp.src, compile.EmitBytecode, nil, "")
+	if err != nil {
+		return auditCode(err)
+	}
+	prof := sandbox.FromBytecode(lp.src.Name, p.data)
+	prof.Prefix = "sbplc audit --live"
+	rows, err := liveaudit.Run(c.Context(), rs, lp.engine, sc, liveProber(prof, sc))
+	if err != nil {
+		return usageErrorf("--live: cannot attempt the probes: %v", err)
+	}
+	rep := newLiveReport(lp.src.Name, liveOS(), sc, rows)
+	if asJSON {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		fmt.Fprintf(c.OutOrStdout(), "%s\n", b)
+	} else {
+		rep.writeText(c.OutOrStdout(), all)
+	}
+	if rep.Summary.Disagree > 0 {
+		return findings()
+	}
+	for _, r := range rows {
+		if r.Result.Severity >= fail && (r.Offline == "allow" || r.Live.Answer == liveaudit.Allowed) {
+			return findings()
+		}
+	}
+	return nil
+}
+
+// auditCode turns run's "not started" status (126) into audit's 2: audit
+// exits 0, 1 or 2.
+func auditCode(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.Code == exitCannotRun {
+		ee.Code = exitUsage
+	}
+	return err
+}
+
+// liveReport is the result of audit --live (its JSON form, too).
+type liveReport struct {
+	Profile string `json:"profile"`
+	OS      string `json:"os"`
+	// Scratch is the directory that stood for ~ and the project.
+	Scratch   string      `json:"scratch"`
+	Summary   liveSummary `json:"summary"`
+	Probes    []liveProbe `json:"probes"`
+	ModelBugs []liveProbe `json:"model_bugs"`
+	rows      []liveaudit.Row
+}
+
+type liveSummary struct {
+	Probes       int `json:"probes"`
+	Attempted    int `json:"attempted"`
+	Agree        int `json:"agree"`
+	Disagree     int `json:"disagree"`
+	Inconclusive int `json:"inconclusive"`
+	NotAttempted int `json:"not_attempted"`
+}
+
+type liveProbe struct {
+	ID          string `json:"id"`
+	Group       string `json:"group"`
+	Severity    string `json:"severity"`
+	Operation   string `json:"operation"`
+	Resource    string `json:"resource"`
+	Offline     string `json:"offline"`
+	OfflineRule string `json:"offline_rule,omitempty"`
+	Live        string `json:"live"`
+	LiveDetail  string `json:"live_detail,omitempty"`
+	Agree       string `json:"agree"`
+}
+
+func newLiveReport(name, osName string, sc *liveaudit.Scratch, rows []liveaudit.Row) *liveReport {
+	rep := &liveReport{Profile: name, OS: osName, Scratch: sc.Root, Probes: []liveProbe{}, ModelBugs: []liveProbe{}, rows: rows}
+	for _, r := range rows {
+		res := r.Result.Resource
+		if res == "" {
+			res = r.Result.Probe.Resource
+		}
+		lp := liveProbe{ID: r.Result.ID, Group: r.Result.Group, Severity: r.Result.Severity.String(), Operation: r.Result.Op,
+			Resource: res, Offline: r.Offline, OfflineRule: decisionRule(r.Result.Decision),
+			Live: string(r.Live.Answer), LiveDetail: r.Live.Detail, Agree: r.Agree}
+		rep.Probes = append(rep.Probes, lp)
+		rep.Summary.Probes++
+		switch r.Live.Answer {
+		case liveaudit.NotAttempted:
+			rep.Summary.NotAttempted++
+		case liveaudit.Inconclusive:
+			rep.Summary.Attempted++
+			rep.Summary.Inconclusive++
+		default:
+			rep.Summary.Attempted++
+		}
+		switch r.Agree {
+		case "yes":
+			rep.Summary.Agree++
+		case "no":
+			rep.Summary.Disagree++
+			rep.ModelBugs = append(rep.ModelBugs, lp)
+		}
+	}
+	return rep
+}
+
+func (rep *liveReport) writeText(w io.Writer, all bool) {
+	s := rep.Summary
+	fmt.Fprintf(w, "%s: live audit on %s: %d of %d probes attempted; %d agree, %d disagree, %d inconclusive\n",
+		rep.Profile, rep.OS, s.Attempted, s.Probes, s.Agree, s.Disagree, s.Inconclusive)
+	fmt.Fprintf(w, "  ~ and the HOME param were %s/h, the project %s/p (a scratch directory, removed afterwards)\n", rep.Scratch, rep.Scratch)
+	if len(rep.ModelBugs) > 0 {
+		fmt.Fprintf(w, "\nmodel bugs: sbplc's answer differs from %s's (please report them; --format json gives them in full):\n", rep.OS)
+		for _, p := range rep.ModelBugs {
+			fmt.Fprintf(w, "  %-7s %s %s\n", p.ID, p.Operation, p.Resource)
+			by := ""
+			if p.OfflineRule != "" {
+				by = " (" + p.OfflineRule + ")"
+			}
+			fmt.Fprintf(w, "          sbplc says %s%s; %s says %s (%s)\n", p.Offline, by, rep.OS, p.Live, p.LiveDetail)
+		}
+	}
+	var lines []string
+	for _, p := range rep.Probes {
+		if !all && p.Live != string(liveaudit.Allowed) {
+			continue
+		}
+		if all || p.Agree != "no" {
+			lines = append(lines, fmt.Sprintf("  %-7s %-4s %s %s: offline %s, live %s: %s", p.ID, p.Agree, p.Operation, p.Resource, p.Offline, p.Live, p.LiveDetail))
+		}
+	}
+	if len(lines) > 0 {
+		head := "allowed live"
+		if all {
+			head = "all probes (id, agreement, request: answers)"
+		}
+		fmt.Fprintf(w, "\n%s:\n%s\n", head, strings.Join(lines, "\n"))
+	}
 }

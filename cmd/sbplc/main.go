@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/internal/fsutil"
+	"github.com/sbplc/sbplc/sandbox"
 )
 
 // Exit codes.
@@ -188,6 +189,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func main() {
+	// First: this process may be the child stage of sbplc run, trace or
+	// audit --live, which applies a profile and execs COMMAND.
+	sandbox.Main()
 	fsutil.CleanupOnSignal()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -13,10 +13,15 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sbplc/sbplc/sandbox"
 )
 
-// TestMain lets the test binary run as the sbplc command inside scripts.
+// TestMain lets the test binary run as the sbplc command inside scripts,
+// and as the child stage of sbplc run (with a fake applier, run_test.go).
 func TestMain(m *testing.M) {
+	sandbox.MainWith(testApplier{})
+	testHooks()
 	testscript.Main(m, map[string]func(){
 		"sbplc": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})

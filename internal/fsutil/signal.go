@@ -52,8 +52,14 @@ func isBackup(name string) bool { return strings.Contains(filepath.Base(name), "
 func CleanupOnSignal() {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	cleanup.Lock()
+	cleanup.ch = ch
+	cleanup.Unlock()
 	go func() {
-		sig := <-ch
+		sig, ok := <-ch
+		if !ok {
+			return
+		}
 		removeInProgress()
 		code := 130
 		if sig == syscall.SIGTERM {
@@ -61,4 +67,29 @@ func CleanupOnSignal() {
 		}
 		os.Exit(code)
 	}()
+}
+
+// cleanup is the channel CleanupOnSignal listens on, nil when it is not
+// installed.
+var cleanup struct {
+	sync.Mutex
+	ch chan os.Signal
+}
+
+// SuspendCleanupOnSignal stops CleanupOnSignal's handler while a command
+// supervises a child and forwards SIGINT and SIGTERM to it (sbplc run);
+// the caller must have its own signal.Notify in place first, so that no
+// signal falls through to the default action. resume reinstalls the
+// handler. Without CleanupOnSignal it does nothing.
+func SuspendCleanupOnSignal() (resume func()) {
+	cleanup.Lock()
+	ch := cleanup.ch
+	cleanup.ch = nil
+	cleanup.Unlock()
+	if ch == nil {
+		return func() {}
+	}
+	signal.Stop(ch)
+	close(ch)
+	return CleanupOnSignal
 }
