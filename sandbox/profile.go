@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sbplc/sbplc/templates"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 
 	"github.com/sbplc/sbplc/compile"
@@ -17,18 +19,19 @@ import (
 // has none (anything but macOS).
 var ErrUnsupported = errors.New("applying a Seatbelt profile needs macOS (libsandbox)")
 
-// ErrNoTemplates is returned by Template until sbplc's profile templates
-// are part of the build.
-var ErrNoTemplates = errors.New("profile templates are not available in this build of sbplc yet; name a profile file instead")
+// ErrNoTemplate is returned (wrapped) by Template for a name that is not
+// one of sbplc's templates (`sbplc init --list`).
+var ErrNoTemplate = errors.New("no such template")
 
-// templateSource resolves a template name to its SBPL text: the one place
-// templates enter this package (and `sbplc run --template`).
-var templateSource = func(name string) ([]byte, error) {
-	return nil, fmt.Errorf("template %q: %w", name, ErrNoTemplates)
+// Template returns the SBPL text of the named profile template (the ones
+// `sbplc init` writes).
+func Template(name string) ([]byte, error) {
+	t, ok := templates.Get(name)
+	if !ok {
+		return nil, fmt.Errorf("template %q: %w (known: %s)", name, ErrNoTemplate, strings.Join(templates.Names(), ", "))
+	}
+	return t.Text, nil
 }
-
-// Template returns the SBPL text of the named profile template.
-func Template(name string) ([]byte, error) { return templateSource(name) }
 
 // backend is the compiler of Compile; tests substitute compile.Fake.
 var backend = compile.Native

@@ -473,7 +473,11 @@ func TestCompile(t *testing.T) {
 	if _, err := Compile("a.sb", nil, nil); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("no libsandbox: %v", err)
 	}
-	if _, err := CommandTemplate(context.Background(), "agent", nil, "true"); !errors.Is(err, ErrNoTemplates) {
+	if _, err := CommandTemplate(context.Background(), "no-such-template", nil, "true"); !errors.Is(err, ErrNoTemplate) || !strings.Contains(err.Error(), "known: ") {
+		t.Errorf("unknown template: %v", err)
+	}
+	// A known template resolves and then meets the missing libsandbox.
+	if _, err := CommandTemplate(context.Background(), "agent", map[string]string{"HOME": "/Users/me", "PROJECT": "/Users/me/src/app"}, "true"); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("template: %v", err)
 	}
 }

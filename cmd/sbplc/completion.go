@@ -177,6 +177,8 @@ func flagCompletions() map[string]map[string]cobra.CompletionFunc {
 		"disasm":  {"format": format("text", "json", "dot"), "target": layouts},
 		"rules":   {"format": format("text", "json"), "category": valueCompletion(categories)},
 		"init":    {"template": valueCompletion(func() []cobra.Completion { return templateNames() })},
+		"run":     evalFlags(map[string]cobra.CompletionFunc{"template": valueCompletion(func() []cobra.Completion { return templateNames() })}),
+		"trace":   evalFlags(map[string]cobra.CompletionFunc{"template": valueCompletion(func() []cobra.Completion { return templateNames() })}),
 		"learn":   evalFlags(map[string]cobra.CompletionFunc{"format": format(learnFormats...), "widen": format("none", "dir", "auto")}),
 	}
 }

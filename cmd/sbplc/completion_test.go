@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/sbplc/sbplc/templates"
 	"maps"
 	"os"
 	"os/exec"
@@ -151,6 +152,7 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 		"lint": {p}, "parse": {p}, "expand": {p}, "query": {p, "file-read-data", "/usr/x"}, "test": {p},
 		"audit": {p}, "compile": {"-o", filepath.Join(dir, "out"), p}, "verify": {p}, "disasm": {p}, "rules": nil,
 		"learn": {log}, "init": {"-o", filepath.Join(dir, "init.sb"), "--force"},
+		"run": {"--dry-run", p, "--", "true"}, "trace": {p, "--", "true"},
 	}
 	for name, flags := range flagCompletions() {
 		args, ok := inputs[name]
@@ -161,6 +163,9 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 		for _, flag := range append(slices.Sorted(maps.Keys(flags)), "color") {
 			if flag == "import-dir" || flag == "project" {
 				continue // directories: the shell lists them
+			}
+			if flag == "template" && (name == "run" || name == "trace") {
+				continue // replaces PROFILE; TestTemplateCompletion covers it
 			}
 			bogus := "bogus"
 			if flag == "model" {
@@ -233,6 +238,24 @@ printf '%s\n' "${COMPREPLY[@]}"`
 		}
 		if g := strings.Join(strings.Fields(string(got)), " "); g != want {
 			t.Errorf("%q completes to %q, want %q", line, g, want)
+		}
+	}
+}
+
+// TestTemplateCompletion: init, run and trace complete --template with the
+// templates' names, each of which sbplc init accepts.
+func TestTemplateCompletion(t *testing.T) {
+	for _, cmd := range []string{"init", "run", "trace"} {
+		out, _, _ := parseRun(t, "", "__complete", cmd, "--template", "")
+		for _, name := range templates.Names() {
+			if !strings.Contains(out, name+"\t") {
+				t.Errorf("%s --template: %s not offered:\n%s", cmd, name, out)
+			}
+		}
+	}
+	for _, name := range templates.Names() {
+		if _, errs, code := parseRun(t, "", "init", "--template", name, "-o", filepath.Join(t.TempDir(), "p.sb")); code != 0 {
+			t.Errorf("init --template %s: exit %d %s", name, code, errs)
 		}
 	}
 }

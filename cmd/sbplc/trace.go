@@ -14,8 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/compile"
+	"github.com/sbplc/sbplc/internal/driver"
 	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/internal/trace"
+	"github.com/sbplc/sbplc/learn"
 	"github.com/sbplc/sbplc/sandbox"
 	"github.com/sbplc/sbplc/source"
 )
@@ -26,9 +28,13 @@ func init() { register(newTraceCmd) }
 var (
 	traceSource trace.Source    = trace.LogStream
 	traceProcs  trace.ProcTable = trace.Procs
-	// traceLearner is the learn stage (package learn). MERGE: return
-	// learn's implementation of trace.Learner.
-	traceLearner = func() (trace.Learner, error) { return nil, trace.ErrNoLearner }
+	// traceLearner is the learn stage: package learn's, on the workflow
+	// that compiles the profile.
+	traceLearner = func(d *driver.Driver, params map[string]string, home, target string) (trace.Learner, error) {
+		l := &learn.Learner{Driver: d, Params: params}
+		l.Policy.Home, l.Policy.Target = home, target
+		return &learn.TraceStage{Learner: l}, nil
+	}
 	// traceGrace is how long reports may trail COMMAND's exit (0: the
 	// default).
 	traceGrace time.Duration
@@ -78,13 +84,22 @@ and when the log stream does not start.`,
 			case write && rf.template != "":
 				return commandUsageErrorf(c, "-w writes PROFILE; with --template there is none (give the template's text as a file)")
 			}
+			// The flags are checked first: a usage error is one anywhere.
+			lopts, err := rf.ef.driverOptions()
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			ld, err := newDriver(lopts)
+			if err != nil {
+				return err
+			}
 			if err := checkBackend(c, command[0]); err != nil {
 				return err
 			}
 			if traceSource(c.Context()) == nil {
 				return offMac(c)
 			}
-			learner, err := traceLearner()
+			learner, err := traceLearner(ld, lopts.Params, lopts.Params["HOME"], rf.ef.target)
 			if err != nil {
 				return &exitError{Code: exitUsage, Prefixed: true, Err: fmt.Errorf("%s: %v", c.CommandPath(), err)}
 			}

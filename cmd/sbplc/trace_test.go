@@ -16,6 +16,7 @@ import (
 
 	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/internal/testutil"
+	"github.com/sbplc/sbplc/internal/driver"
 	"github.com/sbplc/sbplc/internal/trace"
 )
 
@@ -76,7 +77,7 @@ func installTraceFakes(feed string) *traceLearnerFake {
 		return cmd
 	}
 	traceProcs = testutil.ProcTable
-	traceLearner = func() (trace.Learner, error) { return l, nil }
+	traceLearner = func(*driver.Driver, map[string]string, string, string) (trace.Learner, error) { return l, nil }
 	traceGrace = 100 * time.Millisecond
 	return l
 }
@@ -188,7 +189,9 @@ func TestTraceFailures(t *testing.T) {
 		}
 	}
 	// Without the learn stage trace says so and runs nothing.
-	traceLearner = func() (trace.Learner, error) { return nil, trace.ErrNoLearner }
+	traceLearner = func(*driver.Driver, map[string]string, string, string) (trace.Learner, error) {
+		return nil, trace.ErrNoLearner
+	}
 	_, errs, code := parseRun(t, "", append([]string{"trace", p, "--"}, touchArgs(ran)...)...)
 	if code != 2 || !strings.Contains(errs, "the learn stage (package learn) is not part of this build") {
 		t.Errorf("no learner: exit %d, stderr %q", code, errs)
