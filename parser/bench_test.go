@@ -88,22 +88,14 @@ func benchParse(b *testing.B, parse func(*source.File) bool) {
 	}
 }
 
-// BenchmarkParse measures the production parser (hand-written lexer,
-// participle over top-level forms, direct tree building). Besides wall time
+// BenchmarkParse measures the parser (hand-written lexer, participle
+// grammar, tree conversion). Besides wall time
 // it reports cpu-ms/op and cpu-MB/s: the process's CPU time (all threads,
 // garbage collection included) per parse, which stays meaningful on a
 // machine that other jobs keep busy. Run it on one core with -cpu 1.
 func BenchmarkParse(b *testing.B) {
 	benchParse(b, func(f *source.File) bool {
 		_, ds := parser.Parse(f)
-		return len(ds) == 0
-	})
-}
-
-// BenchmarkParseDeclarative measures the all-participle grammar, for comparison.
-func BenchmarkParseDeclarative(b *testing.B) {
-	benchParse(b, func(f *source.File) bool {
-		_, ds := parser.ParseDeclarative(f)
 		return len(ds) == 0
 	})
 }

@@ -535,13 +535,14 @@ func TestPathologicalLarge(t *testing.T) {
 		unit     string
 		size     int
 		maxNodes int // nodes in the tree
+		perByte  int // bytes allocated per input byte
 	}{
-		{")", 4 * mb, 1},                   // one run of stray ")" is one error atom
-		{"(", 4 * mb, parser.MaxDepth + 1}, // 1000 nested lists around one too-deep error atom
-		{"#(", mb, parser.MaxDepth + 1},    // the same with vectors
-		{") ", mb, mb / 2},                 // separate strays stay separate
-		{"(a\n", mb, 2 * (mb / 3)},         // recovery closes each list at the next line
-		{"'", mb, mb + mb/parser.MaxDepth}, // chains of 1000 quotes
+		{")", 4 * mb, 1, 256},                    // one run of stray ")" is one error atom
+		{"(", 4 * mb, parser.MaxDepth + 1, 256},  // 1000 nested lists around one too-deep error atom
+		{"#(", mb, parser.MaxDepth + 1, 256},     // the same with vectors
+		{") ", mb, mb / 2, 1024},                 // separate strays stay separate
+		{"(a\n", mb, 2 * (mb / 3), 2048},         // recovery closes each list at the next line
+		{"'", mb, mb + mb/parser.MaxDepth, 1024}, // chains of 1000 quotes
 	} {
 		size := tt.size
 		in := []byte(strings.Repeat(tt.unit, size/len(tt.unit)))
@@ -564,10 +565,11 @@ func TestPathologicalLarge(t *testing.T) {
 		if nodes > tt.maxNodes {
 			t.Errorf("%q: %d nodes in the tree, want at most %d", tt.unit, nodes, tt.maxNodes)
 		}
-		// Linear work: the tree for "(a\n(a\n..." needs two nodes per
-		// three bytes, so allow a few hundred bytes per input byte. Before
-		// the fix, 5 MB of ")" took 4.7 GB.
-		if limit := uint64(256 * size); alloc > limit {
+		// Linear work. Participle copies its parse context for every
+		// alternative it tries: about 4 KB for each tiny list, so a file
+		// of nothing else is allowed 2 KB per byte. Before the fix, 5 MB
+		// of ")" took 4.7 GB.
+		if limit := uint64(tt.perByte * size); alloc > limit {
 			t.Errorf("%q: allocated %d MB, want at most %d MB", tt.unit, alloc>>20, limit>>20)
 		}
 		limit := 8 * time.Second
@@ -577,6 +579,22 @@ func TestPathologicalLarge(t *testing.T) {
 		if cpu > limit {
 			t.Errorf("%q: parse took %v, want well under %v", tt.unit, cpu, limit)
 		}
+	}
+}
+
+// TestLongRepetition parses a file of more top-level data than participle
+// repeats a grammar element by default (a million).
+func TestLongRepetition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large input")
+	}
+	const n = 1<<20 + 10
+	f, ds := parser.ParseString("long.sb", strings.Repeat("a ", n))
+	if len(ds) != 0 {
+		t.Fatalf("diagnostics: %v", ds[0])
+	}
+	if len(f.Forms) != n {
+		t.Errorf("%d forms, want %d", len(f.Forms), n)
 	}
 }
 
