@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/source"
@@ -251,5 +252,64 @@ func TestSnippetGutter(t *testing.T) {
 	want := "g.sb:9:2: warning: m\n  9 | (a)\n    |  ^\ng.sb:10:2: warning: m\n 10 | (a)\n    |  ^\n"
 	if b.String() != want {
 		t.Errorf("gutter:\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestWritersLongLineLinear writes findings on a 4 MB profile written four
+// forms per line and as one line, as text with excerpts and as GitHub
+// annotations. The one-line form must not cost more than 4 times the
+// other: excerpts once searched the whole line for its end, and columns
+// counted runes from the line start, for every finding (hundreds of times
+// slower at this size).
+func TestWritersLongLineLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	const form = `(allow file-read* (literal "/é")) `
+	const n, every = 120000, 12
+	findings := func(perLine int) []diag.Diagnostic {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			b.WriteString(strings.TrimSpace(form))
+			if (i+1)%perLine == 0 {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		f := source.NewFile("p.sb", []byte(b.String()))
+		var ds []diag.Diagnostic
+		for i := 0; i < n; i += every {
+			at := i * len(form)
+			ds = append(ds, diag.Diagnostic{Severity: diag.Warning, Code: "c", Message: "m",
+				Span: source.Span{File: f, Start: at + 18, End: at + 33}})
+		}
+		return ds
+	}
+	write := func(ds []diag.Diagnostic) time.Duration {
+		start := time.Now()
+		var b bytes.Buffer
+		if err := diag.WriteText(&b, ds, diag.TextOptions{Snippet: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := diag.WriteGitHub(&b, ds); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	// Four forms per line: excerpts are clipped to the same width as on one line.
+	lines, one := findings(4), findings(n)
+	var tLines, tOne time.Duration
+	for range 3 { // interleaved, best of three
+		if d := write(lines); tLines == 0 || d < tLines {
+			tLines = d
+		}
+		if d := write(one); tOne == 0 || d < tOne {
+			tOne = d
+		}
+	}
+	t.Logf("four forms per line %v, one line %v", tLines, tOne)
+	if tOne > 4*tLines {
+		t.Errorf("one line took %v, %.1f times the %v for four forms per line", tOne, float64(tOne)/float64(tLines), tLines)
 	}
 }

@@ -46,7 +46,7 @@ func WriteText(w io.Writer, ds []Diagnostic, opt TextOptions) error {
 	if opt.Snippet {
 		for _, d := range ds {
 			if d.Span.IsValid() {
-				gutter = max(gutter, len(strconv.Itoa(d.Span.StartPos().Line)))
+				gutter = max(gutter, len(strconv.Itoa(d.Span.File.LineOf(d.Span.Start))))
 			}
 		}
 	}
@@ -109,13 +109,18 @@ const (
 // the terminal), and a caret line under the span.
 func writeSnippet(b *strings.Builder, sp source.Span, opt TextOptions, caretFmt string, gutter int) {
 	text := sp.File.Text
-	start := sp.StartPos()
-	ls := sp.File.LineStart(start.Line)
-	le := ls + bytes.IndexByte(text[ls:], '\n')
-	if le < ls {
-		le = len(text)
+	lineNo := sp.File.LineOf(sp.Start)
+	ls := sp.File.LineStart(lineNo)
+	// The line's end matters only inside the window: look for it no further
+	// than the window can reach past the span start, so that excerpts of a
+	// multi-megabyte line cost the same as any other.
+	from := min(max(sp.Start, ls), len(text))
+	reach := min(from+utf8.UTFMax*excerptAfter+2, len(text))
+	le, ended := reach, reach == len(text) // ended: le is the real end of the line
+	if i := bytes.IndexByte(text[from:reach], '\n'); i >= 0 {
+		le, ended = from+i, true
 	}
-	if le > ls && text[le-1] == '\r' {
+	if ended && le > ls && text[le-1] == '\r' {
 		le--
 	}
 	s := min(max(sp.Start, ls), le)
@@ -163,7 +168,7 @@ func writeSnippet(b *strings.Builder, sp source.Span, opt TextOptions, caretFmt 
 	if we < le {
 		line.WriteString("…")
 	}
-	num := strconv.Itoa(start.Line)
+	num := strconv.Itoa(lineNo)
 	fmt.Fprintf(b, " %*s | %s\n", gutter, num, line.String())
 	width := max(caretEnd-caretCol, 1)
 	carets := strings.Repeat("^", width)

@@ -99,3 +99,45 @@ func BenchmarkParse(b *testing.B) {
 		return len(ds) == 0
 	})
 }
+
+// longLineInputs returns the same generated profile written one form per
+// line and as one line (as `sandbox-exec -p` and some ports pass
+// profiles): n forms, with a comment after every tenth.
+func longLineInputs(n int) []struct {
+	name string
+	text []byte
+} {
+	var lines, one strings.Builder
+	lines.WriteString("(version 1)\n")
+	one.WriteString("(version 1) ")
+	for i := 0; i < n; i++ {
+		form := `(allow file-read* (literal "/a/é"))`
+		if i%10 == 0 {
+			form += ` #| ☕ |#`
+		}
+		lines.WriteString(form + "\n")
+		one.WriteString(form + " ")
+	}
+	return []struct {
+		name string
+		text []byte
+	}{{"lines", []byte(lines.String())}, {"one-line", []byte(one.String())}}
+}
+
+// BenchmarkParseLongLine parses 20,000 forms written one per line and the
+// same forms as one line: the two must cost about the same.
+func BenchmarkParseLongLine(b *testing.B) {
+	for _, in := range longLineInputs(20000) {
+		b.Run(in.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in.text)))
+			b.ReportAllocs()
+			stop := testutil.CPUTimer(b)
+			for b.Loop() {
+				if _, ds := parser.Parse(source.NewFile("bench.sb", in.text)); len(ds) > 0 {
+					b.Fatal(ds[0])
+				}
+			}
+			stop()
+		})
+	}
+}

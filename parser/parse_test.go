@@ -2,6 +2,7 @@ package parser_test
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -610,5 +611,64 @@ func TestCleanFlag(t *testing.T) {
 		if f.Clean != want {
 			t.Errorf("Parse(%q).Clean = %v, want %v", src, f.Clean, want)
 		}
+	}
+}
+
+// TestOneLineLinear runs the syntax stages on a generated profile written
+// one form per line and as one line: parse, resolve the position of every
+// node, and print a diagnostic with its excerpt for every form. One line
+// once cost time quadratic in its length (positions counted runes from the
+// line start, excerpts searched the whole line for its end, and comment
+// attachment scanned for newlines from the previous datum), 50 to 100 times
+// the one-per-line time at this size; it must stay within 4 times.
+func TestOneLineLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	var lines, one strings.Builder
+	lines.WriteString("(version 1)\n")
+	one.WriteString("(version 1) ")
+	const n = 5000
+	for i := 0; i < n; i++ {
+		form := `(allow file-read* (literal "/a/é"))`
+		lines.WriteString(form + "\n")
+		one.WriteString(form + " ")
+	}
+	comments := strings.Repeat("#| ☕ |# ", 2*n)
+	lines.WriteString("(deny default)\n" + strings.ReplaceAll(comments, "|# ", "|#\n") + "(deny default)\n")
+	one.WriteString("(deny default) " + comments + "(deny default)")
+	work := func(text string) time.Duration {
+		start := time.Now()
+		f, ds := parser.ParseString("p.sb", text)
+		if len(ds) > 0 {
+			t.Fatal(ds[0])
+		}
+		var found []diag.Diagnostic
+		for _, form := range f.Forms {
+			ast.Walk(form, func(n ast.Node) bool {
+				_ = n.Span().String()
+				_ = n.Span().EndPos()
+				return true
+			})
+			found = append(found, diag.Diagnostic{Severity: diag.Warning, Code: "c", Span: form.Span(), Message: "m"})
+		}
+		if err := diag.WriteText(io.Discard, found, diag.TextOptions{Snippet: true}); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	best := func(text string, d *time.Duration) {
+		if w := work(text); *d == 0 || w < *d {
+			*d = w
+		}
+	}
+	var tLines, tOne time.Duration
+	for range 3 { // interleaved, best of three: a loaded machine slows both alike
+		best(lines.String(), &tLines)
+		best(one.String(), &tOne)
+	}
+	t.Logf("one form per line %v, one line %v", tLines, tOne)
+	if tOne > 4*tLines {
+		t.Errorf("one line took %v, %.1f times the %v for one form per line", tOne, float64(tOne)/float64(tLines), tLines)
 	}
 }
