@@ -9,6 +9,8 @@ import (
 // WriteGitHub writes diagnostics as GitHub Actions workflow commands
 // (::error file=F,line=L,col=C,endLine=..,endColumn=..,title=CODE::MESSAGE),
 // which the runner turns into annotations. Info findings become notices.
+// File names, codes and messages are escaped as in WriteText, except that
+// a line break in a message stays one (%0A).
 func WriteGitHub(w io.Writer, ds []Diagnostic) error {
 	var b strings.Builder
 	for _, d := range ds {
@@ -22,7 +24,7 @@ func WriteGitHub(w io.Writer, ds []Diagnostic) error {
 		var props []string
 		if d.Span.IsValid() {
 			s, e := d.Span.StartPos(), d.Span.EndPos()
-			props = append(props, "file="+ghProp(d.Span.File.Name), fmt.Sprintf("line=%d", s.Line), fmt.Sprintf("col=%d", s.Col))
+			props = append(props, "file="+ghProp(escapeText(d.Span.File.Name)), fmt.Sprintf("line=%d", s.Line), fmt.Sprintf("col=%d", s.Col))
 			if e.Line >= s.Line {
 				props = append(props, fmt.Sprintf("endLine=%d", e.Line))
 				if e.Line == s.Line {
@@ -31,7 +33,7 @@ func WriteGitHub(w io.Writer, ds []Diagnostic) error {
 			}
 		}
 		if d.Code != "" {
-			props = append(props, "title="+ghProp(d.Code))
+			props = append(props, "title="+ghProp(escapeText(d.Code)))
 		}
 		b.WriteString("::")
 		b.WriteString(cmd)
@@ -40,9 +42,9 @@ func WriteGitHub(w io.Writer, ds []Diagnostic) error {
 			b.WriteString(strings.Join(props, ","))
 		}
 		b.WriteString("::")
-		msg := d.Message
+		msg := escape(d.Message, true)
 		if d.Code != "" {
-			msg += " [" + d.Code + "]"
+			msg += " [" + escapeText(d.Code) + "]"
 		}
 		b.WriteString(ghData(msg))
 		b.WriteByte('\n')
