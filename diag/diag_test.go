@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/source"
@@ -251,5 +253,191 @@ func TestSnippetGutter(t *testing.T) {
 	want := "g.sb:9:2: warning: m\n  9 | (a)\n    |  ^\ng.sb:10:2: warning: m\n 10 | (a)\n    |  ^\n"
 	if b.String() != want {
 		t.Errorf("gutter:\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestWritersLongLineLinear writes findings on a 4 MB profile written four
+// forms per line and as one line, as text with excerpts and as GitHub
+// annotations. The one-line form must not cost more than 4 times the
+// other: excerpts once searched the whole line for its end, and columns
+// counted runes from the line start, for every finding (hundreds of times
+// slower at this size).
+func TestWritersLongLineLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	const form = `(allow file-read* (literal "/é")) `
+	const n, every = 120000, 12
+	findings := func(perLine int) []diag.Diagnostic {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			b.WriteString(strings.TrimSpace(form))
+			if (i+1)%perLine == 0 {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		f := source.NewFile("p.sb", []byte(b.String()))
+		var ds []diag.Diagnostic
+		for i := 0; i < n; i += every {
+			at := i * len(form)
+			ds = append(ds, diag.Diagnostic{Severity: diag.Warning, Code: "c", Message: "m",
+				Span: source.Span{File: f, Start: at + 18, End: at + 33}})
+		}
+		return ds
+	}
+	write := func(ds []diag.Diagnostic) time.Duration {
+		start := time.Now()
+		var b bytes.Buffer
+		if err := diag.WriteText(&b, ds, diag.TextOptions{Snippet: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := diag.WriteGitHub(&b, ds); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	// Four forms per line: excerpts are clipped to the same width as on one line.
+	lines, one := findings(4), findings(n)
+	var tLines, tOne time.Duration
+	for range 3 { // interleaved, best of three
+		if d := write(lines); tLines == 0 || d < tLines {
+			tLines = d
+		}
+		if d := write(one); tOne == 0 || d < tOne {
+			tOne = d
+		}
+	}
+	t.Logf("four forms per line %v, one line %v", tLines, tOne)
+	if tOne > 4*tLines {
+		t.Errorf("one line took %v, %.1f times the %v for four forms per line", tOne, float64(tOne)/float64(tLines), tLines)
+	}
+}
+
+// hostile holds the sequences no text output may print raw: ESC, a CSI
+// colour sequence, a right-to-left override, a left-to-right isolate, a
+// BOM, NUL, DEL, a C1 control, invalid UTF-8 and a tab.
+var hostile = []struct{ raw, escaped string }{
+	{"\x1b", `\x1b`},
+	{"\x1b[35mred", `\x1b[35mred`},
+	{"\u202e", `\u202e`},
+	{"\u2066", `\u2066`},
+	{"\ufeff", `\ufeff`},
+	{"\x00", `\x00`},
+	{"\x7f", `\x7f`},
+	{"\u009b", `\u009b`},
+	{"\xff\xfe", `\xff\xfe`},
+	{"\xe2\x82", `\xe2\x82`}, // a truncated sequence
+	{"\t", `\x09`},
+	{"\r\n", `\x0d\x0a`},
+}
+
+// rawControl returns the first character of out that must not reach a
+// terminal (a newline ends a line of output and is allowed), or -1.
+func rawControl(out string) rune {
+	for i, r := range out {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(out[i:]); size == 1 {
+				return r
+			}
+		}
+		if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e ||
+			r >= 0x2066 && r <= 0x2069 || r == 0xfeff {
+			return r
+		}
+	}
+	return -1
+}
+
+// TestWritersEscapeUserText puts each hostile sequence in every
+// user-derived field of a diagnostic (file name, message, code, note,
+// related file and caption, fix title) and checks that the text and GitHub
+// writers print it escaped and nothing raw, while JSON and SARIF keep the
+// real string (QA #7: `(error "\033[35m...")`, fix texts and
+// unbound-identifier names reached the terminal raw).
+func TestWritersEscapeUserText(t *testing.T) {
+	for _, h := range hostile {
+		src := source.NewFile("dir/"+h.raw+"p.sb", []byte("(allow x)\n"))
+		sp := source.Span{File: src, Start: 1, End: 6}
+		d := diag.Diagnostic{Severity: diag.Error, Code: "code" + h.raw, Span: sp,
+			Message: "unbound variable " + h.raw + "name",
+			Notes:   []string{"note " + h.raw},
+			Related: []diag.Related{{Span: sp, Message: "caption " + h.raw}},
+			Fixes:   []diag.Fix{{Title: "write " + h.raw, Edits: []diag.Edit{{Span: sp, NewText: h.raw}}}}}
+		var text, color, gh bytes.Buffer
+		if err := diag.WriteText(&text, []diag.Diagnostic{d}, diag.TextOptions{Snippet: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := diag.WriteText(&color, []diag.Diagnostic{d}, diag.TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := diag.WriteGitHub(&gh, []diag.Diagnostic{d}); err != nil {
+			t.Fatal(err)
+		}
+		for name, out := range map[string]string{"text": text.String(), "text without excerpt": color.String(), "github": gh.String()} {
+			if r := rawControl(out); r >= 0 {
+				t.Errorf("%q: %s output holds raw %U:\n%q", h.raw, name, r, out)
+			}
+		}
+		for _, want := range []string{
+			"dir/" + h.escaped + "p.sb:1:2: error: unbound variable " + h.escaped + "name [code" + h.escaped + "]",
+			"= related: dir/" + h.escaped + "p.sb:1:2: caption " + h.escaped + "\n",
+			"= note: note " + h.escaped + "\n",
+			"= fix: write " + h.escaped + "\n",
+		} {
+			if !strings.Contains(text.String(), want) {
+				t.Errorf("%q: text output lacks %q:\n%s", h.raw, want, text.String())
+			}
+		}
+		ghMessage := h.escaped // a line break in a message stays one, encoded
+		if h.raw == "\r\n" {
+			ghMessage = "%0D%0A"
+		}
+		for _, want := range []string{"file=dir/" + h.escaped + "p.sb,", "title=code" + h.escaped + "::",
+			"::unbound variable " + ghMessage + "name [code" + h.escaped + "]\n"} {
+			if !strings.Contains(gh.String(), want) {
+				t.Errorf("%q: github output %q lacks %q", h.raw, gh.String(), want)
+			}
+		}
+
+		var js bytes.Buffer
+		if err := diag.WriteJSON(&js, []diag.Diagnostic{d}); err != nil {
+			t.Fatal(err)
+		}
+		var got []diag.JSONDiagnostic
+		if err := json.Unmarshal(js.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		// encoding/json turns each invalid byte into U+FFFD; everything else round-trips.
+		wantRaw := string([]rune(h.raw))
+		if len(got) != 1 || got[0].Message != "unbound variable "+wantRaw+"name" || got[0].Notes[0] != "note "+wantRaw ||
+			got[0].Fixes[0].Title != "write "+wantRaw || got[0].File != "dir/"+wantRaw+"p.sb" {
+			t.Errorf("%q: JSON does not keep the real strings: %+v", h.raw, got)
+		}
+		var sarif bytes.Buffer
+		if err := diag.WriteSARIF(&sarif, []diag.Diagnostic{d}, diag.SARIFTool{Name: "sbplc"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					Message struct{ Text string } `json:"message"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(sarif.Bytes(), &log); err != nil {
+			t.Fatal(err)
+		}
+		if len(log.Runs) != 1 || len(log.Runs[0].Results) != 1 || log.Runs[0].Results[0].Message.Text != "unbound variable "+wantRaw+"name" {
+			t.Errorf("%q: SARIF does not keep the real message: %s", h.raw, sarif.String())
+		}
+	}
+	// Plain text is returned unchanged, including non-ASCII letters.
+	d := diag.Diagnostic{Severity: diag.Warning, Message: "write /private/tmp: café ☕ …"}
+	var b bytes.Buffer
+	diag.WriteText(&b, []diag.Diagnostic{d}, diag.TextOptions{})
+	if b.String() != "warning: write /private/tmp: café ☕ …\n" {
+		t.Errorf("plain message changed: %q", b.String())
 	}
 }

@@ -41,3 +41,28 @@ func FuzzWriteText(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWriteTextFields puts arbitrary text in every user-derived field of a
+// diagnostic: neither the text nor the GitHub writer may print a raw
+// control, bidirectional or invalid character.
+func FuzzWriteTextFields(f *testing.F) {
+	f.Add("unbound variable \x1b[35mx", "p\u202e.sb")
+	f.Add("\xff\ufeff\x00", "")
+	f.Add("100% ok\nsecond line", "a,b:c.sb")
+	f.Fuzz(func(t *testing.T, msg, name string) {
+		src := source.NewFile(name, []byte("(a)"))
+		sp := source.Span{File: src, Start: 1, End: 2}
+		d := diag.Diagnostic{Severity: diag.Warning, Code: msg, Message: msg, Span: sp, Notes: []string{msg},
+			Related: []diag.Related{{Span: sp, Message: msg}}, Fixes: []diag.Fix{{Title: msg}}}
+		var b bytes.Buffer
+		if err := diag.WriteText(&b, []diag.Diagnostic{d}, diag.TextOptions{Snippet: true}); err != nil {
+			t.Fatal(err)
+		}
+		if err := diag.WriteGitHub(&b, []diag.Diagnostic{d}); err != nil {
+			t.Fatal(err)
+		}
+		if r := rawControl(b.String()); r >= 0 {
+			t.Fatalf("raw %U in output %q", r, b.String())
+		}
+	})
+}

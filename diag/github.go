@@ -24,6 +24,9 @@ const GitHubAnnotationLimit = 10
 // When a kind has more than GitHubAnnotationLimit findings, the last
 // annotation GitHub would show of that kind is a summary that says how
 // many there are and where to see them; every finding is still written.
+//
+// File names, codes and messages are escaped as in WriteText, except that
+// a line break in a message stays one (%0A).
 func WriteGitHub(w io.Writer, ds []Diagnostic) error {
 	total := map[string]int{}
 	for _, d := range ds {
@@ -42,14 +45,14 @@ func WriteGitHub(w io.Writer, ds []Diagnostic) error {
 			f := d.Span.File
 			l0, c0 := f.UTF16Col(d.Span.Start)
 			el0, ec0 := f.UTF16Col(max(d.Span.End, d.Span.Start))
-			props = append(props, "file="+ghProp(f.Name), fmt.Sprintf("line=%d", l0+1), fmt.Sprintf("col=%d", c0+1),
+			props = append(props, "file="+ghProp(escapeText(f.Name)), fmt.Sprintf("line=%d", l0+1), fmt.Sprintf("col=%d", c0+1),
 				fmt.Sprintf("endLine=%d", el0+1))
 			if el0 == l0 {
 				props = append(props, fmt.Sprintf("endColumn=%d", ec0+1))
 			}
 		}
 		if d.Code != "" {
-			props = append(props, "title="+ghProp(d.Code))
+			props = append(props, "title="+ghProp(escapeText(d.Code)))
 		}
 		b.WriteString("::")
 		b.WriteString(kind)
@@ -58,9 +61,9 @@ func WriteGitHub(w io.Writer, ds []Diagnostic) error {
 			b.WriteString(strings.Join(props, ","))
 		}
 		b.WriteString("::")
-		msg := d.Message
+		msg := escape(d.Message, true)
 		if d.Code != "" {
-			msg += " [" + d.Code + "]"
+			msg += " [" + escapeText(d.Code) + "]"
 		}
 		b.WriteString(ghData(msg))
 		b.WriteByte('\n')

@@ -46,7 +46,7 @@ func WriteText(w io.Writer, ds []Diagnostic, opt TextOptions) error {
 	if opt.Snippet {
 		for _, d := range ds {
 			if d.Span.IsValid() {
-				gutter = max(gutter, len(strconv.Itoa(d.Span.StartPos().Line)))
+				gutter = max(gutter, len(strconv.Itoa(d.Span.File.LineOf(d.Span.Start))))
 			}
 		}
 	}
@@ -66,15 +66,15 @@ func writeOne(b *strings.Builder, d Diagnostic, opt TextOptions, gutter int) {
 		return code + s + ansiReset
 	}
 	if d.Span.IsValid() {
-		b.WriteString(c(ansiBold, d.Span.String()+":"))
+		b.WriteString(c(ansiBold, position(d.Span)+":"))
 		b.WriteString(" ")
 	}
 	b.WriteString(c(sevColor(d.Severity), d.Severity.String()+":"))
 	b.WriteString(" ")
-	b.WriteString(d.Message)
+	b.WriteString(escapeText(d.Message))
 	if d.Code != "" {
 		b.WriteString(" ")
-		b.WriteString(c(ansiBlue, "["+d.Code+"]"))
+		b.WriteString(c(ansiBlue, "["+escapeText(d.Code)+"]"))
 	}
 	b.WriteString("\n")
 	if !opt.Snippet {
@@ -85,15 +85,71 @@ func writeOne(b *strings.Builder, d Diagnostic, opt TextOptions, gutter int) {
 	}
 	for _, r := range d.Related {
 		if r.Span.IsValid() {
-			fmt.Fprintf(b, "      = related: %s: %s\n", r.Span.String(), r.Message)
+			fmt.Fprintf(b, "      = related: %s: %s\n", position(r.Span), escapeText(r.Message))
 		}
 	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(b, "      = note: %s\n", n)
+		fmt.Fprintf(b, "      = note: %s\n", escapeText(n))
 	}
 	for _, f := range d.Fixes {
-		fmt.Fprintf(b, "      = fix: %s\n", f.Title)
+		fmt.Fprintf(b, "      = fix: %s\n", escapeText(f.Title))
 	}
+}
+
+// position renders a valid span's start as file:line:col with the file
+// name escaped.
+func position(sp source.Span) string {
+	p := sp.StartPos()
+	return escapeText(sp.File.Name) + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col)
+}
+
+// escapeText returns s with every character that could drive a terminal or
+// hide or reorder text (control characters, invalid UTF-8, bidirectional
+// and other invisible formatting characters) written as an escape, the way
+// excerpts show them (\x1b, \xff, \u202e); s itself when it has none. The
+// text and GitHub writers pass every string that may come from a user
+// (messages, codes, notes, related captions, fix titles, file names)
+// through it; JSON and SARIF keep the real strings, which their encoders
+// escape.
+func escapeText(s string) string { return escape(s, false) }
+
+// escape is escapeText, keeping "\n" and "\r" when lineBreaks is set (for
+// the GitHub writer, which encodes them as %0A and %0D).
+func escape(s string, lineBreaks bool) string {
+	keep := func(i int) (size int, ok bool) {
+		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != 0x7f || lineBreaks && (c == '\n' || c == '\r') {
+			return 1, true
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		_, bad := escapeRune(r, size, c)
+		return size, !bad
+	}
+	i := 0
+	for i < len(s) {
+		size, ok := keep(i)
+		if !ok {
+			break
+		}
+		i += size
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for i < len(s) {
+		size, ok := keep(i)
+		if ok {
+			b.WriteString(s[i : i+size])
+		} else {
+			r, _ := utf8.DecodeRuneInString(s[i:])
+			esc, _ := escapeRune(r, size, s[i])
+			b.WriteString(esc)
+		}
+		i += size
+	}
+	return b.String()
 }
 
 // Excerpt window: at most excerptBefore characters of the line before the
@@ -109,13 +165,18 @@ const (
 // the terminal), and a caret line under the span.
 func writeSnippet(b *strings.Builder, sp source.Span, opt TextOptions, caretFmt string, gutter int) {
 	text := sp.File.Text
-	start := sp.StartPos()
-	ls := sp.File.LineStart(start.Line)
-	le := ls + bytes.IndexByte(text[ls:], '\n')
-	if le < ls {
-		le = len(text)
+	lineNo := sp.File.LineOf(sp.Start)
+	ls := sp.File.LineStart(lineNo)
+	// The line's end matters only inside the window: look for it no further
+	// than the window can reach past the span start, so that excerpts of a
+	// multi-megabyte line cost the same as any other.
+	from := min(max(sp.Start, ls), len(text))
+	reach := min(from+utf8.UTFMax*excerptAfter+2, len(text))
+	le, ended := reach, reach == len(text) // ended: le is the real end of the line
+	if i := bytes.IndexByte(text[from:reach], '\n'); i >= 0 {
+		le, ended = from+i, true
 	}
-	if le > ls && text[le-1] == '\r' {
+	if ended && le > ls && text[le-1] == '\r' {
 		le--
 	}
 	s := min(max(sp.Start, ls), le)
@@ -163,7 +224,7 @@ func writeSnippet(b *strings.Builder, sp source.Span, opt TextOptions, caretFmt 
 	if we < le {
 		line.WriteString("…")
 	}
-	num := strconv.Itoa(start.Line)
+	num := strconv.Itoa(lineNo)
 	fmt.Fprintf(b, " %*s | %s\n", gutter, num, line.String())
 	width := max(caretEnd-caretCol, 1)
 	carets := strings.Repeat("^", width)
@@ -174,21 +235,33 @@ func writeSnippet(b *strings.Builder, sp source.Span, opt TextOptions, caretFmt 
 }
 
 // excerptRune renders one decoded rune of an excerpt: a tab as a space (so
-// the caret lines up), other control characters, invalid bytes and
-// invisible formatting characters as escapes such as \x1b or \u202e.
+// the caret lines up), other characters as escapeRune says.
 func excerptRune(r rune, raw []byte) string {
-	switch {
-	case r == '\t':
+	if r == '\t' {
 		return " "
-	case r == utf8.RuneError && len(raw) == 1:
-		return fmt.Sprintf("\\x%02x", raw[0])
-	case r < 0x20 || r == 0x7f:
-		return fmt.Sprintf("\\x%02x", r)
-	case r >= 0x80 && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
-		r == 0x200e || r == 0x200f || r == 0x061c || r == 0xfeff, r >= 0xfff9 && r <= 0xfffb:
-		return fmt.Sprintf("\\u%04x", r)
+	}
+	if esc, bad := escapeRune(r, len(raw), raw[0]); bad {
+		return esc
 	}
 	return string(raw)
+}
+
+// escapeRune returns the escape of a decoded rune (size bytes, the first
+// being first) and true when it must not reach a terminal raw: a control
+// character (\x1b), an invalid byte (\xff), or an invisible formatting
+// character that reorders or hides text (\u202e, a bidirectional override;
+// \ufeff, a byte order mark; C1 controls).
+func escapeRune(r rune, size int, first byte) (string, bool) {
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return fmt.Sprintf("\\x%02x", first), true
+	case r < 0x20 || r == 0x7f:
+		return fmt.Sprintf("\\x%02x", r), true
+	case r >= 0x80 && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
+		r == 0x200e || r == 0x200f || r == 0x061c || r == 0xfeff, r >= 0xfff9 && r <= 0xfffb:
+		return fmt.Sprintf("\\u%04x", r), true
+	}
+	return "", false
 }
 
 // JSONEdit is the JSON form of an Edit.

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/sbplc/sbplc/source"
 )
@@ -247,8 +245,6 @@ func WriteSARIF(w io.Writer, ds []Diagnostic, tool SARIFTool, rules []SARIFRule)
 		addRule(r)
 	}
 	results := []sarifResult{}
-	uc := unitCursors{}
-	regionOf := uc.region
 	fp := fingerprints{}
 	for _, d := range ds {
 		code := d.Code
@@ -326,15 +322,16 @@ const fingerprintText = 256
 type fingerprints map[string]int
 
 func (fp fingerprints) of(code string, sp source.Span) string {
-	text := sp.File.Text[clampOff(sp.Start, len(sp.File.Text)):clampOff(sp.End, len(sp.File.Text))]
+	n := len(sp.File.Text)
+	text := sp.File.Text[max(0, min(sp.Start, n)):max(0, min(sp.End, n))]
 	if i := bytes.IndexByte(text, '\n'); i >= 0 {
 		text = text[:i]
 	}
 	text = text[:min(len(text), fingerprintText)]
 	key := code + "\x00" + sp.File.Name + "\x00" + strings.Join(strings.Fields(string(text)), " ")
-	n := fp[key]
-	fp[key] = n + 1
-	sum := sha256.Sum256([]byte(key + "\x00" + strconv.Itoa(n)))
+	seen := fp[key]
+	fp[key] = seen + 1
+	sum := sha256.Sum256([]byte(key + "\x00" + strconv.Itoa(seen)))
 	return hex.EncodeToString(sum[:16])
 }
 
@@ -342,56 +339,13 @@ func (fp fingerprints) of(code string, sp source.Span) string {
 // the run's columnKind (the SARIF default, which GitHub code scanning and
 // editors use): columns are 1-based UTF-16 columns, charOffset and
 // charLength count UTF-16 units from the start of the file.
-func regionOf(sp source.Span) *sarifRegion { return unitCursors{}.region(sp) }
-
-// unitCursors remembers, per file, the UTF-16 units before one line start,
-// so that converting many sorted spans does not rescan the file each time.
-type unitCursors map[*source.File]*[2]int // byte offset, units before it
-
-func (uc unitCursors) unitsBefore(f *source.File, off int) int {
-	c := uc[f]
-	if c == nil || c[0] > off {
-		c = &[2]int{}
-		uc[f] = c
-	}
-	c[1] += utf16Units(f.Text[c[0]:off])
-	c[0] = off
-	return c[1]
-}
-
-func (uc unitCursors) region(sp source.Span) *sarifRegion {
+func regionOf(sp source.Span) *sarifRegion {
 	f := sp.File
-	start, end := sp.Start, sp.End
-	if end < start {
-		end = start
-	}
+	start, end := sp.Start, max(sp.End, sp.Start)
 	l0, c0 := f.UTF16Col(start)
 	el0, ec0 := f.UTF16Col(end)
-	off := uc.unitsBefore(f, f.LineStart(l0+1)) + c0
-	length := utf16Units(f.Text[clampOff(start, len(f.Text)):clampOff(end, len(f.Text))])
-	return &sarifRegion{StartLine: l0 + 1, StartColumn: c0 + 1, EndLine: el0 + 1, EndColumn: ec0 + 1, CharOffset: off, CharLength: length}
-}
-
-func clampOff(off, n int) int {
-	return max(0, min(off, n))
-}
-
-// utf16Units counts the UTF-16 code units of b (an invalid byte decodes as
-// U+FFFD: one unit).
-func utf16Units(b []byte) int {
-	n := 0
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			n++
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		n += utf16.RuneLen(r)
-		i += size
-	}
-	return n
+	off := f.UTF16Offset(start)
+	return &sarifRegion{StartLine: l0 + 1, StartColumn: c0 + 1, EndLine: el0 + 1, EndColumn: ec0 + 1, CharOffset: off, CharLength: f.UTF16Offset(end) - off}
 }
 
 // ruleName turns a kebab-case ID into the PascalCase name SARIF viewers

@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -98,4 +100,29 @@ func BenchmarkCountLoop(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/float64(steps), "cpu-ns/step")
 	b.ReportMetric(float64(steps), "steps")
+}
+
+// BenchmarkEvalOneLine evaluates 20,000 rules written one per line and as
+// one line (as `sandbox-exec -p` passes profiles): the two must cost about
+// the same.
+func BenchmarkEvalOneLine(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("(version 1)\n(deny default)\n")
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&sb, "(allow file-read* (literal \"/private/tmp/f%d\"))\n", i)
+	}
+	lines := sb.String()
+	for _, in := range []struct{ name, text string }{{"lines", lines}, {"one-line", strings.ReplaceAll(lines, "\n", " ")}} {
+		b.Run(in.name, func(b *testing.B) {
+			f, _ := parser.Parse(source.NewFile("gen.sb", []byte(in.text)))
+			b.SetBytes(int64(len(in.text)))
+			c0 := cpuTime()
+			for b.Loop() {
+				if res := EvalFile(f, Options{}); len(res.Profile.Rules) == 0 {
+					b.Fatal("no rules")
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-c0)/float64(b.N), "cpu-ns/op")
+		})
+	}
 }

@@ -90,3 +90,22 @@ func BenchmarkLintLargestStages(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkLintOneLine lints the 10,000-rule generated profile written one
+// rule per line and as one line (as `sandbox-exec -p` passes profiles): the
+// two must cost about the same.
+func BenchmarkLintOneLine(b *testing.B) {
+	lines := generated(10000)
+	for _, in := range []struct {
+		name string
+		data []byte
+	}{{"lines", lines}, {"one-line", []byte(strings.ReplaceAll(string(lines), "\n", " "))}} {
+		b.Run(in.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in.data)))
+			defer testutil.CPUTimer(b)()
+			for b.Loop() {
+				lint.File(source.NewFile("gen.sb", in.data), nil, lint.Options{})
+			}
+		})
+	}
+}

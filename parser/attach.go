@@ -2,6 +2,7 @@ package parser
 
 import (
 	"github.com/sbplc/sbplc/ast"
+	"github.com/sbplc/sbplc/source"
 )
 
 // attachComments distributes file.Comments over the tree: a comment that
@@ -12,27 +13,24 @@ func attachComments(file *ast.File) {
 	if len(file.Comments) == 0 {
 		return
 	}
-	a := &attacher{cs: file.Comments, text: file.Src.Text}
+	a := &attacher{cs: file.Comments, src: file.Src}
 	file.Trailing = a.attach(file.Forms, len(file.Src.Text)+1)
 }
 
 type attacher struct {
-	cs   []*ast.Comment
-	i    int // next unattached comment
-	text []byte
+	cs  []*ast.Comment
+	i   int // next unattached comment
+	src *source.File
 }
 
-// sameLine reports whether there is no newline in text[a:b].
+// sameLine reports whether there is no newline in text[from:to]. It asks
+// the line index rather than scanning, so that many comments after one
+// datum on one long line cost linear time.
 func (a *attacher) sameLine(from, to int) bool {
 	if from < 0 {
 		return false
 	}
-	for k := from; k < to && k < len(a.text); k++ {
-		if a.text[k] == '\n' {
-			return false
-		}
-	}
-	return true
+	return from >= to || a.src.LineOf(from) == a.src.LineOf(to)
 }
 
 // attach handles the items of one container whose contents end before

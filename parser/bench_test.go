@@ -88,8 +88,8 @@ func benchParse(b *testing.B, parse func(*source.File) bool) {
 	}
 }
 
-// BenchmarkParse measures the production parser (hand-written lexer,
-// participle over top-level forms, direct tree building). Besides wall time
+// BenchmarkParse measures the parser (hand-written lexer, participle
+// grammar, tree conversion). Besides wall time
 // it reports cpu-ms/op and cpu-MB/s: the process's CPU time (all threads,
 // garbage collection included) per parse, which stays meaningful on a
 // machine that other jobs keep busy. Run it on one core with -cpu 1.
@@ -100,10 +100,44 @@ func BenchmarkParse(b *testing.B) {
 	})
 }
 
-// BenchmarkParseDeclarative measures the all-participle grammar, for comparison.
-func BenchmarkParseDeclarative(b *testing.B) {
-	benchParse(b, func(f *source.File) bool {
-		_, ds := parser.ParseDeclarative(f)
-		return len(ds) == 0
-	})
+// longLineInputs returns the same generated profile written one form per
+// line and as one line (as `sandbox-exec -p` and some ports pass
+// profiles): n forms, with a comment after every tenth.
+func longLineInputs(n int) []struct {
+	name string
+	text []byte
+} {
+	var lines, one strings.Builder
+	lines.WriteString("(version 1)\n")
+	one.WriteString("(version 1) ")
+	for i := 0; i < n; i++ {
+		form := `(allow file-read* (literal "/a/é"))`
+		if i%10 == 0 {
+			form += ` #| ☕ |#`
+		}
+		lines.WriteString(form + "\n")
+		one.WriteString(form + " ")
+	}
+	return []struct {
+		name string
+		text []byte
+	}{{"lines", []byte(lines.String())}, {"one-line", []byte(one.String())}}
+}
+
+// BenchmarkParseLongLine parses 20,000 forms written one per line and the
+// same forms as one line: the two must cost about the same.
+func BenchmarkParseLongLine(b *testing.B) {
+	for _, in := range longLineInputs(20000) {
+		b.Run(in.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in.text)))
+			b.ReportAllocs()
+			stop := testutil.CPUTimer(b)
+			for b.Loop() {
+				if _, ds := parser.Parse(source.NewFile("bench.sb", in.text)); len(ds) > 0 {
+					b.Fatal(ds[0])
+				}
+			}
+			stop()
+		})
+	}
 }

@@ -12,8 +12,8 @@ import (
 
 // TestCorpus parses every file of the shared corpus: valid kinds must give no
 // diagnostics at all, invalid ones at least one positioned error. Each file
-// is also checked with the declarative parser (differential test), printed
-// and reparsed (round trip), and checked for spans inside the input.
+// is also printed and reparsed (round trip) and checked for spans inside
+// the input.
 func TestCorpus(t *testing.T) {
 	es := corpus.ForTest(t)
 	counts := map[string]int{}
@@ -50,14 +50,6 @@ func TestCorpus(t *testing.T) {
 				t.Fatalf("unknown corpus kind %q", e.Kind)
 			}
 			checkSpans(t, f)
-
-			g, gds := parser.ParseDeclarative(source.NewFile(e.File, data))
-			if !equalFiles(f, g) {
-				t.Errorf("Parse and ParseDeclarative disagree")
-			}
-			if len(gds) != len(ds) {
-				t.Errorf("Parse gave %d diagnostics, ParseDeclarative %d", len(ds), len(gds))
-			}
 			if !ds.HasErrors() {
 				checkRoundTrip(t, f)
 			}

@@ -3,24 +3,25 @@ package parser
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
-
-	plexer "github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/source"
 )
 
-// Token types. The lexer is total: every byte of the input becomes part of a
-// token or of trivia, and lexical problems become tError/tUnterminated tokens
-// plus diagnostics, never a failure. It also balances parentheses: a ")" with
-// no open list becomes tStray, and every list left open gets a zero-width
-// tMissing token, so the participle grammar below can never fail.
+// kind is the lexer's token kind. The lexer is total: every byte of the
+// input becomes part of a token or of trivia, and lexical problems become
+// tError/tUnterminated tokens plus diagnostics, never a failure. It also
+// balances parentheses: a ")" with no open list becomes tStray, and every
+// list left open gets a zero-width tMissing token, so the participle grammar
+// (grammar.go) can never fail.
+type kind uint8
+
+// Token kinds.
 const (
-	tLParen plexer.TokenType = iota + 1
+	tLParen kind = iota + 1
 	tVecOpen
 	tRParen
 	tMissing
@@ -38,20 +39,12 @@ const (
 	tChar
 	tDot
 	tError
-	tForm // a run of top-level data (fast path only)
 	tDeep // balance's mark for a too-deep "(" (becomes tError)
 )
 
-var tokenNames = map[string]plexer.TokenType{
-	"EOF": plexer.EOF, "LParen": tLParen, "VecOpen": tVecOpen, "RParen": tRParen, "Missing": tMissing,
-	"Stray": tStray, "Quote": tQuote, "Quasi": tQuasi, "Unquote": tUnquote, "Splice": tSplice,
-	"String": tString, "RawString": tRawString, "Unterminated": tUnterminated, "Number": tNumber,
-	"Symbol": tSymbol, "Bool": tBool, "Char": tChar, "Dot": tDot, "Error": tError, "Form": tForm,
-}
-
-// token is the lexer's own token; it is converted to participle's at the end.
+// token is the lexer's own token: its kind and its byte range.
 type token struct {
-	typ        plexer.TokenType
+	typ        kind
 	start, end int
 }
 
@@ -658,28 +651,3 @@ func lastEnd(out []token, dflt int) int {
 }
 
 func (lx *lexState) atColumn1(off int) bool { return off == 0 || lx.src[off-1] == '\n' }
-
-// sliceLexer feeds the token slice to participle.
-type sliceLexer struct {
-	toks []plexer.Token
-	i    int
-}
-
-func (s *sliceLexer) Next() (plexer.Token, error) {
-	if s.i >= len(s.toks) {
-		return plexer.Token{Type: plexer.EOF}, nil
-	}
-	t := s.toks[s.i]
-	s.i++
-	return t, nil
-}
-
-// definition implements participle's lexer.Definition over a pre-lexed slice.
-// It is only used through parseTokens; Lex itself is never called on text.
-type definition struct{}
-
-func (definition) Symbols() map[string]plexer.TokenType { return tokenNames }
-
-func (definition) Lex(filename string, r io.Reader) (plexer.Lexer, error) {
-	return nil, fmt.Errorf("sbplc lexer: use parser.Parse")
-}

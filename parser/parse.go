@@ -10,9 +10,10 @@
 // Stages: lex (tokens, comments and lexical errors) → balance (stray ")"
 // and unclosed lists, with recovery at the next "(" in column 1) →
 // limitDepth (bounds nesting, after recovery so that many unclosed forms do
-// not count as deep nesting) → participle (the top-level sequence; see grammar.go
-// for why lists are read by hand on the production path) → converter (ast
-// nodes, string escapes, numbers, dotted pairs) → attachComments (trivia).
+// not count as deep nesting) → participle (the grammar in grammar.go: runs
+// of atoms, lists and quote forms) → converter (ast nodes from participle's
+// tree: atoms, string escapes, numbers, dotted pairs) → attachComments
+// (trivia).
 //
 // Limits: MaxInputSize bytes of input, MaxDepth levels of nesting and
 // MaxErrors reported errors per file (errors past the first MaxErrors+1 are
@@ -23,16 +24,13 @@
 package parser
 
 import (
-	"bytes"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
-	"unsafe"
 
-	"github.com/alecthomas/participle/v2"
 	plexer "github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/sbplc/sbplc/ast"
@@ -54,17 +52,6 @@ const MaxErrors = 100
 
 // Parse parses one file. It never panics and always returns a non-nil File.
 func Parse(f *source.File) (file *ast.File, diags diag.List) {
-	return parse(f, false)
-}
-
-// ParseDeclarative parses with the all-participle reference grammar instead
-// of the hand-written list reader. It gives the same tree and diagnostics as
-// Parse, about 25 times slower, and exists for differential testing.
-func ParseDeclarative(f *source.File) (*ast.File, diag.List) {
-	return parse(f, true)
-}
-
-func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 	file = &ast.File{Src: f}
 	defer func() {
 		if r := recover(); r != nil {
@@ -78,167 +65,30 @@ func parse(f *source.File, declarative bool) (file *ast.File, diags diag.List) {
 		return file, diags
 	}
 	sink := newErrSink(MaxErrors + 1)
-	buf := getTokens(tokenEstimate(f.Text))
-	lx := &lexState{src: f.Text, file: f, toks: *buf, runaway: -1, sink: sink}
-	defer func() { putTokens(buf, lx.toks) }()
+	// opt: presize lx.toks from a token estimate; on megabyte inputs the
+	// append growth of the token slice copies about four times its size.
+	lx := &lexState{src: f.Text, file: f, runaway: -1, sink: sink}
 	lx.lex()
 	lx.balance()
 	lx.limitDepth()
 
-	// Token values and node strings are substrings of text, which shares
-	// the file's bytes: source.File text is never modified after NewFile.
-	text := unsafe.String(unsafe.SliceData(f.Text), len(f.Text))
-	c := &converter{file: f, text: text, toks: lx.toks, sink: sink}
-	c.sizeSlabs()
-	var err error
-	if declarative {
-		ptoks := make([]plexer.Token, len(lx.toks))
-		for i, t := range lx.toks {
-			ptoks[i] = plexer.Token{Type: t.typ, Value: text[t.start:t.end], Pos: plexer.Position{Offset: t.start, Column: t.end}}
-		}
-		var g *gFile
-		g, err = parseTokens(declGrammar(), ptoks)
-		if g != nil {
-			for _, it := range g.Items {
-				file.Forms = append(file.Forms, c.node(it, 0))
-			}
-		}
-	} else {
-		var g *gFastFile
-		top, nodes := lx.topTokens(text)
-		g, err = parseTokens(fastGrammar(), top)
-		if g != nil {
-			file.Forms = make([]ast.Node, 0, nodes)
-			for _, t := range g.Items.toks {
-				for i := t.Pos.Line; i < t.Pos.Column; {
-					var n ast.Node
-					n, i = c.read(i, 0)
-					file.Forms = append(file.Forms, n)
-				}
-			}
-		}
+	// Token values and node strings are substrings of one copy of the text.
+	text := string(f.Text)
+	g, err := parseTokens(lx.toks, text)
+	file.Forms = []ast.Node{}
+	if err == nil {
+		c := &converter{file: f, text: text, toks: lx.toks, sink: sink}
+		file.Forms = c.items(g.Items, nil)
 	}
 	diags = sink.result(MaxErrors)
 	if err != nil {
-		// Cannot happen with a balanced token stream; keep what was built.
+		// Cannot happen: the grammar accepts every balanced token stream.
 		diags.Errorf(source.Span{File: f}, "internal-error", "internal parser error: %v (please report this)", err)
 	}
 	file.Comments = lx.comments
 	attachComments(file)
 	file.Clean = !diags.HasErrors()
 	return file, diags
-}
-
-// tokenPool recycles token buffers between parses: tokens are only needed
-// while the tree is built (nodes copy their offsets), and the buffer is the
-// largest allocation of a parse. Buffers above maxPooledTokens are dropped
-// so that one huge input does not pin its buffer.
-var tokenPool sync.Pool
-
-const maxPooledTokens = 1 << 20
-
-// getTokens returns an empty token buffer with room for at least n tokens.
-func getTokens(n int) *[]token {
-	if b, ok := tokenPool.Get().(*[]token); ok && cap(*b) >= n {
-		*b = (*b)[:0]
-		return b
-	}
-	b := make([]token, 0, n)
-	return &b
-}
-
-// putTokens returns the buffer behind toks (the lexer's final slice, which
-// may have been reallocated) to the pool.
-func putTokens(b *[]token, toks []token) {
-	if cap(toks) > maxPooledTokens {
-		return
-	}
-	*b = toks[:0]
-	tokenPool.Put(b)
-}
-
-// tokenEstimate guesses the number of tokens in src, so that the token
-// slice rarely grows: about one per eight bytes of ordinary profile text,
-// plus one per parenthesis and quote mark (counting them is fast), which
-// covers inputs made of little else.
-func tokenEstimate(src []byte) int {
-	n := len(src)/8 + 8
-	for _, c := range []byte("()'") {
-		n += bytes.Count(src, []byte{c})
-	}
-	// No more tokens than bytes, plus room for the Missing tokens that
-	// balance appends at the end (at most MaxDepth).
-	return min(n, len(src)) + MaxDepth + 8
-}
-
-// parseTokens runs a participle grammar over a pre-lexed token slice.
-func parseTokens[G any](p *participle.Parser[G], toks []plexer.Token) (*G, error) {
-	peek, err := plexer.Upgrade(&sliceLexer{toks: toks})
-	if err != nil {
-		return nil, err
-	}
-	return p.ParseFromLexer(peek)
-}
-
-// topTokens groups the balanced token stream into participle tokens, each
-// covering a run of up to formsPerToken top-level data (a list, a quote form
-// or an atom). Its Pos.Line and Pos.Column hold the run's index range in
-// lx.toks, and it returns the number of top-level data. Grouping keeps
-// participle's per-token cost (several words copied per token, three times)
-// from dominating inputs made of millions of tiny top-level data, such as
-// five megabytes of stray ")".
-func (lx *lexState) topTokens(text string) ([]plexer.Token, int) {
-	toks := lx.toks
-	out := make([]plexer.Token, 0, 16)
-	nodes := 0
-	for i := 0; i < len(toks); {
-		first, k := i, 0
-		for ; k < formsPerToken && i < len(toks); k++ {
-			j := skipNode(toks, i)
-			if j <= i { // cannot happen: at depth 0 every token starts a node
-				j = i + 1
-			}
-			i = j
-		}
-		nodes += k
-		out = append(out, plexer.Token{Type: tForm, Value: text[toks[first].start:toks[i-1].end],
-			Pos: plexer.Position{Offset: toks[first].start, Line: first, Column: i}})
-	}
-	return out, nodes
-}
-
-// formsPerToken is the number of top-level data per participle token.
-const formsPerToken = 64
-
-// skipNode returns the index just past the Node starting at toks[i], by the
-// grammar's rules: a quote mark takes the following node if there is one,
-// and a list runs to its ")" or Missing token.
-func skipNode(toks []token, i int) int {
-	for i < len(toks) && isQuoteTok(toks[i].typ) {
-		i++
-		if i >= len(toks) || !startsNode(toks[i].typ) {
-			return i
-		}
-	}
-	if i >= len(toks) {
-		return i
-	}
-	if t := toks[i].typ; t != tLParen && t != tVecOpen {
-		return i + 1
-	}
-	d := 0
-	for ; i < len(toks); i++ {
-		switch toks[i].typ {
-		case tLParen, tVecOpen:
-			d++
-		case tRParen, tMissing:
-			d--
-			if d == 0 {
-				return i + 1
-			}
-		}
-	}
-	return i
 }
 
 // ParseString is a convenience for tests and tools.
@@ -346,216 +196,112 @@ func mergeRuns(toks []token, marked func(i int) bool) []token {
 	return out
 }
 
-var quoteKinds = map[plexer.TokenType]ast.QuoteKind{tQuote: ast.QuoteQ, tQuasi: ast.QuasiQ, tUnquote: ast.UnquoteQ, tSplice: ast.UnquoteSplicingQ}
-
-// converter builds ast nodes, either from the declarative parse tree (node)
-// or directly from the lexer's tokens (read).
+// converter builds ast nodes from participle's parse tree.
 type converter struct {
-	file  *source.File
-	text  string
-	toks  []token
-	sink  *errSink
-	stack []ast.Node // scratch space for list elements while reading
-
-	// Slabs: nodes are carved out of chunks to save allocations.
-	elemSlab  []ast.Node
-	symSlab   []ast.Symbol
-	listSlab  []ast.List
-	strSlab   []ast.String
-	badSlab   []ast.Bad
-	quoteSlab []ast.Quote
-}
-
-const slabSize = 128
-
-// sizeSlabs allocates the node slabs once, sized from the token counts: a
-// list per "(", a symbol per symbol token, and at most one list element per
-// token that can start a datum.
-func (c *converter) sizeSlabs() {
-	lists, syms, strs, bads, quotes, elems := 0, 0, 0, 0, 0, 0
-	for _, t := range c.toks {
-		switch t.typ {
-		case tLParen, tVecOpen:
-			lists++
-		case tSymbol:
-			syms++
-		case tString, tRawString, tUnterminated:
-			strs++
-		case tStray, tError:
-			bads++
-		case tQuote, tQuasi, tUnquote, tSplice:
-			quotes++
-		}
-		if t.typ != tRParen && t.typ != tMissing {
-			elems++
-		}
-	}
-	c.listSlab = make([]ast.List, lists)
-	c.symSlab = make([]ast.Symbol, syms)
-	c.strSlab = make([]ast.String, strs)
-	c.badSlab = make([]ast.Bad, bads)
-	c.quoteSlab = make([]ast.Quote, quotes)
-	c.elemSlab = make([]ast.Node, elems)
-}
-
-// elems returns a slice of n elements for a list.
-func (c *converter) elems(n int) []ast.Node {
-	if n == 0 {
-		return nil
-	}
-	if n > slabSize/4 {
-		return make([]ast.Node, n)
-	}
-	if len(c.elemSlab) < n {
-		c.elemSlab = make([]ast.Node, 4*slabSize)
-	}
-	e := c.elemSlab[:n:n]
-	c.elemSlab = c.elemSlab[n:]
-	return e
-}
-
-func (c *converter) newSymbol(sp source.Span, name string) *ast.Symbol {
-	if len(c.symSlab) == 0 {
-		c.symSlab = make([]ast.Symbol, slabSize)
-	}
-	s := &c.symSlab[0]
-	c.symSlab = c.symSlab[1:]
-	// Slab nodes are zero: set the non-zero fields only (fewer write
-	// barriers than a struct copy while the collector runs).
-	s.Sp, s.Name = sp, name
-	return s
-}
-
-func (c *converter) newList(sp source.Span) *ast.List {
-	if len(c.listSlab) == 0 {
-		c.listSlab = make([]ast.List, slabSize/2)
-	}
-	l := &c.listSlab[0]
-	c.listSlab = c.listSlab[1:]
-	l.Sp, l.Closed = sp, true
-	return l
-}
-
-func (c *converter) newString(sp source.Span, v string, raw bool) *ast.String {
-	if len(c.strSlab) == 0 {
-		c.strSlab = make([]ast.String, slabSize/2)
-	}
-	s := &c.strSlab[0]
-	c.strSlab = c.strSlab[1:]
-	s.Sp, s.Value, s.Raw = sp, v, raw
-	return s
-}
-
-func (c *converter) newBad(sp source.Span, text string) *ast.Bad {
-	if len(c.badSlab) == 0 {
-		c.badSlab = make([]ast.Bad, slabSize)
-	}
-	b := &c.badSlab[0]
-	c.badSlab = c.badSlab[1:]
-	*b = *ast.NewBad(sp, text)
-	return b
+	file *source.File
+	text string
+	toks []token // the lexer's tokens, for the kinds of atoms
+	sink *errSink
 }
 
 func (c *converter) span(a, b int) source.Span { return source.Span{File: c.file, Start: a, End: b} }
 
-func tokEnd(t plexer.Token) int { return t.Pos.Column }
-
-// node converts one declarative grammar node.
-func (c *converter) node(g *gNode, depth int) ast.Node {
-	switch {
-	case g.List != nil:
-		l := g.List
-		var dots []source.Span
-		elems := make([]ast.Node, 0, len(l.Items))
-		for _, it := range l.Items {
-			if it.List == nil && it.Quote == nil && it.Atom.Type == tDot {
-				elems = append(elems, nil) // marker for the dot, resolved by finishList
-				dots = append(dots, c.span(it.Atom.Pos.Offset, tokEnd(it.Atom)))
+// items converts a sequence of items, each run of atoms becoming one node
+// per atom. Inside a list (dots != nil) a "." becomes a nil element and its
+// span is appended to *dots, for finishList; elsewhere it is an error.
+func (c *converter) items(items []*gItem, dots *[]source.Span) []ast.Node {
+	n := 0
+	for _, it := range items {
+		if it.Tokens[0].Type == cAtom {
+			n += len(it.Tokens)
+		} else {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]ast.Node, 0, n)
+	for _, it := range items {
+		if it.Tokens[0].Type != cAtom {
+			out = append(out, c.compound(it.Tokens, it.Items, it.X))
+			continue
+		}
+		for _, t := range c.lexTokens(it.Tokens) {
+			if t.typ == tDot && dots != nil {
+				out = append(out, nil)
+				*dots = append(*dots, c.span(t.start, t.end))
 				continue
 			}
-			elems = append(elems, c.node(it, depth+1))
+			out = append(out, c.atom(t))
 		}
-		return c.finishList(l.Open.Type, l.Open.Pos.Offset, tokEnd(l.Open), l.Close.Type == tRParen, tokEnd(l.Close), elems, dots)
-	case g.Quote != nil:
-		q := g.Quote
-		var x ast.Node
-		if q.X != nil {
-			x = c.node(q.X, depth+1)
-		}
-		return c.quote(q.Mark.Type, q.Mark.Pos.Offset, tokEnd(q.Mark), x)
 	}
-	return c.atom(token{g.Atom.Type, g.Atom.Pos.Offset, tokEnd(g.Atom)})
+	return out
 }
 
-// read converts the node starting at c.toks[i] and returns the index after it.
-func (c *converter) read(i, depth int) (ast.Node, int) {
-	t := c.toks[i]
-	switch {
-	case t.typ == tLParen || t.typ == tVecOpen:
-		i++
-		mark := len(c.stack)
-		var dots []source.Span
-		closed, closeEnd := false, len(c.text)
-		for {
-			if i >= len(c.toks) { // cannot happen: the lexer balances lists
-				break
-			}
-			e := c.toks[i]
-			if e.typ == tRParen || e.typ == tMissing {
-				closed, closeEnd = e.typ == tRParen, e.end
-				i++
-				break
-			}
-			if e.typ == tDot {
-				c.stack = append(c.stack, nil)
-				dots = append(dots, c.span(e.start, e.end))
-				i++
-				continue
-			}
-			var n ast.Node
-			n, i = c.read(i, depth+1)
-			c.stack = append(c.stack, n)
-		}
-		elems := c.elems(len(c.stack) - mark)
-		copy(elems, c.stack[mark:])
-		clear(c.stack[mark:])
-		c.stack = c.stack[:mark]
-		return c.finishList(t.typ, t.start, t.end, closed, closeEnd, elems, dots), i
-	case isQuoteTok(t.typ):
-		i++
-		var x ast.Node
-		if i < len(c.toks) && startsNode(c.toks[i].typ) {
-			x, i = c.read(i, depth+1)
-		}
-		return c.quote(t.typ, t.start, t.end, x), i
+// datum converts the datum of a quote form.
+func (c *converter) datum(d *gDatum) ast.Node {
+	if d.Tokens[0].Type == cAtom {
+		return c.atom(c.lexTokens(d.Tokens)[0])
 	}
-	return c.atom(t), i + 1
+	return c.compound(d.Tokens, d.Items, nil)
 }
+
+// compound converts a list (toks runs from its Open to its Close token) or a
+// run of quote marks (toks starts with the marks; x is the datum or nil).
+func (c *converter) compound(toks []plexer.Token, items []*gItem, x *gDatum) ast.Node {
+	first := toks[0]
+	if first.Type == cMark {
+		var n ast.Node
+		if x != nil {
+			n = c.datum(x)
+		}
+		k := 0
+		for k < len(toks) && toks[k].Type == cMark {
+			k++
+		}
+		for i := k - 1; i >= 0; i-- { // the last mark quotes the datum, each other mark the quote after it
+			m := toks[i]
+			n = c.quote(quoteKinds[m.Value], m.Pos.Offset, m.Pos.Offset+len(m.Value), n)
+		}
+		return n
+	}
+	last := toks[len(toks)-1] // ")" or the zero-width Missing token
+	var dots []source.Span
+	elems := c.items(items, &dots)
+	return c.finishList(first.Value == "#(", first.Pos.Offset, first.Pos.Offset+len(first.Value),
+		last.Value == ")", last.Pos.Offset+len(last.Value), elems, dots)
+}
+
+// lexTokens returns the lexer's tokens behind a run of participle tokens,
+// which match them one to one and in order. The run starts at the first
+// token that ends after its offset: tokens are disjoint and in order, and
+// only the zero-width Missing tokens can share an atom's start.
+func (c *converter) lexTokens(run []plexer.Token) []token {
+	off := run[0].Pos.Offset
+	i := sort.Search(len(c.toks), func(i int) bool { return c.toks[i].end > off })
+	return c.toks[i : i+len(run)]
+}
+
+var quoteKinds = map[string]ast.QuoteKind{"'": ast.QuoteQ, "`": ast.QuasiQ, ",": ast.UnquoteQ, ",@": ast.UnquoteSplicingQ}
 
 // quote builds a quote form; x is nil when the mark has no datum.
-func (c *converter) quote(mark plexer.TokenType, start, markEnd int, x ast.Node) ast.Node {
-	kind := quoteKinds[mark]
+func (c *converter) quote(kind ast.QuoteKind, start, markEnd int, x ast.Node) ast.Node {
 	end := markEnd
 	if x != nil {
 		end = x.Span().End
 	} else {
 		c.sink.errorf(c.span(start, markEnd), "syntax-error", "%q must be followed by a datum", kind.Mark())
 	}
-	if len(c.quoteSlab) == 0 {
-		c.quoteSlab = make([]ast.Quote, slabSize)
-	}
-	q := &c.quoteSlab[0]
-	c.quoteSlab = c.quoteSlab[1:]
-	*q = *ast.NewQuote(c.span(start, end), kind, x)
-	return q
+	return ast.NewQuote(c.span(start, end), kind, x)
 }
 
 // finishList builds a list from its elements, where a nil element marks a
 // "." (dots holds their spans in order). An unclosed list's span ends at its
 // last element.
-func (c *converter) finishList(open plexer.TokenType, start, openEnd int, closed bool, closeEnd int, elems []ast.Node, dots []source.Span) ast.Node {
-	l := c.newList(c.span(start, closeEnd))
-	l.Vector = open == tVecOpen
+func (c *converter) finishList(vector bool, start, openEnd int, closed bool, closeEnd int, elems []ast.Node, dots []source.Span) ast.Node {
+	l := ast.NewList(c.span(start, closeEnd), nil)
+	l.Vector = vector
 	l.Closed = closed
 	if len(dots) > 0 {
 		// (a b . c) is legal; anything else is reported.
@@ -600,18 +346,18 @@ func (c *converter) atom(t token) ast.Node {
 	text := c.text[start:end]
 	switch t.typ {
 	case tSymbol:
-		return c.newSymbol(sp, text)
+		return ast.NewSymbol(sp, text)
 	case tNumber:
 		return c.number(sp, text)
 	case tString:
 		return c.str(sp, text[1:len(text)-1], start+1, false)
 	case tRawString:
-		return c.newString(sp, text[2:len(text)-1], true)
+		return ast.NewString(sp, text[2:len(text)-1], true)
 	case tUnterminated:
 		raw := strings.HasPrefix(text, "#\"")
 		var s *ast.String
 		if raw {
-			s = c.newString(sp, text[2:], true)
+			s = ast.NewString(sp, text[2:], true)
 		} else {
 			s = c.str(sp, text[1:], start+1, false)
 		}
@@ -625,7 +371,7 @@ func (c *converter) atom(t token) ast.Node {
 		c.sink.errorf(sp, "syntax-error", "misplaced '.' outside a list")
 		return ast.NewBad(sp, text)
 	}
-	return c.newBad(sp, text) // tStray, tError: already reported by the lexer
+	return ast.NewBad(sp, text) // tStray, tError: already reported by the lexer
 }
 
 func (c *converter) number(sp source.Span, text string) ast.Node {
@@ -727,7 +473,7 @@ func (c *converter) char(sp source.Span, text string) ast.Node {
 // the character kept (recorded so the linter can flag it).
 func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast.String {
 	if strings.IndexByte(body, '\\') < 0 {
-		return c.newString(sp, body, raw)
+		return ast.NewString(sp, body, raw)
 	}
 	var b strings.Builder
 	b.Grow(len(body))
@@ -814,7 +560,7 @@ func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast
 			i += size
 		}
 	}
-	s := c.newString(sp, b.String(), raw)
+	s := ast.NewString(sp, b.String(), raw)
 	s.Escapes = escs
 	return s
 }

@@ -2,6 +2,7 @@ package parser_test
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -535,13 +536,14 @@ func TestPathologicalLarge(t *testing.T) {
 		unit     string
 		size     int
 		maxNodes int // nodes in the tree
+		perByte  int // bytes allocated per input byte
 	}{
-		{")", 4 * mb, 1},                   // one run of stray ")" is one error atom
-		{"(", 4 * mb, parser.MaxDepth + 1}, // 1000 nested lists around one too-deep error atom
-		{"#(", mb, parser.MaxDepth + 1},    // the same with vectors
-		{") ", mb, mb / 2},                 // separate strays stay separate
-		{"(a\n", mb, 2 * (mb / 3)},         // recovery closes each list at the next line
-		{"'", mb, mb + mb/parser.MaxDepth}, // chains of 1000 quotes
+		{")", 4 * mb, 1, 256},                    // one run of stray ")" is one error atom
+		{"(", 4 * mb, parser.MaxDepth + 1, 256},  // 1000 nested lists around one too-deep error atom
+		{"#(", mb, parser.MaxDepth + 1, 256},     // the same with vectors
+		{") ", mb, mb / 2, 1024},                 // separate strays stay separate
+		{"(a\n", mb, 2 * (mb / 3), 2048},         // recovery closes each list at the next line
+		{"'", mb, mb + mb/parser.MaxDepth, 1024}, // chains of 1000 quotes
 	} {
 		size := tt.size
 		in := []byte(strings.Repeat(tt.unit, size/len(tt.unit)))
@@ -564,10 +566,11 @@ func TestPathologicalLarge(t *testing.T) {
 		if nodes > tt.maxNodes {
 			t.Errorf("%q: %d nodes in the tree, want at most %d", tt.unit, nodes, tt.maxNodes)
 		}
-		// Linear work: the tree for "(a\n(a\n..." needs two nodes per
-		// three bytes, so allow a few hundred bytes per input byte. Before
-		// the fix, 5 MB of ")" took 4.7 GB.
-		if limit := uint64(256 * size); alloc > limit {
+		// Linear work. Participle copies its parse context for every
+		// alternative it tries: about 4 KB for each tiny list, so a file
+		// of nothing else is allowed 2 KB per byte. Before the fix, 5 MB
+		// of ")" took 4.7 GB.
+		if limit := uint64(tt.perByte * size); alloc > limit {
 			t.Errorf("%q: allocated %d MB, want at most %d MB", tt.unit, alloc>>20, limit>>20)
 		}
 		limit := 8 * time.Second
@@ -577,6 +580,22 @@ func TestPathologicalLarge(t *testing.T) {
 		if cpu > limit {
 			t.Errorf("%q: parse took %v, want well under %v", tt.unit, cpu, limit)
 		}
+	}
+}
+
+// TestLongRepetition parses a file of more top-level data than participle
+// repeats a grammar element by default (a million).
+func TestLongRepetition(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large input")
+	}
+	const n = 1<<20 + 10
+	f, ds := parser.ParseString("long.sb", strings.Repeat("a ", n))
+	if len(ds) != 0 {
+		t.Fatalf("diagnostics: %v", ds[0])
+	}
+	if len(f.Forms) != n {
+		t.Errorf("%d forms, want %d", len(f.Forms), n)
 	}
 }
 
@@ -592,5 +611,64 @@ func TestCleanFlag(t *testing.T) {
 		if f.Clean != want {
 			t.Errorf("Parse(%q).Clean = %v, want %v", src, f.Clean, want)
 		}
+	}
+}
+
+// TestOneLineLinear runs the syntax stages on a generated profile written
+// one form per line and as one line: parse, resolve the position of every
+// node, and print a diagnostic with its excerpt for every form. One line
+// once cost time quadratic in its length (positions counted runes from the
+// line start, excerpts searched the whole line for its end, and comment
+// attachment scanned for newlines from the previous datum), 50 to 100 times
+// the one-per-line time at this size; it must stay within 4 times.
+func TestOneLineLinear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	var lines, one strings.Builder
+	lines.WriteString("(version 1)\n")
+	one.WriteString("(version 1) ")
+	const n = 5000
+	for i := 0; i < n; i++ {
+		form := `(allow file-read* (literal "/a/é"))`
+		lines.WriteString(form + "\n")
+		one.WriteString(form + " ")
+	}
+	comments := strings.Repeat("#| ☕ |# ", 2*n)
+	lines.WriteString("(deny default)\n" + strings.ReplaceAll(comments, "|# ", "|#\n") + "(deny default)\n")
+	one.WriteString("(deny default) " + comments + "(deny default)")
+	work := func(text string) time.Duration {
+		start := time.Now()
+		f, ds := parser.ParseString("p.sb", text)
+		if len(ds) > 0 {
+			t.Fatal(ds[0])
+		}
+		var found []diag.Diagnostic
+		for _, form := range f.Forms {
+			ast.Walk(form, func(n ast.Node) bool {
+				_ = n.Span().String()
+				_ = n.Span().EndPos()
+				return true
+			})
+			found = append(found, diag.Diagnostic{Severity: diag.Warning, Code: "c", Span: form.Span(), Message: "m"})
+		}
+		if err := diag.WriteText(io.Discard, found, diag.TextOptions{Snippet: true}); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	best := func(text string, d *time.Duration) {
+		if w := work(text); *d == 0 || w < *d {
+			*d = w
+		}
+	}
+	var tLines, tOne time.Duration
+	for range 3 { // interleaved, best of three: a loaded machine slows both alike
+		best(lines.String(), &tLines)
+		best(one.String(), &tOne)
+	}
+	t.Logf("one form per line %v, one line %v", tLines, tOne)
+	if tOne > 4*tLines {
+		t.Errorf("one line took %v, %.1f times the %v for one form per line", tOne, float64(tOne)/float64(tLines), tLines)
 	}
 }

@@ -4,6 +4,14 @@
 // computed lazily from a line index: columns count runes (1-based) for the
 // command line, and UTF-16 code units for the editor (see UTF16Col). Nothing
 // upstream of the LSP edge knows about UTF-16.
+//
+// Lookups cost O(log n) whatever the shape of the text: a line is found by
+// binary search in the line index, and a column more than
+// checkpointEvery bytes into its line is counted from the nearest of the
+// checkpoints (rune and UTF-16 counts every checkpointEvery bytes of the
+// text, built on the first such lookup), so a profile passed as one
+// multi-megabyte line costs no more per position than one spread over
+// lines.
 package source
 
 import (
@@ -22,7 +30,18 @@ type File struct {
 
 	once  sync.Once
 	lines []int // byte offset of the start of each line
+
+	cpOnce sync.Once
+	cps    []checkpoint // see checkpoints
 }
+
+// checkpoint holds the counts of Text[:off], where off is the first rune
+// boundary at or after a multiple of checkpointEvery.
+type checkpoint struct{ off, runes, units int }
+
+// checkpointEvery is the distance between checkpoints, and the longest
+// stretch of text a column lookup counts rune by rune.
+const checkpointEvery = 256
 
 // NewFile returns a File for text. The text must not be modified afterwards:
 // the parser's tokens and node strings share its bytes.
@@ -90,28 +109,42 @@ func (f *File) clamp(off int) int {
 	return off
 }
 
+// LineOf returns the 1-based line of byte offset off (clamped to the text),
+// without counting columns.
+func (f *File) LineOf(off int) int { return f.line0(f.clamp(off)) + 1 }
+
+// line0 returns the 0-based line of a clamped offset.
+func (f *File) line0(off int) int {
+	f.index()
+	return sort.Search(len(f.lines), func(i int) bool { return f.lines[i] > off }) - 1
+}
+
 // Position converts a byte offset to a 1-based line and a 1-based column in runes.
 func (f *File) Position(off int) Pos {
-	f.index()
 	off = f.clamp(off)
-	i := sort.Search(len(f.lines), func(i int) bool { return f.lines[i] > off }) - 1
-	start := f.lines[i]
-	col := utf8.RuneCount(f.Text[start:off]) + 1
-	return Pos{Line: i + 1, Col: col, Offset: off}
+	i := f.line0(off)
+	runes, _ := f.count(f.lines[i], off)
+	return Pos{Line: i + 1, Col: runes + 1, Offset: off}
 }
 
 // UTF16Col returns the 0-based UTF-16 column of byte offset off (for LSP).
 func (f *File) UTF16Col(off int) (line0, col0 int) {
-	p := f.Position(off)
-	start := f.lines[p.Line-1]
-	n := 0
-	for _, r := range string(f.Text[start:f.clamp(off)]) {
-		n += utf16.RuneLen(r) // invalid bytes decode as U+FFFD: one unit
-	}
-	return p.Line - 1, n
+	off = f.clamp(off)
+	i := f.line0(off)
+	_, units := f.count(f.lines[i], off)
+	return i, units
 }
 
-// OffsetOfUTF16 converts a 0-based LSP line and UTF-16 column to a byte offset.
+// UTF16Offset returns the number of UTF-16 code units in the text before
+// byte offset off (SARIF's charOffset).
+func (f *File) UTF16Offset(off int) int {
+	_, units := f.before(f.clamp(off))
+	return units
+}
+
+// OffsetOfUTF16 converts a 0-based LSP line and UTF-16 column to a byte
+// offset. A column past the end of the line gives the line's end; a column
+// inside a surrogate pair gives the end of its character.
 func (f *File) OffsetOfUTF16(line0, col0 int) int {
 	f.index()
 	if line0 < 0 {
@@ -120,8 +153,23 @@ func (f *File) OffsetOfUTF16(line0, col0 int) int {
 	if line0 >= len(f.lines) {
 		return len(f.Text)
 	}
-	off := f.lines[line0]
-	n := 0
+	start := f.lines[line0]
+	end := len(f.Text) // the line's "\n", or the end of the text
+	if line0+1 < len(f.lines) {
+		end = f.lines[line0+1] - 1
+	}
+	off, n := start, 0
+	if col0 > checkpointEvery && end-start > checkpointEvery {
+		// Start from the last checkpoint inside the line that is at most
+		// col0 units in (a UTF-16 column never exceeds the bytes before it).
+		cps := f.checkpoints()
+		_, u0 := f.before(start)
+		lo := sort.Search(len(cps), func(i int) bool { return cps[i].off > start })
+		hi := sort.Search(len(cps), func(i int) bool { return cps[i].off >= end })
+		if k := lo + sort.Search(hi-lo, func(i int) bool { return cps[lo+i].units-u0 > col0 }) - 1; k >= lo {
+			off, n = cps[k].off, cps[k].units-u0
+		}
+	}
 	for off < len(f.Text) && n < col0 {
 		r, size := utf8.DecodeRune(f.Text[off:])
 		if r == '\n' {
@@ -135,6 +183,85 @@ func (f *File) OffsetOfUTF16(line0, col0 int) int {
 		off += size
 	}
 	return off
+}
+
+// count returns the runes and UTF-16 units in Text[a:b], where a is a rune
+// boundary (a line start): directly for a short stretch, else as the
+// difference of two counts from the checkpoints.
+func (f *File) count(a, b int) (runes, units int) {
+	if b-a <= checkpointEvery {
+		return countRunes(f.Text[a:b])
+	}
+	ra, ua := f.before(a)
+	rb, ub := f.before(b)
+	return rb - ra, ub - ua
+}
+
+// before returns the runes and UTF-16 units in Text[:off], counting at most
+// checkpointEvery+3 bytes past the nearest checkpoint.
+func (f *File) before(off int) (runes, units int) {
+	cps := f.checkpoints()
+	j := min(off/checkpointEvery, len(cps)-1)
+	if cps[j].off > off { // checkpoint j moved past off to a rune boundary
+		j--
+	}
+	r, u := countRunes(f.Text[cps[j].off:off])
+	return cps[j].runes + r, cps[j].units + u
+}
+
+// checkpoints returns the checkpoints, computing them on first use: the
+// counts of Text[:off] at the first rune boundary off at or after each
+// multiple of checkpointEvery up to the end of the text. A newline is
+// always a rune boundary, so counting from a checkpoint or from a line
+// start decodes the same runes as counting from the start of the text.
+func (f *File) checkpoints() []checkpoint {
+	f.cpOnce.Do(func() {
+		t := f.Text
+		cps := make([]checkpoint, 0, len(t)/checkpointEvery+1)
+		off, runes, units := 0, 0, 0
+		for next := 0; next <= len(t); next += checkpointEvery {
+			for off < next {
+				size, w := decode(t[off:])
+				off += size
+				runes++
+				units += w
+			}
+			cps = append(cps, checkpoint{off, runes, units})
+		}
+		f.cps = cps
+	})
+	return f.cps
+}
+
+// countRunes returns the runes (as utf8.RuneCount counts them: an invalid
+// or truncated byte is one rune) and the UTF-16 units (one per such byte)
+// in b.
+func countRunes(b []byte) (runes, units int) {
+	for i := 0; i < len(b); runes++ {
+		if b[i] < utf8.RuneSelf {
+			i++
+			units++
+			continue
+		}
+		size, w := decode(b[i:])
+		i += size
+		units += w
+	}
+	return runes, units
+}
+
+// decode returns the size of the first rune of b (non-empty) and its
+// UTF-16 units: 2 for a character outside the Basic Multilingual Plane,
+// else 1 (an invalid byte decodes as U+FFFD).
+func decode(b []byte) (size, units int) {
+	if b[0] < utf8.RuneSelf {
+		return 1, 1
+	}
+	r, size := utf8.DecodeRune(b)
+	if r > 0xFFFF {
+		return size, 2
+	}
+	return size, 1
 }
 
 // Pos is a resolved position.

@@ -1,7 +1,11 @@
 package source_test
 
 import (
+	"bytes"
+	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/sbplc/sbplc/source"
 )
@@ -126,4 +130,142 @@ func TestJoin(t *testing.T) {
 	if j := source.Join(a, source.Span{File: g, Start: 0, End: 9}); j != a {
 		t.Errorf("Join across files keeps the first: %v", j)
 	}
+}
+
+// naivePos is the definition Position and UTF16Col must agree with:
+// counting runes (utf8.RuneCount) and UTF-16 units from the line start.
+func naivePos(text []byte, off int) (line, col, col16 int) {
+	off = max(0, min(off, len(text)))
+	ls := bytes.LastIndexByte(text[:off], '\n') + 1
+	line = bytes.Count(text[:ls], []byte{'\n'}) + 1
+	for _, r := range string(text[ls:off]) {
+		col16 += utf16.RuneLen(r)
+	}
+	return line, utf8.RuneCount(text[ls:off]) + 1, col16
+}
+
+// longLineText builds lines of n pieces of multibyte text, invalid bytes and
+// a truncated sequence, so that checkpoints fall inside runes.
+func longLineText(lines, n int) []byte {
+	pieces := []string{"(allow file-read* ", "é", "☕", "😀", "\xff", "\xe2\x82", ")", "a", "\r", "\t"}
+	var b bytes.Buffer
+	for l := 0; l < lines; l++ {
+		for i := 0; i < n; i++ {
+			b.WriteString(pieces[(i*7+l)%len(pieces)])
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("😀 no newline at the end")
+	return b.Bytes()
+}
+
+// TestLongLines checks positions and UTF-16 columns on lines far longer
+// than the checkpoint interval against the direct count, at every offset
+// near checkpoints and at a stride elsewhere, and the UTF-16 round trip.
+func TestLongLines(t *testing.T) {
+	text := longLineText(3, 3000)
+	f := source.NewFile("long.sb", text)
+	boundary := map[int]bool{len(text): true} // where a rune starts, decoding from the start
+	for off := 0; off < len(text); {
+		boundary[off] = true
+		_, size := utf8.DecodeRune(text[off:])
+		off += size
+	}
+	for off := 0; off <= len(text)+1; off++ {
+		if off%256 > 8 && off%256 < 248 && off%97 != 0 {
+			continue
+		}
+		line, col, col16 := naivePos(text, off)
+		if p := f.Position(off); p.Line != line || p.Col != col {
+			t.Fatalf("Position(%d) = %d:%d, want %d:%d", off, p.Line, p.Col, line, col)
+		}
+		if l0, c0 := f.UTF16Col(off); l0 != line-1 || c0 != col16 {
+			t.Fatalf("UTF16Col(%d) = %d:%d, want %d:%d", off, l0, c0, line-1, col16)
+		}
+		if got := f.LineOf(off); got != line {
+			t.Fatalf("LineOf(%d) = %d, want %d", off, got, line)
+		}
+		if boundary[off] {
+			if back := f.OffsetOfUTF16(line-1, col16); back != off {
+				t.Fatalf("OffsetOfUTF16(%d, %d) = %d, want %d", line-1, col16, back, off)
+			}
+		}
+		want16 := 0
+		for _, r := range string(text[:min(max(off, 0), len(text))]) {
+			want16 += utf16.RuneLen(r)
+		}
+		if got := f.UTF16Offset(off); got != want16 {
+			t.Fatalf("UTF16Offset(%d) = %d, want %d", off, got, want16)
+		}
+	}
+	// A column past the end of a long line stops at its newline.
+	end := bytes.IndexByte(text, '\n')
+	if got := f.OffsetOfUTF16(0, 1<<30); got != end {
+		t.Errorf("column past the end of a long line: %d, want %d", got, end)
+	}
+}
+
+// BenchmarkPosition resolves the start of every form of a profile written
+// one form per line and the same profile written as one line: the cost per
+// lookup must not grow with the length of the line.
+func BenchmarkPosition(b *testing.B) {
+	const n = 20000
+	form := `(allow file-read* (literal "/a"))`
+	for _, sep := range []string{"\n", " "} {
+		name := map[string]string{"\n": "lines", " ": "one-line"}[sep]
+		text := []byte(strings.Repeat(form+sep, n))
+		b.Run(name, func(b *testing.B) {
+			f := source.NewFile("b.sb", text)
+			b.ReportAllocs()
+			for b.Loop() {
+				for off := 0; off < len(text); off += len(form) + 1 {
+					f.Position(off + 10)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/lookup")
+		})
+	}
+}
+
+// FuzzPositions checks line, rune column, UTF-16 column, UTF-16 offset and
+// the UTF-16 round trip against the direct count, on the input repeated
+// into lines longer than the checkpoint interval.
+func FuzzPositions(f *testing.F) {
+	f.Add([]byte("(allow file-read* (literal \"/é\"))"), uint16(7))
+	f.Add([]byte("😀\xff\xe2\x82a\r\n"), uint16(300))
+	f.Add([]byte("\n"), uint16(0))
+	f.Fuzz(func(t *testing.T, unit []byte, probe uint16) {
+		if len(unit) == 0 {
+			return
+		}
+		text := bytes.Repeat(unit, 3000/len(unit)+1)
+		src := source.NewFile("f.sb", text)
+		for _, off := range []int{int(probe), int(probe) * 7, len(text) - int(probe), len(text) / 2, len(text)} {
+			off = max(0, min(off, len(text)))
+			line, col, col16 := naivePos(text, off)
+			if p := src.Position(off); p.Line != line || p.Col != col {
+				t.Fatalf("Position(%d) = %d:%d, want %d:%d", off, p.Line, p.Col, line, col)
+			}
+			if l0, c0 := src.UTF16Col(off); l0 != line-1 || c0 != col16 {
+				t.Fatalf("UTF16Col(%d) = %d:%d, want %d:%d", off, l0, c0, line-1, col16)
+			}
+			want16 := 0
+			for _, r := range string(text[:off]) {
+				want16 += utf16.RuneLen(r)
+			}
+			if got := src.UTF16Offset(off); got != want16 {
+				t.Fatalf("UTF16Offset(%d) = %d, want %d", off, got, want16)
+			}
+			at := 0 // the rune boundary at or after off, decoding from the start
+			for at < off {
+				_, size := utf8.DecodeRune(text[at:])
+				at += size
+			}
+			if at == off {
+				if back := src.OffsetOfUTF16(line-1, col16); back != off {
+					t.Fatalf("OffsetOfUTF16(%d, %d) = %d, want %d", line-1, col16, back, off)
+				}
+			}
+		}
+	})
 }
