@@ -49,7 +49,7 @@ func (a *queryAnswer) decision() policy.Decision {
 // several rules ask about the same protected paths. The decision carries
 // Result, Rule, Implicit, Op, Canonical and the last step of Chain only.
 func (p *Pass) queryVnode(op, res, vnode string) (policy.Decision, bool) {
-	m := p.run.cached("queries", func() any { return &queryMemo{m: make(map[[3]string]*queryAnswer, 256)} }).(*queryMemo)
+	m := p.run.facts.queries.get(func() *queryMemo { return &queryMemo{m: make(map[[3]string]*queryAnswer, 256)} })
 	key := [3]string{op, res, vnode}
 	if a, ok := m.m[key]; ok {
 		return a.decision(), a.ok

@@ -66,7 +66,7 @@ type astPositions struct {
 }
 
 func (p *Pass) positions() *astPositions {
-	return p.run.cached("positions", func() any {
+	return p.run.facts.positions.get(func() *astPositions {
 		n := len(p.Profile.Rules) // about one operation and filter per rule
 		ps := &astPositions{op: make(map[int]bool, n), filter: make(map[int]bool, n), mod: map[int]bool{}, guarded: map[string]bool{}}
 		if p.File == nil {
@@ -128,7 +128,7 @@ func (p *Pass) positions() *astPositions {
 			}
 		}
 		return ps
-	}).(*astPositions)
+	})
 }
 
 // boolIndex is how many leading arguments of a form are tests: one for
@@ -731,7 +731,7 @@ func runStringEscape(p *Pass) {
 // opSymbols returns the symbols in operation position of the file's
 // allow and deny forms, in source order.
 func (p *Pass) opSymbols() []*ast.Symbol {
-	return p.run.cached("opSymbols", func() any {
+	return p.run.facts.opSymbols.get(func() []*ast.Symbol {
 		var out []*ast.Symbol
 		if p.File == nil {
 			return out
@@ -746,7 +746,7 @@ func (p *Pass) opSymbols() []*ast.Symbol {
 			}
 		}
 		return out
-	}).([]*ast.Symbol)
+	})
 }
 
 func runNoOpOperation(p *Pass) {

@@ -118,10 +118,10 @@ func inChain(op, w string) bool {
 
 // engine returns the decision engine for the profile, built once per run.
 func (p *Pass) engine() *policy.Engine {
-	return p.run.cached("policy", func() any {
+	return p.run.facts.engine.get(func() *policy.Engine {
 		e, _ := policy.New(p.Profile, policy.Options{Home: p.Home(), Target: p.Target()})
 		return e
-	}).(*policy.Engine)
+	})
 }
 
 // deadRule is a rule that never decides for some operations, with the
@@ -144,7 +144,7 @@ type deadRule struct {
 // decision engine (policy.Engine.RulesFor), which applies the fallback
 // model. Cost: about O(rules x path depth) per operation.
 func (p *Pass) deadRules() []*deadRule {
-	return p.run.cached("dead", func() any {
+	return p.run.facts.dead.get(func() []*deadRule {
 		e := p.engine()
 		ops := map[string]bool{}
 		for _, r := range p.Profile.Rules {
@@ -265,7 +265,7 @@ func (p *Pass) deadRules() []*deadRule {
 			}
 		}
 		return out
-	}).([]*deadRule)
+	})
 }
 
 func relatedRules(rs []*ir.Rule, msg string) []diag.Related {
@@ -586,9 +586,9 @@ func newKeyTableSize(rules int) *keyTable {
 
 // coverKeys returns the run's keyTable, shared by the coverage analyses.
 func (p *Pass) coverKeys() *keyTable {
-	return p.run.cached("coverKeys", func() any {
+	return p.run.facts.coverKeys.get(func() *keyTable {
 		return newKeyTableSize(len(p.Profile.Rules))
-	}).(*keyTable)
+	})
 }
 
 // maxFilterDepth bounds filter comparison: nodes nested deeper compare

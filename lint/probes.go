@@ -300,7 +300,7 @@ func looksLikeProject(dir, home string) bool {
 // directory in a home that the profile makes writable by subpath, plus
 // ~/src/project (so a home-wide grant is caught). At most 64.
 func projectRoots(p *Pass) []string {
-	return p.run.cached("projectRoots", func() any {
+	return p.run.facts.projectRoots.get(func() []string {
 		roots := map[string]bool{p.Home() + "/src/project": true}
 		for _, pa := range p.Index().PathArgs {
 			r := pa.Rule
@@ -323,7 +323,7 @@ func projectRoots(p *Pass) []string {
 			keys = keys[:64]
 		}
 		return keys
-	}).([]string)
+	})
 }
 
 // isAllowDefault reports whether r is an unfiltered (allow default).
