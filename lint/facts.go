@@ -16,17 +16,19 @@ import (
 // Accessors are not safe for concurrent use; the rules of a run are run
 // one after another.
 type facts struct {
-	index        once[*Index]             // Pass.Index
-	engine       once[*policy.Engine]     // Pass.engine
-	coverKeys    once[*keyTable]          // Pass.coverKeys
-	dead         once[[]*deadRule]        // Pass.deadRules
-	scan         once[*astScan]           // Pass.scan
-	symbolUses   once[map[string]int]     // Pass.symbolUses
-	positions    once[*astPositions]      // Pass.positions
-	opSymbols    once[[]*ast.Symbol]      // Pass.opSymbols
-	projectRoots once[[]string]           // projectRoots
-	queries      once[*queryMemo]         // Pass.queryVnode
-	pathArgs     keyed[string, []PathArg] // concretePathArgs, by match kinds
+	index        once[*Index]                       // Pass.Index
+	engine       once[*policy.Engine]               // Pass.engine
+	coverKeys    once[*keyTable]                    // Pass.coverKeys
+	dead         once[[]*deadRule]                  // Pass.deadRules
+	unfiltered   once[[]unfilteredOp]               // Pass.unfilteredOps
+	opSets       once[map[*ir.Rule]map[string]bool] // Pass.namesOp
+	scan         once[*astScan]                     // Pass.scan
+	symbolUses   once[map[string]int]               // Pass.symbolUses
+	positions    once[*astPositions]                // Pass.positions
+	opSymbols    once[[]*ast.Symbol]                // Pass.opSymbols
+	projectRoots once[[]string]                     // projectRoots
+	queries      once[*queryMemo]                   // Pass.queryVnode
+	pathArgs     keyed[string, []PathArg]           // concretePathArgs, by match kinds
 }
 
 // once is a value computed by the first get and kept for the run.
