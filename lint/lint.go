@@ -142,6 +142,11 @@ func (p *Pass) Drop(orig *diag.Diagnostic) {
 	}
 }
 
+// Cancelled reports whether the run's context (Options.Context) is done.
+// A rule with a loop over the profile's rules checks it every few thousand
+// steps and returns: a cancelled run's findings are discarded (see Run).
+func (p *Pass) Cancelled() bool { return p.run.cancelled() }
+
 // UserSpan reports whether sp lies in the file being linted.
 func (p *Pass) UserSpan(sp source.Span) bool { return sp.File != nil && sp.File == p.Src }
 
