@@ -94,7 +94,7 @@ func (a *LintAnalyzer) Analyze(ctx context.Context, req Request) Analysis {
 		out.Diags = pd.Sort()
 		return out
 	}
-	opts := lint.Options{Target: a.Target}
+	opts := lint.Options{Target: a.Target, Context: ctx}
 	for _, err := range lint.Validate(cfg, opts) {
 		extra.Add(diag.Diagnostic{Severity: diag.Warning, Code: "config-error", Span: source.Span{File: src},
 			Message: fmt.Sprintf("configuration: %v", err)})
