@@ -227,12 +227,11 @@ type runState struct {
 	facts     facts
 }
 
-// cancelled reports whether the run's context is done. Loops over rules
-// call it every few thousand steps (see checkEvery).
+// cancelled reports whether the run's context is done.
 func (st *runState) cancelled() bool { return st.ctx.Err() != nil }
 
-// checkEvery is how often (in loop steps, a power of two) the long
-// analyses check for cancellation.
+// checkEvery is how often (in loop steps) the long analyses check for
+// cancellation.
 const checkEvery = 1 << 12
 
 // add records a finding of rule r at severity sev; a level configured for
