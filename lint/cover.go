@@ -283,9 +283,9 @@ func (c *coverIndex) coverPath(m ir.Match, s string) int32 {
 	return min(best, c.everything)
 }
 
-// regexMatching returns the newest indexed regex rule older than nothing
-// better than best that matches the literal path s (at most maxRegexScan
-// regexes are tested), or noRule.
+// regexMatching returns the newest indexed regex rule that matches the
+// literal path s and is newer than best, or noRule. At most maxRegexScan
+// regexes are tested.
 func (c *coverIndex) regexMatching(s string, best int32) int32 {
 	found, tests := noRule, 0
 	try := func(list []coverRegex) {

@@ -10,8 +10,9 @@ import (
 // go/analysis results: each is a typed field computed on first use by the
 // accessor method that owns it, so a rule states what it needs by calling
 // the accessor (p.Index(), p.engine(), p.deadRules(), ...). Nothing is
-// keyed by strings, and nothing depends on the order rules run in: an
+// keyed by strings, and no fact depends on the order rules run in: an
 // accessor computes its fact from the profile whichever rule asks first.
+// (The evaluator diagnostics rules claim are not facts: see Pass.Claim.)
 //
 // Accessors are not safe for concurrent use; the rules of a run are run
 // one after another.
