@@ -43,8 +43,8 @@ type Options struct {
 	Fragment bool
 	// Eval is used by File to evaluate the source.
 	Eval eval.Options
-	// Context cancels the run (nil = never): see Run. It does not reach
-	// the evaluator File runs (eval.Options has its own).
+	// Context cancels the run (nil = never): see Run. It bounds the rules
+	// only; the evaluation File runs is configured by Eval.
 	Context context.Context
 }
 
