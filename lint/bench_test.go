@@ -50,8 +50,14 @@ func generated(n int) []byte {
 	return []byte(sb.String())
 }
 
-func BenchmarkLintGenerated10k(b *testing.B) {
-	data := generated(10000)
+func BenchmarkLintGenerated10k(b *testing.B) { benchGenerated(b, 10000) }
+
+// BenchmarkLintGenerated100k is the 100,000-rule budget (< 2 s for
+// `sbplc lint` on such a file, parse and evaluation included).
+func BenchmarkLintGenerated100k(b *testing.B) { benchGenerated(b, 100000) }
+
+func benchGenerated(b *testing.B, n int) {
+	data := generated(n)
 	b.ReportAllocs()
 	defer testutil.CPUTimer(b)()
 	for b.Loop() {

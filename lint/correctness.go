@@ -42,7 +42,7 @@ var correctnessRules = []*Rule{
 // guardedParams returns the params the profile tests with
 // if/when/unless/cond/and/or/not before using them.
 func (p *Pass) guardedParams() map[string]bool {
-	return p.run.cached("guardedParams", func() any {
+	return p.run.facts.guarded.get(func() map[string]bool {
 		guarded := map[string]bool{}
 		if p.File == nil {
 			return guarded
@@ -66,7 +66,7 @@ func (p *Pass) guardedParams() map[string]bool {
 			}
 		}
 		return guarded
-	}).(map[string]bool)
+	})
 }
 
 // boolIndex is how many leading arguments of a form are tests: one for
@@ -669,7 +669,7 @@ func runStringEscape(p *Pass) {
 // opSymbols returns the symbols in operation position of the file's
 // allow and deny forms, in source order.
 func (p *Pass) opSymbols() []*ast.Symbol {
-	return p.run.cached("opSymbols", func() any {
+	return p.run.facts.opSymbols.get(func() []*ast.Symbol {
 		var out []*ast.Symbol
 		if p.File == nil {
 			return out
@@ -684,7 +684,7 @@ func (p *Pass) opSymbols() []*ast.Symbol {
 			}
 		}
 		return out
-	}).([]*ast.Symbol)
+	})
 }
 
 func runNoOpOperation(p *Pass) {

@@ -57,21 +57,3 @@ func TestSameFilter(t *testing.T) {
 		}
 	}
 }
-
-// TestInsertLen checks the descending distinct length lists that bound the
-// prefix probes of the coverage index.
-func TestInsertLen(t *testing.T) {
-	var l []int
-	for _, n := range []int{3, 7, 3, 0, 12, 7, 5} {
-		l = insertLen(l, n)
-	}
-	want := []int{12, 7, 5, 3, 0}
-	if len(l) != len(want) {
-		t.Fatalf("insertLen = %v, want %v", l, want)
-	}
-	for i := range want {
-		if l[i] != want[i] {
-			t.Fatalf("insertLen = %v, want %v", l, want)
-		}
-	}
-}

@@ -100,14 +100,10 @@ func parseSuppression(c *ast.Comment) *Suppression {
 
 // applySuppressions drops suppressed diagnostics and adds unused-ignore and
 // unknown-rule-in-ignore findings.
-func applySuppressions(f *ast.File, ds diag.List, enabled []*Rule, cfg *config.Config, fileName string) diag.List {
+func applySuppressions(f *ast.File, ds diag.List, on map[string]bool, cfg *config.Config) diag.List {
 	sups := ParseSuppressions(f)
 	if len(sups) == 0 {
 		return ds
-	}
-	on := map[string]bool{}
-	for _, r := range enabled {
-		on[r.ID] = !cfg.RuleIgnoresFile(r.ID, fileName)
 	}
 	var out diag.List
 	for _, d := range ds {

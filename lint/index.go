@@ -205,7 +205,7 @@ func (p *Pass) directArg(l *ir.FilterNode, v *ir.Value) bool {
 // listAt returns the list of the user's file that starts at byte offset
 // off, or nil.
 func (p *Pass) listAt(off int) *ast.List {
-	m := p.run.cached("listAt", func() any {
+	m := p.run.facts.listsAt.get(func() map[int]*ast.List {
 		lists := p.scan().lists
 		m := make(map[int]*ast.List, len(lists))
 		for _, l := range lists {
@@ -214,7 +214,7 @@ func (p *Pass) listAt(off int) *ast.List {
 			}
 		}
 		return m
-	}).(map[int]*ast.List)
+	})
 	return m[off]
 }
 

@@ -96,25 +96,12 @@ type Pass struct {
 	run *runState
 }
 
-// finding is a reported diagnostic plus whether the rule chose the severity.
-type finding struct {
-	d        diag.Diagnostic
-	explicit bool
-}
-
 // Report adds a finding at the rule's default severity (or the configured one).
-func (p *Pass) Report(d diag.Diagnostic) {
-	d.Code = p.Rule.ID
-	p.run.add(p.Rule, finding{d: d})
-}
+func (p *Pass) Report(d diag.Diagnostic) { p.run.add(p.Rule, d, p.Rule.Severity) }
 
 // ReportSev adds a finding with a rule-chosen severity (a configured level
 // still wins).
-func (p *Pass) ReportSev(sev diag.Severity, d diag.Diagnostic) {
-	d.Code = p.Rule.ID
-	d.Severity = sev
-	p.run.add(p.Rule, finding{d: d, explicit: true})
-}
+func (p *Pass) ReportSev(sev diag.Severity, d diag.Diagnostic) { p.run.add(p.Rule, d, sev) }
 
 // Reportf adds a finding with a formatted message.
 func (p *Pass) Reportf(span source.Span, format string, args ...any) {
@@ -153,15 +140,22 @@ func (p *Pass) Problems() []eval.Problem {
 func (p *Pass) Claim(prob eval.Problem, d diag.Diagnostic) {
 	p.run.taken[prob] = true
 	d.Code = p.Rule.ID
-	p.run.add(p.Rule, finding{d: d, explicit: true})
+	p.run.add(p.Rule, d, d.Severity)
 }
 
 // Drop removes an evaluation problem from the output without a finding
 // (the rule decided it is not a problem, or reports it its own way).
 func (p *Pass) Drop(prob eval.Problem) { p.run.taken[prob] = true }
 
+// Cancelled reports whether the run's context (Options.Context) is done.
+// A rule with a loop over the profile's rules checks it every few thousand
+// steps and returns: a cancelled run's findings are discarded (see Run).
+func (p *Pass) Cancelled() bool { return p.run.cancelled() }
+
 // UserSpan reports whether sp lies in the file being linted.
 func (p *Pass) UserSpan(sp source.Span) bool { return sp.File != nil && sp.File == p.Src }
 
 // Index returns the shared rule index for the profile (computed once per run).
-func (p *Pass) Index() *Index { return p.run.index() }
+func (p *Pass) Index() *Index {
+	return p.run.facts.index.get(func() *Index { return buildIndex(p.Profile) })
+}

@@ -29,12 +29,7 @@ var pathRules = []*Rule{
 // The list is computed once per run and set of kinds, and shared by the
 // rules that ask for it: callers must not modify it.
 func concretePathArgs(p *Pass, kinds ...ir.Match) []PathArg {
-	key := make([]byte, 0, 16)
-	key = append(key, "pathArgs:"...)
-	for _, k := range kinds {
-		key = append(key, byte(k))
-	}
-	return p.run.cached(string(key), func() any {
+	return p.run.facts.pathArgs.get(matchKey(kinds), func() []PathArg {
 		has := func(m ir.Match) bool {
 			for _, k := range kinds {
 				if m == k {
@@ -60,7 +55,7 @@ func concretePathArgs(p *Pass, kinds ...ir.Match) []PathArg {
 			}
 		}
 		return out
-	}).([]PathArg)
+	})
 }
 
 // coversMetadata reports whether one of r's operations reaches

@@ -167,7 +167,7 @@ func ProjectDirs(prof *ir.Profile, home string) []string {
 }
 
 func projectRoots(p *Pass) []string {
-	return p.run.cached("projectRoots", func() any { return projectDirs(p.Index(), p.Home()) }).([]string)
+	return p.run.facts.projectRoots.get(func() []string { return projectDirs(p.Index(), p.Home()) })
 }
 
 func projectDirs(ix *Index, home string) []string {
@@ -218,9 +218,9 @@ func looksLikeProject(dir, home string) bool {
 
 // auditResults runs the probe table once per run.
 func (p *Pass) auditResults() []policy.ProbeResult {
-	return p.run.cached("audit", func() any {
+	return p.run.facts.audit.get(func() []policy.ProbeResult {
 		return p.engine().Audit(policy.AuditOptions{Home: p.Home(), Projects: projectRoots(p)})
-	}).([]policy.ProbeResult)
+	})
 }
 
 // fromProfile reports whether a rule of the profile (not a built-in
@@ -350,14 +350,14 @@ func mergeProbes(p *Pass, span source.Span, note string) bool {
 	}
 	for i := range p.run.findings {
 		f := &p.run.findings[i]
-		sp := f.d.Span
-		if f.d.Code != p.Rule.ID || sp.File != span.File || sp.Start < span.Start || sp.End > span.End {
+		sp := f.Span
+		if f.Code != p.Rule.ID || sp.File != span.File || sp.Start < span.Start || sp.End > span.End {
 			continue
 		}
 		// One finding per rule and span: the rule's own (perhaps milder)
 		// finding takes the probe's note and the probe's severity.
-		f.d.Notes = append(f.d.Notes, note)
-		f.d.Severity = max(f.d.Severity, sev)
+		f.Notes = append(f.Notes, note)
+		f.Severity = max(f.Severity, sev)
 		return true
 	}
 	return false

@@ -172,6 +172,12 @@ var everythingProbes = []string{"/", "/a", "/private/var/x", "/Users/u/.ssh/id_r
 // matchesEverything reports whether the regex matches every probe (".*",
 // "^/", "" and friends), i.e. it is as good as no filter.
 func matchesEverything(s string, pathOnly bool) bool {
+	// Every match of an anchored regex without top-level alternation
+	// starts with its literal prefix: unless that is "" or "/", the regex
+	// misses "/" (no need to compile it).
+	if pre, anchored := regexLiteralPrefix(s); anchored && len(pre) > 1 && !topLevelAlt(s) {
+		return false
+	}
 	re := compileRegex(s)
 	if re == nil {
 		return false

@@ -1,11 +1,11 @@
 package lint
 
 import (
+	"context"
 	"fmt"
 	"runtime/debug"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
@@ -45,13 +45,19 @@ type Options struct {
 	Fragment bool
 	// Eval is used by File to evaluate the source.
 	Eval eval.Options
+	// Context cancels the run (nil = never): see Run. It bounds the rules
+	// only; the evaluation File runs is configured by Eval.
+	Context context.Context
 }
 
 // Run lints an evaluated file. The result holds the rules' findings and,
 // unless opts.NoEvalDiags, res.Diags; suppressions and configured levels are
 // applied, and the list is sorted. cfg may be nil (defaults). Run is safe
 // for concurrent use and never panics: a rule that fails is reported as a
-// lint-internal-error diagnostic.
+// lint-internal-error diagnostic. When opts.Context is cancelled Run stops
+// (between rules, and inside the long analyses) and returns nil: the caller
+// knows it cancelled, and a partial list would be wrong (an ignore comment
+// whose rule did not run would look unused).
 func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 	if cfg == nil {
 		cfg = config.Default()
@@ -66,25 +72,34 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 	}
 	st := &runState{
 		cfg:      cfg,
+		ctx:      opts.Context,
 		prof:     prof,
 		problems: res.Problems,
 		taken:    map[eval.Problem]bool{},
 		target:   firstNonEmpty(opts.Target, cfg.Target, opts.Eval.Target),
+	}
+	if st.ctx == nil {
+		st.ctx = context.Background()
 	}
 	st.home = policy.PickHome(opts.Home, cfg.Home, prof)
 	fileName := ""
 	if src != nil {
 		fileName = src.Name
 	}
-	enabled := Enabled(cfg, opts)
+	// The rules that run on this file, computed once: the runner, the
+	// evaluator pass-through and the suppressions all use this set.
+	var rules []*Rule
 	st.enabled = map[string]bool{}
-	for _, r := range enabled {
-		st.enabled[r.ID] = !cfg.RuleIgnoresFile(r.ID, fileName)
+	for _, r := range Enabled(cfg, opts) {
+		if !cfg.RuleIgnoresFile(r.ID, fileName) {
+			rules = append(rules, r)
+			st.enabled[r.ID] = true
+		}
 	}
 	pass := Pass{File: res.File, Src: src, Profile: prof, Config: cfg, Opts: opts, run: st}
-	for _, r := range enabled {
-		if cfg.RuleIgnoresFile(r.ID, fileName) {
-			continue
+	for _, r := range rules {
+		if st.cancelled() {
+			return nil
 		}
 		// One Pass serves every rule (rules keep no reference to it).
 		pass.Rule = r
@@ -96,15 +111,11 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 			runRule(p, reportProbes)
 		}
 	}
-	var all diag.List
-	for _, f := range st.findings {
-		all = append(all, f.d)
+	if st.cancelled() {
+		return nil
 	}
+	all := st.findings
 	if !opts.NoEvalDiags {
-		on := map[string]bool{}
-		for _, r := range enabled {
-			on[r.ID] = !cfg.RuleIgnoresFile(r.ID, fileName)
-		}
 		for _, d := range st.untaken(res.Diags) {
 			// A stage diagnostic whose code is a rule ID follows that
 			// rule's selection and configured level (the evaluator reports
@@ -113,7 +124,7 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 			// always reported at their own level: they cannot be
 			// suppressed, disabled or downgraded.
 			if r, ok := Lookup(d.Code); ok && ruletable.Suppressible(d.Code) {
-				if !on[r.ID] {
+				if !st.enabled[r.ID] {
 					continue
 				}
 				if sev, set := configuredSeverity(r, cfg); set {
@@ -123,7 +134,7 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 			all = append(all, d)
 		}
 	}
-	all = applySuppressions(res.File, all, enabled, cfg, fileName)
+	all = applySuppressions(res.File, all, st.enabled, cfg)
 	return groupSecrets(all).Sort()
 }
 
@@ -180,13 +191,13 @@ func runRule(p *Pass, run func(*Pass)) {
 			if len(stack) > 2000 {
 				stack = stack[:2000]
 			}
-			p.run.findings = append(p.run.findings, finding{d: diag.Diagnostic{
+			p.run.findings = append(p.run.findings, diag.Diagnostic{
 				Severity: diag.Error,
 				Code:     "lint-internal-error",
 				Message:  fmt.Sprintf("rule %s failed on this file: %v (please report this bug)", p.Rule.ID, r),
 				Span:     source.Span{File: p.Src},
 				Notes:    []string{stack},
-			}})
+			})
 		}
 	}()
 	run(p)
@@ -195,18 +206,19 @@ func runRule(p *Pass, run func(*Pass)) {
 // runState is shared by the passes of one run.
 type runState struct {
 	cfg      *config.Config
+	ctx      context.Context
 	prof     *ir.Profile
 	problems []eval.Problem
 	taken    map[eval.Problem]bool // problems a rule claimed or dropped
-	findings []finding
+	findings diag.List
 	home     string
 	target   string
-	enabled  map[string]bool // rule IDs that run on this file
-
-	idxOnce sync.Once
-	idx     *Index
-	shared  map[string]any
+	enabled  map[string]bool // IDs of the rules that run on this file
+	facts    facts
 }
+
+// cancelled reports whether the run's context is done.
+func (st *runState) cancelled() bool { return st.ctx.Err() != nil }
 
 // untaken returns the diagnostics of ds (an eval.Result's) except those
 // of the problems a rule claimed or dropped.
@@ -232,34 +244,19 @@ func (st *runState) untaken(ds diag.List) diag.List {
 	return out
 }
 
-func (st *runState) index() *Index {
-	st.idxOnce.Do(func() { st.idx = buildIndex(st.prof) })
-	return st.idx
-}
+// checkEvery is how often (in loop steps) the long analyses check for
+// cancellation.
+const checkEvery = 1 << 12
 
-// cached returns a per-run value computed once by mk.
-func (st *runState) cached(key string, mk func() any) any {
-	if st.shared == nil {
-		st.shared = map[string]any{}
+// add records a finding of rule r at severity sev; a level configured for
+// the rule wins.
+func (st *runState) add(r *Rule, d diag.Diagnostic, sev diag.Severity) {
+	d.Severity = sev
+	if s, set := configuredSeverity(r, st.cfg); set {
+		d.Severity = s
 	}
-	if v, ok := st.shared[key]; ok {
-		return v
-	}
-	v := mk()
-	st.shared[key] = v
-	return v
-}
-
-func (st *runState) add(r *Rule, f finding) {
-	sev, set := configuredSeverity(r, st.cfg)
-	switch {
-	case set:
-		f.d.Severity = sev
-	case !f.explicit:
-		f.d.Severity = r.Severity
-	}
-	f.d.Code = r.ID
-	st.findings = append(st.findings, f)
+	d.Code = r.ID
+	st.findings = append(st.findings, d)
 }
 
 // configuredSeverity returns the level the configuration sets for r.

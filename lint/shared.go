@@ -15,7 +15,7 @@ type astScan struct {
 
 // scan returns the run's astScan.
 func (p *Pass) scan() *astScan {
-	return p.run.cached("astScan", func() any {
+	return p.run.facts.scan.get(func() *astScan {
 		sc := &astScan{}
 		if p.File == nil {
 			return sc
@@ -38,12 +38,12 @@ func (p *Pass) scan() *astScan {
 			})
 		}
 		return sc
-	}).(*astScan)
+	})
 }
 
 // symbolUses counts the occurrences of each symbol name in the file.
 func (p *Pass) symbolUses() map[string]int {
-	return p.run.cached("symbolUses", func() any {
+	return p.run.facts.symbolUses.get(func() map[string]int {
 		uses := map[string]int{}
 		if p.File == nil {
 			return uses
@@ -57,5 +57,5 @@ func (p *Pass) symbolUses() map[string]int {
 			})
 		}
 		return uses
-	}).(map[string]int)
+	})
 }

@@ -146,25 +146,9 @@ func LeafDim(f *ir.FilterNode) (string, ir.Match) {
 type compiler struct {
 	opts  *Options
 	diags diag.List
-	slab  []cnode // leaf nodes handed out in chunks (newLeaf)
-	args  []carg  // argument storage handed out in chunks (argsFor)
 	// reasons memoises unknownReason by filter name and dimension: large
 	// profiles repeat the same unevaluable filters many times.
 	reasons map[[2]string]string
-}
-
-// argsFor returns an empty argument slice with room for k arguments, carved
-// from a shared chunk when k is small.
-func (c *compiler) argsFor(k int) []carg {
-	if k > 16 {
-		return make([]carg, 0, k)
-	}
-	if len(c.args) < k {
-		c.args = make([]carg, 256)
-	}
-	out := c.args[:0:k]
-	c.args = c.args[k:]
-	return out
 }
 
 // reason returns unknownReason(f, dim), memoised.
@@ -179,17 +163,6 @@ func (c *compiler) reason(f *ir.FilterNode, dim string) string {
 	r := unknownReason(f, dim)
 	c.reasons[k] = r
 	return r
-}
-
-// newLeaf returns a zeroed node from the compiler's slab: a profile
-// compiles thousands of leaves, all living as long as the engine.
-func (c *compiler) newLeaf() *cnode {
-	if len(c.slab) == 0 {
-		c.slab = make([]cnode, 64)
-	}
-	n := &c.slab[0]
-	c.slab = c.slab[1:]
-	return n
 }
 
 func (c *compiler) compile(f *ir.FilterNode, depth int) *cnode {
@@ -216,7 +189,7 @@ func (c *compiler) compile(f *ir.FilterNode, depth int) *cnode {
 }
 
 func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
-	n := c.newLeaf()
+	n := &cnode{}
 	n.kind, n.src = ir.Leaf, f
 	if v, ok := c.assumed(f); ok {
 		n.lk, n.forced = lkConst, no
@@ -236,7 +209,7 @@ func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
 		c.stringArgs(n, f)
 	case dim == "target":
 		n.lk = lkTarget
-		n.args = c.argsFor(len(f.Args))
+		n.args = make([]carg, 0, len(f.Args))
 		for _, a := range f.Args {
 			switch a.Kind {
 			case ir.Symbol, ir.String:
@@ -252,7 +225,7 @@ func (c *compiler) leaf(f *ir.FilterNode, depth int) *cnode {
 		}
 	case dim == "vnode-type":
 		n.lk = lkVnode
-		n.args = c.argsFor(len(f.Args))
+		n.args = make([]carg, 0, len(f.Args))
 		for _, a := range f.Args {
 			if a.Kind == ir.Symbol || a.Kind == ir.String {
 				n.args = append(n.args, carg{s: strings.ToUpper(a.Str)})
@@ -322,7 +295,7 @@ func (c *compiler) assumed(f *ir.FilterNode) (bool, bool) {
 
 // stringArgs compiles the pattern arguments of a path or name filter.
 func (c *compiler) stringArgs(n *cnode, f *ir.FilterNode) {
-	n.args = c.argsFor(len(f.Args))
+	n.args = make([]carg, 0, len(f.Args))
 	for _, a := range f.Args {
 		if a.Kind != ir.String {
 			n.args = append(n.args, carg{unknown: fmt.Sprintf("(%s ...) argument is not a string", filterName(f))})

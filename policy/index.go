@@ -6,64 +6,141 @@ import (
 	"github.com/sbplc/sbplc/ir"
 )
 
-// sindex finds, for one resource dimension of one segment, the newest
-// "simple" filtered rule that matches: rules whose filter is a literal,
-// subpath or prefix leaf (or several ORed) with concrete arguments. Values
-// are positions in segment.filtered (smaller = newer).
-type sindex struct {
-	dim    string
-	exact  map[string]int32
-	sub    map[string]int32
-	subLen []bool // subLen[n]: some subpath argument is n bytes long
-	pre    []preEntry
+// PathIndex is the one index of literal, subpath and prefix patterns: it
+// maps each pattern to an int32 value, keeping the smallest (callers number
+// rules newest first, so that is the newest rule), and finds the patterns
+// that match a string. The engine finds the newest simple rule matching a
+// request with it (segment.idx) and the complex rules a path may reach
+// (gindex); lint finds the newer rules that cover a rule's path argument.
+//
+// Subpath patterns match component-bounded (subpathMatch): callers strip
+// trailing slashes. A lookup costs O(len(s)) plus one hash for each
+// pattern length present that could match, whatever the number of
+// patterns.
+type PathIndex struct {
+	exact, sub, pre map[string]int32
+	subLen, preLen  []bool // subLen[n]: some subpath pattern is n bytes long
 }
 
-type preEntry struct {
-	s string
-	i int32
+// PatternKinds selects the pattern kinds of a PathIndex lookup.
+type PatternKinds uint8
+
+// Pattern kinds.
+const (
+	ExactPatterns PatternKinds = 1 << iota
+	SubpathPatterns
+	PrefixPatterns
+	AllPatterns = ExactPatterns | SubpathPatterns | PrefixPatterns
+)
+
+// Add records the pattern s of match kind m (MatchExact, MatchSubpath or
+// MatchPrefix; others are ignored) with value v, and returns the pattern's
+// value: v, or the smaller value it already had.
+func (x *PathIndex) Add(m ir.Match, s string, v int32) int32 {
+	var mp *map[string]int32
+	switch m {
+	case ir.MatchExact:
+		mp = &x.exact
+	case ir.MatchSubpath:
+		mp = &x.sub
+		markLen(&x.subLen, len(s))
+	case ir.MatchPrefix:
+		mp = &x.pre
+		markLen(&x.preLen, len(s))
+	default:
+		return v
+	}
+	if *mp == nil {
+		*mp = map[string]int32{}
+	}
+	if old, ok := (*mp)[s]; ok && old <= v {
+		return old
+	}
+	(*mp)[s] = v
+	return v
+}
+
+func markLen(lens *[]bool, n int) {
+	for len(*lens) <= n {
+		*lens = append(*lens, false)
+	}
+	(*lens)[n] = true
+}
+
+// Len is the number of patterns.
+func (x *PathIndex) Len() int { return len(x.exact) + len(x.sub) + len(x.pre) }
+
+// Each calls fn with the value of every pattern of the given kinds that
+// matches s: an exact pattern equal to s, a subpath pattern s is or lies
+// under, a prefix pattern s starts with.
+func (x *PathIndex) Each(s string, kinds PatternKinds, fn func(v int32)) {
+	if kinds&ExactPatterns != 0 && len(x.exact) > 0 {
+		if v, ok := x.exact[s]; ok {
+			fn(v)
+		}
+	}
+	if kinds&SubpathPatterns != 0 && len(x.sub) > 0 {
+		if v, ok := x.sub[s]; ok {
+			fn(v)
+		}
+		// Proper ancestors: s[:j] for each '/' at j, then "/" and ""
+		// (subpathMatch: both contain every absolute path).
+		abs := s != "" && s[0] == '/'
+		for j := min(len(s), len(x.subLen)) - 1; j > 0; j-- {
+			if s[j] == '/' && x.subLen[j] && !(j == 1 && abs) {
+				if v, ok := x.sub[s[:j]]; ok {
+					fn(v)
+				}
+			}
+		}
+		if abs && len(s) > 1 && len(x.subLen) > 1 && x.subLen[1] {
+			if v, ok := x.sub["/"]; ok {
+				fn(v)
+			}
+		}
+		if abs && x.subLen[0] {
+			if v, ok := x.sub[""]; ok {
+				fn(v)
+			}
+		}
+	}
+	if kinds&PrefixPatterns != 0 && len(x.pre) > 0 {
+		for j := min(len(s), len(x.preLen)-1); j >= 0; j-- {
+			if x.preLen[j] {
+				if v, ok := x.pre[s[:j]]; ok {
+					fn(v)
+				}
+			}
+		}
+	}
+}
+
+// Match returns the smallest value of the patterns of the given kinds
+// that match s (see Each).
+func (x *PathIndex) Match(s string, kinds PatternKinds) (int32, bool) {
+	best, found := none, false
+	x.Each(s, kinds, func(v int32) {
+		if v <= best {
+			best, found = v, true
+		}
+	})
+	return best, found
 }
 
 const none = int32(1<<31 - 1)
 
-func (x *sindex) lookupPath(p string) int32 {
-	best := none
-	if i, ok := x.exact[p]; ok {
-		best = i
-	}
-	if len(x.sub) > 0 {
-		if i, ok := x.sub[p]; ok && i < best {
-			best = i
-		}
-		for j := min(len(p), len(x.subLen)) - 1; j > 0; j-- {
-			if p[j] == '/' && x.subLen[j] {
-				if i, ok := x.sub[p[:j]]; ok && i < best {
-					best = i
-				}
-			}
-		}
-		if i, ok := x.sub["/"]; ok && i < best && strings.HasPrefix(p, "/") {
-			best = i
-		}
-	}
-	for k := range x.pre {
-		if e := &x.pre[k]; e.i < best && strings.HasPrefix(p, e.s) {
-			best = e.i
-		}
-	}
-	return best
+// sindex holds the simple rules of one resource dimension of a segment:
+// values are positions in segment.filtered (smaller = newer).
+type sindex struct {
+	dim string
+	PathIndex
 }
 
-func (x *sindex) lookupName(n string) int32 {
-	best := none
-	if i, ok := x.exact[n]; ok {
-		best = i
-	}
-	for k := range x.pre {
-		if e := &x.pre[k]; e.i < best && strings.HasPrefix(n, e.s) {
-			best = e.i
-		}
-	}
-	return best
+// lookup returns the position of the newest simple rule matching s, or
+// none. Name dimensions have no subpath patterns (simpleLeaves).
+func (x *sindex) lookup(s string) int32 {
+	v, _ := x.Match(s, AllPatterns)
+	return v
 }
 
 // simpleLeaves returns the leaves of a simple filter, or nil.
@@ -117,26 +194,11 @@ func (s *segment) buildIndex() {
 		for _, l := range leaves {
 			x := s.index(l.dim)
 			if x == nil {
-				x = &sindex{dim: l.dim, exact: map[string]int32{}, sub: map[string]int32{}}
+				x = &sindex{dim: l.dim}
 				s.idx = append(s.idx, x)
 			}
 			for _, a := range l.args {
-				switch l.match {
-				case ir.MatchExact:
-					if _, ok := x.exact[a.s]; !ok {
-						x.exact[a.s] = int32(i)
-					}
-				case ir.MatchSubpath:
-					if _, ok := x.sub[a.s]; !ok {
-						x.sub[a.s] = int32(i)
-					}
-					for len(x.subLen) <= len(a.s) {
-						x.subLen = append(x.subLen, false)
-					}
-					x.subLen[len(a.s)] = true
-				case ir.MatchPrefix:
-					x.pre = append(x.pre, preEntry{a.s, int32(i)})
-				}
+				x.Add(l.match, a.s, int32(i))
 			}
 		}
 	}
@@ -159,11 +221,11 @@ func (s *segment) newestSimple(q *query) int32 {
 	switch q.res.Kind {
 	case KindPath, KindUnix:
 		if x := s.index("path"); x != nil {
-			return x.lookupPath(q.res.Path)
+			return x.lookup(q.res.Path)
 		}
 	case KindName:
 		if x := s.index(q.nameDim); x != nil {
-			return x.lookupName(q.res.Name)
+			return x.lookup(q.res.Name)
 		}
 	}
 	return none
@@ -303,54 +365,31 @@ func (g *guard) pass(r *Resource) bool {
 	return true
 }
 
-// gindex finds the complex rules whose guard path set can match a path.
+// gindex finds the complex rules whose guard path set can match a path:
+// a PathIndex from each guard pattern to its list of slots.
 type gindex struct {
-	exact  map[string][]int32
-	sub    map[string][]int32
-	subLen []bool
-	pre    []preList
-}
-
-type preList struct {
-	s  string
-	ks []int32
+	paths PathIndex
+	slots [][]int32 // by PathIndex value
 }
 
 func (g *gindex) add(ps *pathSet, k int32) {
-	for _, s := range ps.exact {
-		g.exact[s] = append(g.exact[s], k)
-	}
-	for _, s := range ps.sub {
-		g.sub[s] = append(g.sub[s], k)
-		for len(g.subLen) <= len(s) {
-			g.subLen = append(g.subLen, false)
+	add := func(m ir.Match, patterns []string) {
+		for _, s := range patterns {
+			id := g.paths.Add(m, s, int32(len(g.slots)))
+			if int(id) == len(g.slots) {
+				g.slots = append(g.slots, nil)
+			}
+			g.slots[id] = append(g.slots[id], k)
 		}
-		g.subLen[len(s)] = true
 	}
-	for _, s := range ps.pre {
-		g.pre = append(g.pre, preList{s, []int32{k}})
-	}
+	add(ir.MatchExact, ps.exact)
+	add(ir.MatchSubpath, ps.sub)
+	add(ir.MatchPrefix, ps.pre)
 }
 
 // gather appends the slots of guarded rules that may match p.
 func (g *gindex) gather(p string, buf []int32) []int32 {
-	buf = append(buf, g.exact[p]...)
-	if len(g.sub) > 0 {
-		buf = append(buf, g.sub[p]...)
-		for j := min(len(p), len(g.subLen)) - 1; j > 0; j-- {
-			if p[j] == '/' && g.subLen[j] {
-				buf = append(buf, g.sub[p[:j]]...)
-			}
-		}
-		if p != "/" && strings.HasPrefix(p, "/") {
-			buf = append(buf, g.sub["/"]...)
-		}
-	}
-	for i := range g.pre {
-		if strings.HasPrefix(p, g.pre[i].s) {
-			buf = append(buf, g.pre[i].ks...)
-		}
-	}
+	g.paths.Each(p, AllPatterns, func(id int32) { buf = append(buf, g.slots[id]...) })
 	return buf
 }
 
@@ -366,7 +405,7 @@ func (s *segment) indexGuards() {
 			continue
 		}
 		if s.gidx == nil {
-			s.gidx = &gindex{exact: map[string][]int32{}, sub: map[string][]int32{}}
+			s.gidx = &gindex{}
 		}
 		s.gidx.add(g.paths, int32(k))
 	}

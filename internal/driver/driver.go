@@ -437,7 +437,8 @@ func (d *Driver) CheckWith(ctx context.Context, src *source.File, co CheckOption
 	eo := s.Eval
 	lo := s.Lint
 	eo.Context = ctx
-	lo.Eval = eo // MERGE: lo.Context = ctx
+	lo.Context = ctx
+	lo.Eval = eo
 	r.Eval = eval.Run(src, eo)
 	if ctx.Err() != nil {
 		r.Cancelled = true
