@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/sbplc/sbplc/compile"
-	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/internal/driver"
+	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/internal/trace"
 )
 
