@@ -52,6 +52,11 @@ const MaxErrors = 100
 
 // Parse parses one file. It never panics and always returns a non-nil File.
 func Parse(f *source.File) (file *ast.File, diags diag.List) {
+	return parseChunks(f, chunkTokens)
+}
+
+// parseChunks is Parse with participle given chunks of about n tokens.
+func parseChunks(f *source.File, n int) (file *ast.File, diags diag.List) {
 	file = &ast.File{Src: f}
 	defer func() {
 		if r := recover(); r != nil {
@@ -74,11 +79,20 @@ func Parse(f *source.File) (file *ast.File, diags diag.List) {
 
 	// Token values and node strings are substrings of one copy of the text.
 	text := string(f.Text)
-	g, err := parseTokens(lx.toks, text)
+	c := &converter{file: f, text: text, toks: lx.toks, sink: sink}
 	file.Forms = []ast.Node{}
-	if err == nil {
-		c := &converter{file: f, text: text, toks: lx.toks, sink: sink}
-		file.Forms = c.items(g.Items, nil)
+	var err error
+	// Participle parses the file a chunk of whole top-level data at a
+	// time: its token buffer and parse state are garbage once a chunk is
+	// converted, so memory follows the tree, not the parser's bookkeeping,
+	// whatever the size of the file.
+	for start := 0; start < len(lx.toks) && err == nil; {
+		end := chunkEnd(lx.toks, start, n)
+		var g *gFile
+		if g, err = parseTokens(lx.toks[start:end], text); err == nil {
+			file.Forms = append(file.Forms, c.items(g.Items, nil)...)
+		}
+		start = end
 	}
 	diags = sink.result(MaxErrors)
 	if err != nil {
@@ -89,6 +103,29 @@ func Parse(f *source.File) (file *ast.File, diags diag.List) {
 	attachComments(file)
 	file.Clean = !diags.HasErrors()
 	return file, diags
+}
+
+// chunkTokens is about how many tokens participle parses at once.
+const chunkTokens = 4096
+
+// chunkEnd returns the end of the chunk that starts at token start: the
+// first boundary between top-level data at or after start+n tokens (a
+// quote mark stays with its datum), or the end of the stream.
+func chunkEnd(toks []token, start, n int) int {
+	depth := 0
+	for i := start; i < len(toks); i++ {
+		if depth == 0 && i >= start+n && toks[i-1].typ != tQuote && toks[i-1].typ != tQuasi &&
+			toks[i-1].typ != tUnquote && toks[i-1].typ != tSplice {
+			return i
+		}
+		switch toks[i].typ {
+		case tLParen, tVecOpen:
+			depth++
+		case tRParen, tMissing:
+			depth--
+		}
+	}
+	return len(toks)
 }
 
 // ParseString is a convenience for tests and tools.
