@@ -413,3 +413,41 @@ func TestSuggestRuleID(t *testing.T) {
 		t.Errorf("Validate = %v", errs)
 	}
 }
+
+// TestEscapeVectorsGroupedPerRule: an (allow default) opens some twenty
+// escape vectors; they are one finding on its line (each rule's message a
+// note), not twenty, and an ignore comment still takes one of them out.
+func TestEscapeVectorsGroupedPerRule(t *testing.T) {
+	text := "(version 1)\n(allow default)\n"
+	var onLine []diag.Diagnostic
+	for _, d := range lintText(t, "g.sb", text, lint.Options{}) {
+		if d.Span.StartPos().Line == 2 {
+			onLine = append(onLine, d)
+		}
+	}
+	var grouped *diag.Diagnostic
+	for i, d := range onLine {
+		if strings.Contains(d.Message, "escape vectors:") {
+			grouped = &onLine[i]
+		}
+	}
+	if len(onLine) > 4 || grouped == nil {
+		t.Fatalf("%d findings on the (allow default) line, want the grouped ones:\n%v", len(onLine), onLine)
+	}
+	has := func(d *diag.Diagnostic, id string) bool {
+		for _, n := range d.Notes {
+			if strings.HasPrefix(n, "["+id+"] ") {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(grouped, "writable-shell-startup") || !has(grouped, "launchservices-open") {
+		t.Errorf("grouped finding lacks rules: %v", grouped.Notes)
+	}
+	for _, d := range lintText(t, "g.sb", "(version 1)\n; sbplc:ignore writable-shell-startup tested elsewhere\n(allow default)\n", lint.Options{}) {
+		if d.Code == "unused-ignore" || strings.Contains(d.Message, "escape vectors") && has(&d, "writable-shell-startup") {
+			t.Errorf("suppressed rule still grouped, or the ignore looks unused: %v", d)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 		}
 	}
 	all = applySuppressions(res.File, all, st.enabled, cfg)
-	return groupSecrets(all).Sort()
+	return groupProbes(all).Sort()
 }
 
 // File parses, evaluates and lints src. Evaluation options come from
@@ -364,40 +364,47 @@ func suggestID(id string) string { return ruletable.Suggest(id, false) }
 // Suggest returns the rule ID closest to id, or "".
 func Suggest(id string) string { return suggestID(id) }
 
-// groupSecrets merges the secrets findings that point at the same rule
-// (one broad allow such as (subpath "/") opens SSH keys, cloud
-// credentials, the keychain ...) into one finding listing the categories:
-// one problem, one line. It runs after suppressions, so each rule's ignore
+// groupProbes merges the findings that point at the same rule into one
+// finding per kind: the secrets a broad allow makes readable (SSH keys,
+// cloud credentials, the keychain ...), and the other escape vectors the
+// audit probes find open there (persistence locations, IPC services, raw
+// devices ...): one problem, one line, instead of a line per rule on an
+// (allow default). It runs after suppressions, so each rule's ignore
 // comments and levels still apply; the merged finding carries the most
 // severe rule's ID (registry order breaks ties) and keeps every rule's
-// message as a note.
-func groupSecrets(ds diag.List) diag.List {
+// message and notes as notes. Findings with a fix are not merged.
+func groupProbes(ds diag.List) diag.List {
 	type key struct {
 		f          *source.File
 		start, end int
+		secrets    bool
 	}
 	groups := map[key][]int{}
 	var order []key
 	for i, d := range ds {
 		r, ok := Lookup(d.Code)
-		if !ok || r.Category != Secrets || !d.Span.IsValid() {
+		if !ok || !d.Span.IsValid() {
 			continue
 		}
-		k := key{d.Span.File, d.Span.Start, d.Span.End}
+		secrets := r.Category == Secrets
+		if !secrets && !hasProbeNote(d) || len(d.Fixes) > 0 {
+			continue // a finding with a fix keeps it, and its own line
+		}
+		k := key{d.Span.File, d.Span.Start, d.Span.End, secrets}
 		if len(groups[k]) == 0 {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], i)
 	}
 	drop := map[int]bool{}
+	pos := map[string]int{}
+	for i, r := range All() {
+		pos[r.ID] = i
+	}
 	for _, k := range order {
 		idx := groups[k]
 		if len(idx) < 2 {
 			continue
-		}
-		pos := map[string]int{}
-		for i, r := range All() {
-			pos[r.ID] = i
 		}
 		sort.SliceStable(idx, func(a, b int) bool {
 			da, db := ds[idx[a]], ds[idx[b]]
@@ -412,14 +419,18 @@ func groupSecrets(ds diag.List) diag.List {
 			d := ds[i]
 			r, _ := Lookup(d.Code)
 			labels = append(labels, strings.TrimSuffix(r.Summary, " readable"))
-			// Each category's notes (its probe IDs) follow its message.
+			// Each rule's notes (its probe IDs) follow its message.
 			notes = append(notes, fmt.Sprintf("[%s] %s", d.Code, d.Message))
 			notes = append(notes, d.Notes...)
 			if i != idx[0] {
 				drop[i] = true
 			}
 		}
-		head.Message = fmt.Sprintf("this rule makes %d kinds of secrets readable: %s; deny file-read* on them after this rule, or narrow it (details below)", len(idx), strings.Join(labels, ", "))
+		if k.secrets {
+			head.Message = fmt.Sprintf("this rule makes %d kinds of secrets readable: %s; deny file-read* on them after this rule, or narrow it (details below)", len(idx), strings.Join(labels, ", "))
+		} else {
+			head.Message = fmt.Sprintf("this rule opens %d escape vectors: %s; close them with denies after this rule, or narrow it (details below)", len(idx), strings.Join(labels, "; "))
+		}
 		head.Notes = notes
 	}
 	if len(drop) == 0 {
@@ -432,4 +443,14 @@ func groupSecrets(ds diag.List) diag.List {
 		}
 	}
 	return out
+}
+
+// hasProbeNote reports whether d reports allowed audit probes.
+func hasProbeNote(d diag.Diagnostic) bool {
+	for _, n := range d.Notes {
+		if strings.HasPrefix(n, probeNotePrefix) {
+			return true
+		}
+	}
+	return false
 }
