@@ -571,7 +571,7 @@ func runImportNotFound(p *Pass) {
 			// profile uses names it may define, those statements are
 			// unknown rules, and the warning stays.)
 			nd.Severity = diag.Info
-			nd.Notes = append(append([]string(nil), nd.Notes...), in.Name+" ships with macOS: lint on a Mac with --system-dirs, or pass -I with a copy, to analyse its rules")
+			nd.Notes = append(append([]string(nil), nd.Notes...), in.Name+" ships with macOS (sbplc searches /System/Library/Sandbox/Profiles there): on another system pass -I DIR with a copy to analyse its rules")
 		}
 		p.Claim(pr, nd)
 	}

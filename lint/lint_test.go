@@ -451,3 +451,20 @@ func TestEscapeVectorsGroupedPerRule(t *testing.T) {
 		}
 	}
 }
+
+// TestImportNotFoundNote: the note for a system profile names options
+// that exist (issue 12, item 12: it named a --system-dirs flag).
+func TestImportNotFoundNote(t *testing.T) {
+	for _, d := range lintText(t, "i.sb", "(version 1)\n(import \"system.sb\")\n", lint.Options{}) {
+		if d.Code != "import-not-found" {
+			continue
+		}
+		for _, n := range d.Notes {
+			if strings.Contains(n, "--system-dirs") || strings.Contains(n, "ships with macOS") && !strings.Contains(n, "-I DIR") {
+				t.Errorf("note: %s", n)
+			}
+		}
+		return
+	}
+	t.Fatal("no import-not-found finding")
+}
