@@ -192,6 +192,9 @@ type Engine struct {
 	opaque   []opaquePoint // unresolved imports and opaque blocks, by index
 	implicit []*crule
 	defaults map[string]vocab.DefaultRule // built-in defaults on target (shared: read only)
+	// measured is set when defaults come from compiled blobs of the
+	// target rather than the vocabulary (measuredDefaults).
+	measured bool
 }
 
 // whyKey identifies a built-in default reason.
@@ -223,10 +226,13 @@ func builtinDefaults(t vocab.Target, version int) map[string]vocab.DefaultRule {
 	if m, ok := defaultsCache.m[k]; ok {
 		return m
 	}
-	m := map[string]vocab.DefaultRule{}
-	for _, o := range vocab.Operations() {
-		if r, ok := vocab.TerminalDefaultFor(t, o.Name, version); ok {
-			m[o.Name] = r
+	m, measured := measuredDefaults(t, version)
+	if !measured {
+		m = map[string]vocab.DefaultRule{}
+		for _, o := range vocab.Operations() {
+			if r, ok := vocab.TerminalDefaultFor(t, o.Name, version); ok {
+				m[o.Name] = r
+			}
 		}
 	}
 	if defaultsCache.m == nil || len(defaultsCache.m) >= maxDefaultsCache {
@@ -320,6 +326,7 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 		}
 	}
 	e.defaults = builtinDefaults(e.target, e.version)
+	_, e.measured = measuredDefaults(e.target, e.version)
 	c := &compiler{opts: &e.opts}
 	add := func(r *ir.Rule, implicit bool) {
 		cr := &crule{r: r, result: fromAction(r.Action), f: c.compile(r.Filter, 0), implicit: implicit, pos: len(e.rules)}
@@ -509,15 +516,18 @@ func (e *Engine) buildPlan(op string) *plan {
 		pl.terminal = Deny
 		if term.Action == "allow" {
 			pl.terminal = Allow
-			if e.version >= 2 {
+			if e.version >= 2 && !e.measured {
 				pl.terminal = e.model.NewerVersionDefaults
 				if pl.terminal == Unknown {
 					pl.termWhy = fmt.Sprintf("the built-in default of %s under (version %d) is not verified (semantics §1.5): decide it with --model newer-version-defaults=allow|deny", pl.termOp, e.version)
 				}
 			}
 		}
-	case !known:
-		// Not in the vocabulary: it can only fall back to default.
+	case !known || e.measured && last != "default":
+		// Not in the vocabulary, or (measured (version 2) defaults) an
+		// operation without a parent whose (version 1) built-in default
+		// is gone: it falls back to default, as every op-table entry
+		// that has no default of its own copies entry 0's decision.
 		if last != "default" {
 			pl.segs = append(pl.segs, e.opSegment("default"))
 			pl.termOp = "default"
