@@ -111,3 +111,40 @@ func TestNativeEmitterGroundTruth(t *testing.T) {
 }
 
 var _ = bytecode.DefaultLayout
+
+// groundTruthBlob returns the bytes of a ground-truth row the emitter
+// reproduces (checked against the published hash).
+func groundTruthBlob(t testing.TB, r blobRow) ([]byte, *eval.Result) {
+	t.Helper()
+	res := evalFile(t, filepath.Join(groundTruthDir, r.source), nil)
+	got, err := EmitNative(res.Profile, "")
+	if err != nil || sha(got) != r.sha {
+		t.Fatalf("%s: the emitter does not reproduce the blob (%v)", r.name, err)
+	}
+	return got, res
+}
+
+// The ground-truth blobs agree with their sources probe by probe, report
+// bits and message filters included.
+func TestCrossCheckGroundTruth(t *testing.T) {
+	l := bytecode.DefaultLayout()
+	voc := bytecode.VocabularyFor(l)
+	for _, r := range groundTruthBlobs(t) {
+		if r.emit != "yes" {
+			continue
+		}
+		blob, res := groundTruthBlob(t, r)
+		p, fs := bytecode.DecodeAndVerify(blob, l, voc)
+		if fs.HasErrors() || len(fs) > 0 {
+			t.Errorf("%s: findings %v", r.name, fs)
+			continue
+		}
+		rep := CrossCheck(p, voc, res.Profile, CrossCheckOptions{})
+		for _, d := range rep.Disagreements {
+			t.Errorf("%s: %s %s: blob %s, source %s (%s)", r.name, d.Op, d.Resource, d.Blob, d.Source, d.Reason)
+		}
+		if rep.Agree == 0 {
+			t.Errorf("%s: %+v", r.name, rep)
+		}
+	}
+}

@@ -344,6 +344,9 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 	ops:
 		for i, op := range r.Ops {
 			name := opName(op)
+			if a, ok := LookupAlias(e.target, name); ok && a.Status == AliasVerified {
+				name = a.Target
+			}
 			if seen != nil {
 				if seen[name] {
 					continue
@@ -671,6 +674,9 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 // resource's Links are QueryInto's business).
 func (e *Engine) queryOne(req Request, d *Decision) {
 	op := req.Op
+	if a, ok := LookupAlias(e.target, op); ok && a.Status == AliasVerified {
+		op = a.Target // rules on the alias are filed under its target (New)
+	}
 	pl := e.planFor(op)
 	if pl == nil {
 		r, err := e.ResolveOp(op)

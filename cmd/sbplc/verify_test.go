@@ -144,19 +144,19 @@ func TestVerifyUndecidable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "0 disagree, 12 undecidable (not compared): agrees on every decidable probe") {
+	if !strings.Contains(stdout, "0 disagree, 20 undecidable (not compared): agrees on every decidable probe") {
 		t.Errorf("summary: %s", stdout)
 	}
 	for _, want := range []string{
-		"warning: 12 probes are undecidable: they were not compared (--fail-on-unknown makes this an error) [cross-check]",
-		"note: 12 probes: value \"${ROOT}\" depends on unbound param \"ROOT\": pass -D ROOT=VALUE (first: file-read",
+		"warning: 20 probes are undecidable: they were not compared (--fail-on-unknown makes this an error) [cross-check]",
+		"note: 20 probes: value \"${ROOT}\" depends on unbound param \"ROOT\": pass -D ROOT=VALUE (first: file-read",
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 	_, stderr, code = bcRun(t, "verify", "--fail-on-unknown", "--profile", prof, blob)
-	if code != 1 || !strings.Contains(stderr, "error: 12 probes are undecidable") {
+	if code != 1 || !strings.Contains(stderr, "error: 20 probes are undecidable") {
 		t.Errorf("--fail-on-unknown: exit %d:\n%s", code, stderr)
 	}
 	if _, stderr, code := bcRun(t, "verify", "--fail-on-unknown", blob); code != 2 || !strings.Contains(stderr, "--fail-on-unknown needs --profile") {
@@ -186,8 +186,8 @@ func TestVerifyUndecidable(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 			t.Fatalf("%v\n%s", err, stdout)
 		}
-		if got.OK == flag || (code == 1) != flag || got.CrossCheck.Undecided != 12 || len(got.CrossCheck.Reasons) != 1 ||
-			got.CrossCheck.Reasons[0].Count != 12 || !strings.Contains(got.CrossCheck.Reasons[0].Reason, "ROOT") {
+		if got.OK == flag || (code == 1) != flag || got.CrossCheck.Undecided != 20 || len(got.CrossCheck.Reasons) != 1 ||
+			got.CrossCheck.Reasons[0].Count != 20 || !strings.Contains(got.CrossCheck.Reasons[0].Reason, "ROOT") {
 			t.Errorf("json (--fail-on-unknown=%v): exit %d %+v", flag, code, got)
 		}
 	}
