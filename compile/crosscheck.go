@@ -221,6 +221,20 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 	}
 	rep := &Report{}
 	tgt, _ := vocab.LookupTarget(opts.Target)
+	// A rule on a name libsandbox 14.4.1 may or may not bind: nothing it
+	// decides can be compared.
+	for _, r := range prof.Rules {
+		for _, o := range r.Ops {
+			if a, ok := policy.LookupAlias(tgt, o.Name); ok && a.Status != policy.AliasVerified {
+				at := ""
+				if sp := r.Origin.Primary(); sp.IsValid() {
+					at = " at " + sp.String()
+				}
+				rep.undecided(fmt.Sprintf("the rule%s names %s, which is not in the 14.4.1 operation table; whether libsandbox 14.4.1 binds it, and to what, is not measured (%s)", at, o.Name, a.Evidence),
+					o.Name+" (every request the rule could decide)")
+			}
+		}
+	}
 	aug, leaves := augment(prof, opts.Target)
 	// Leaves and rules by the operations their rule names.
 	leavesOf := map[string][]leafRef{}
