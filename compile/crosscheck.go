@@ -132,7 +132,8 @@ func Injected() []*ir.Rule {
 // injectedFor returns the Injected rules that libsandbox adds to prof:
 // the flow-divert allow only when a filtered rule names network-outbound
 // (an unfiltered one gets none: nl_v13_network_outbound), the
-// target-self rules always (they change nothing under (allow default)),
+// target-self rules never (the decision engine adds them as libsandbox's
+// implicit policy, unless the profile sets NO_IMPLICIT_RULES),
 // the (version 2) syscall rules under (version 2), the trap one when
 // iokit-open-user-client is allowed.
 func injectedFor(prof *ir.Profile, t vocab.Target) []*ir.Rule {
@@ -152,6 +153,9 @@ func injectedFor(prof *ir.Profile, t vocab.Target) []*ir.Rule {
 	var out []*ir.Rule
 	for _, r := range Injected() {
 		switch op := r.Ops[0].Name; {
+		case r.Filter.Name == "target":
+			// The engine's implicit policy has them (policy.ImplicitRulesFor).
+			continue
 		case op == "network-outbound" && !network:
 			continue
 		case op == "syscall-unix" && version != 2:

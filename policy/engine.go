@@ -220,7 +220,10 @@ var defaultsCache struct {
 const maxDefaultsCache = 64
 
 func builtinDefaults(t vocab.Target, version int) map[string]vocab.DefaultRule {
-	k := defaultsKey{t.Name + "\x00" + t.OSKey, version}
+	if activeMutation == mutNoBuiltinDefaults {
+		return map[string]vocab.DefaultRule{"default": {Action: "deny", Verified: true}}
+	}
+	k := defaultsKey{t.Name + "\x00" + t.OSKey + "\x00" + activeMutation.String(), version}
 	defaultsCache.mu.Lock()
 	defer defaultsCache.mu.Unlock()
 	if m, ok := defaultsCache.m[k]; ok {
@@ -256,6 +259,12 @@ func ImplicitRules() []*ir.Rule {
 // blobs give mach-task-inspect, mach-task-name, mach-task-read and signal a
 // (target self) node under (deny default); bytecode-format §2.6).
 func ImplicitRulesFor(t vocab.Target) []*ir.Rule {
+	switch activeMutation {
+	case mutNoImplicit:
+		return nil
+	case mutImplicit10x:
+		return ImplicitRules()
+	}
 	rs := ImplicitRules()
 	if !injectsTargetSelf(t) {
 		return rs
@@ -309,6 +318,12 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 		e.model = *opts.Model
 	} else {
 		e.model = DefaultModel()
+	}
+	switch activeMutation {
+	case mutExpansion:
+		e.model.SpecificBeatsWildcard = false
+	case mutV1DefaultsUnderV2:
+		e.model.NewerVersionDefaults = Allow
 	}
 	e.version = opts.Version
 	if e.version == 0 {
@@ -640,7 +655,7 @@ func (e *Engine) Query(req Request) Decision {
 // either denies the request, and the decision then names the link.
 func (e *Engine) QueryInto(req Request, d *Decision) {
 	e.queryOne(req, d)
-	if len(req.Resource.Links) == 0 || d.Result == Deny {
+	if len(req.Resource.Links) == 0 || d.Result == Deny || activeMutation == mutNoLinkCheck {
 		return
 	}
 	// opt: ld could reuse storage across calls; link-crossing paths are
@@ -699,6 +714,11 @@ func (e *Engine) queryOne(req Request, d *Decision) {
 	}
 	chain := d.Chain[:0]
 	*d = Decision{Op: op, Resource: req.Resource, Canonical: req.Resource.Canonical()}
+	if activeMutation != mutNone && mutatesChoice() {
+		d.Chain = chain
+		e.mutatedQuery(pl, &q, d)
+		return
+	}
 	var pending []*crule
 	var reasons []string
 	var cbuf, tbuf [64]int32

@@ -46,7 +46,7 @@ var aliases14 = []Alias{
 // LookupAlias returns the 14.4.1 alias entry for name on t (macOS 14 and
 // the newer, unmeasured targets that inherit its tables).
 func LookupAlias(t vocab.Target, name string) (Alias, bool) {
-	if !injectsTargetSelf(t) {
+	if !injectsTargetSelf(t) || activeMutation == mutNoAliases {
 		return Alias{}, false
 	}
 	for _, a := range aliases14 {
@@ -85,7 +85,7 @@ var alwaysDenied14 = []string{"file-write-setugid", "job-creation", "system-kas-
 // newer targets that inherit its tables) under (version 2). ok is false
 // otherwise.
 func measuredDefaults(t vocab.Target, version int) (map[string]vocab.DefaultRule, bool) {
-	if version != 2 || !injectsTargetSelf(t) {
+	if version != 2 || !injectsTargetSelf(t) || activeMutation == mutV1DefaultsUnderV2 {
 		return nil, false
 	}
 	verified := t.OSKey == "14.4.1"
