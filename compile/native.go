@@ -113,7 +113,7 @@ type gnode struct {
 // decision object.
 type erule struct {
 	span     source.Span
-	content  string // the profile's rules: action, decision and condition as text ("" for injected rules)
+	content  int    // the profile's rules: the id of their action and condition (0 for injected rules)
 	pos      int    // place in the profile (newest = highest)
 	cond     *cond
 	decision *gnode
@@ -196,6 +196,7 @@ func EmitNative(p *ir.Profile, target string) ([]byte, error) {
 	defDeny := true
 	var unfiltered []*ir.Rule // unfiltered rules on other operations
 	var rules []*erule
+	contentID := map[string]int{}
 	allowsUserClient := false
 	for _, r := range p.Rules {
 		if r == nil {
@@ -261,7 +262,14 @@ func EmitNative(p *ir.Profile, target string) ([]byte, error) {
 			}
 		}
 		if msg == nil {
-			er.content = fmt.Sprintf("%v%s", r.Action, er.cond.key())
+			// Rules with the same action and condition are one subgraph:
+			// the key is a small number, so that per-operation keys stay
+			// short however large the rules are.
+			k := fmt.Sprintf("%v%s", r.Action, er.cond.key())
+			if _, ok := contentID[k]; !ok {
+				contentID[k] = len(contentID)
+			}
+			er.content = contentID[k] + 1
 		}
 		rules = append(rules, er)
 	}
@@ -400,8 +408,8 @@ func EmitNative(p *ir.Profile, target string) ([]byte, error) {
 		}
 		fmt.Fprintf(&key, "%d", defID[defaults[k]])
 		for _, r := range list {
-			if r.content != "" {
-				fmt.Fprintf(&key, ";%s", r.content)
+			if r.content != 0 {
+				fmt.Fprintf(&key, ";%d", r.content)
 			} else {
 				fmt.Fprintf(&key, ";#%d", id(r))
 			}
@@ -475,7 +483,11 @@ func EmitNative(p *ir.Profile, target string) ([]byte, error) {
 	if len(im.Policies) > 0 {
 		im.Type = bytecode.TypeMessageFilters
 	}
-	return im.Bytes(l)
+	blob, err := im.Bytes(l)
+	if err != nil {
+		return nil, e.refuse(source.Span{}, "the profile's size", "%v", err)
+	}
+	return blob, nil
 }
 
 // flowDivert is the control name of libsandbox's injected network-outbound
