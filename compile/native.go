@@ -113,8 +113,8 @@ type gnode struct {
 // decision object.
 type erule struct {
 	span     source.Span
-	content  int    // the profile's rules: the id of their action and condition (0 for injected rules)
-	pos      int    // place in the profile (newest = highest)
+	content  int // the profile's rules: the id of their action and condition (0 for injected rules)
+	pos      int // place in the profile (newest = highest)
 	cond     *cond
 	decision *gnode
 	ops      map[int]bool // op-table entries it reaches
