@@ -18,9 +18,11 @@ const MaxBlobSize = fsutil.MaxInputSize
 const (
 	TypeSingle = 0x0000
 	TypeBundle = 0x8000
-	// TypeMessageFilters is the type of a profile with message filters
-	// ((version 2) with apply-message-filter): seen in one macOS 14 blob,
-	// not decoded yet.
+	// TypeMessageFilters is the type of a single profile with message
+	// filters (apply-message-filter): its policy table lists the root node
+	// of each message-filter policy, and the rules that apply one end in an
+	// inline message-filter terminal (macOS 14.4.1, six hash-verified
+	// blobs; see testdata/groundtruth).
 	TypeMessageFilters = 0x4000
 )
 
@@ -91,9 +93,21 @@ const knownFlags = FlagDeny | FlagGrant | FlagReport | FlagNoSandbox | FlagSIPOv
 	FlagNoTimes | FlagAuthority | FlagTelemetry | FlagTelemetryBT | FlagNoApprovalPrompt |
 	FlagNoStorageClass | FlagInline
 
-// RegexBit marks the regex form of a filter in the filter byte (iOS-era
-// blobs; not observed on macOS 14).
+// RegexBit is the flag in a filter byte that selects a filter's second
+// argument form: on macOS 14 an integer filter with it (syscall-number,
+// machtrap-number) takes a pool item holding a set of integers (a bitmap;
+// hash-verified); for string filters iOS-era blobs use it for the regex
+// form (not observed on macOS 14).
 const RegexBit = 0x80
+
+// Modifier ids of inline terminals (byte 4, with FlagInline).
+const (
+	// ModMessageFilter marks an allow that applies a message-filter
+	// policy: byte 5 is the message-filter operation (op-table numbering
+	// continued past the op table: 192 iokit-external-method) and bytes
+	// 6..7 the policy index.
+	ModMessageFilter = 0x13
+)
 
 // Node is one 8-byte node.
 type Node struct {
@@ -151,12 +165,48 @@ func (n *Node) FlagNames() []string {
 	return out
 }
 
-// Item is one pool item: a u16 length and that many bytes, 8-byte aligned.
+// ItemKind tells the two pool item encodings apart.
+type ItemKind uint8
+
+// Item kinds.
+const (
+	// ItemProgram is a u16 length and that many bytes: a string or a
+	// matching program.
+	ItemProgram ItemKind = iota
+	// ItemIntSet is the argument of an integer filter in its set form
+	// (filter byte with RegexBit): the bytes 01 00, a u16 byte count and a
+	// bitmap, least significant bit first (bit n set: n is in the set).
+	ItemIntSet
+)
+
+// Item is one pool item, 8-byte aligned. (Its kind is
+// Profile.ItemKind's: an item per pool unit is kept, so Item stays small.)
 type Item struct {
 	Unit int    `json:"unit"`   // offset from the pool base in 8-byte units
-	Pos  int    `json:"offset"` // byte offset of the length field in the blob
-	Data []byte `json:"-"`      // the bytes after the length (aliases the input)
+	Pos  int    `json:"offset"` // byte offset of the item's first byte in the blob
+	Data []byte `json:"-"`      // the bytes after the length or header (aliases the input)
 	End  int    `json:"end"`    // byte offset just past Data
+}
+
+// ItemKind returns the encoding of the item at pool unit u.
+func (p *Profile) ItemKind(u int) ItemKind {
+	if p.intSets[u] {
+		return ItemIntSet
+	}
+	return ItemProgram
+}
+
+// IntSet returns the values of an ItemIntSet item, ascending.
+func (it *Item) IntSet() []int {
+	var out []int
+	for i, b := range it.Data {
+		for bit := 0; bit < 8; bit++ {
+			if b&(1<<bit) != 0 {
+				out = append(out, 8*i+bit)
+			}
+		}
+	}
+	return out
 }
 
 // Profile is a decoded single compiled profile.
@@ -186,6 +236,8 @@ type Profile struct {
 
 	data     []byte
 	patterns *patternCache
+	// intSets holds the pool units of integer-set items (ItemIntSet).
+	intSets map[int]bool
 }
 
 // patternCache holds the decoded program of each pool item asked for.
@@ -307,7 +359,7 @@ func Decode(data []byte, l Layout) (*Profile, error) {
 	h.RegexCount = u16(l.RegexCountAt)
 	h.PolicyCount = u16(l.PolicyCountAt)
 
-	if h.Type != TypeSingle {
+	if h.Type != TypeSingle && h.Type != TypeMessageFilters {
 		return nil, errAt(0, "%s", foreign(data, l))
 	}
 	if h.ProfileCount != 0 {
@@ -378,8 +430,34 @@ func Decode(data []byte, l Layout) (*Profile, error) {
 		}
 	}
 	p.PoolBase = end
+	p.intSets = intSetUnits(p)
 	p.readPool()
 	return p, nil
+}
+
+// intSetUnits returns the pool units that integer filters in their set
+// form (RegexBit) refer to: those items are bitmaps, not length-prefixed
+// programs. The filter table of the layout's release says which filters
+// are integer-typed.
+func intSetUnits(p *Profile) map[int]bool {
+	var units map[int]bool
+	var voc Vocabulary
+	for i := range p.Nodes {
+		n := &p.Nodes[i]
+		if n.Kind != FilterNode || n.Filter&RegexBit == 0 {
+			continue
+		}
+		if voc == nil {
+			voc = VocabularyFor(p.Layout)
+		}
+		if fi, ok := voc.Filter(int(n.Filter &^ RegexBit)); ok && fi.Kind == ArgInline {
+			if units == nil {
+				units = map[int]bool{}
+			}
+			units[int(n.Arg)] = true
+		}
+	}
+	return units
 }
 
 // maxPoolUnit is the last pool offset a u16 reference can name: no item
@@ -398,18 +476,31 @@ func (p *Profile) readPool() {
 	p.Items = make([]Item, 0, min((len(data)-p.PoolBase)/8+1, maxPoolUnit+1))
 	at := p.PoolBase
 	for at < len(data) && (at-p.PoolBase)/8 <= maxPoolUnit {
-		if at+2 > len(data) {
+		unit := (at - p.PoolBase) / 8
+		hdr := 2
+		if p.intSets[unit] {
+			// 01 00, then the u16 byte count of the bitmap.
+			hdr = 4
+			if at+4 > len(data) {
+				p.PoolError, p.PoolErrorAt = "truncated integer-set item (its 4-byte header does not fit)", at
+				return
+			}
+			if data[at] != 1 || data[at+1] != 0 {
+				p.PoolError, p.PoolErrorAt = fmt.Sprintf("integer-set item starts with %02x %02x, libsandbox writes 01 00", data[at], data[at+1]), at
+				return
+			}
+		}
+		if at+hdr > len(data) {
 			p.PoolError, p.PoolErrorAt = "truncated pool item (1 byte left where a 2-byte length is expected)", at
 			return
 		}
-		n := int(binary.LittleEndian.Uint16(data[at:]))
-		end := at + 2 + n
+		n := int(binary.LittleEndian.Uint16(data[at+hdr-2:]))
+		end := at + hdr + n
 		if end > len(data) {
 			p.PoolError, p.PoolErrorAt = fmt.Sprintf("pool item of %d bytes runs past the end of the blob (%d bytes)", n, len(data)), at
 			return
 		}
-		unit := (at - p.PoolBase) / 8
-		p.Items = append(p.Items, Item{Unit: unit, Pos: at, Data: data[at+2 : end], End: end})
+		p.Items = append(p.Items, Item{Unit: unit, Pos: at, Data: data[at+hdr : end], End: end})
 		next := align8(end)
 		if next >= len(data) {
 			return // the blob ends here, or trailing bytes follow

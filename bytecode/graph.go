@@ -16,12 +16,22 @@ type Arg struct {
 	Symbol  string   // ArgInline: its symbolic name, if known
 	Item    *Item    // ArgPool: the item
 	Pattern *Pattern // ArgPool: the decoded program (nil if it does not decode)
-	Regex   bool     // the filter byte has RegexBit: Int is a regex index
+	Regex   bool     // the filter byte has RegexBit on a string filter: Int is a regex index
+	// IntSet is set for an integer filter with RegexBit: the argument is
+	// the set of values in Set (a bitmap pool item).
+	IntSet bool
+	Set    []int
 }
 
 // String renders the argument as SBPL-like text.
 func (a Arg) String() string {
 	switch {
+	case a.IntSet:
+		parts := make([]string, len(a.Set))
+		for i, v := range a.Set {
+			parts[i] = strconv.Itoa(v)
+		}
+		return strings.Join(parts, " ")
 	case a.Regex:
 		return fmt.Sprintf("#regex-%d", a.Int)
 	case a.Kind == ArgInline:
@@ -57,14 +67,20 @@ func (p *Profile) filterArg(voc Vocabulary, n *Node) (a Arg, i int) {
 	if n.Kind != FilterNode {
 		return a, -1
 	}
-	if n.Filter&RegexBit != 0 {
-		a.Regex = true
-		return a, -1
-	}
 	var fi FilterInfo
 	ok := false
 	if voc != nil {
-		fi, ok = voc.Filter(int(n.Filter))
+		fi, ok = voc.Filter(int(n.Filter &^ RegexBit))
+	}
+	if n.Filter&RegexBit != 0 {
+		if ok && fi.Kind == ArgInline {
+			if i, found := p.itemIndex(int(n.Arg)); found && p.ItemKind(int(n.Arg)) == ItemIntSet {
+				a.Kind, a.IntSet, a.Item, a.Set = ArgInline, true, &p.Items[i], p.Items[i].IntSet()
+			}
+			return a, -1
+		}
+		a.Regex = true
+		return a, -1
 	}
 	if ok {
 		a.Kind = fi.Kind
@@ -275,6 +291,17 @@ type matchKey struct {
 func (p *Profile) matchNode(voc Vocabulary, n *Node, name string, req Request, memo map[matchKey]MatchResult) MatchResult {
 	a, i := p.filterArg(voc, n)
 	switch {
+	case a.IntSet:
+		v, ok := req.Ints[name]
+		if !ok {
+			return Unknown
+		}
+		for _, x := range a.Set {
+			if x == v {
+				return Matched
+			}
+		}
+		return NoMatch
 	case a.Regex:
 		return Unknown
 	case a.Kind == ArgInline:

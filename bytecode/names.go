@@ -62,11 +62,13 @@ func OpName(v Vocabulary, id int) string {
 	return fmt.Sprintf("op#%d", id)
 }
 
-// FilterName names filter byte f with v, or "filter#N".
+// FilterName names filter byte f with v, or "filter#N". The set form of
+// an integer filter has the filter's own name; the RegexBit form of a
+// string filter is NAME-regex.
 func FilterName(v Vocabulary, f uint8) string {
 	if v != nil {
 		if fi, ok := v.Filter(int(f &^ RegexBit)); ok {
-			if f&RegexBit != 0 {
+			if f&RegexBit != 0 && fi.Kind != ArgInline {
 				return fi.Name + "-regex"
 			}
 			return fi.Name

@@ -175,8 +175,14 @@ func (v *verifier) header() {
 	if l.PadAt >= 0 && p.Header.Pad != 0 {
 		v.add(diag.Warning, CodeHeader, l.PadAt, "header pad byte is 0x%02x, libsandbox writes 0", p.Header.Pad)
 	}
-	if p.Header.VarCount > 0 || p.Header.StateCount > 0 || p.Header.PolicyCount > 0 || p.Header.RegexCount > 0 {
+	if p.Header.VarCount > 0 || p.Header.StateCount > 0 || p.Header.RegexCount > 0 {
 		v.unverified = true
+	}
+	switch {
+	case p.Header.Type == TypeMessageFilters && p.Header.PolicyCount == 0:
+		v.add(diag.Error, CodeHeader, 0, "profile type 0x4000, which libsandbox writes for profiles with message filters, but the policy table is empty: the blob is corrupt")
+	case p.Header.Type == TypeSingle && p.Header.PolicyCount > 0:
+		v.add(diag.Error, CodeHeader, l.PolicyCountAt, "%d policies in a profile of type 0: libsandbox writes a policy table only with type 0x4000 (message filters)", p.Header.PolicyCount)
 	}
 }
 
@@ -192,7 +198,7 @@ func (v *verifier) layout() {
 	for _, tb := range []struct {
 		name string
 		t    []uint16
-	}{{"regex", p.RegexTable}, {"pattern-variable", p.VarTable}, {"state", p.StateTable}, {"policy", p.PolicyTable}} {
+	}{{"regex", p.RegexTable}, {"pattern-variable", p.VarTable}, {"state", p.StateTable}} {
 		name := tb.name
 		for i, u := range tb.t {
 			if _, ok := p.ItemAt(int(u)); !ok {
@@ -205,6 +211,14 @@ func (v *verifier) layout() {
 
 func (v *verifier) opTable() {
 	p := v.p
+	// Policy table entries are node indexes: the root of each
+	// message-filter policy.
+	at := p.OpTableAt - 2*len(p.PolicyTable)
+	for i, e := range p.PolicyTable {
+		if int(e) >= len(p.Nodes) {
+			v.add(diag.Error, CodeLayout, at+2*i, "policy %d points to node %d, but there are %d nodes", i, e, len(p.Nodes))
+		}
+	}
 	for i, e := range p.OpTable {
 		if int(e) >= len(p.Nodes) {
 			v.add(diag.Error, CodeOpTable, p.OpTableAt+2*i, "operation %s (op %d) points to node %d, but there are %d nodes",
@@ -223,6 +237,8 @@ func (v *verifier) nodes() {
 				fi, ok := v.voc.Filter(int(n.Filter &^ RegexBit))
 				if !ok {
 					v.add(diag.Error, CodeNode, n.Offset+1, "node %d: unknown filter id %d for %s", i, n.Filter, p.Layout.Name)
+				} else if n.Filter&RegexBit != 0 && fi.Kind == ArgInline {
+					v.intSet(n, fi)
 				} else if n.Filter&RegexBit != 0 {
 					v.unverified = true
 					v.add(diag.Warning, CodeNode, n.Offset+1, "node %d: regex form of %s (filter byte 0x%02x) is not verified on %s", i, fi.Name, n.Filter, p.Layout.Name)
@@ -237,7 +253,9 @@ func (v *verifier) nodes() {
 			if n.Flags&^knownFlags != 0 {
 				v.add(diag.Warning, CodeNode, n.Offset+1, "node %d: unknown terminal flag bits 0x%06x", i, n.Flags&^knownFlags)
 			}
-			if n.Flags&FlagInline != 0 {
+			if n.Flags&FlagInline != 0 && n.ModType == ModMessageFilter {
+				v.messageFilter(n)
+			} else if n.Flags&FlagInline != 0 {
 				v.unverified = true
 				v.add(diag.Warning, CodeNode, n.Offset+4, "node %d: terminal with an inline modifier (type %d, arg %d, value %d): the encoding is not verified",
 					i, n.ModType, n.ModArgID, n.ModValue)
@@ -247,6 +265,41 @@ func (v *verifier) nodes() {
 		default:
 			v.add(diag.Error, CodeNode, n.Offset, "node %d: tag 0x%02x is neither filter (0) nor decision (1)", i, n.Raw[0])
 		}
+	}
+}
+
+// intSet checks the set form of an integer filter: its argument is the
+// pool unit of an integer-set item.
+func (v *verifier) intSet(n *Node, fi FilterInfo) {
+	i, ok := v.p.itemIndex(int(n.Arg))
+	if !ok || v.p.ItemKind(int(n.Arg)) != ItemIntSet {
+		v.dangling = true
+		v.add(diag.Error, CodePool, n.Offset+2, "node %d: %s set argument points to pool offset %d, where no integer-set item starts", n.Index, fi.Name, n.Arg)
+		return
+	}
+	if len(v.p.Items[i].IntSet()) == 0 {
+		v.add(diag.Warning, CodeArg, v.p.Items[i].Pos, "node %d: %s set is empty, so the filter never matches", n.Index, fi.Name)
+	}
+}
+
+// messageFilter checks an inline message-filter terminal: byte 5 names a
+// message-filter operation (numbered after the op table) and bytes 6..7 a
+// policy of the policy table.
+func (v *verifier) messageFilter(n *Node) {
+	p := v.p
+	if n.Flags&FlagDeny != 0 {
+		v.add(diag.Warning, CodeNode, n.Offset+1, "node %d: a message filter on a deny: libsandbox applies message filters to allows", n.Index)
+	}
+	if int(n.ModArgID) < len(p.OpTable) {
+		v.add(diag.Error, CodeNode, n.Offset+5, "node %d: message filter on operation %d, which is in the op table: message-filter operations are numbered after it (%d and up)",
+			n.Index, n.ModArgID, len(p.OpTable))
+	} else if v.voc != nil {
+		if _, ok := v.voc.OperationName(int(n.ModArgID)); !ok {
+			v.add(diag.Error, CodeNode, n.Offset+5, "node %d: message filter on operation %d, which the %s vocabulary does not know", n.Index, n.ModArgID, p.Layout.Name)
+		}
+	}
+	if int(n.ModValue) >= len(p.PolicyTable) {
+		v.add(diag.Error, CodeNode, n.Offset+6, "node %d: message filter policy %d, but the policy table has %d entries", n.Index, n.ModValue, len(p.PolicyTable))
 	}
 }
 
@@ -344,7 +397,7 @@ func (v *verifier) graph() {
 	// Reachability from the op table.
 	seen := make([]bool, nn)
 	var work []int
-	for _, e := range p.OpTable {
+	for _, e := range append(append([]uint16(nil), p.PolicyTable...), p.OpTable...) {
 		if valid(e) && !seen[e] {
 			seen[e] = true
 			work = append(work, int(e))
@@ -370,8 +423,8 @@ func (v *verifier) graph() {
 			unreach = append(unreach, i)
 		}
 	}
-	if len(unreach) > 0 && len(p.PolicyTable) == 0 {
-		v.add(diag.Warning, CodeUnreachable, p.Nodes[unreach[0]].Offset, "%d node(s) not reachable from any operation: %v", len(unreach), capList(unreach, 10))
+	if len(unreach) > 0 {
+		v.add(diag.Warning, CodeUnreachable, p.Nodes[unreach[0]].Offset, "%d node(s) not reachable from any operation or policy: %v", len(unreach), capList(unreach, 10))
 	}
 }
 
@@ -389,7 +442,7 @@ func (v *verifier) pool() {
 			ref[i] = true
 		}
 	}
-	for _, t := range [][]uint16{p.RegexTable, p.VarTable, p.StateTable, p.PolicyTable} {
+	for _, t := range [][]uint16{p.RegexTable, p.VarTable, p.StateTable} {
 		for _, u := range t {
 			mark(u)
 		}
@@ -397,6 +450,12 @@ func (v *verifier) pool() {
 	for i := range p.Nodes {
 		n := &p.Nodes[i]
 		switch {
+		case n.Kind == FilterNode && n.Filter&RegexBit != 0:
+			if p.ItemKind(int(n.Arg)) == ItemIntSet {
+				mark(n.Arg)
+			}
+		case n.Kind == TerminalNode && n.Flags&FlagInline != 0 && n.ModType == ModMessageFilter:
+			// bytes 6..7 are a policy index, not a pool offset.
 		case n.Kind == FilterNode && n.Filter&RegexBit == 0:
 			if v.voc == nil {
 				mark(n.Arg)

@@ -1,6 +1,7 @@
 package bytecode
 
 import (
+	"strconv"
 	"sync"
 
 	"github.com/sbplc/sbplc/vocab"
@@ -15,14 +16,23 @@ type vocabVocabulary struct {
 	filters map[int]FilterInfo
 }
 
+// vocabularies holds one Vocabulary per layout (they are read only).
+var vocabularies sync.Map // layout name + bias -> *vocabVocabulary
+
 // VocabularyFor returns the embedded vocabulary of l's OS release. Filter
-// ids are translated with l.FilterIDBias.
+// ids are translated with l.FilterIDBias. The result is shared and safe
+// for concurrent use.
 func VocabularyFor(l Layout) Vocabulary {
+	key := l.Name + "\x00" + l.OSKey + "\x00" + strconv.Itoa(l.FilterIDBias)
+	if v, ok := vocabularies.Load(key); ok {
+		return v.(*vocabVocabulary)
+	}
 	t, ok := vocab.LookupTarget(l.Name)
 	if !ok {
 		t = vocab.Target{Name: l.Name, OSKey: l.OSKey}
 	}
-	return &vocabVocabulary{l: l, t: t}
+	v, _ := vocabularies.LoadOrStore(key, &vocabVocabulary{l: l, t: t})
+	return v.(*vocabVocabulary)
 }
 
 func (v *vocabVocabulary) OperationName(id int) (string, bool) { return vocab.OperationByID(v.t, id) }

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 )
 
@@ -60,6 +61,9 @@ type Request struct {
 	// Source is the SBPL text handed to sandbox_compile_string.
 	Source []byte
 	Params Params
+	// Profile is the evaluated profile (Build sets it): what the native
+	// emitter serialises. libsandbox ignores it.
+	Profile *ir.Profile
 }
 
 // Result is what libsandbox returned.

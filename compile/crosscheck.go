@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"regexp/syntax"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,6 +81,11 @@ type probe struct {
 	str   string
 	num   int
 	isInt bool
+	// raw is set for a path probe that both sides see as written, not
+	// canonicalised: the spelling a non-canonical literal of the blob or
+	// the source names (which the kernel never presents, but a rule that
+	// names it is still part of the profile).
+	raw   bool
 	label string
 }
 
@@ -92,20 +98,31 @@ const (
 	unmatchedInt    = 0xfff0
 )
 
-// Injected lists the rules libsandbox adds to every profile it compiles
-// (macOS 14.4.1, bytecode-format §2.6): the flow-divert allow tested first
-// on network-outbound, and target-self allows on the task and signal
-// operations (the engine's implicit policy has signal and mach-task-name).
+// Injected lists the rules libsandbox 14.4.1 adds to a profile it
+// compiles (bytecode-format §2.6, testdata/groundtruth): the flow-divert
+// allow tested first on network-outbound, the target-self allows on the
+// task and signal operations, and under (version 2) the syscall
+// allow-lists. The decision engine adds the target-self rules itself
+// (ImplicitRulesFor); injectedFor says which apply to a profile.
 func Injected() []*ir.Rule {
-	leaf := func(name string, v ir.Value) *ir.FilterNode {
-		return &ir.FilterNode{Kind: ir.Leaf, Name: name, Written: name, Base: name, Match: ir.MatchExact, Args: []ir.Value{v}}
+	leaf := func(name string, v ...ir.Value) *ir.FilterNode {
+		return &ir.FilterNode{Kind: ir.Leaf, Name: name, Written: name, Base: name, Match: ir.MatchExact, Args: v}
 	}
 	rule := func(op string, f *ir.FilterNode) *ir.Rule {
 		return &ir.Rule{Action: ir.Allow, Ops: []ir.Op{{Name: op, Written: op}}, Filter: f}
 	}
-	out := []*ir.Rule{rule("network-outbound", leaf("control-name", ir.Value{Kind: ir.String, Str: "com.apple.flow-divert"}))}
+	out := []*ir.Rule{rule("network-outbound", leaf("control-name", ir.Value{Kind: ir.String, Str: flowDivert}))}
 	for _, op := range []string{"mach-task-inspect", "mach-task-name", "mach-task-read", "signal"} {
 		r := rule(op, leaf("target", ir.Value{Kind: ir.Symbol, Str: "self"}))
+		r.Filter.Match = ir.MatchOther
+		out = append(out, r)
+	}
+	for _, sc := range version2Syscalls {
+		var vs []ir.Value
+		for _, v := range sc.values {
+			vs = append(vs, ir.Value{Kind: ir.Int, Int: int64(v)})
+		}
+		r := rule(sc.op, leaf(sc.filter, vs...))
 		r.Filter.Match = ir.MatchOther
 		out = append(out, r)
 	}
@@ -113,26 +130,50 @@ func Injected() []*ir.Rule {
 }
 
 // injectedFor returns the Injected rules that libsandbox adds to prof:
-// the flow-divert allow only when the profile has a network-outbound rule
-// (profiles without one compile network-outbound straight to the default,
-// golden_strict_1 and param_path), the target-self rules always.
-func injectedFor(prof *ir.Profile) []*ir.Rule {
-	network := false
+// the flow-divert allow only when a filtered rule names network-outbound
+// (an unfiltered one gets none: nl_v13_network_outbound), the
+// target-self rules never (the decision engine adds them as libsandbox's
+// implicit policy, unless the profile sets NO_IMPLICIT_RULES),
+// the (version 2) syscall rules under (version 2), the trap one when
+// iokit-open-user-client is allowed.
+func injectedFor(prof *ir.Profile, t vocab.Target) []*ir.Rule {
+	network, userClient := false, false
 	for _, r := range prof.Rules {
 		for _, o := range r.Ops {
-			if o.Name == "network-outbound" {
+			name := resolveAlias(t, o.Name)
+			if name == "network-outbound" && r.Filter != nil {
 				network = true
+			}
+			if name == "iokit-open-user-client" && r.Action == ir.Allow {
+				userClient = true
 			}
 		}
 	}
+	version := prof.Version
 	var out []*ir.Rule
 	for _, r := range Injected() {
-		if r.Ops[0].Name == "network-outbound" && !network {
+		switch op := r.Ops[0].Name; {
+		case r.Filter.Name == "target":
+			// The engine's implicit policy has them (policy.ImplicitRulesFor).
+			continue
+		case op == "network-outbound" && !network:
+			continue
+		case op == "syscall-unix" && version != 2:
+			continue
+		case op == "syscall-mach" && (version != 2 || !userClient):
 			continue
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// resolveAlias maps an operation name through the verified 14.4.1 aliases.
+func resolveAlias(t vocab.Target, name string) string {
+	if a, ok := policy.LookupAlias(t, name); ok && a.Status == policy.AliasVerified {
+		return a.Target
+	}
+	return name
 }
 
 // leafRef is a leaf of the augmented profile that CrossCheck evaluates
@@ -183,6 +224,21 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 		opts.Target = p.Layout.Name
 	}
 	rep := &Report{}
+	tgt, _ := vocab.LookupTarget(opts.Target)
+	// A rule on a name libsandbox 14.4.1 may or may not bind: nothing it
+	// decides can be compared.
+	for _, r := range prof.Rules {
+		for _, o := range r.Ops {
+			if a, ok := policy.LookupAlias(tgt, o.Name); ok && a.Status != policy.AliasVerified {
+				at := ""
+				if sp := r.Origin.Primary(); sp.IsValid() {
+					at = " at " + sp.String()
+				}
+				rep.undecided(fmt.Sprintf("the rule%s names %s, which is not in the 14.4.1 operation table; whether libsandbox 14.4.1 binds it, and to what, is not measured (%s)", at, o.Name, a.Evidence),
+					o.Name+" (every request the rule could decide)")
+			}
+		}
+	}
 	aug, leaves := augment(prof, opts.Target)
 	// Leaves and rules by the operations their rule names.
 	leavesOf := map[string][]leafRef{}
@@ -190,18 +246,18 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 	for i, r := range aug.Rules {
 		seen := map[string]bool{}
 		for _, o := range r.Ops {
-			if !seen[o.Name] {
-				seen[o.Name] = true
-				rulesOf[o.Name] = append(rulesOf[o.Name], i)
+			if n := resolveAlias(tgt, o.Name); !seen[n] {
+				seen[n] = true
+				rulesOf[n] = append(rulesOf[n], i)
 			}
 		}
 	}
 	for _, l := range leaves {
 		seen := map[string]bool{}
 		for _, o := range aug.Rules[l.rule].Ops {
-			if !seen[o.Name] {
-				seen[o.Name] = true
-				leavesOf[o.Name] = append(leavesOf[o.Name], l)
+			if n := resolveAlias(tgt, o.Name); !seen[n] {
+				seen[n] = true
+				leavesOf[n] = append(leavesOf[n], l)
 			}
 		}
 	}
@@ -302,7 +358,7 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 		for _, a := range chain {
 			relevant = append(relevant, leavesOf[a]...)
 		}
-		dims := dimensions(p, voc, op, aug, name)
+		dims := dimensions(p, voc, op, aug, name, tgt)
 		for _, w := range worlds(dims, opts.MaxWorlds) {
 			blob := p.Evaluate(voc, op, blobRequest(w))
 			e := engineFor(chain, w, relevant)
@@ -318,11 +374,17 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 				rep.undecided(why, name+" "+w.String())
 				continue
 			}
+			var dis Disagreement
 			if blob.Decision == d.Result.String() {
-				rep.Agree++
-				continue
+				got, want, ok := compareModifiers(p.Node(blob.Node), &d)
+				if ok {
+					rep.Agree++
+					continue
+				}
+				dis = Disagreement{Op: name, Resource: w.String(), Blob: got + fmt.Sprintf(" (node %d)", blob.Node), Source: want}
+			} else {
+				dis = Disagreement{Op: name, Resource: w.String(), Blob: blob.Decision + fmt.Sprintf(" (node %d)", blob.Node), Source: d.Result.String()}
 			}
-			dis := Disagreement{Op: name, Resource: w.String(), Blob: blob.Decision + fmt.Sprintf(" (node %d)", blob.Node), Source: d.Result.String()}
 			dis.Reason = d.Reason
 			if d.Rule != nil {
 				if sp := d.Rule.Origin.Primary(); sp.IsValid() {
@@ -335,6 +397,62 @@ func CrossCheck(p *bytecode.Profile, voc bytecode.Vocabulary, prof *ir.Profile, 
 		}
 	}
 	return rep
+}
+
+// compareModifiers compares what the blob's decision node carries beyond
+// allow or deny with what the deciding rule asks for: the report bit (set
+// on every deny libsandbox 14.4.1 writes, on an allow only with (with
+// report), cleared by (with no-report)), a message filter's inline
+// terminal, and an inline modifier for any other (with ...) clause. ok is
+// false when they differ; got and want describe both.
+func compareModifiers(n *bytecode.Node, d *policy.Decision) (got, want string, ok bool) {
+	if n == nil {
+		return "", "", true
+	}
+	wantReport := d.Result == policy.Deny
+	var wantInline []string
+	for _, m := range d.Modifiers {
+		switch m.Name {
+		case "report":
+			wantReport = true
+		case "no-report":
+			wantReport = false
+		default:
+			wantInline = append(wantInline, m.Name)
+		}
+	}
+	describe := func(report bool, inline []string) string {
+		s := d.Result.String()
+		if report {
+			s += " with report"
+		} else {
+			s += " without report"
+		}
+		for _, m := range inline {
+			s += " (with " + m + ")"
+		}
+		return s
+	}
+	hasReport := n.Flags&bytecode.FlagReport != 0
+	inline := n.Flags&bytecode.FlagInline != 0
+	var gotInline []string
+	if inline {
+		gotInline = []string{"an inline modifier"}
+		if n.ModType == bytecode.ModMessageFilter {
+			gotInline = []string{"message-filter"}
+		}
+	}
+	got = describe(hasReport, gotInline)
+	want = describe(wantReport, wantInline)
+	if hasReport != wantReport || inline != (len(wantInline) > 0) {
+		return got, want, false
+	}
+	for _, m := range wantInline {
+		if m == "message-filter" && n.ModType != bytecode.ModMessageFilter {
+			return got, want, false
+		}
+	}
+	return got, want, true
 }
 
 // augment copies prof with the injected rules appended and every
@@ -364,15 +482,10 @@ func augment(prof *ir.Profile, target string) (*ir.Profile, []leafRef) {
 		}
 		return &n
 	}
-	rules := injectedDefaults(target, prof)
-	// Imports count rules before them: shift by the rules put in front.
-	cp.Imports = nil
-	for _, im := range prof.Imports {
-		im.Index += len(rules)
-		cp.Imports = append(cp.Imports, im)
-	}
-	rules = append(rules, prof.Rules...)
-	rules = append(rules, injectedFor(prof)...)
+	t, _ := vocab.LookupTarget(target)
+	cp.Imports = append([]ir.Import(nil), prof.Imports...)
+	rules := append([]*ir.Rule(nil), prof.Rules...)
+	rules = append(rules, injectedFor(prof, t)...)
 	for _, r := range rules {
 		ruleIndex = len(cp.Rules)
 		rc := *r
@@ -412,6 +525,13 @@ func evalLeaf(f *ir.FilterNode, w world) (bool, bool) {
 			default:
 				return false, false
 			}
+		case ir.Bool:
+			if !v.isInt {
+				return false, false
+			}
+			if (v.num != 0) == a.Bool {
+				return true, true
+			}
 		case ir.Int, ir.Symbol:
 			n := int(a.Int)
 			if a.Kind == ir.Symbol {
@@ -435,24 +555,38 @@ func evalLeaf(f *ir.FilterNode, w world) (bool, bool) {
 }
 
 // dimensions collects the probe values for op: from the blob's graph and
-// from the profile's rules that name op or one of its ancestors.
-func dimensions(p *bytecode.Profile, voc bytecode.Vocabulary, op int, prof *ir.Profile, name string) map[string][]probe {
+// from the profile's rules that name op or one of its ancestors (aliases
+// resolved), each with near misses: a literal's child, a subpath's or
+// prefix's sibling, the case-flipped spelling, strings a regex matches and
+// nearly matches, the verbatim spelling of a non-canonical path; then a
+// value no filter matches.
+func dimensions(p *bytecode.Profile, voc bytecode.Vocabulary, op int, prof *ir.Profile, name string, t vocab.Target) map[string][]probe {
 	dims := map[string][]probe{}
 	add := func(dim string, pr probe) {
 		for _, x := range dims[dim] {
-			if x.isInt == pr.isInt && x.str == pr.str && x.num == pr.num {
+			if x.isInt == pr.isInt && x.str == pr.str && x.num == pr.num && x.raw == pr.raw {
 				return
 			}
 		}
 		dims[dim] = append(dims[dim], pr)
 	}
+	addStr := func(dim, s string) { add(dim, probe{str: s, label: s}) }
 	addString := func(dim, s string, m ir.Match) {
-		add(dim, probe{str: s, label: s})
+		addStr(dim, s)
 		switch m {
+		case ir.MatchExact:
+			addStr(dim, strings.TrimSuffix(s, "/")+"/sbplc-probe")
 		case ir.MatchSubpath:
-			add(dim, probe{str: strings.TrimSuffix(s, "/") + "/sbplc-probe", label: strings.TrimSuffix(s, "/") + "/sbplc-probe"})
+			addStr(dim, strings.TrimSuffix(s, "/")+"/sbplc-probe")
+			addStr(dim, s+"-sbplc-probe")
 		case ir.MatchPrefix:
-			add(dim, probe{str: s + "sbplc-probe", label: s + "sbplc-probe"})
+			addStr(dim, s+"sbplc-probe")
+		}
+		if f := flipCase(s); f != s {
+			addStr(dim, f)
+		}
+		if dim == "path" && strings.HasPrefix(s, "/") && !policy.IsCanonicalPath(s) {
+			add(dim, probe{str: s, raw: true, label: s + " (as written)"})
 		}
 	}
 	addInt := func(dim string, n int) {
@@ -462,6 +596,11 @@ func dimensions(p *bytecode.Profile, voc bytecode.Vocabulary, op int, prof *ir.P
 		dim := bytecode.FilterName(voc, n.Filter)
 		a := p.FilterArg(voc, n)
 		switch {
+		case a.IntSet:
+			for _, v := range a.Set {
+				addInt(dim, v)
+				addInt(dim, v+1)
+			}
 		case a.Regex:
 		case a.Kind == bytecode.ArgInline:
 			addInt(dim, a.Int)
@@ -486,24 +625,40 @@ func dimensions(p *bytecode.Profile, voc bytecode.Vocabulary, op int, prof *ir.P
 			}
 			return
 		}
+		dim, m := policy.LeafDim(f)
 		for _, a := range f.Args {
-			switch a.Kind {
-			case ir.String:
-				if m := matchOf(f); !a.Symbolic() && m != ir.MatchRegex {
-					addString(dimOf(f), a.Str, m)
+			switch {
+			case a.Kind == ir.Filter:
+				walk(a.Sub)
+			case (dim == "local" || dim == "remote") && a.Kind == ir.String:
+				addNetwork(dims, add, dim, f, a.Str)
+			case a.Kind == ir.String && m == ir.MatchRegex:
+				for _, s := range regexSamples(a.Str, dim == "path") {
+					addStr(dim, s)
 				}
-			case ir.Int:
-				addInt(dimOf(f), int(a.Int))
-			case ir.Symbol:
-				if x, ok := bytecode.WellKnownValue(dimOf(f), a.Str); ok {
-					addInt(dimOf(f), int(x))
+			case a.Kind == ir.String && !a.Symbolic():
+				addString(dim, a.Str, m)
+			case a.Kind == ir.Int:
+				addInt(dim, int(a.Int))
+				addInt(dim, int(a.Int)+1)
+			case a.Kind == ir.Bool:
+				addInt(dim, 0)
+				addInt(dim, 1)
+			case a.Kind == ir.Symbol && dim == "vnode-type":
+				addStr(dim, strings.ToUpper(a.Str))
+			case a.Kind == ir.Symbol:
+				if x, ok := bytecode.WellKnownValue(dim, a.Str); ok {
+					addInt(dim, int(x))
 				}
 			}
+		}
+		if (dim == "local" || dim == "remote") && len(f.Args) == 1 && f.Args[0].Kind == ir.Symbol {
+			addNetwork(dims, add, dim, f, "*:*")
 		}
 	}
 	for _, r := range prof.Rules {
 		for _, o := range r.Ops {
-			if related[o.Name] {
+			if related[resolveAlias(t, o.Name)] {
 				walk(r.Filter)
 				break
 			}
@@ -511,15 +666,160 @@ func dimensions(p *bytecode.Profile, voc bytecode.Vocabulary, op int, prof *ir.P
 	}
 	// Values that no filter matches.
 	for dim, ps := range dims {
-		if ps[0].isInt {
+		switch {
+		case ps[0].isInt:
 			addInt(dim, unmatchedInt)
-		} else if dim == "path" {
+		case dim == "path":
 			add(dim, probe{str: unmatchedPath, label: unmatchedPath})
-		} else {
+		case dim == "vnode-type":
+			if !hasProbe(ps, "REGULAR-FILE") {
+				addStr(dim, "REGULAR-FILE")
+			} else {
+				addStr(dim, "DIRECTORY")
+			}
+		case dim == "local" || dim == "remote":
+			addStr(dim, "udp6:*:9")
+		default:
 			add(dim, probe{str: unmatchedString, label: unmatchedString})
 		}
 	}
 	return dims
+}
+
+func hasProbe(ps []probe, s string) bool {
+	for _, p := range ps {
+		if !p.isInt && p.str == s {
+			return true
+		}
+	}
+	return false
+}
+
+// addNetwork adds the endpoints a (local|remote PROTO "HOST:PORT") leaf
+// names, and a port and a host next to them, as PROTO:HOST:PORT probes.
+func addNetwork(dims map[string][]probe, add func(string, probe), dim string, f *ir.FilterNode, addr string) {
+	proto := "ip"
+	if len(f.Args) > 0 && f.Args[0].Kind == ir.Symbol {
+		proto = strings.ToLower(f.Args[0].Str)
+	}
+	if proto == "unix" || proto == "unix-socket" {
+		return
+	}
+	host, port, ok := strings.Cut(addr, ":")
+	if !ok {
+		return
+	}
+	if host == "*" {
+		host = "10.0.0.1"
+	}
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	if port == "*" {
+		port = "80"
+	}
+	base := strings.TrimRight(proto, "46")
+	if base == "ip" {
+		base = "tcp"
+	}
+	for _, s := range []string{base + ":" + host + ":" + port, base + ":" + host + ":1", base + ":192.0.2.9:" + port} {
+		add(dim, probe{str: s, label: s})
+	}
+}
+
+// flipCase returns s with the case of its ASCII letters swapped.
+func flipCase(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z':
+			b[i] = c - 32
+		case c >= 'A' && c <= 'Z':
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
+
+// regexSamples returns strings an SBPL regex matches, and near misses: the
+// shortest match the regex's syntax tree gives, the same with one more
+// character, and with its last character changed. path makes every
+// sample absolute.
+func regexSamples(src string, path bool) []string {
+	g, err := policy.TranslateRegex(src)
+	if err != nil {
+		return nil
+	}
+	re, err := syntax.Parse(g, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	var b strings.Builder
+	if !sampleRegex(&b, re.Simplify(), 0) {
+		return nil
+	}
+	s := b.String()
+	if path && !strings.HasPrefix(s, "/") {
+		s = "/" + s
+	}
+	out := []string{s, s + "x"}
+	if len(s) > 1 {
+		last := s[len(s)-1]
+		repl := byte('q')
+		if last == 'q' {
+			repl = 'z'
+		}
+		out = append(out, s[:len(s)-1]+string(repl))
+	}
+	return out
+}
+
+// sampleRegex writes a short string re matches; false when re cannot be
+// sampled (deep nesting, empty classes).
+func sampleRegex(b *strings.Builder, re *syntax.Regexp, depth int) bool {
+	if depth > 100 || b.Len() > 4096 {
+		return false
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			b.WriteRune(r)
+		}
+	case syntax.OpCharClass:
+		if len(re.Rune) < 2 {
+			return false
+		}
+		r := re.Rune[0]
+		if r < 'a' && re.Rune[1] >= 'a' {
+			r = 'a'
+		}
+		b.WriteRune(r)
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		b.WriteByte('a')
+	case syntax.OpPlus:
+		return sampleRegex(b, re.Sub[0], depth+1)
+	case syntax.OpRepeat:
+		for i := 0; i < re.Min; i++ {
+			if !sampleRegex(b, re.Sub[0], depth+1) {
+				return false
+			}
+		}
+	case syntax.OpCapture:
+		return sampleRegex(b, re.Sub[0], depth+1)
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			if !sampleRegex(b, sub, depth+1) {
+				return false
+			}
+		}
+	case syntax.OpAlternate:
+		return sampleRegex(b, re.Sub[0], depth+1)
+	case syntax.OpStar, syntax.OpQuest, syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine,
+		syntax.OpBeginText, syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+	default:
+		return false
+	}
+	return true
 }
 
 func intLabel(dim string, n int) string {
@@ -601,7 +901,7 @@ func (w world) String() string {
 }
 
 // blobRequest is w as the blob sees it: paths resolved the way the kernel
-// presents them.
+// presents them (a raw probe as written).
 func blobRequest(w world) bytecode.Request {
 	r := bytecode.Request{Strings: map[string]string{}, Ints: map[string]int{}}
 	for k, v := range w {
@@ -610,7 +910,7 @@ func blobRequest(w world) bytecode.Request {
 			continue
 		}
 		s := v.str
-		if k == "path" {
+		if k == "path" && !v.raw {
 			if c, err := policy.CanonicalPath(s); err == nil {
 				s = c
 			}
@@ -632,14 +932,19 @@ func engineResource(op string, w world) policy.Resource {
 	switch policy.Family(op) {
 	case policy.KindPath:
 		path := unmatchedPath
-		if v, ok := w["path"]; ok && !v.isInt {
+		v, ok := w["path"]
+		if ok && !v.isInt {
 			path = v.str
 		}
 		// One check, as blobRequest presents it to the graph: the
-		// canonical path, without the lookup's symlink checks.
+		// canonical path (a raw probe as written), without the lookup's
+		// symlink checks.
 		r.Kind, r.Path, r.Text = policy.KindPath, path, path
-		if c, err := policy.CanonicalPath(path); err == nil {
+		if c, err := policy.CanonicalPath(path); err == nil && !v.raw {
 			r.Path = c
+		}
+		if vt, ok := w["vnode-type"]; ok && !vt.isInt {
+			r.Vnode = vt.str
 		}
 	case policy.KindTarget:
 		r.Kind, r.Target = policy.KindTarget, "others"
@@ -649,10 +954,22 @@ func engineResource(op string, w world) policy.Resource {
 		r.Text = r.Target
 	case policy.KindNetwork:
 		r.Kind, r.Proto, r.Host, r.Text = policy.KindNetwork, "ip", "*", "ip:*:*"
+		// The end of the connection the operation names: network-outbound
+		// the remote one, inbound and bind the local one.
+		end := "remote"
+		if strings.Contains(op, "inbound") || strings.Contains(op, "bind") {
+			end = "local"
+		}
+		if v, ok := w[end]; ok && !v.isInt {
+			if nr, err := policy.ParseResource(op, v.str); err == nil {
+				nr.Text = v.str
+				r = nr
+			}
+		}
 	case policy.KindName:
 		r.Kind, r.Name = policy.KindName, unmatchedString
 		for _, k := range sortedKeys(w) {
-			if v := w[k]; !v.isInt && k != "path" {
+			if v := w[k]; !v.isInt && k != "path" && k != "local" && k != "remote" && k != "vnode-type" {
 				r.Name = v.str
 				break
 			}

@@ -206,14 +206,55 @@ func TestCrossCheckOpaqueProfile(t *testing.T) {
 	}
 }
 
-// The cross-check compares one check per probe, as the graph sees it: the
-// canonical path. A rule on the link spelling /tmp, which the blob stores
-// verbatim and its graph never matches against a canonical path, changes
-// no answer (the engine's lookup checks of the link are not the graph's).
+// A rule on a spelling the kernel never presents (the link /tmp) is
+// still part of the profile: the cross-check probes it as written on both
+// sides, so a source with a rule the blob lacks disagrees even there.
 func TestCrossCheckLinkSpelling(t *testing.T) {
 	v := findVec(t, "sonoma14.4.1_golden_strict_1")
 	src := string(v.src.Text) + "\n(allow file-read-metadata (literal \"/tmp\"))\n"
-	if rep := crossCheckSource(t, v.blob, src, nil); len(rep.Disagreements) > 0 {
-		t.Errorf("disagreements: %+v", rep.Disagreements)
+	rep := crossCheckSource(t, v.blob, src, nil)
+	found := false
+	for _, d := range rep.Disagreements {
+		if d.Op == "file-read-metadata" && d.Resource == "path=/tmp (as written)" && strings.HasPrefix(d.Blob, "deny") && d.Source == "allow" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no disagreement on the link spelling: %+v", rep.Disagreements)
+	}
+}
+
+// Every source change issue 17 lists is caught: the changed source
+// disagrees with the blob compiled from the original (a decided probe,
+// not an undecidable one).
+func TestCrossCheckCatchesSourceMutations(t *testing.T) {
+	strict := findVec(t, "sonoma14.4.1_golden_strict_1")
+	base := string(strict.src.Text)
+	denyAll := findVec(t, "sonoma14.4.1_baseline_deny_all")
+	cases := []struct {
+		name, src string
+		blob      []byte
+	}{
+		{"added regex rule", base + `(allow file-read* (regex #"^/private/tmp/x[0-9]+$"))`, strict.blob},
+		{"added vnode-type rule", base + `(allow file-read* (vnode-type DIRECTORY))`, strict.blob},
+		{"added entitlement rule", base + `(allow file-read* (require-entitlement "com.apple.x"))`, strict.blob},
+		{"added iokit-open rule", base + `(allow iokit-open (iokit-user-client-class "X"))`, strict.blob},
+		{"(with no-report) on a deny", strings.Replace(base, `(deny file-read* file-write* (literal "/etc/hosts"))`, `(deny file-read* file-write* (literal "/etc/hosts") (with no-report))`, 1), strict.blob},
+		{"(with report) on an allow", strings.Replace(base, `(subpath "/private/tmp/strict_ok"))`, `(subpath "/private/tmp/strict_ok") (with report))`, 1), strict.blob},
+		{"(with message) on a deny", strings.Replace(base, `(literal "/etc/hosts"))`, `(literal "/etc/hosts") (with message "no"))`, 1), strict.blob},
+		{"(version 2)", strings.Replace(base, "(version 1)", "(version 2)", 1), strict.blob},
+		{"remote address rule", base + `(allow network-outbound (remote tcp "localhost:443"))`, strict.blob},
+		{"local address rule", base + `(allow network-inbound (local udp "*:53"))`, strict.blob},
+		{"deny-all without its deny rules", "(version 1)\n(allow default)\n", denyAll.blob},
+		{"deny-all with one deny dropped", "(version 1)\n(allow default)\n(deny file-read* (literal \"/tmp/sbpl_rt/read.txt\"))\n", denyAll.blob},
+	}
+	for _, c := range cases {
+		rep := crossCheckSource(t, c.blob, c.src, nil)
+		if len(rep.Disagreements) == 0 {
+			t.Errorf("%s: no disagreement (%d probes, %d undecidable: %+v)", c.name, rep.Probes, rep.Undecided, rep.UndecidedWhy)
+			continue
+		}
+		d := rep.Disagreements[0]
+		t.Logf("%s: %s %s: blob %s, source %s", c.name, d.Op, d.Resource, d.Blob, d.Source)
 	}
 }

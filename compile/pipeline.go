@@ -43,7 +43,8 @@ type Options struct {
 	NoLint bool
 	// NoVerify skips decoding, verifying and cross-checking the bytecode.
 	NoVerify bool
-	// Backend compiles to bytecode; nil means Native().
+	// Backend compiles to bytecode; nil means Native() (libsandbox);
+	// NativeBackend is sbplc's own emitter.
 	Backend Backend
 	// Layout decodes the bytecode for verification (default: HostLayout).
 	Layout *bytecode.Layout
@@ -153,8 +154,16 @@ func Build(src *source.File, opts Options) (*Output, error) {
 	}
 
 	unit := NewUnit(opts.Eval.Preludes, src)
-	r, err := backend.Compile(Request{Source: unit.Text, Params: params})
+	r, err := backend.Compile(Request{Source: unit.Text, Params: params, Profile: res.Profile})
 	if err != nil {
+		var ue *UnsupportedError
+		if errors.As(err, &ue) {
+			out.Diags = append(out.Diags, diag.Diagnostic{Severity: diag.Error, Code: "native-unsupported", Span: ue.Span,
+				Message: ue.Error() + "; compile on macOS 14 with --backend libsandbox"})
+			out.Diags = out.Diags.Sort()
+			out.Failed = "the native emitter cannot encode this profile"
+			return out, nil
+		}
 		var ce *Error
 		if errors.As(err, &ce) {
 			out.Diags = append(out.Diags, unit.Diagnostic(err))
@@ -170,10 +179,17 @@ func Build(src *source.File, opts Options) (*Output, error) {
 	}
 	if !opts.NoVerify {
 		l := bytecode.DefaultLayout()
-		if opts.Layout != nil {
+		_, native := backend.(NativeBackend)
+		switch {
+		case opts.Layout != nil:
 			l = *opts.Layout
-		} else if hl, ok := bytecode.HostLayout(); ok {
-			l = hl
+		case native:
+			// The native emitter writes the macOS 14.4.1 format
+			// whatever the host.
+		default:
+			if hl, ok := bytecode.HostLayout(); ok {
+				l = hl
+			}
 		}
 		voc := bytecode.VocabularyFor(l)
 		p, fs := bytecode.DecodeAndVerify(r.Bytecode, l, voc)

@@ -192,6 +192,9 @@ type Engine struct {
 	opaque   []opaquePoint // unresolved imports and opaque blocks, by index
 	implicit []*crule
 	defaults map[string]vocab.DefaultRule // built-in defaults on target (shared: read only)
+	// measured is set when defaults come from compiled blobs of the
+	// target rather than the vocabulary (measuredDefaults).
+	measured bool
 }
 
 // whyKey identifies a built-in default reason.
@@ -217,16 +220,22 @@ var defaultsCache struct {
 const maxDefaultsCache = 64
 
 func builtinDefaults(t vocab.Target, version int) map[string]vocab.DefaultRule {
-	k := defaultsKey{t.Name + "\x00" + t.OSKey, version}
+	if activeMutation == mutNoBuiltinDefaults {
+		return map[string]vocab.DefaultRule{"default": {Action: "deny", Verified: true}}
+	}
+	k := defaultsKey{t.Name + "\x00" + t.OSKey + "\x00" + activeMutation.String(), version}
 	defaultsCache.mu.Lock()
 	defer defaultsCache.mu.Unlock()
 	if m, ok := defaultsCache.m[k]; ok {
 		return m
 	}
-	m := map[string]vocab.DefaultRule{}
-	for _, o := range vocab.Operations() {
-		if r, ok := vocab.TerminalDefaultFor(t, o.Name, version); ok {
-			m[o.Name] = r
+	m, measured := measuredDefaults(t, version)
+	if !measured {
+		m = map[string]vocab.DefaultRule{}
+		for _, o := range vocab.Operations() {
+			if r, ok := vocab.TerminalDefaultFor(t, o.Name, version); ok {
+				m[o.Name] = r
+			}
 		}
 	}
 	if defaultsCache.m == nil || len(defaultsCache.m) >= maxDefaultsCache {
@@ -250,6 +259,12 @@ func ImplicitRules() []*ir.Rule {
 // blobs give mach-task-inspect, mach-task-name, mach-task-read and signal a
 // (target self) node under (deny default); bytecode-format §2.6).
 func ImplicitRulesFor(t vocab.Target) []*ir.Rule {
+	switch activeMutation {
+	case mutNoImplicit:
+		return nil
+	case mutImplicit10x:
+		return ImplicitRules()
+	}
 	rs := ImplicitRules()
 	if !injectsTargetSelf(t) {
 		return rs
@@ -304,6 +319,12 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 	} else {
 		e.model = DefaultModel()
 	}
+	switch activeMutation {
+	case mutExpansion:
+		e.model.SpecificBeatsWildcard = false
+	case mutV1DefaultsUnderV2:
+		e.model.NewerVersionDefaults = Allow
+	}
 	e.version = opts.Version
 	if e.version == 0 {
 		e.version = p.Version
@@ -320,6 +341,7 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 		}
 	}
 	e.defaults = builtinDefaults(e.target, e.version)
+	_, e.measured = measuredDefaults(e.target, e.version)
 	c := &compiler{opts: &e.opts}
 	add := func(r *ir.Rule, implicit bool) {
 		cr := &crule{r: r, result: fromAction(r.Action), f: c.compile(r.Filter, 0), implicit: implicit, pos: len(e.rules)}
@@ -337,6 +359,9 @@ func New(p *ir.Profile, opts Options) (*Engine, diag.List) {
 	ops:
 		for i, op := range r.Ops {
 			name := opName(op)
+			if a, ok := LookupAlias(e.target, name); ok && a.Status == AliasVerified {
+				name = a.Target
+			}
 			if seen != nil {
 				if seen[name] {
 					continue
@@ -509,15 +534,18 @@ func (e *Engine) buildPlan(op string) *plan {
 		pl.terminal = Deny
 		if term.Action == "allow" {
 			pl.terminal = Allow
-			if e.version >= 2 {
+			if e.version >= 2 && !e.measured {
 				pl.terminal = e.model.NewerVersionDefaults
 				if pl.terminal == Unknown {
 					pl.termWhy = fmt.Sprintf("the built-in default of %s under (version %d) is not verified (semantics §1.5): decide it with --model newer-version-defaults=allow|deny", pl.termOp, e.version)
 				}
 			}
 		}
-	case !known:
-		// Not in the vocabulary: it can only fall back to default.
+	case !known || e.measured && last != "default":
+		// Not in the vocabulary, or (measured (version 2) defaults) an
+		// operation without a parent whose (version 1) built-in default
+		// is gone: it falls back to default, as every op-table entry
+		// that has no default of its own copies entry 0's decision.
 		if last != "default" {
 			pl.segs = append(pl.segs, e.opSegment("default"))
 			pl.termOp = "default"
@@ -627,7 +655,7 @@ func (e *Engine) Query(req Request) Decision {
 // either denies the request, and the decision then names the link.
 func (e *Engine) QueryInto(req Request, d *Decision) {
 	e.queryOne(req, d)
-	if len(req.Resource.Links) == 0 || d.Result == Deny {
+	if len(req.Resource.Links) == 0 || d.Result == Deny || activeMutation == mutNoLinkCheck {
 		return
 	}
 	// opt: ld could reuse storage across calls; link-crossing paths are
@@ -661,6 +689,9 @@ func (e *Engine) QueryInto(req Request, d *Decision) {
 // resource's Links are QueryInto's business).
 func (e *Engine) queryOne(req Request, d *Decision) {
 	op := req.Op
+	if a, ok := LookupAlias(e.target, op); ok && a.Status == AliasVerified {
+		op = a.Target // rules on the alias are filed under its target (New)
+	}
 	pl := e.planFor(op)
 	if pl == nil {
 		r, err := e.ResolveOp(op)
@@ -683,6 +714,11 @@ func (e *Engine) queryOne(req Request, d *Decision) {
 	}
 	chain := d.Chain[:0]
 	*d = Decision{Op: op, Resource: req.Resource, Canonical: req.Resource.Canonical()}
+	if activeMutation != mutNone && mutatesChoice() {
+		d.Chain = chain
+		e.mutatedQuery(pl, &q, d)
+		return
+	}
 	var pending []*crule
 	var reasons []string
 	var cbuf, tbuf [64]int32

@@ -307,6 +307,9 @@ func (c *compiler) stringArgs(n *cnode, f *ir.FilterNode) {
 			continue
 		}
 		if n.match == ir.MatchRegex {
+			if activeMutation == mutRegexAnchored {
+				s = "^(" + s + ")$"
+			}
 			re, err := compileRegex(s)
 			if err != nil {
 				c.diags.Add(diag.Diagnostic{Severity: diag.Warning, Code: "policy/unsupported-regex",
@@ -675,6 +678,11 @@ func (n *cnode) strMatch(q *query, s string) tri {
 			return no
 		}
 		var ok bool
+		if activeMutation != mutNone {
+			if r, changed := mutatedMatch(n.match, s, a); changed {
+				return r
+			}
+		}
 		switch n.match {
 		case ir.MatchSubpath:
 			ok = subpathMatch(s, a.s)
@@ -705,7 +713,7 @@ func subpathMatch(p, dir string) bool {
 // only self; the overlap of pgrp and same-sandbox with self and children
 // is unverified.
 func targetMatch(rule, req string) tri {
-	if rule == req {
+	if rule == req || activeMutation == mutTargetMatchesAll {
 		return yes
 	}
 	switch rule {

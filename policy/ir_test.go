@@ -166,13 +166,18 @@ func TestIRTerminalDefaults(t *testing.T) {
 		{"job-creation", "", Deny, -1},
 		{"file-write-setugid", "/x", Deny, -1},
 	})
-	// Under version 2 the default-allow set is unverified.
+	// Under version 2 the default-allow set is the one measured in the
+	// 14.4.1 (version 2) blobs: file-clone falls back to default.
 	p = prof(deny("default"))
 	p.Version = 2
-	checkIR(t, "version-2", p, Options{}, []irCase{{"file-clone", "/x", Unknown, -1}})
+	checkIR(t, "version-2", p, Options{}, []irCase{{"file-clone", "/x", Deny, 0}, {"file-lock", "/x", Allow, -1}})
 	m := DefaultModel()
 	m.NewerVersionDefaults = Deny
-	checkIR(t, "version-2-deny", p, Options{Model: &m}, []irCase{{"file-clone", "/x", Deny, -1}})
+	checkIR(t, "version-2-deny", p, Options{Model: &m}, []irCase{{"file-clone", "/x", Deny, 0}})
+	// Under version 3 nothing is measured: the model switch decides.
+	p.Version = 3
+	checkIR(t, "version-3", p, Options{}, []irCase{{"file-clone", "/x", Unknown, -1}})
+	checkIR(t, "version-3-deny", p, Options{Model: &m}, []irCase{{"file-clone", "/x", Deny, -1}})
 	// An empty profile denies through default.
 	checkIR(t, "empty", prof(), Options{}, []irCase{{"file-read-data", "/x", Deny, -1}})
 }

@@ -360,6 +360,9 @@ func ResolvePath(p string) (Lookup, error) {
 	if strings.IndexByte(p, 0) >= 0 {
 		return Lookup{}, fmt.Errorf("path contains a NUL byte")
 	}
+	if activeMutation == mutNoCanonical {
+		return Lookup{Path: path.Clean(p)}, nil
+	}
 	if !strings.Contains(p, "/tmp") && !strings.Contains(p, "/var") && !strings.Contains(p, "/etc") && !strings.Contains(p, dataPrivate) {
 		return Lookup{Path: path.Clean(p)}, nil
 	}
@@ -388,7 +391,7 @@ func ResolvePath(p string) (Lookup, error) {
 		lk.OnLink = false
 	}
 	lk.Path = "/" + strings.Join(comps, "/")
-	if rest, ok := strings.CutPrefix(lk.Path, dataPrivate); ok && (rest == "" || rest[0] == '/') {
+	if rest, ok := strings.CutPrefix(lk.Path, dataPrivate); ok && (rest == "" || rest[0] == '/') && activeMutation != mutNoDataVolume {
 		lk.Path = "/private" + rest
 	}
 	return lk, nil

@@ -17,7 +17,7 @@ func TestArgsUsage(t *testing.T) {
 		want string // the whole of stderr
 	}{
 		{[]string{"explain"}, "sbplc explain: missing RULE-ID (usage: sbplc explain RULE-ID [flags])\n"},
-		{[]string{"compile"}, "sbplc compile: missing PROFILE (usage: sbplc compile [-D K=V] [--prelude F] [--emit bytecode|sbpl|json] -o OUT PROFILE)\n"},
+		{[]string{"compile"}, "sbplc compile: missing PROFILE (usage: sbplc compile [-D K=V] [--prelude F] [--emit bytecode|sbpl|json] [--backend native|libsandbox] -o OUT PROFILE)\n"},
 		{[]string{"disasm", "a", "b"}, `sbplc disasm: unexpected argument "b": disasm takes one argument (usage: sbplc disasm [--format text|json|dot] [--target OS] BLOB)` + "\n"},
 		{[]string{"rules", "x"}, `sbplc rules: unexpected argument "x": rules takes no arguments (usage: sbplc rules [--format text|json] [--category NAME])` + "\n"},
 		{[]string{"lint"}, "sbplc: no input files: name profiles, directories or globs, or - for standard input (see 'sbplc lint --help')\n"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -15,19 +16,33 @@ func init() { register(newCompileCmd) }
 // compileBackend returns the libsandbox backend; tests substitute a fake.
 var compileBackend = compile.Native
 
+// defaultBackend is libsandbox on macOS, the native emitter elsewhere;
+// tests substitute it.
+var defaultBackend = func() string {
+	if runtime.GOOS == "darwin" {
+		return "libsandbox"
+	}
+	return "native"
+}
+
 func newCompileCmd() *cobra.Command {
-	var emit, output string
+	var emit, output, backend string
 	var noLint, noVerify bool
 	var ef evalFlags
 	c := &cobra.Command{
-		Use:   "compile [-D K=V] [--prelude F] [--emit bytecode|sbpl|json] -o OUT PROFILE",
-		Short: "compile a profile to bytecode (macOS) or to a flattened profile",
+		Use:   "compile [-D K=V] [--prelude F] [--emit bytecode|sbpl|json] [--backend native|libsandbox] -o OUT PROFILE",
+		Short: "compile a profile to bytecode or to a flattened profile",
 		Long: `compile checks a profile and writes it in one of three forms:
 
-  --emit bytecode  the compiled profile libsandbox produces (macOS only):
-                   the bytes sandbox_apply takes. libsandbox is called
-                   in-process (sandbox_compile_string with a params handle);
-                   nothing is applied.
+  --emit bytecode  the compiled profile: the bytes sandbox_apply takes.
+                   --backend libsandbox (the default on macOS) calls
+                   libsandbox in-process (sandbox_compile_string with a
+                   params handle); nothing is applied. --backend native
+                   (the default elsewhere) is sbplc's own emitter of the
+                   macOS 14.4.1 format: it reproduces libsandbox byte for
+                   byte for what hash-verified blobs cover and refuses,
+                   naming the construct, anything else (several same-action
+                   rules on one operation, regexes, modifiers, ...).
   --emit sbpl      the flattened profile: one self-contained file with
                    params, helpers, macros, imports and preludes expanded,
                    usable with sandbox-exec -f without any params (every
@@ -56,7 +71,7 @@ cross-checked against the source like 'sbplc verify --profile' (skip with
 
 OUT is written atomically: on any failure the previous OUT is untouched.
 Exit status: 0 written, 1 the profile has errors or failed verification,
-2 usage or I/O errors (including --emit bytecode on a system without
+2 usage or I/O errors (including --backend libsandbox on a system without
 libsandbox).`,
 		Example: `  sbplc compile -o app.sb.bin app.sb
   sbplc compile -D HOME=/Users/me --prelude common.sb -o app.sb.bin app.sb
@@ -82,10 +97,20 @@ libsandbox).`,
 				return err
 			}
 			co := compile.Options{Emit: em, NoLint: noLint, NoVerify: noVerify}
-			if em == compile.EmitBytecode {
+			if backend == "" {
+				backend = defaultBackend()
+			}
+			switch {
+			case backend != "native" && backend != "libsandbox":
+				return usageErrorf("unknown --backend %q: use native or libsandbox", backend)
+			case em != compile.EmitBytecode && c.Flags().Changed("backend"):
+				return usageErrorf("--backend applies to --emit bytecode only")
+			case em == compile.EmitBytecode && backend == "native":
+				co.Backend = compile.NativeBackend{}
+			case em == compile.EmitBytecode:
 				b, err := compileBackend()
 				if err != nil {
-					return usageErrorf("%v", err)
+					return usageErrorf("%v (or use --backend native, which writes the macOS 14.4.1 format for the profiles it covers)", err)
 				}
 				co.Backend = b
 			}
@@ -138,6 +163,7 @@ libsandbox).`,
 	}
 	c.Flags().StringVar(&emit, "emit", "bytecode", "output form: bytecode (macOS), sbpl (flattened profile) or json (rule IR)")
 	c.Flags().StringVarP(&output, "output", "o", "", "write to OUT atomically (- for standard output)")
+	c.Flags().StringVar(&backend, "backend", "", "bytecode compiler: libsandbox (default on macOS) or native (sbplc's own macOS 14.4.1 emitter; default elsewhere)")
 	c.Flags().BoolVar(&noLint, "no-lint", false, "compile even when lint reports errors")
 	c.Flags().BoolVar(&noVerify, "no-verify", false, "do not decode, verify and cross-check the compiled bytecode")
 	ef.add(c)

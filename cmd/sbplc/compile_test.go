@@ -49,9 +49,10 @@ const strict1 = "sonoma14.4.1_golden_strict_1"
 // bcWithFake makes the compile command use f instead of libsandbox.
 func bcWithFake(t *testing.T, f *compile.Fake) {
 	t.Helper()
-	old := compileBackend
+	old, oldDefault := compileBackend, defaultBackend
 	compileBackend = func() (compile.Backend, error) { return f, nil }
-	t.Cleanup(func() { compileBackend = old })
+	defaultBackend = func() string { return "libsandbox" }
+	t.Cleanup(func() { compileBackend, defaultBackend = old, oldDefault })
 }
 
 func bcWriteTemp(t *testing.T, dir, name, content string) string {
@@ -72,7 +73,7 @@ func TestCompileWithoutLibsandbox(t *testing.T) {
 	dir := t.TempDir()
 	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
 	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
-	_, stderr, code := bcRun(t, "compile", "-o", out, src)
+	_, stderr, code := bcRun(t, "compile", "--backend", "libsandbox", "-o", out, src)
 	if code != 2 || !strings.Contains(stderr, "compiling to bytecode needs macOS (libsandbox); use --emit sbpl for a portable flattened profile") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -337,5 +338,34 @@ func TestCompileUnresolvedImport(t *testing.T) {
 			}
 		}
 		bcAssertFile(t, out, bcPrevious)
+	}
+}
+
+// compile --backend native (the default off macOS) writes the bytes
+// libsandbox 14.4.1 writes, verified and cross-checked, and refuses a
+// construct it cannot encode at the construct's position, leaving OUT
+// alone.
+func TestCompileNativeBackend(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(bcVectorFile(t, "sonoma14.4.1_domain_af_inet", "domain_af_inet.sb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := bcWriteTemp(t, dir, "p.sb", string(src))
+	out := filepath.Join(dir, "p.bin")
+	if _, stderr, code := bcRun(t, "compile", "--backend", "native", "--no-lint", "-o", out, p); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	bcAssertFile(t, out, string(bcReadVector(t, "sonoma14.4.1_domain_af_inet", "sonoma14.4.1_domain_af_inet.sb.bin")))
+
+	bad := bcWriteTemp(t, dir, "bad.sb", "(version 1)\n(deny default)\n(allow file-read* (regex #\"^/private/tmp/x\"))\n")
+	prev := bcWriteTemp(t, dir, "bad.bin", bcPrevious)
+	_, stderr, code := bcRun(t, "compile", "--backend", "native", "--no-lint", "-o", prev, bad)
+	if code != 1 || !strings.Contains(stderr, "bad.sb:3:19: error: native emitter: (regex ...): no hash-verified blob shows how libsandbox 14.4.1 encodes this filter; compile on macOS 14 with --backend libsandbox [native-unsupported]") {
+		t.Errorf("exit %d, stderr %s", code, stderr)
+	}
+	bcAssertFile(t, prev, bcPrevious)
+	if _, stderr, code := bcRun(t, "compile", "--backend", "gcc", "-o", out, p); code != 2 || !strings.Contains(stderr, "unknown --backend") {
+		t.Errorf("bad backend: %d %s", code, stderr)
 	}
 }

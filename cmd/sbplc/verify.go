@@ -20,10 +20,10 @@ func init() { register(newVerifyCmd) }
 
 func newVerifyCmd() *cobra.Command {
 	var profile, format string
-	var failOnUnknown bool
+	var failOnUnknown, strict bool
 	var ef evalFlags
 	c := &cobra.Command{
-		Use:   "verify [--profile PROFILE [--fail-on-unknown]] [-D K=V] [--target OS] [--format text|json] BLOB",
+		Use:   "verify [--profile PROFILE [--strict]] [-D K=V] [--target OS] [--format text|json] BLOB",
 		Short: "check a compiled profile's structure and, with --profile, its decisions",
 		Long: `verify decodes a compiled sandbox profile and checks its structure: header
 values, table placement and alignment, op-table entries, node tags, every
@@ -31,35 +31,50 @@ edge in range and forward, no loops (so every path ends in a decision),
 known filter ids, decodable arguments, and pool accounting (every pool item
 referenced, nothing after the last one).
 
+Profiles with message filters (type 0x4000: a policy table, inline
+message-filter decisions) and integer-set arguments (the syscall lists of
+(version 2)) are decoded too.
+
 With --profile it also cross-checks the semantics: the source profile is
 evaluated (with -D, --params, --prelude as for expand) and, for every
 operation, the decoded graph's decision is compared with sbplc's decision
-engine on the resources the graph's filters name plus resources no filter
-matches. The rules libsandbox adds on its own (the flow-divert allow on
-network-outbound, the target-self rules under (deny default), the
-per-operation defaults) are accounted for. Every disagreement is printed
-with the operation, the resource and both answers.
+engine on probes built from every filter of the graph and of the source:
+the strings each literal, subpath, prefix and name filter names and their
+near misses (a child, a sibling, the other case), strings each regex
+matches and nearly matches, local and remote endpoints with ports, vnode
+types, entitlement values, integer sets, and the verbatim spelling of a
+non-canonical path (both sides then see it as written); plus values no
+filter matches. Beyond allow or deny it compares the report bit (set on
+every deny, cleared by (with no-report), set on an allow by (with report))
+and the modifiers (an inline modifier or message filter on the decision).
+The rules libsandbox adds on its own (the flow-divert allow on a filtered
+network-outbound, the target-self rules, the (version 2) syscall lists)
+and the per-operation defaults of the profile's (version N) are accounted
+for; iokit-open is iokit-open-user-client, as in libsandbox 14.4.1. Every
+disagreement is printed with the operation, the resource and both answers.
 
 A probe is undecidable when sbplc cannot decide it on the source (an unset
-param, an unresolved import, a filter sbplc does not model) or the graph
-gives no decision. Undecidable probes are not compared: the summary counts
-them and lists their reasons, and they do not change the exit status unless
---fail-on-unknown is given. Pass -D for every param the profile uses so that
+param, an unresolved import, a filter sbplc does not model, an operation
+name whose meaning on 14.4.1 is not measured) or the graph gives no
+decision. Undecidable probes are not compared: the summary counts them and
+lists their reasons, and they do not change the exit status unless
+--strict is given. Pass -D for every param the profile uses so that
 nothing is left undecided.
 
 Exit status: 0 when the blob is sound and no probe disagrees (undecidable
 probes allowed), 1 on structural errors, disagreements, or - with
---fail-on-unknown - undecidable probes, 2 on usage or I/O errors.`,
+--strict - undecidable probes, 2 on usage or I/O errors.`,
 		Example: `  sbplc verify profile.sb.bin
   sbplc verify --profile profile.sb -D ROOT=/private/tmp profile.sb.bin
-  sbplc verify --fail-on-unknown --profile profile.sb -D ROOT=/private/tmp profile.sb.bin`,
+  sbplc verify --strict --profile profile.sb -D ROOT=/private/tmp profile.sb.bin`,
 		Args: argsUsage(1, 1, "BLOB"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return usageErrorf("unknown --format %q: use text or json", format)
 			}
+			failOnUnknown = failOnUnknown || strict
 			if failOnUnknown && profile == "" {
-				return usageErrorf("--fail-on-unknown needs --profile: only the cross-check has undecidable probes")
+				return usageErrorf("--strict needs --profile: only the cross-check has undecidable probes")
 			}
 			l, err := blobLayout(ef.target, c.ErrOrStderr())
 			if err != nil {
@@ -125,7 +140,9 @@ probes allowed), 1 on structural errors, disagreements, or - with
 	}
 	c.Flags().StringVar(&profile, "profile", "", "cross-check the blob's decisions against this source profile")
 	c.Flags().StringVar(&format, "format", "text", "output: text, or json (findings, cross-check report and disagreements)")
-	c.Flags().BoolVar(&failOnUnknown, "fail-on-unknown", false, "with --profile, exit 1 when a probe is undecidable (by default they are reported and not compared)")
+	c.Flags().BoolVar(&strict, "strict", false, "with --profile, exit 1 when a probe is undecidable (by default they are reported and not compared)")
+	c.Flags().BoolVar(&failOnUnknown, "fail-on-unknown", false, "the same as --strict")
+	c.Flags().Lookup("fail-on-unknown").Hidden = true
 	ef.add(c)
 	return c
 }
@@ -145,9 +162,9 @@ func writeCrossCheck(c *cobra.Command, blob, profile string, rep *compile.Report
 		fmt.Fprintf(&b, "%s: warning: the probe budget ran out; the last operations were not cross-checked [cross-check]\n", blob)
 	}
 	if rep.Undecided > 0 {
-		sev, tail := "warning", "they were not compared (--fail-on-unknown makes this an error)"
+		sev, tail := "warning", "they were not compared (--strict makes this an error)"
 		if failOnUnknown {
-			sev, tail = "error", "they were not compared, and --fail-on-unknown is set"
+			sev, tail = "error", "they were not compared, and --strict is set"
 		}
 		fmt.Fprintf(&b, "%s: %s: %s undecidable: %s [cross-check]\n", blob, sev, plural(rep.Undecided, "probe is", "probes are"), tail)
 		for _, g := range rep.UndecidedWhy {

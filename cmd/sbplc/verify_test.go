@@ -144,22 +144,22 @@ func TestVerifyUndecidable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "0 disagree, 12 undecidable (not compared): agrees on every decidable probe") {
+	if !strings.Contains(stdout, "0 disagree, 20 undecidable (not compared): agrees on every decidable probe") {
 		t.Errorf("summary: %s", stdout)
 	}
 	for _, want := range []string{
-		"warning: 12 probes are undecidable: they were not compared (--fail-on-unknown makes this an error) [cross-check]",
-		"note: 12 probes: value \"${ROOT}\" depends on unbound param \"ROOT\": pass -D ROOT=VALUE (first: file-read",
+		"warning: 20 probes are undecidable: they were not compared (--strict makes this an error) [cross-check]",
+		"note: 20 probes: value \"${ROOT}\" depends on unbound param \"ROOT\": pass -D ROOT=VALUE (first: file-read",
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	_, stderr, code = bcRun(t, "verify", "--fail-on-unknown", "--profile", prof, blob)
-	if code != 1 || !strings.Contains(stderr, "error: 12 probes are undecidable") {
+	_, stderr, code = bcRun(t, "verify", "--strict", "--profile", prof, blob)
+	if code != 1 || !strings.Contains(stderr, "error: 20 probes are undecidable") {
 		t.Errorf("--fail-on-unknown: exit %d:\n%s", code, stderr)
 	}
-	if _, stderr, code := bcRun(t, "verify", "--fail-on-unknown", blob); code != 2 || !strings.Contains(stderr, "--fail-on-unknown needs --profile") {
+	if _, stderr, code := bcRun(t, "verify", "--strict", blob); code != 2 || !strings.Contains(stderr, "--strict needs --profile") {
 		t.Errorf("--fail-on-unknown without --profile: exit %d: %s", code, stderr)
 	}
 	// With the param, nothing is undecidable and the flag changes nothing.
@@ -186,8 +186,8 @@ func TestVerifyUndecidable(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
 			t.Fatalf("%v\n%s", err, stdout)
 		}
-		if got.OK == flag || (code == 1) != flag || got.CrossCheck.Undecided != 12 || len(got.CrossCheck.Reasons) != 1 ||
-			got.CrossCheck.Reasons[0].Count != 12 || !strings.Contains(got.CrossCheck.Reasons[0].Reason, "ROOT") {
+		if got.OK == flag || (code == 1) != flag || got.CrossCheck.Undecided != 20 || len(got.CrossCheck.Reasons) != 1 ||
+			got.CrossCheck.Reasons[0].Count != 20 || !strings.Contains(got.CrossCheck.Reasons[0].Reason, "ROOT") {
 			t.Errorf("json (--fail-on-unknown=%v): exit %d %+v", flag, code, got)
 		}
 	}
@@ -317,5 +317,29 @@ func TestVerifyNamesForeignFormats(t *testing.T) {
 				t.Errorf("%s: exit %d, stderr %q, want %q", cmd, code, stderr, c.want)
 			}
 		}
+	}
+}
+
+// A rule on a name whose meaning on 14.4.1 is not measured makes the
+// cross-check undecidable, and --strict fails (the older --fail-on-unknown
+// spelling too); a rule on iokit-open, which libsandbox binds to
+// iokit-open-user-client, is compared and disagrees with a blob without it.
+func TestVerifyStrictAliases(t *testing.T) {
+	dir := t.TempDir()
+	blob := bcVectorFile(t, strict1, strict1+".sb.bin")
+	src := string(bcReadVector(t, strict1, "strict_1.sb.INFERRED"))
+	unknown := bcWriteTemp(t, dir, "u.sb", src+"(allow load-unsigned-code)\n")
+	out, stderr, code := bcRun(t, "verify", "--profile", unknown, blob)
+	if code != 0 || !strings.Contains(stderr, "names load-unsigned-code, which is not in the 14.4.1 operation table") || !strings.Contains(out, "1 undecidable") {
+		t.Errorf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, flag := range []string{"--strict", "--fail-on-unknown"} {
+		if _, stderr, code := bcRun(t, "verify", flag, "--profile", unknown, blob); code != 1 || !strings.Contains(stderr, "--strict is set") {
+			t.Errorf("%s: exit %d %s", flag, code, stderr)
+		}
+	}
+	alias := bcWriteTemp(t, dir, "a.sb", src+"(allow iokit-open (iokit-user-client-class \"X\"))\n")
+	if _, stderr, code := bcRun(t, "verify", "--profile", alias, blob); code != 1 || !strings.Contains(stderr, "error: iokit-open-user-client") {
+		t.Errorf("iokit-open: exit %d %s", code, stderr)
 	}
 }
