@@ -468,3 +468,23 @@ func TestImportNotFoundNote(t *testing.T) {
 	}
 	t.Fatal("no import-not-found finding")
 }
+
+// TestImplicitRuleNamed: findings whose covering or overriding rule is
+// libsandbox's implicit policy say so instead of pointing at "a later
+// rule" (issue 12, item 8).
+func TestImplicitRuleNamed(t *testing.T) {
+	text := "(version 1)\n(deny default)\n(allow signal (target self))\n(deny signal (target self))\n"
+	n := 0
+	for _, d := range lintText(t, "sig.sb", text, lint.Options{Enable: []string{"all"}}) {
+		if d.Code != "duplicate-rule" && d.Code != "shadowed-rule" && d.Code != "redundant-rule" {
+			continue
+		}
+		n++
+		if strings.Contains(d.Message, "a later rule") || !strings.Contains(d.Message, "libsandbox's implicit rule (allow signal (target self))") {
+			t.Errorf("%s", d)
+		}
+	}
+	if n < 2 {
+		t.Errorf("%d ordering findings, want the duplicate and the shadowed deny", n)
+	}
+}

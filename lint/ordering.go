@@ -287,6 +287,16 @@ func relatedRules(rs []*ir.Rule, msg string) []diag.Related {
 	return out
 }
 
+// laterRule names the first of rs, the rules that override or cover a
+// rule: "the later allow at line 7", or, when none of them is in the
+// source, libsandbox's implicit rule that it appends after every profile.
+func laterRule(what string, rs []*ir.Rule) string {
+	if len(relatedRules(rs, "")) > 0 || len(rs) == 0 {
+		return what + " at " + firstLine(rs)
+	}
+	return fmt.Sprintf("libsandbox's implicit rule %s, which it appends after every profile,", strings.TrimSuffix(policy.RuleText(policy.Decision{Rule: rs[0], Implicit: true}), " ; implicit policy rule"))
+}
+
 func firstLine(rs []*ir.Rule) string {
 	for _, r := range rs {
 		if sp := ruleSpan(r); sp.IsValid() {
@@ -311,8 +321,8 @@ func runShadowed(p *Pass) {
 			}
 		}
 		p.Report(diag.Diagnostic{Span: ruleSpan(d.rule),
-			Message: fmt.Sprintf("this %s never takes effect: the later %s at %s matches everything it matches, and among filtered rules the last match wins; move this rule after it, or narrow the later rule",
-				d.rule.Action, oppositeAction(d.rule.Action), firstLine(opp)),
+			Message: fmt.Sprintf("this %s never takes effect: %s matches everything it matches, and among filtered rules the last match wins; move this rule after it, or narrow the later rule",
+				d.rule.Action, laterRule("the later "+oppositeAction(d.rule.Action), opp)),
 			Related: relatedRules(opp, "overriding rule")})
 	}
 	// Unfiltered rules: only the last one per operation counts.
@@ -348,15 +358,7 @@ func runDuplicate(p *Pass) {
 		if d.opposed || !d.exact {
 			continue
 		}
-		where := fmt.Sprintf("the %s at %s", d.rule.Action, firstLine(d.by))
-		if len(relatedRules(d.by, "")) == 0 {
-			// No later rule in the source: libsandbox's implicit policy
-			// (policy.ImplicitRules), appended after every profile.
-			where = "libsandbox's implicit policy, which it appends after every profile,"
-			if len(d.by) > 0 {
-				where = fmt.Sprintf("libsandbox's implicit rule %s, which it appends after every profile,", strings.TrimSuffix(policy.RuleText(policy.Decision{Rule: d.by[0], Implicit: true}), " ; implicit policy rule"))
-			}
-		}
+		where := laterRule("the "+d.rule.Action.String(), d.by)
 		p.Report(diag.Diagnostic{Span: ruleSpan(d.rule),
 			Message: fmt.Sprintf("duplicate rule: %s has the same action and filter; remove this one", where),
 			Related: relatedRules(d.by, "same rule")})
@@ -385,7 +387,7 @@ func runRedundant(p *Pass) {
 			continue
 		}
 		p.Report(diag.Diagnostic{Span: ruleSpan(d.rule),
-			Message: fmt.Sprintf("this %s is redundant: the later %s at %s already matches everything it matches", d.rule.Action, d.rule.Action, firstLine(d.by)),
+			Message: fmt.Sprintf("this %s is redundant: %s already matches everything it matches", d.rule.Action, laterRule("the later "+d.rule.Action.String(), d.by)),
 			Related: relatedRules(d.by, "broader rule")})
 	}
 }
