@@ -402,7 +402,36 @@ func (d *Driver) setup(name string, co CheckOptions) (*Setup, error) {
 // LintResult lints an evaluation made with s.Eval and adds the
 // configuration's problems: the findings a command shows.
 func (s *Setup) LintResult(res *eval.Result) diag.List {
-	return append(append(diag.List(nil), s.Diags...), lint.Run(res, s.Config, s.Lint)...).Sort()
+	return append(append(diag.List(nil), s.Diags...), userFindings(lint.Run(res, s.Config, s.Lint), res)...).Sort()
+}
+
+// userFindings drops the lint findings about rules of a system-profile
+// model (package syslib): they point at the import form, and say what the
+// stand-in for Apple's file does, which the user cannot change. The
+// evaluator's own problems at the import (import-not-found, errors) stay.
+func userFindings(ds diag.List, res *eval.Result) diag.List {
+	if res == nil || res.Profile == nil {
+		return ds
+	}
+	at := map[source.Span]bool{}
+	for _, im := range res.Profile.Imports {
+		if im.Model != "" {
+			at[im.Origin.Primary()] = true
+		}
+	}
+	if len(at) == 0 {
+		return ds
+	}
+	out := ds[:0:0]
+	for _, d := range ds {
+		if at[d.Span] && d.Code != "import-not-found" {
+			if r, ok := lint.Lookup(d.Code); ok && r.Stage == "" {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // Check parses, evaluates and lints src with the configuration that
@@ -443,7 +472,7 @@ func (d *Driver) CheckWith(ctx context.Context, src *source.File, co CheckOption
 		r.Diags = append(append(diag.List(nil), s.Diags...), r.Eval.Diags...).Sort()
 		return r, nil
 	}
-	r.Diags = append(append(diag.List(nil), s.Diags...), lint.Run(r.Eval, s.Config, lo)...).Sort()
+	r.Diags = append(append(diag.List(nil), s.Diags...), userFindings(lint.Run(r.Eval, s.Config, lo), r.Eval)...).Sort()
 	r.Cancelled = ctx.Err() != nil
 	return r, nil
 }
