@@ -285,7 +285,7 @@ func parseJSON(name string, data []byte) (*Set, error) {
 func jsonError(name string, data []byte, err error, off int64) *Error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		off = se.Offset
+		off = se.Offset - 1 // the offending byte
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
 		off = int64(len(data))
