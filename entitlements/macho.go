@@ -64,14 +64,22 @@ func sliceEntitlements(name string, data []byte, f *macho.File, base, size int64
 	}
 	img := data[base : base+size]
 	bo := f.ByteOrder
+	// The load commands follow the header; cmd is the file offset of the
+	// current one, where an error about its fields points.
+	cmd := base + 32
+	if f.Magic == macho.Magic32 {
+		cmd = base + 28
+	}
 	for _, l := range f.Loads {
 		raw := l.Raw()
+		at := cmd
+		cmd += int64(len(raw))
 		if len(raw) < 16 || bo.Uint32(raw) != lcCodeSignature {
 			continue
 		}
 		off, n := int64(bo.Uint32(raw[8:])), int64(bo.Uint32(raw[12:]))
 		if off > int64(len(img)) || n > int64(len(img))-off {
-			return nil, bad(base+off, "the code signature (%d bytes at %d) lies outside the file", n, off)
+			return nil, bad(min(at, int64(len(data))), "the code signature (%d bytes at %d) lies outside the file", n, off)
 		}
 		return superBlob(name, img[off:off+n], base+off)
 	}

@@ -339,3 +339,10 @@ func dumpValue(v ir.Value) string {
 	}
 	return "?"
 }
+
+// FormatRule prints one rule as flat SBPL, as FormatSBPL does.
+func FormatRule(r *ir.Rule) string {
+	var b strings.Builder
+	writeRule(&b, r, "")
+	return b.String()
+}
