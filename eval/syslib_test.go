@@ -290,3 +290,50 @@ func TestModelsOnEveryTarget(t *testing.T) {
 		}
 	}
 }
+
+// appSandboxSized is the test App Sandbox profile grown to the size of
+// Apple's application.sb (about 1,500 lines): the profile, then 120
+// entitlement-gated blocks in its style. ents holds every other key.
+func appSandboxSized(tb testing.TB) (*source.File, *entitlements.Set) {
+	data, err := os.ReadFile("../cmd/sbplc/testdata/entitlements/app-sandbox.sb")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b strings.Builder
+	b.Write(data)
+	set := &entitlements.Set{}
+	for i := range 120 {
+		key := fmt.Sprintf("com.example.capability-%d", i)
+		fmt.Fprintf(&b, `
+(when (entitlement %q)
+  (allow mach-lookup (global-name "com.example.service-%d" "com.example.agent-%d"))
+  (read-write-and-issue-extensions (home-subpath "/Library/Example/%d"))
+  (allow user-preference-read (preference-domain "com.example.prefs-%d"))
+  (allow iokit-open-user-client (iokit-user-client-class "ExampleClient%d")))
+(sandbox-array-entitlement %q
+  (lambda (p) (read-only-and-issue-extensions (literal p))))
+`, key, i, i, i, i, i, key+".paths")
+		if i%2 == 0 {
+			set = set.With(key, entitlements.True)
+			set = set.With(key+".paths", entitlements.Value{Kind: entitlements.Array, List: []entitlements.Value{{Kind: entitlements.String, Str: "/opt/x"}}})
+		}
+	}
+	return source.NewFile("application-sized.sb", []byte(b.String())), set
+}
+
+// BenchmarkAppSandboxExpansion evaluates an application.sb-sized App
+// Sandbox profile with the App Sandbox parameters and entitlements, on
+// macOS 14 (system.sb and appsandbox-common.sb from sbplc's model).
+func BenchmarkAppSandboxExpansion(b *testing.B) {
+	src, set := appSandboxSized(b)
+	opts := Options{Target: "macos14", ReadFile: noFiles, Entitlements: set, Params: syslib.AppSandboxParams("/Users/user", "com.example.app")}
+	res := Run(src, opts)
+	if errs := errorsOf(res); len(errs) > 0 || len(res.Profile.Rules) < 500 {
+		b.Fatalf("%v, %d rules", errs, len(res.Profile.Rules))
+	}
+	b.ResetTimer()
+	for range b.N {
+		Run(src, opts)
+	}
+	b.ReportMetric(float64(strings.Count(string(src.Text), "\n")), "lines")
+}
