@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/sbplc/sbplc/corpus"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/entitlements"
+	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/syslib"
 	"github.com/sbplc/sbplc/vocab"
@@ -336,4 +338,54 @@ func BenchmarkAppSandboxExpansion(b *testing.B) {
 		Run(src, opts)
 	}
 	b.ReportMetric(float64(strings.Count(string(src.Text), "\n")), "lines")
+}
+
+// TestSystemModelInFlattenedAppSandbox checks the system.sb model against
+// an independent source: simbple's flattening of the 10.14.6 App Sandbox
+// profile (in the corpus), which holds the system.sb rules application.sb
+// imports. Every string the 10.15 model's unconditional rules name is in
+// it, except the additions the facts date to 10.15.
+func TestSystemModelInFlattenedAppSandbox(t *testing.T) {
+	e, ok := corpus.Find(corpus.ForTest(t), "0xbf00__macos-sandbox-coverage__data__generic_profiles__10.14.6-18G4032.sb")
+	if !ok {
+		t.Skip("the flattened App Sandbox profile is not in the corpus")
+	}
+	flat, err := e.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	added1015 := map[string]bool{
+		"com.apple.analyticsd": true, "com.apple.analyticsd.messagetracer": true,
+		"/Library/Apple/System": true, "/Library/Apple/System/Library/Frameworks": true,
+		"/Library/Apple/System/Library/PrivateFrameworks": true, "/usr/local/lib/sanitizers": true,
+		"/private/etc/protocols": true, "/private/etc/services": true,
+		// (path-ancestors "/System/Volumes/Data/private")
+		"/System/Volumes": true, "/System/Volumes/Data": true,
+	}
+	res := Run(source.NewFile("m.sb", []byte("(version 1)\n(import \"system.sb\")\n")), Options{Target: "macos10.15", ReadFile: noFiles})
+	var missing []string
+	checked := 0
+	var walk func(n *ir.FilterNode)
+	walk = func(n *ir.FilterNode) {
+		if n == nil {
+			return
+		}
+		for _, a := range n.Args {
+			if a.Kind == ir.String && a.Str != "" && a.Str != "/" && !added1015[a.Str] {
+				checked++
+				if !strings.Contains(string(flat), strconv.Quote(a.Str)) {
+					missing = append(missing, a.Str)
+				}
+			}
+		}
+		for _, c := range n.Children {
+			walk(c)
+		}
+	}
+	for _, r := range res.Profile.Rules {
+		walk(r.Filter)
+	}
+	if checked < 40 || len(missing) > 0 {
+		t.Errorf("%d strings checked; not in the 10.14.6 flattening: %q", checked, missing)
+	}
 }
