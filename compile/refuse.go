@@ -59,7 +59,13 @@ func Placeholders(p *ir.Profile) []string {
 func unresolvedImports(p *ir.Profile) []ir.Import {
 	var out []ir.Import
 	for _, im := range p.Imports {
-		if !im.Resolved {
+		// A system profile sbplc's model stood in for is not Apple's
+		// file: compiling it would not build the real policy. (The
+		// imports of a model count as the user's one import.)
+		if im.Model != "" && len(out) > 0 && out[len(out)-1].Model != "" && out[len(out)-1].Origin.Primary() == im.Origin.Primary() {
+			continue
+		}
+		if !im.Resolved || im.Model != "" {
 			out = append(out, im)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/entitlements"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
@@ -50,6 +51,14 @@ type Options struct {
 	// file on disk (devices, FIFOs, sockets, directories): those imports
 	// are refused.
 	ReadFile func(path string) ([]byte, error)
+	// Entitlements are the app's entitlements, bound as *entitlements*
+	// (an alist, as libsandbox binds them). nil: the profile runs without
+	// entitlements and *entitlements* is unbound, as in libsandbox.
+	Entitlements *entitlements.Set
+	// NoSystemModels leaves an import of a system profile that is not on
+	// disk unresolved instead of evaluating sbplc's model of it (package
+	// syslib).
+	NoSystemModels bool
 }
 
 // Result is the outcome of evaluating one file.
@@ -67,6 +76,10 @@ type Result struct {
 	Output string
 	// Steps is the number of evaluation steps used (see Limits.Steps).
 	Steps int
+	// Entitlements are the entitlement keys the profile tested, in the
+	// order first tested: lookups in *entitlements* (recorded only when
+	// Options.Entitlements is set) and require-entitlement filters.
+	Entitlements []EntitlementUse
 }
 
 // Run parses src and evaluates it. Parse and evaluation diagnostics are
@@ -110,7 +123,7 @@ func EvalFile(f *ast.File, opts Options) *Result {
 		ev.evalFileForms(f)
 	}
 	ev.finish(f)
-	res := &Result{File: f, Profile: ev.prof, Problems: ev.problems, Output: ev.output.String(), Steps: ev.steps}
+	res := &Result{File: f, Profile: ev.prof, Problems: ev.problems, Output: ev.output.String(), Steps: ev.steps, Entitlements: ev.entUses}
 	for _, p := range ev.problems {
 		res.Diags = append(res.Diags, p.Diagnostic())
 	}

@@ -540,6 +540,7 @@ func member(cmp func(ev *evaluator, sp source.Span, a, b value) bool) func(ev *e
 
 func assoc(cmp func(ev *evaluator, sp source.Span, a, b value) bool) func(ev *evaluator, c *call) value {
 	return func(ev *evaluator, c *call) value {
+		ev.noteEntitlementLookup(c)
 		for _, it := range c.list(ev, 1) {
 			if p, ok := it.(*pair); ok && cmp(ev, c.Sp, c.Args[0], p.Car) {
 				return p

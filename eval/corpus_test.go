@@ -17,7 +17,6 @@ import (
 // allowedUnbound lists identifiers that corpus profiles use without
 // defining them, because they come from files that are not in the corpus.
 var allowedUnbound = map[string]string{
-	"corefoundation": "defined by Apple's com.apple.corefoundation.sb, a non-public system profile the Security daemons import",
 	// Chromium fragments calling helpers from a newer common.sb than the stored one.
 	"allow-cvms-blobs":                 "defined in a newer chromium common.sb than the one in the corpus",
 	"allow-font-access":                "defined in a newer chromium common.sb than the one in the corpus",

@@ -11,6 +11,7 @@ import (
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/syslib"
 	"github.com/sbplc/sbplc/vocab"
 )
 
@@ -119,6 +120,13 @@ type evaluator struct {
 	curCpp    bool // cur has C-preprocessor lines (evaluated as comments)
 	target    vocab.Target
 	hasTarget bool
+
+	// System-profile models in use: by source, by import name, and where
+	// each was imported.
+	models      map[*source.File]*syslib.Profile
+	modelByName map[string]*syslib.Profile
+	modelImport map[*syslib.Profile]modelImport
+	entUses     []EntitlementUse
 }
 
 // newEvaluator returns an evaluator with room for about syms symbols.
@@ -133,6 +141,9 @@ func newEvaluator(opts Options, syms int) *evaluator {
 		paramSeen:    map[string]bool{},
 		missing:      map[string]*ImportNotFound{},
 		fdepth:       map[*ir.FilterNode]int{},
+		models:       map[*source.File]*syslib.Profile{},
+		modelByName:  map[string]*syslib.Profile{},
+		modelImport:  map[*syslib.Profile]modelImport{},
 	}
 	ev.checkAt = min(cancelEvery, ev.lim.Steps+1)
 	if opts.Target != "" {
@@ -151,6 +162,15 @@ func (ev *evaluator) intern(name string) *sym {
 		return s
 	}
 	s := &sym{Name: name}
+	if v, bound, special := ev.perEvaluation(name); special {
+		s.gval, s.gbound = v, bound
+		ev.syms[name] = s
+		return s
+	}
+	if on, ok := onTarget[name]; ok && !on(ev.opts.Target) {
+		ev.syms[name] = s // not bound on this release
+		return s
+	}
 	if v, ok := globalTable()[name]; ok {
 		if p, ok := v.(*pair); ok {
 			v = copyList(p) // shared table values must not be mutated
@@ -902,7 +922,7 @@ func (ev *evaluator) unboundOf(name string, sp source.Span, e *env, d diag.Diagn
 	sortStrings(globals)
 	u.InScope = append(u.InScope, globals...)
 	for _, im := range ev.prof.Imports {
-		if !im.Resolved {
+		if !im.Resolved || (im.Model != "" && ev.modelByName[im.Name] != nil && ev.modelByName[im.Name].Incomplete) {
 			u.Imports = append(u.Imports, im.Name)
 		}
 	}

@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
+	"github.com/sbplc/sbplc/syslib"
 )
 
 // SystemProfileDirs are libsandbox's import search path on macOS.
@@ -90,6 +92,12 @@ func biImport(ev *evaluator, c *call) value {
 			lastErr = err
 		}
 	}
+	if path == "" && lastErr == nil && !ev.opts.NoSystemModels {
+		if m, ok := syslib.Lookup(name, ev.opts.Target); ok {
+			ev.importModel(c, im, m)
+			return theUnspec
+		}
+	}
 	if path == "" {
 		ev.prof.Imports = append(ev.prof.Imports, im)
 		searched := ev.candidates(name)
@@ -136,14 +144,58 @@ func biImport(ev *evaluator, c *call) value {
 			defer func() { ev.importStack = ev.importStack[:0] }()
 		}
 	}
-	ev.importStack = append(ev.importStack, abs)
+	ev.evalImported(c, f, abs, path)
+	return theUnspec
+}
+
+// evalImported evaluates the imported file f (key identifies it on the
+// import stack) in the global environment, with *import-path* bound to
+// path while it runs.
+func (ev *evaluator) evalImported(c *call, f *ast.File, key, path string) {
+	ev.importStack = append(ev.importStack, key)
 	n := len(ev.importStack)
 	saveChain := ev.chain
 	ev.chain = &frameNode{F: ir.Frame{Name: "import", Call: ev.origin(c.Sp).Primary()}, Parent: nil, N: 1, Stmt: true}
+	ip := ev.intern("*import-path*")
+	saveIP := ip.gval
+	if ip.gbound {
+		ip.gval = &strV{S: path}
+	}
 	ev.evalFileForms(f)
+	ip.gval = saveIP
 	ev.chain = saveChain
 	ev.importStack = ev.importStack[:n-1]
-	return theUnspec
+}
+
+// importModel evaluates sbplc's model m of the system profile the
+// import names, which no search directory holds.
+func (ev *evaluator) importModel(c *call, im ir.Import, m *syslib.Profile) {
+	key := m.Src.Name
+	for _, p := range ev.importStack {
+		if p == key {
+			ev.fail(c.Sp, "import-cycle", "import cycle through %s", m.Description())
+		}
+	}
+	ev.nImports++
+	if ev.nImports > ev.lim.Imports {
+		ev.fatal(c.Sp, "eval-limit", "more than %d imports; is there an import loop?", ev.lim.Imports)
+	}
+	im.Path, im.Resolved, im.Model = m.Src.Name, true, m.Description()
+	ev.prof.Imports = append(ev.prof.Imports, im)
+	ev.models[m.Src] = m
+	ev.modelByName[m.Name] = m
+	if _, ok := ev.modelImport[m]; !ok {
+		ev.modelImport[m] = modelImport{at: c.Sp, searched: ev.candidates(im.Name)}
+	}
+	f, ds := parser.Parse(m.Src)
+	ev.addDiags(ds) // none: TestModelsEvaluate
+	if ev.cur != nil && len(ev.importStack) == 0 {
+		if a, err := filepath.Abs(ev.cur.Name); err == nil {
+			ev.importStack = append(ev.importStack, a)
+			defer func() { ev.importStack = ev.importStack[:0] }()
+		}
+	}
+	ev.evalImported(c, f, key, m.Src.Name)
 }
 
 func quote(s string) string { return `"` + s + `"` }
@@ -167,6 +219,10 @@ func (ev *evaluator) opaqueBlock(use *opaqueUse, sp source.Span) {
 		if strings.Contains(base, use.name) || strings.Contains(use.name, base) {
 			imp = im // (corefoundation) and com.apple.corefoundation.sb
 		}
+	}
+	if m := ev.modelByName[imp]; m != nil {
+		ev.modelUnknown(m, use.name, fmt.Sprintf("%s is not defined; %s, which stands in for %s, may lack it", use.name, m.Description(), quote(imp)), sp)
+		return
 	}
 	o := ev.origin(sp)
 	ev.prof.OpaqueBlocks = append(ev.prof.OpaqueBlocks, ir.OpaqueBlock{Index: len(ev.prof.Rules), Name: use.name, Import: imp, Origin: o,

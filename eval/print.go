@@ -98,7 +98,9 @@ func filterKey(n *ir.FilterNode) string {
 // opaque blocks (which need a name such an import may define) kept as
 // written. Apart from those statements the output contains no Scheme;
 // evaluating it gives the same rules and blocks, and formatting that
-// result gives the same text.
+// result gives the same text. (Rules that a system-profile model does not
+// know are a comment at their place: evaluating the output again gives
+// the same rules without those blocks.)
 func FormatSBPL(p *ir.Profile) string {
 	var b strings.Builder
 	if p.Version != 0 {
@@ -118,7 +120,13 @@ func FormatSBPL(p *ir.Profile) string {
 			imps = imps[1:]
 		}
 		for len(blocks) > 0 && blocks[0].Index <= i && (len(imps) == 0 || blocks[0].Index < imps[0].Index) {
-			b.WriteString(blocks[0].Origin.Span.Text() + "\n") // the statement as written
+			if blocks[0].Model != "" {
+				// Rules a system-profile model does not know: nothing to
+				// write but where they are.
+				b.WriteString(";; unknown rules: " + blocks[0].Reason + "\n")
+			} else {
+				b.WriteString(blocks[0].Origin.Span.Text() + "\n") // the statement as written
+			}
 			blocks = blocks[1:]
 		}
 	}
@@ -330,4 +338,11 @@ func dumpValue(v ir.Value) string {
 		return filterKey(v.Sub)
 	}
 	return "?"
+}
+
+// FormatRule prints one rule as flat SBPL, as FormatSBPL does.
+func FormatRule(r *ir.Rule) string {
+	var b strings.Builder
+	writeRule(&b, r, "")
+	return b.String()
 }

@@ -134,6 +134,10 @@ type ImportNotFound struct {
 	At       source.Span   // the import form
 	Searched []string      // the paths tried, in order
 	Uses     []source.Span // the statements that became opaque blocks
+	// Model is set when sbplc's model of the system profile stood in for
+	// the missing file but does not know all of its rules (ir.Import.Model
+	// names it; the import itself is resolved).
+	Model string
 }
 
 // ImportRefused is an (import NAME) that resolves to something that is not

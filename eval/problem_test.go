@@ -221,8 +221,8 @@ func TestFragmentUnbound(t *testing.T) {
 // that import's one warning; a plausible typo stays an error.
 func TestOpaqueBlocks(t *testing.T) {
 	text := `(version 1)
-(import "system.sb")
-(import "com.apple.corefoundation.sb")
+(import "site.sb")
+(import "com.example.corefoundation.sb")
 (allow file-read* (subpath "/usr"))
 (corefoundation)
 (define (helper) (allow file-write* (subpath "/private/tmp")) (more-helpers))
@@ -243,7 +243,7 @@ func TestOpaqueBlocks(t *testing.T) {
 			t.Errorf("reason %q", b.Reason)
 		}
 	}
-	want := []blk{{1, "corefoundation", "com.apple.corefoundation.sb", 5, 1}, {2, "more-helpers", "com.apple.corefoundation.sb", 7, 1}}
+	want := []blk{{1, "corefoundation", "com.example.corefoundation.sb", 5, 1}, {2, "more-helpers", "com.example.corefoundation.sb", 7, 1}}
 	if !slices.Equal(got, want) {
 		t.Errorf("blocks %+v, want %+v", got, want)
 	}
@@ -270,7 +270,7 @@ func TestOpaqueBlocks(t *testing.T) {
 	if len(errs) != 1 || !strings.Contains(errs[0], "unbound variable: file-raed*; did you mean file-read*?") {
 		t.Errorf("errors %q", errs)
 	}
-	if w := fmt.Sprint(warnings); w != "[system.sb[] 0 com.apple.corefoundation.sb[5 7] 2]" {
+	if w := fmt.Sprint(warnings); w != "[site.sb[] 0 com.example.corefoundation.sb[5 7] 2]" {
 		t.Errorf("import warnings %s", w)
 	}
 }

@@ -98,6 +98,9 @@ func addSBPL(t map[string]value) {
 	for _, b := range sbplLibrary() {
 		t[b.Name] = b
 	}
+	for _, b := range libraryModel() {
+		t[b.Name] = b
+	}
 	for k, v := range sbplStrings {
 		t[k] = &strV{S: v}
 	}
@@ -628,6 +631,7 @@ func biRequireEntitlement(ev *evaluator, c *call) value {
 		ev.fail(c.sp(2), "filter-arity", "too many arguments to require-entitlement")
 	}
 	key := c.str(ev, 0)
+	ev.useEntitlement(key.S, c.Sp, true)
 	load := ev.simpleLeaf("%entitlement-load", c.Sp, ev.strArg(key))
 	var val *ir.FilterNode
 	if len(c.Args) == 2 {

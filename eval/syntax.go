@@ -231,14 +231,16 @@ func (ev *evaluator) parseParams(ps value, sp source.Span) ([]*sym, *sym) {
 func (ev *evaluator) makeLambda(name string, params value, body value, sp source.Span, e *env) *closure {
 	ps, rest := ev.parseParams(params, sp)
 	if _, ok := body.(*pair); !ok {
-		ev.fail(sp, "syntax-error", "lambda: missing body")
+		// TinyScheme accepts an empty body and returns '(); Apple writes
+		// (define (%finalize)) and (define (trace path)) itself.
+		body = listOf(&pair{Car: ev.intern("quote"), Cdr: &pair{Car: theNil, Cdr: theNil}})
 	}
 	return &closure{Name: name, Params: ps, Rest: rest, Body: body, BodySp: sp, Env: e}
 }
 
 func synLambda(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
 	vs, _ := ev.elems(form, sp)
-	if len(vs) < 2 {
+	if len(vs) < 1 {
 		ev.fail(sp, "syntax-error", "lambda: expected parameters and a body")
 	}
 	return done(ev.makeLambda("", vs[0], restAfter(form, 1), sp, e))
@@ -268,9 +270,6 @@ func synDefine(ev *evaluator, form *pair, sp source.Span, e *env) (value, source
 		if !ok {
 			ev.fail(sps[0], "syntax-error", "define: expected a name, got %s", describe(t.Car))
 		}
-		if len(vs) < 2 {
-			ev.fail(sp, "syntax-error", "define: %s has no body", name.Name)
-		}
 		c := ev.makeLambda(name.Name, t.Cdr, restAfter(form, 1), sp, e)
 		e.define(name, c)
 		return done(name)
@@ -297,16 +296,19 @@ func synSet(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Sp
 
 func synIf(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {
 	vs, sps := ev.elems(form, sp)
-	if len(vs) < 2 || len(vs) > 3 {
+	if len(vs) < 1 || len(vs) > 3 {
 		ev.fail(sp, "syntax-error", "if: expected a test, a consequent and an optional alternative")
 	}
+	// As in TinyScheme, (if c) and a one-armed if whose test fails give
+	// '(), which is true.
 	if truthy(ev.eval(vs[0], sps[0], e)) {
-		return vs[1], sps[1], e, true
-	}
-	if len(vs) == 3 {
+		if len(vs) > 1 {
+			return vs[1], sps[1], e, true
+		}
+	} else if len(vs) == 3 {
 		return vs[2], sps[2], e, true
 	}
-	return done(theUnspec)
+	return done(theNil)
 }
 
 func synBegin(ev *evaluator, form *pair, sp source.Span, e *env) (value, source.Span, *env, bool) {

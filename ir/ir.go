@@ -181,6 +181,11 @@ type Import struct {
 	// unresolved import is an opaque block of unknown rules at that point.
 	Index  int
 	Origin Origin
+	// Model is set when no file was found and the rules come from sbplc's
+	// model of the system profile (package syslib) instead: it says which,
+	// "sbplc's model of system.sb for macOS 14". Path is then the model's
+	// source name, and the rules' origins point into it.
+	Model string
 }
 
 // OpaqueBlock is a statement whose rules are unknown: it needed a name
@@ -196,6 +201,10 @@ type OpaqueBlock struct {
 	Import string // the unresolved import that may define it, as written
 	Reason string // why the rules are unknown, in words
 	Origin Origin // the statement
+	// Model is set when the block is a procedure of a system-profile
+	// model whose rules sbplc does not know (see Import.Model); it names
+	// the model.
+	Model string
 }
 
 // ParamUse records one param the profile asked for.

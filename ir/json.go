@@ -93,6 +93,7 @@ type JSONImport struct {
 	Path     string      `json:"path,omitempty"`
 	Resolved bool        `json:"resolved"`
 	Index    int         `json:"index"`
+	Model    string      `json:"model,omitempty"`
 	Origin   *JSONOrigin `json:"origin"`
 }
 
@@ -102,6 +103,7 @@ type JSONOpaqueBlock struct {
 	Name   string      `json:"name"`
 	Import string      `json:"import"`
 	Reason string      `json:"reason"`
+	Model  string      `json:"model,omitempty"`
 	Origin *JSONOrigin `json:"origin"`
 }
 
@@ -136,10 +138,10 @@ func ToJSON(p *Profile) *JSONProfile {
 		out.Params = append(out.Params, JSONParam{Name: pu.Name, Bound: pu.Bound, Value: pu.Value, Origin: originJSON(pu.Origin)})
 	}
 	for _, im := range p.Imports {
-		out.Imports = append(out.Imports, JSONImport{Name: im.Name, Path: im.Path, Resolved: im.Resolved, Index: im.Index, Origin: originJSON(im.Origin)})
+		out.Imports = append(out.Imports, JSONImport{Name: im.Name, Path: im.Path, Resolved: im.Resolved, Index: im.Index, Model: im.Model, Origin: originJSON(im.Origin)})
 	}
 	for _, b := range p.OpaqueBlocks {
-		out.OpaqueBlocks = append(out.OpaqueBlocks, JSONOpaqueBlock{Index: b.Index, Name: b.Name, Import: b.Import, Reason: b.Reason, Origin: originJSON(b.Origin)})
+		out.OpaqueBlocks = append(out.OpaqueBlocks, JSONOpaqueBlock{Index: b.Index, Name: b.Name, Import: b.Import, Reason: b.Reason, Model: b.Model, Origin: originJSON(b.Origin)})
 	}
 	for _, r := range p.Rules {
 		out.Rules = append(out.Rules, ruleJSON(r))

@@ -455,7 +455,7 @@ func TestEscapeVectorsGroupedPerRule(t *testing.T) {
 // TestImportNotFoundNote: the note for a system profile names options
 // that exist (issue 12, item 12: it named a --system-dirs flag).
 func TestImportNotFoundNote(t *testing.T) {
-	for _, d := range lintText(t, "i.sb", "(version 1)\n(import \"system.sb\")\n", lint.Options{}) {
+	for _, d := range lintText(t, "i.sb", "(version 1)\n(import \"com.apple.WebKit.sb\")\n", lint.Options{}) {
 		if d.Code != "import-not-found" {
 			continue
 		}

@@ -134,8 +134,35 @@ func Run(res *eval.Result, cfg *config.Config, opts Options) diag.List {
 			all = append(all, d)
 		}
 	}
+	all = withoutModelFindings(all, prof)
 	all = applySuppressions(res.File, all, st.enabled, cfg)
 	return groupProbes(all).Sort()
+}
+
+// withoutModelFindings drops the rule findings about the rules of a
+// system-profile model (package syslib): they point at the import form and
+// describe sbplc's stand-in for Apple's file, which the user cannot
+// change. The stage problems at the import (import-not-found, errors) stay.
+func withoutModelFindings(ds diag.List, prof *ir.Profile) diag.List {
+	at := map[source.Span]bool{}
+	for _, im := range prof.Imports {
+		if im.Model != "" {
+			at[im.Origin.Primary()] = true
+		}
+	}
+	if len(at) == 0 {
+		return ds
+	}
+	out := ds[:0:0]
+	for _, d := range ds {
+		if at[d.Span] && d.Code != "import-not-found" {
+			if r, ok := Lookup(d.Code); ok && r.Stage == "" {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // File parses, evaluates and lints src. Evaluation options come from

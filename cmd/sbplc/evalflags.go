@@ -9,9 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sbplc/sbplc/entitlements"
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/internal/driver"
 	"github.com/sbplc/sbplc/internal/fsutil"
+	"github.com/sbplc/sbplc/policy"
+	"github.com/sbplc/sbplc/syslib"
 )
 
 // evalFlags are the evaluation flags shared by expand, lint, query and
@@ -23,6 +26,8 @@ type evalFlags struct {
 	importDirs   []string // -I DIR
 	strictParams bool
 	target       string
+	entitlements string // --entitlements FILE
+	appSandbox   bool   // --app-sandbox
 }
 
 // add registers the flags on cmd.
@@ -34,6 +39,8 @@ func (f *evalFlags) add(cmd *cobra.Command) {
 	fl.StringArrayVarP(&f.importDirs, "import-dir", "I", nil, "search DIR for (import ...) after the importing file's directory (repeatable)")
 	fl.BoolVar(&f.strictParams, "strict-params", false, "an unset param is #f, as in libsandbox, instead of a ${NAME} placeholder")
 	fl.StringVar(&f.target, "target", "", "OS release whose operation table applies, e.g. macos14 (default: newest known)")
+	fl.StringVar(&f.entitlements, "entitlements", "", "the app's entitlements: an XML or binary property list, a JSON object, or a signed Mach-O executable; bound as *entitlements*")
+	fl.BoolVar(&f.appSandbox, "app-sandbox", false, "supply the parameters the App Sandbox passes to application.sb (_HOME, application_bundle_id, application_container, ...); -D overrides each")
 }
 
 // driverOptions builds the workflow options from the flags. Parameter
@@ -59,7 +66,51 @@ func (f *evalFlags) driverOptions() (driver.Options, error) {
 		}
 		opts.Params[k] = v
 	}
+	if f.entitlements != "" {
+		set, err := entitlements.Read(f.entitlements)
+		if err != nil {
+			return opts, fmt.Errorf("--entitlements: %v", err)
+		}
+		opts.Entitlements = set
+	}
+	if f.appSandbox {
+		appSandboxParams(opts.Params, opts.Entitlements)
+	}
 	return opts, nil
+}
+
+// appSandboxParams adds the App Sandbox's parameters to params, keeping
+// those given with -D or --params: the home and bundle id given there
+// (else the default home and the entitlements' application identifier)
+// decide the container paths.
+func appSandboxParams(params map[string]string, ents *entitlements.Set) {
+	home := params["_HOME"]
+	if home == "" {
+		home = policy.DefaultHome
+	}
+	id := params["application_bundle_id"]
+	if v, ok := ents.Get("com.apple.application-identifier"); id == "" && ok && v.Kind == entitlements.String {
+		id = syslib.BundleIDFromIdentifier(v.Str)
+	}
+	for k, v := range syslib.AppSandboxParams(home, id) {
+		if _, given := params[k]; !given {
+			params[k] = v
+		}
+	}
+}
+
+// reportModels says on -v which system profiles sbplc's model stood in
+// for (the JSON of expand says it too).
+func reportModels(c *cobra.Command, res *driver.Result) {
+	v := verboseOut(c)
+	if v == nil || res.Eval == nil {
+		return
+	}
+	for _, im := range res.Eval.Profile.Imports {
+		if im.Model != "" {
+			fmt.Fprintf(v, "sbplc: %s: %s is not on this machine; using %s (pass -I DIR with a copy to use the real file)\n", im.Origin.Primary(), im.Name, im.Model)
+		}
+	}
 }
 
 // options returns the evaluation options the flags and the working
@@ -101,6 +152,7 @@ func checkOne(c *cobra.Command, d *driver.Driver, name string) (*driver.Result, 
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}
+	reportModels(c, res)
 	return res, nil
 }
 

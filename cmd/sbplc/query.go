@@ -227,6 +227,10 @@ func writeDecisionText(w io.Writer, d policy.Decision) {
 		if a := alsoText(d); a != "" {
 			fmt.Fprintf(w, "  also:     %s\n", a)
 		}
+		if sp := d.Rule.Origin.Span; strings.HasPrefix(sp.Filename(), "<sbplc model of ") {
+			// A rule of the stand-in for a system profile: say so.
+			fmt.Fprintf(w, "  from:     %s (no such file here: this rule is sbplc's model of it)\n", sp)
+		}
 		if !d.Implicit {
 			for _, fr := range d.Rule.Origin.Chain {
 				if fr.Name != "" && fr.Call.IsValid() {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/entitlements"
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/lint"
@@ -73,6 +74,9 @@ type Options struct {
 	// server substitutes one that prefers open documents.
 	ReadFile func(path string) ([]byte, error)
 	Limits   eval.Limits
+	// Entitlements are the app's entitlements (--entitlements), bound as
+	// *entitlements*; nil: none.
+	Entitlements *entitlements.Set
 }
 
 // UsageError is an error in the options themselves (an unknown rule or
@@ -318,6 +322,7 @@ func (d *Driver) EvalOptions(cfg *config.Config, preludes []*source.File) eval.O
 		Target:       target,
 		Limits:       o.Limits,
 		ReadFile:     d.readFile,
+		Entitlements: o.Entitlements,
 	}
 }
 
@@ -404,6 +409,7 @@ func (d *Driver) setup(name string, co CheckOptions) (*Setup, error) {
 func (s *Setup) LintResult(res *eval.Result) diag.List {
 	return append(append(diag.List(nil), s.Diags...), lint.Run(res, s.Config, s.Lint)...).Sort()
 }
+
 
 // Check parses, evaluates and lints src with the configuration that
 // applies to its file. It never panics. An error return is a usage or I/O
