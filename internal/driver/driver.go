@@ -410,7 +410,6 @@ func (s *Setup) LintResult(res *eval.Result) diag.List {
 	return append(append(diag.List(nil), s.Diags...), lint.Run(res, s.Config, s.Lint)...).Sort()
 }
 
-
 // Check parses, evaluates and lints src with the configuration that
 // applies to its file. It never panics. An error return is a usage or I/O
 // problem with an explicit prelude (exit 2); everything about the profile
