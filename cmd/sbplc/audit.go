@@ -44,6 +44,7 @@ var (
 
 // jsonProbe is one probe result of `sbplc audit --format json`.
 type jsonProbe struct {
+	Profile   string    `json:"profile"`
 	ID        string    `json:"id"`
 	Group     string    `json:"group"`
 	Severity  string    `json:"severity"`
@@ -66,7 +67,7 @@ func newAuditCmd() *cobra.Command {
 		pf                      policyFlags
 	)
 	c := &cobra.Command{
-		Use:   "audit [flags] PROFILE",
+		Use:   "audit [flags] PROFILE...",
 		Short: "run the built-in escape-vector probes and report what the profile allows",
 		Long: `audit asks the decision engine about a built-in table of escape vectors
 (credential files, persistence locations, IPC services that act outside the
@@ -104,7 +105,7 @@ usage errors (and off a Mac with --live).`,
   sbplc audit -D HOME=/Users/me --home /Users/me --project /Users/me/src/app agent.sb
   sbplc audit --format sarif --fail-on error agent.sb > audit.sarif
   sbplc audit --live --format json agent.sb > live.json`,
-		Args: argsUsage(1, 1, "PROFILE"),
+		Args: argsUsage(1, -1, "PROFILE"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if format != "text" && format != "json" && format != "sarif" {
 				return usageErrorf("unknown --format %q: use text, json or sarif", format)
@@ -119,6 +120,8 @@ usage errors (and off a Mac with --live).`,
 					return usageErrorf("--live reports in text or json")
 				case project != "" || pf.home != "":
 					return usageErrorf("--live puts ~ and the project directory in its scratch directory: leave out --home and --project")
+				case len(args) > 1:
+					return usageErrorf("--live audits one profile at a time")
 				}
 				return liveAudit(c, args[0], &ef, &pf, format == "json", fail, all)
 			}
@@ -129,27 +132,64 @@ usage errors (and off a Mac with --live).`,
 			if err != nil {
 				return err
 			}
-			lp, err := loadEngine(c, args[0], &ef, po, true)
+			// Several profiles, directories and globs are audited one after
+			// another; a profile with errors is reported and skipped.
+			files, err := expandInputs(args, verboseOut(c))
 			if err != nil {
-				return err
+				return usageErrorf("%v", err)
 			}
-			projects := []string{project}
-			if project == "" {
-				projects = lint.ProjectDirs(lp.res.Eval.Profile, lp.home)
+			type audited struct {
+				src *source.File
+				rs  []policy.ProbeResult
 			}
-			rs := lp.engine.Audit(policy.AuditOptions{Home: lp.home, Projects: projects})
+			var done []audited
+			broken := 0
+			for _, name := range files {
+				lp, err := loadEngine(c, name, &ef, po, true)
+				var ee *exitError
+				if errors.As(err, &ee) && ee.Code == exitFindings && len(files) > 1 {
+					broken++
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				projects := []string{project}
+				if project == "" {
+					projects = lint.ProjectDirs(lp.res.Eval.Profile, lp.home)
+				}
+				done = append(done, audited{lp.src, lp.engine.Audit(policy.AuditOptions{Home: lp.home, Projects: projects})})
+			}
 			out := c.OutOrStdout()
 			switch format {
 			case "json":
-				writeAuditJSON(out, rs, all)
+				var rs []jsonProbe
+				for _, a := range done {
+					rs = append(rs, auditJSONProbes(a.src.Name, a.rs, all)...)
+				}
+				writeAuditJSON(out, rs)
 			case "sarif":
-				writeAuditSARIF(out, lp.src, rs)
+				var ds diag.List
+				for _, a := range done {
+					ds = append(ds, auditDiags(a.src, a.rs)...)
+				}
+				writeAuditSARIF(out, ds)
 			default:
-				writeAuditText(out, lp.src.Name, rs, all)
+				for i, a := range done {
+					if i > 0 {
+						fmt.Fprintln(out)
+					}
+					writeAuditText(out, a.src.Name, a.rs, all)
+				}
 			}
-			for _, r := range rs {
-				if r.Allowed() && r.Severity >= fail {
-					return findings()
+			if broken > 0 {
+				return findings()
+			}
+			for _, a := range done {
+				for _, r := range a.rs {
+					if r.Allowed() && r.Severity >= fail {
+						return findings()
+					}
 				}
 			}
 			return nil
@@ -255,12 +295,22 @@ func toJSONProbe(r policy.ProbeResult) jsonProbe {
 	return j
 }
 
-func writeAuditJSON(w io.Writer, rs []policy.ProbeResult, all bool) {
-	probes := []jsonProbe{}
+// auditJSONProbes are the probes of one profile that --format json lists.
+func auditJSONProbes(name string, rs []policy.ProbeResult, all bool) []jsonProbe {
+	var probes []jsonProbe
 	for _, r := range rs {
 		if r.Allowed() || all || r.Skipped == "" && r.Decision.Result == policy.Unknown {
-			probes = append(probes, toJSONProbe(r))
+			j := toJSONProbe(r)
+			j.Profile = name
+			probes = append(probes, j)
 		}
+	}
+	return probes
+}
+
+func writeAuditJSON(w io.Writer, probes []jsonProbe) {
+	if probes == nil {
+		probes = []jsonProbe{}
 	}
 	b, _ := json.MarshalIndent(struct {
 		Probes []jsonProbe `json:"probes"`
@@ -268,14 +318,11 @@ func writeAuditJSON(w io.Writer, rs []policy.ProbeResult, all bool) {
 	fmt.Fprintf(w, "%s\n", b)
 }
 
-// writeAuditSARIF reports each allowed probe as a result of the lint rule
-// that covers it, located at the allowing rule (or the profile's first
-// line for built-in defaults); the rules' metadata come from the rule
-// table, as in lint's SARIF.
-func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
+// auditDiags reports each allowed probe as a result of the lint rule that
+// covers it, located at the allowing rule (or the profile's first line for
+// built-in defaults).
+func auditDiags(src *source.File, rs []policy.ProbeResult) diag.List {
 	var ds diag.List
-	var rl []diag.SARIFRule
-	seen := map[string]bool{}
 	for _, r := range rs {
 		if !r.Allowed() {
 			continue
@@ -295,9 +342,19 @@ func writeAuditSARIF(w io.Writer, src *source.File, rs []policy.ProbeResult) {
 			msg += "; allowed by the built-in default of " + r.Decision.Chain[len(r.Decision.Chain)-1].Op
 		}
 		ds = append(ds, diag.Diagnostic{Severity: r.Severity, Code: r.Rule, Message: msg, Span: sp})
-		if !seen[r.Rule] {
-			seen[r.Rule] = true
-			rl = append(rl, sarifRule(r.Rule))
+	}
+	return ds
+}
+
+// writeAuditSARIF writes the allowed probes as SARIF results; the rules'
+// metadata come from the rule table, as in lint's SARIF.
+func writeAuditSARIF(w io.Writer, ds diag.List) {
+	var rl []diag.SARIFRule
+	seen := map[string]bool{}
+	for _, d := range ds {
+		if !seen[d.Code] {
+			seen[d.Code] = true
+			rl = append(rl, sarifRule(d.Code))
 		}
 	}
 	diag.WriteSARIF(w, ds, sarifTool(), rl)

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -205,5 +207,39 @@ func TestAuditOneSeverity(t *testing.T) {
 	lout, _, _ := queryRun(t, "", "lint", "--no-config", "--enable", "all", p)
 	if !strings.Contains(lout, "info: this rule allows process-exec* of /usr/bin/security (and 2 more probe(s))") || !strings.Contains(lout, "EV026, EV066, EV067") {
 		t.Errorf("lint does not report the same probes at the same severity:\n%s", lout)
+	}
+}
+
+// TestAuditDirectory: audit takes several profiles, directories and globs
+// (issue 12, item 14); a profile with errors is reported and fails the run,
+// the others are still audited; JSON names each probe's profile.
+func TestAuditDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "open.sb"), []byte("(version 1)\n(allow default)\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "closed.sb"), []byte("(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n"), 0o644)
+	out, errs, code := queryRun(t, "", "audit", dir)
+	if code != 1 || !strings.Contains(out, filepath.Join(dir, "closed.sb")+": 0 of") || !strings.Contains(out, filepath.Join(dir, "open.sb")+": ") {
+		t.Fatalf("code %d\n%s%s", code, out, errs)
+	}
+	os.WriteFile(filepath.Join(dir, "broken.sb"), []byte("(version 1)\n(allow file-raed*)\n"), 0o644)
+	out, errs, code = queryRun(t, "", "audit", "--format", "json", filepath.Join(dir, "broken.sb"), filepath.Join(dir, "closed.sb"))
+	var got struct {
+		Probes []struct {
+			Profile string `json:"profile"`
+		} `json:"probes"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if code != 1 || !strings.Contains(errs, "broken.sb:2:8: error: unknown operation") {
+		t.Errorf("broken profile: code %d %s", code, errs)
+	}
+	for _, p := range got.Probes {
+		if p.Profile != filepath.Join(dir, "closed.sb") {
+			t.Errorf("probe of %q", p.Profile)
+		}
+	}
+	if _, errs, code := queryRun(t, "", "audit", "--live", filepath.Join(dir, "open.sb"), filepath.Join(dir, "closed.sb")); code != 2 || !strings.Contains(errs, "one profile at a time") {
+		t.Errorf("--live with two: %d %s", code, errs)
 	}
 }

@@ -197,7 +197,7 @@ func readInput(name string, stdin io.Reader) (*input, error) {
 		return nil, fmt.Errorf("%s: %v", name, unwrapPathErr(err))
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory: name one profile file (lint, fmt, parse and test take directories)", name)
+		return nil, fmt.Errorf("%s: is a directory: name one profile file (lint, fmt, parse, test and audit take directories)", name)
 	}
 	data, err := fsutil.ReadLimited(name, f, fsutil.MaxInputSize)
 	if err != nil {
