@@ -113,6 +113,26 @@ func position(sp source.Span) string {
 // escape.
 func escapeText(s string) string { return escape(s, false) }
 
+// EscapingWriter returns a writer that escapes what is written to w as
+// escapeText does, line by line: the other text outputs that show user
+// text on a terminal (query's deciding rule and resource, test's cases,
+// audit's probes) write through it. Each Write must hold whole lines or
+// whole characters (fmt.Fprintf's calls do).
+func EscapingWriter(w io.Writer) io.Writer { return escapingWriter{w} }
+
+type escapingWriter struct{ w io.Writer }
+
+func (e escapingWriter) Write(p []byte) (int, error) {
+	lines := strings.Split(string(p), "\n")
+	for i, l := range lines {
+		lines[i] = escapeText(l)
+	}
+	if _, err := io.WriteString(e.w, strings.Join(lines, "\n")); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 // escape is escapeText, keeping "\n" and "\r" when lineBreaks is set (for
 // the GitHub writer, which encodes them as %0A and %0D).
 func escape(s string, lineBreaks bool) string {

@@ -179,7 +179,7 @@ usage errors (and off a Mac with --live).`,
 					if i > 0 {
 						fmt.Fprintln(out)
 					}
-					writeAuditText(out, a.src.Name, a.rs, all)
+					writeAuditText(diag.EscapingWriter(out), a.src.Name, a.rs, all)
 				}
 			}
 			if broken > 0 {

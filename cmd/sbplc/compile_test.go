@@ -369,3 +369,18 @@ func TestCompileNativeBackend(t *testing.T) {
 		t.Errorf("bad backend: %d %s", code, stderr)
 	}
 }
+
+// TestFlatOutputIsCanonical: expand and compile --emit sbpl print fmt's
+// canonical layout (issue 12, item 10): fmt --check accepts their output.
+func TestFlatOutputIsCanonical(t *testing.T) {
+	p := queryFile(t, "p.sb", "(version 1)\n(deny default)\n(define (h p) (string-append \"/Users/me\" p))\n(allow file-read* file-write* (require-all (subpath (h \"/src\")) (require-not (literal (h \"/src/.env\")))) (subpath \"/usr\"))\n(allow mach-lookup (global-name \"com.apple.a\") (global-name \"com.apple.b\") (global-name \"com.apple.c\") (global-name \"com.apple.d\"))\n")
+	for _, args := range [][]string{{"expand", p}, {"compile", "--emit", "sbpl", "--no-lint", "-o", "-", p}} {
+		out, errs, code := queryRun(t, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: %d %s", args, code, errs)
+		}
+		if _, errs, code := queryRun(t, out, "fmt", "--check", "-"); code != 0 {
+			t.Errorf("%v output is not canonical: %d %s\n%s", args[0], code, errs, out)
+		}
+	}
+}

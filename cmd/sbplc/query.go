@@ -387,7 +387,7 @@ errors, 2 for usage errors.`,
 				fmt.Fprintf(c.OutOrStdout(), "%s\n", b)
 				return nil
 			}
-			writeDecisionText(c.OutOrStdout(), d)
+			writeDecisionText(diag.EscapingWriter(c.OutOrStdout()), d)
 			return nil
 		},
 	}

@@ -337,3 +337,17 @@ func TestQuerySymlinkLookup(t *testing.T) {
 		t.Errorf("lstat of the link: code %d:\n%s", code, out)
 	}
 }
+
+// TestQueryEscapesUserText: the deciding rule's source text and the
+// resource are shown with control and bidi characters escaped, like
+// diagnostics (issue 19, item 7).
+func TestQueryEscapesUserText(t *testing.T) {
+	evil := "/private/tmp/\u202eevil\x1b[31m"
+	p := queryFile(t, "e.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \""+evil+"\"))\n; expect allow file-read-data "+evil+"\n")
+	for _, args := range [][]string{{"query", p, "file-read-data", evil}, {"test", p}} {
+		out, _, code := queryRun(t, "", args...)
+		if code != 0 || strings.ContainsAny(out, "\x1b\u202e") || !strings.Contains(out, `\u202eevil\x1b[31m`) {
+			t.Errorf("%v: code %d, output %q", args[0], code, out)
+		}
+	}
+}

@@ -168,7 +168,7 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 			} else {
 				diag.WriteText(c.ErrOrStderr(), bad, textOptions(c, c.ErrOrStderr()))
 				for _, r := range results {
-					writeCaseText(out, r)
+					writeCaseText(diag.EscapingWriter(out), r)
 				}
 				if broken > 0 {
 					fmt.Fprintf(out, "%d passed, %d failed (%d profile(s) with errors could not be tested)\n", passed, failed, broken)
