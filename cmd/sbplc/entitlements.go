@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/sbplc/sbplc/internal/driver"
 	"io"
 	"sort"
 	"strings"
@@ -57,10 +58,10 @@ stand.`,
 			if err != nil {
 				return err
 			}
-			base := p.run(p.base)
-			if err := p.problems(base); err != nil {
+			if err := p.problems(p.base); err != nil {
 				return err
 			}
+			base := p.run(p.base)
 			w := c.OutOrStdout()
 			keys := p.keys(base)
 			if len(keys) == 0 {
@@ -139,14 +140,13 @@ PROFILE. A VALUE is true or false, a number, a JSON array or object
 				changed = changed.Without(k)
 				what = append(what, "-"+k)
 			}
-			a := p.run(p.base)
-			if err := p.problems(a); err != nil {
+			if err := p.problems(p.base); err != nil {
 				return err
 			}
-			b := p.run(changed)
-			if err := p.problems(b); err != nil {
+			if err := p.problems(changed); err != nil {
 				return err
 			}
+			a, b := p.run(p.base), p.run(changed)
 			d := diffRules(a.Profile, b.Profile)
 			w := c.OutOrStdout()
 			fmt.Fprintf(w, "%s: %s\n", p.src.Name, strings.Join(what, " "))
@@ -168,6 +168,7 @@ PROFILE. A VALUE is true or false, a number, a JSON array or object
 type probe struct {
 	c    *cobra.Command
 	src  *source.File
+	d    *driver.Driver
 	opts eval.Options
 	base *entitlements.Set
 }
@@ -193,7 +194,7 @@ func newProbe(c *cobra.Command, ef *evalFlags, name string) (*probe, error) {
 	if base == nil {
 		base = &entitlements.Set{Source: "no entitlements"}
 	}
-	return &probe{c: c, src: src, opts: s.Eval, base: base}, nil
+	return &probe{c: c, src: src, d: d, opts: s.Eval, base: base}, nil
 }
 
 func (p *probe) run(set *entitlements.Set) *eval.Result {
@@ -203,19 +204,20 @@ func (p *probe) run(set *entitlements.Set) *eval.Result {
 	return eval.Run(p.src, o)
 }
 
-// problems prints the evaluation's errors; the answer would describe a
-// profile libsandbox refuses, so they stop the command (exit 1).
-func (p *probe) problems(res *eval.Result) error {
-	var errs diag.List
-	for _, d := range res.Diags {
-		if d.Severity == diag.Error {
-			errs = append(errs, d)
-		}
+// problems checks the profile with the entitlements set, through the one
+// workflow, and prints the problems that change what it means; an error
+// among them stops the command (exit 1): the answer would describe a
+// profile libsandbox refuses.
+func (p *probe) problems(set *entitlements.Set) error {
+	res, err := p.d.CheckWith(p.c.Context(), p.src, driver.CheckOptions{Entitlements: set})
+	if err != nil {
+		return usageErrorf("%v", err)
 	}
-	if len(errs) == 0 {
+	ps := res.Problems()
+	if !ps.HasErrors() {
 		return nil
 	}
-	diag.WriteText(p.c.ErrOrStderr(), errs, diag.TextOptions{Snippet: true})
+	diag.WriteText(p.c.ErrOrStderr(), ps, textOptions(p.c, p.c.ErrOrStderr()))
 	return findings()
 }
 

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sbplc/sbplc/entitlements"
-	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/internal/driver"
 	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/policy"
@@ -111,25 +110,6 @@ func reportModels(c *cobra.Command, res *driver.Result) {
 			fmt.Fprintf(v, "sbplc: %s: %s is not on this machine; using %s (pass -I DIR with a copy to use the real file)\n", im.Origin.Primary(), im.Name, im.Model)
 		}
 	}
-}
-
-// options returns the evaluation options the flags and the working
-// directory's configuration give (for commands that evaluate a profile
-// beside their main job, such as verify --profile).
-func (f *evalFlags) options() (eval.Options, error) {
-	do, err := f.driverOptions()
-	if err != nil {
-		return eval.Options{}, err
-	}
-	d, err := driver.New(do)
-	if err != nil {
-		return eval.Options{}, err
-	}
-	s, err := d.Setup("-")
-	if err != nil {
-		return eval.Options{}, err
-	}
-	return s.Eval, nil
 }
 
 // newDriver makes the workflow for a command; its errors are usage errors.

@@ -11,7 +11,6 @@ import (
 	"github.com/sbplc/sbplc/bytecode"
 	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/diag"
-	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/source"
 	"github.com/sbplc/sbplc/vocab"
 )
@@ -84,9 +83,13 @@ probes allowed), 1 on structural errors, disagreements, or - with
 			if _, ok := vocab.LookupTarget(l.Name); ok {
 				ef.target = l.Name
 			}
-			opts, err := ef.options()
+			do, err := ef.driverOptions()
 			if err != nil {
 				return usageErrorf("%v", err)
+			}
+			d, err := newDriver(do)
+			if err != nil {
+				return err
 			}
 			name, data, err := readBlob(args[0], c.InOrStdin())
 			if err != nil {
@@ -103,9 +106,14 @@ probes allowed), 1 on structural errors, disagreements, or - with
 			var rep *compile.Report
 			var evalDiags diag.List
 			if p != nil && !fs.HasErrors() && src != nil {
-				res := eval.Run(src, opts)
-				evalDiags = res.Diags
-				rep = compile.CrossCheck(p, voc, res.Profile, compile.CrossCheckOptions{Target: l.Name})
+				// The profile is checked by the one workflow: its problems
+				// are the ones lint and query report, in their words.
+				res, err := d.Check(c.Context(), src)
+				if err != nil {
+					return usageErrorf("%v", err)
+				}
+				evalDiags = res.Problems()
+				rep = compile.CrossCheck(p, voc, res.Eval.Profile, compile.CrossCheckOptions{Target: l.Name})
 			}
 			failed := fs.HasErrors() || evalDiags.HasErrors() || (rep != nil && len(rep.Disagreements) > 0) ||
 				(failOnUnknown && rep != nil && rep.Undecided > 0)

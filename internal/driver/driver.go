@@ -400,6 +400,9 @@ func (d *Driver) setup(name string, co CheckOptions) (*Setup, error) {
 	if co.ReadFile != nil {
 		s.Eval.ReadFile = co.ReadFile
 	}
+	if co.Entitlements != nil {
+		s.Eval.Entitlements = co.Entitlements
+	}
 	s.Lint = d.LintOptions(cfg, s.Eval)
 	return s, nil
 }
@@ -426,6 +429,9 @@ type CheckOptions struct {
 	ConfigDir string
 	// ReadFile reads imports for this check only.
 	ReadFile func(path string) ([]byte, error)
+	// Entitlements, when set, replace the driver's for this check
+	// (sbplc entitlements compares sets).
+	Entitlements *entitlements.Set
 }
 
 // CheckWith is Check with per-check options.
