@@ -106,13 +106,15 @@ probes allowed), 1 on structural errors, disagreements, or - with
 			var rep *compile.Report
 			var evalDiags diag.List
 			if p != nil && !fs.HasErrors() && src != nil {
-				// The profile is checked by the one workflow: its problems
-				// are the ones lint and query report, in their words.
+				// The profile is evaluated by the one workflow (its
+				// configuration applies); what matters here is whether
+				// evaluation was complete: the blob shows libsandbox
+				// compiled it, whatever lint thinks of it.
 				res, err := d.Check(c.Context(), src)
 				if err != nil {
 					return usageErrorf("%v", err)
 				}
-				evalDiags = res.Problems()
+				evalDiags = res.Eval.Diags
 				rep = compile.CrossCheck(p, voc, res.Eval.Profile, compile.CrossCheckOptions{Target: l.Name})
 			}
 			failed := fs.HasErrors() || evalDiags.HasErrors() || (rep != nil && len(rep.Disagreements) > 0) ||
