@@ -417,3 +417,23 @@ func TestLintSARIFRulesAreTheRegistry(t *testing.T) {
 		t.Errorf("expected syntax-error and filter-arg-type results: %v", seen)
 	}
 }
+
+// TestSyntaxErrorCannotBeSuppressed: an ignore comment, --disable or a
+// configured level does not hide a syntax error, and lint exits 1 (issue
+// 12 item 16, issue 13); the editor follows the same policy.
+func TestSyntaxErrorCannotBeSuppressed(t *testing.T) {
+	dir := t.TempDir()
+	p := lintWriteFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n; sbplc:ignore syntax-error not really\n(allow file-read* (literal \"/private/x\")\n")
+	code, out, _ := lintRunCmd(t, "", "lint", "--no-config", p)
+	if code != exitFindings || !strings.Contains(out, "error: list is never closed") || !strings.Contains(out, "sbplc:ignore cannot hide syntax-error") {
+		t.Errorf("ignore comment: exit %d\n%s", code, out)
+	}
+	code, out, _ = lintRunCmd(t, "", "lint", "--no-config", "--disable", "syntax-error,correctness", p)
+	if code != exitFindings || !strings.Contains(out, "error: list is never closed") {
+		t.Errorf("--disable: exit %d\n%s", code, out)
+	}
+	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  syntax-error: info\n")
+	if code, out, _ := lintRunCmd(t, "", "lint", p); code != exitFindings || !strings.Contains(out, "error: list is never closed") {
+		t.Errorf("configured level: exit %d\n%s", code, out)
+	}
+}
