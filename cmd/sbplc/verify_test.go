@@ -216,7 +216,7 @@ func TestBlobSizeLimit(t *testing.T) {
 }
 
 // Bytes after the end of the profile are an error at their offset, for
-// every real vector and 1 to 8 appended bytes, zero or not: the README
+// every real vector and 1 to 8 appended bytes, zero or not: the docs
 // says trailing bytes are caught, and 1-7 zero bytes used to pass (issue
 // 19 item 2). libsandbox never pads the end of a blob.
 func TestVerifyTrailingBytes(t *testing.T) {
