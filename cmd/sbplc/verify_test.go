@@ -194,8 +194,8 @@ func TestVerifyUndecidable(t *testing.T) {
 }
 
 // The blob limit is the limit on every input (16 MiB), checked while
-// reading a file or standard input: it was 64 MiB, and a 16 MiB blob of
-// empty pool items took 2 GB to verify (issue 19).
+// reading a file or standard input: it was 64 MiB, and verifying a 16 MiB
+// blob of empty pool items took gigabytes (issue 19).
 func TestBlobSizeLimit(t *testing.T) {
 	big := make([]byte, 16<<20+1)
 	copy(big, bcReadVector(t, strict1, strict1+".sb.bin"))
