@@ -376,3 +376,15 @@ func TestDocLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeShort keeps README.md a newcomer's page (issue 13): what sbplc
+// is, install, set-up, a tour and the index; everything else in docs/.
+func TestReadmeShort(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n > 300 {
+		t.Errorf("README.md has %d lines; keep it under 300 and move the details to a page under docs/", n)
+	}
+}
