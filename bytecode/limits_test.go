@@ -243,8 +243,8 @@ func sharedItemBlob(n, litLen int) []byte {
 }
 
 // Nodes sharing one large pool item used to decode it once per node in
-// Verify, FilterArg, Evaluate and every disassembly (nodes x item size;
-// verify --profile took 4 s on this 77 KB blob), and the text output
+// Verify, FilterArg, Evaluate and every disassembly (nodes x item size:
+// seconds for verify --profile on this blob), and the text output
 // repeated it in full per node. Each item is now decoded once per profile
 // and rendered once per disassembly, and long arguments are cut.
 func TestSharedItemDecodedOnce(t *testing.T) {
@@ -305,8 +305,8 @@ func TestSharedItemDecodedOnce(t *testing.T) {
 		if limit := 2000 * (maxArgText + 500); len(out) > limit+2*len(data) {
 			t.Errorf("%s: %d bytes of output for 2000 nodes sharing one item", format, len(out))
 		}
-		// Rendering garbage is proportional to the output (it was 3 GB for
-		// 135 MB of output before each item was decoded once).
+		// Rendering garbage is proportional to the output (it was
+		// nodes x item size before each item was decoded once).
 		if n > budget+8*uint64(len(out)) {
 			t.Errorf("%s: allocated %d bytes for %d bytes of output", format, n, len(out))
 		}

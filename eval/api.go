@@ -97,8 +97,8 @@ func Run(src *source.File, opts Options) *Result {
 // EvalFile evaluates an already parsed file: the preludes first, then the
 // file's forms, in one environment. It never panics.
 func EvalFile(f *ast.File, opts Options) *Result {
-	// The symbol table grows with the text (about one distinct symbol per
-	// 130 bytes of a large profile).
+	// The symbol table grows with the text: one slot per 128 bytes is
+	// the starting size.
 	size := 64
 	if f != nil && f.Src != nil {
 		size += len(f.Src.Text) / 128

@@ -1,6 +1,6 @@
 // Package format prints SBPL syntax trees in the canonical sbplc layout.
 //
-// The layout, in short (README.md, "sbplc fmt", has the full description):
+// The layout, in short (docs/fmt.md has the full description):
 //
 //   - A form that fits within the width (default 80 columns) and contains no
 //     comment and no blank line is printed on one line.

@@ -39,8 +39,8 @@ func TestHardcodedHomeParams(t *testing.T) {
 	}
 }
 
-// TestExamplesCleanWithParams lints the bundled examples and the README's
-// agent example with every rule and realistic params: no finding.
+// TestExamplesCleanWithParams lints the bundled examples and the agent
+// example of docs/query-test-audit.md with every rule and realistic params: no finding.
 func TestExamplesCleanWithParams(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "examples", "*.sb"))
 	if err != nil || len(files) < 3 {
@@ -58,7 +58,7 @@ func TestExamplesCleanWithParams(t *testing.T) {
 			}
 		}
 	}
-	// The README's agent example: broad on purpose (an unfiltered
+	// The agent example of docs/query-test-audit.md: broad on purpose (an unfiltered
 	// file-read*), but no path in it is hard-coded.
 	const agent = `(version 1)
 (deny default)
@@ -71,7 +71,7 @@ func TestExamplesCleanWithParams(t *testing.T) {
 `
 	ds := lintText(t, "agent.sb", agent, lint.Options{ParamsGiven: true, Eval: eval.Options{Params: paramsAt}})
 	if got := codes(ds, "hardcoded-home"); len(got) > 0 {
-		t.Errorf("README agent example: %v", got)
+		t.Errorf("agent example of docs/query-test-audit.md: %v", got)
 	}
 }
 

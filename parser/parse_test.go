@@ -567,9 +567,9 @@ func TestPathologicalLarge(t *testing.T) {
 			t.Errorf("%q: %d nodes in the tree, want at most %d", tt.unit, nodes, tt.maxNodes)
 		}
 		// Linear work. Participle copies its parse context for every
-		// alternative it tries: about 4 KB for each tiny list, so a file
-		// of nothing else is allowed 2 KB per byte. Before the fix, 5 MB
-		// of ")" took 4.7 GB.
+		// alternative it tries, so a file of nothing but tiny lists
+		// allocates a constant, large amount per byte: tt.perByte bounds
+		// it (before the fix, megabytes of ")" allocated gigabytes).
 		if limit := uint64(tt.perByte * size); alloc > limit {
 			t.Errorf("%q: allocated %d MB, want at most %d MB", tt.unit, alloc>>20, limit>>20)
 		}

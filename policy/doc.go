@@ -4,7 +4,7 @@
 // truth for Seatbelt's precedence model; `sbplc query`, `sbplc test`,
 // `sbplc audit` and lint's ordering, escape and secrets rules use it.
 //
-// # Model (docs: ../shared/docs/semantics.md §1–§5)
+// # Model (user documentation: docs/query-test-audit.md)
 //
 // For a request on operation O:
 //

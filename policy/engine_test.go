@@ -104,7 +104,7 @@ func TestModelSwitch(t *testing.T) {
 	}
 	// Every switch parses its documented default back to DefaultModel and
 	// is documented in the user docs.
-	doc, err := os.ReadFile("../README.md")
+	doc, err := os.ReadFile("../docs/query-test-audit.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestModelSwitch(t *testing.T) {
 			t.Errorf("%s=%s: %v", c.Key, c.Default, err)
 		}
 		if !strings.Contains(string(doc), "`"+c.Key+"`") {
-			t.Errorf("switch %s is not documented in README.md", c.Key)
+			t.Errorf("switch %s is not documented in docs/query-test-audit.md", c.Key)
 		}
 	}
 	if fromDefaults != DefaultModel() {

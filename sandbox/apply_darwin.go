@@ -15,8 +15,9 @@ import (
 )
 
 // Native returns libsandbox's applier: sandbox_apply of the compiled
-// profile, through purego (no cgo). See
-// ../shared/docs/bytecode-format.md §1 for the private API.
+// profile, through purego (no cgo). The private API (sandbox_compile_*,
+// sandbox_apply, struct sandbox_profile) is declared in WebKit's
+// SandboxSPI.h; compile/compile_darwin.go binds the compiler the same way.
 func Native() Applier { return native{} }
 
 type native struct{}

@@ -10,15 +10,15 @@ import (
 	"testing"
 )
 
-// The editor recipes of README.md, run in the real editors headless. Each
+// The editor recipes of docs/editors.md, run in the real editors headless. Each
 // test skips when its editor is not installed (SBPLC_TEST_NVIM and
 // SBPLC_TEST_EMACS name the binaries), so CI without them passes.
 
-// readmeBlock returns the fenced code block of README.md whose first line
+// readmeBlock returns the fenced code block of docs/editors.md whose first line
 // is first (the comment naming the file the recipe goes into).
 func readmeBlock(t *testing.T, first string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "editors.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func readmeBlock(t *testing.T, first string) string {
 			return body
 		}
 	}
-	t.Fatalf("README.md has no code block starting %q", first)
+	t.Fatalf("docs/editors.md has no code block starting %q", first)
 	return ""
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/sbplc/sbplc/format"
 	"github.com/sbplc/sbplc/internal/driver"
 	"io"
 	"sort"
@@ -376,4 +377,11 @@ func (d ruleDiff) write(w io.Writer, indent string) {
 }
 
 // indentRule indents the continuation lines of a multi-line rule.
-func indentRule(s string) string { return strings.ReplaceAll(s, "\n", "\n        ") }
+// indentRule shows a rule in fmt's canonical layout, its continuation
+// lines indented under the line's marker.
+func indentRule(s string) string {
+	if out, ds := format.Source([]byte(s), "<rule>", format.Options{}); out != nil && !ds.HasErrors() {
+		s = strings.TrimRight(string(out), "\n")
+	}
+	return strings.ReplaceAll(s, "\n", "\n    ")
+}

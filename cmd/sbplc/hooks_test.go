@@ -194,7 +194,7 @@ func TestPreCommitHooks(t *testing.T) {
 }
 
 // TestShellCompletions checks cobra's completion scripts, documented in
-// README.md, for each shell.
+// docs/editors.md, for each shell.
 func TestShellCompletions(t *testing.T) {
 	for shell, marker := range map[string]string{"bash": "__start_sbplc", "zsh": "#compdef sbplc", "fish": "complete -c sbplc", "powershell": "Register-ArgumentCompleter"} {
 		var out, errOut bytes.Buffer

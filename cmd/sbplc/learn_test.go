@@ -58,12 +58,12 @@ func TestLearnGoldens(t *testing.T) {
 	learnGolden(t, "synthetic-edges.log.json.golden", "", "learn", "--format", "json", "--process", "tool", "-D", "HOME=/Users/me", syn)
 }
 
-// TestLearnWorkedExample is the README's worked example, step by step:
+// TestLearnWorkedExample is the worked example of docs/making-profiles.md, step by step:
 // init a cli-tool profile, learn from a real curl log, learn again from the
 // second run's log, and end with a profile that lints without errors and
 // allows every denial of both runs.
 func TestLearnWorkedExample(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/making-profiles.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestLearnWorkedExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Chdir(t.TempDir()) // the names in the output are the README's
+	t.Chdir(t.TempDir()) // the names in the output are the document's
 	prof, log := "curl.sb", "curl.log"
 	if err := os.WriteFile(log, fixture, 0o644); err != nil {
 		t.Fatal(err)
@@ -120,7 +120,7 @@ func TestLearnWorkedExample(t *testing.T) {
 	golden, _ := os.ReadFile(filepath.Join(goldens, "worked-example.diff.golden"))
 	for _, line := range strings.Split(string(golden), "\n") {
 		if strings.HasPrefix(line, "+(") && !strings.Contains(string(readme), strings.TrimPrefix(line, "+")) {
-			t.Errorf("README's worked example lacks the learned line %q (copy it from the golden)", line)
+			t.Errorf("the worked example of docs/making-profiles.md lacks the learned line %q (copy it from the golden)", line)
 		}
 	}
 }

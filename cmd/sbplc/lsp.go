@@ -21,7 +21,8 @@ func newLSPCmd() *cobra.Command {
 		Short: "run the language server on standard input and output",
 		Long: `lsp runs sbplc's Language Server Protocol server over standard input and
 output (JSON-RPC 2.0 with Content-Length framing). Editors start it as a
-child process; the README shows the set-up for Neovim, VS Code and Helix.
+child process; docs/editors.md shows the set-up for Neovim, VS Code, Helix
+and Emacs.
 
 The server publishes parse, evaluation and lint diagnostics as you type
 (configured by the nearest .sbplc.yaml above each file), and offers hover

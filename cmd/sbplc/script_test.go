@@ -55,6 +55,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkfifo":      cmdMkfifo,
 			"lsp-session": cmdLSPSession,
+			"console":     cmdConsole,
 		},
 	})
 }

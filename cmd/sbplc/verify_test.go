@@ -194,8 +194,8 @@ func TestVerifyUndecidable(t *testing.T) {
 }
 
 // The blob limit is the limit on every input (16 MiB), checked while
-// reading a file or standard input: it was 64 MiB, and a 16 MiB blob of
-// empty pool items took 2 GB to verify (issue 19).
+// reading a file or standard input: it was 64 MiB, and verifying a 16 MiB
+// blob of empty pool items took gigabytes (issue 19).
 func TestBlobSizeLimit(t *testing.T) {
 	big := make([]byte, 16<<20+1)
 	copy(big, bcReadVector(t, strict1, strict1+".sb.bin"))
@@ -216,7 +216,7 @@ func TestBlobSizeLimit(t *testing.T) {
 }
 
 // Bytes after the end of the profile are an error at their offset, for
-// every real vector and 1 to 8 appended bytes, zero or not: the README
+// every real vector and 1 to 8 appended bytes, zero or not: the docs
 // says trailing bytes are caught, and 1-7 zero bytes used to pass (issue
 // 19 item 2). libsandbox never pads the end of a blob.
 func TestVerifyTrailingBytes(t *testing.T) {

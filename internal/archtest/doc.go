@@ -1,9 +1,8 @@
-// Package archtest holds a test that enforces sbplc's import direction:
-//
-//	source ← diag ← ast ← parser ← eval ← (lint, compile, ...) ← cmd/sbplc
-//
-// Participle stays inside parser, cobra inside cmd, the foundation packages
-// (source, diag, ast) import nothing of sbplc but what the arrow allows, and
-// no production package imports the test-only corpus or testutil packages
-// (the binary never reads ../shared at run time).
+// Package archtest holds the tests that enforce sbplc's import graph
+// (graph.go): packages in layers from source up to cmd/sbplc, imports only
+// downwards and only along the intended edges, participle only in parser,
+// cobra only in cmd, only internal/driver running the linter, and no
+// production package depending on the test-only corpus or testutil
+// packages (so the binary never reads ../shared at run time). The graph is
+// shown in docs/architecture.md, which a test keeps equal to graph.go.
 package archtest

@@ -23,8 +23,8 @@ type Source func(ctx context.Context) *exec.Cmd
 const ReadyPrefix = "Filtering the log data using"
 
 // Predicate selects the sandbox's reports in the unified log: the kernel's
-// Sandbox messages, and the reporting subsystem of newer releases
-// (../shared/docs/denial-logs.md §2.6, §4).
+// Sandbox messages, and the com.apple.sandbox.reporting subsystem that
+// newer releases log them under as well (package learn reads both).
 const Predicate = `((processID == 0) AND (senderImagePath CONTAINS "/Sandbox")) OR (subsystem == "com.apple.sandbox.reporting")`
 
 // Limits of one stream.
