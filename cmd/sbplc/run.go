@@ -249,6 +249,12 @@ cases COMMAND did not run. --dry-run: 0, or 1 when the profile has errors.`,
 			}
 			if dryRun {
 				p, err := prepareProfile(c, &rf, name, compile.EmitSBPL, nil, "")
+				var ee *exitError
+				if errors.As(err, &ee) && ee.Code == exitCannotRun {
+					// Nothing was to run: a missing file or template is a
+					// usage or I/O error here.
+					ee.Code = exitUsage
+				}
 				if err != nil {
 					return err
 				}

@@ -386,3 +386,16 @@ func TestRunDeathBySignal(t *testing.T) {
 		}
 	}
 }
+
+// TestRunDryRunUsage: --dry-run runs nothing, so a missing profile or
+// template is a usage error (2), not "cannot run" (126).
+func TestRunDryRunUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--dry-run", "--template", "nosuch", "--", "true"},
+		{"run", "--dry-run", filepath.Join(t.TempDir(), "missing.sb"), "--", "true"},
+	} {
+		if _, errs, code := parseRun(t, "", args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2: %s", args, code, errs)
+		}
+	}
+}
