@@ -138,7 +138,7 @@ type Filter struct {
 	Notes string
 
 	// applies / observed are AppliesTo / Observed as bitsets over
-	// operation positions, built on first use (see appliesIndex).
+	// operation positions (generated).
 	applies, observed []uint64
 }
 

@@ -350,7 +350,6 @@ func FilterAppliesTo(filter, op string) (ok bool, known bool) {
 	if !found || o.NoOp {
 		return true, false
 	}
-	appliesIndex()
 	if has(f.observed, o) {
 		return true, true
 	}
@@ -379,27 +378,6 @@ func FilterAppliesTo(filter, op string) (ok bool, known bool) {
 	}
 	return false, true
 }
-
-// appliesIndex builds the per-filter operation bitsets once.
-var appliesIndex = sync.OnceFunc(func() {
-	words := (len(operationTable) + 63) / 64
-	bits := func(names []string) []uint64 {
-		if names == nil {
-			return nil
-		}
-		b := make([]uint64, words)
-		for _, n := range names {
-			if o, ok := opByName(n); ok {
-				b[o.idx/64] |= 1 << (o.idx % 64)
-			}
-		}
-		return b
-	}
-	for i := range filterTable {
-		f := &filterTable[i]
-		f.applies, f.observed = bits(f.AppliesTo), bits(f.Observed)
-	}
-})
 
 // has reports whether bitset b holds operation o.
 func has(b []uint64, o *Operation) bool {

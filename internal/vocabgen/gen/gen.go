@@ -1038,6 +1038,26 @@ func ids(m map[string]int) string {
 	return "OSIDs{" + strings.Join(parts, ", ") + "}"
 }
 
+// opBits renders names as a bitset over operation positions (the
+// generated applies / observed fields): nil when names is nil, one bit per
+// known operation.
+func opBits(opIndex map[string]int, names []string) string {
+	if names == nil {
+		return "nil"
+	}
+	words := make([]uint64, (len(opIndex)+63)/64)
+	for _, n := range names {
+		if i, ok := opIndex[n]; ok {
+			words[i/64] |= 1 << (i % 64)
+		}
+	}
+	parts := make([]string, len(words))
+	for i, wd := range words {
+		parts[i] = fmt.Sprintf("%#x", wd)
+	}
+	return "[]uint64{" + strings.Join(parts, ", ") + "}"
+}
+
 var matchConst = map[string]string{
 	"other": "ir.MatchOther", "exact": "ir.MatchExact", "subpath": "ir.MatchSubpath",
 	"prefix": "ir.MatchPrefix", "regex": "ir.MatchRegex",
@@ -1086,6 +1106,10 @@ func (m *Model) Emit() ([]byte, error) {
 	}
 	w.p("}\n\n")
 
+	opIndex := make(map[string]int, len(m.Ops))
+	for i, o := range m.Ops {
+		opIndex[o.Name] = i
+	}
 	w.p("// filterTable holds every filter name in any form, sorted by name.\n")
 	w.p("var filterTable = [...]Filter{\n")
 	for _, f := range m.Filters {
@@ -1114,6 +1138,8 @@ func (m *Model) Emit() ([]byte, error) {
 		w.field("AppliesTo", strs(sorted(f.AppliesTo)))
 		w.field("AppliesToAll", strconv.FormatBool(f.AppliesAll))
 		w.field("Observed", strs(sorted(f.Observed)))
+		w.field("applies", opBits(opIndex, f.AppliesTo))
+		w.field("observed", opBits(opIndex, f.Observed))
 		w.field("DerivedForms", strs(f.Derived))
 		w.field("Confidence", q(f.Confidence))
 		w.field("Notes", q(oneLine(f.Notes)))
