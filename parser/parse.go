@@ -350,7 +350,7 @@ func (c *converter) finishList(vector bool, start, openEnd int, closed bool, clo
 			}
 		}
 		if len(dots) == 1 && dotAt > 0 && dotAt == len(elems)-2 && !l.Vector {
-			l.Tail = elems[dotAt+1]
+			l.SetTail(elems[dotAt+1])
 			elems = elems[:dotAt]
 		} else {
 			k := 0
@@ -369,8 +369,8 @@ func (c *converter) finishList(vector bool, start, openEnd int, closed bool, clo
 		for _, e := range elems {
 			end = max(end, e.Span().End)
 		}
-		if l.Tail != nil {
-			end = max(end, l.Tail.Span().End)
+		if l.Tail() != nil {
+			end = max(end, l.Tail().Span().End)
 		}
 		l.Sp.End = end
 	}

@@ -30,8 +30,8 @@ func compact(n ast.Node) string {
 		for _, e := range n.Elems {
 			parts = append(parts, compact(e))
 		}
-		if n.Tail != nil {
-			parts = append(parts, ".", compact(n.Tail))
+		if n.Tail() != nil {
+			parts = append(parts, ".", compact(n.Tail()))
 		}
 		open := "("
 		if n.Vector {
@@ -315,14 +315,14 @@ func dumpFile(f *ast.File, ds diag.List) string {
 		}
 		switch n := n.(type) {
 		case *ast.List:
-			for _, c := range n.Dangling {
+			for _, c := range n.Dangling() {
 				trivia = append(trivia, fmt.Sprintf("dangling %s <- %s %s %q", label(n), c.Kind, pos(c.Sp), c.Text()))
 			}
 			for _, e := range n.Elems {
 				walk(e)
 			}
-			if n.Tail != nil {
-				walk(n.Tail)
+			if n.Tail() != nil {
+				walk(n.Tail())
 			}
 		case *ast.Quote:
 			if n.X != nil {
