@@ -50,7 +50,7 @@ func runHardcodedHome(p *Pass) {
 var subpathRegexRe = lazyre.New(`^\^((?:/(?:[A-Za-z0-9_ -]|\\\.)+)+)(\(/\.\*\)\?\$|\(/\|\$\)|\$)$`)
 
 func runPreferSubpath(p *Pass) {
-	for _, pa := range concretePathArgs(p, ir.MatchRegex) {
+	for pa := range concretePathArgs(p, ir.MatchRegex) {
 		if !isFilePath(pa.Leaf) {
 			continue
 		}
