@@ -173,9 +173,12 @@ sandbox_init. It runs on Linux and macOS alike.`,
 	root.PersistentFlags().BoolP("verbose", "v", false, "say what was skipped and why (directory walks, ignored files, configuration used)")
 	root.PersistentFlags().String("color", "auto", "colour diagnostics: auto (when the output is a terminal and NO_COLOR is unset), always or never")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error { return checkColorFlag(c) }
-	// --version prints what 'sbplc version' prints.
-	root.Version = versionString()
-	root.SetVersionTemplate("{{.Version}}\n")
+	if only == "" {
+		// --version prints what 'sbplc version' prints (a flag of the root
+		// alone, so a subcommand run does not need it).
+		root.Version = versionString()
+		root.SetVersionTemplate("{{.Version}}\n")
+	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -192,6 +195,12 @@ sandbox_init. It runs on Linux and macOS alike.`,
 			sub.DisableFlagsInUseLine = true
 		}
 		root.AddCommand(sub)
+	}
+	if only != "" {
+		// Completion scripts and shell completion (__complete) build
+		// every command (onlyCommand).
+		root.CompletionOptions.DisableDefaultCmd = true
+		return root
 	}
 	setupCompletion(root)
 	registerCompletions(root)

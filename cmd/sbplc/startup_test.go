@@ -122,7 +122,7 @@ func TestStartupInitBudget(t *testing.T) {
 // version` in a process: the root command and one subcommand, no
 // vocabulary, rule table or lint registry (all commands and those tables:
 // several thousand).
-const coldRunAllocs = 600
+const coldRunAllocs = 300
 
 // TestColdStartAllocs runs `sbplc version` once in a fresh process (this
 // test binary, so that it can count allocations) and holds it to
