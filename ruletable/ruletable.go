@@ -213,8 +213,9 @@ func Suggest(name string, categories bool) string {
 // rows splits a TSV text into its non-comment rows, checking the column
 // count; the line numbers are kept for messages.
 func rows(name, text string, cols int) ([][]string, []int, error) {
-	var out [][]string
-	var lines []int
+	n := strings.Count(text, "\n") + 1
+	out := make([][]string, 0, n)
+	lines := make([]int, 0, n)
 	for n, line := range strings.Split(text, "\n") {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -230,7 +231,7 @@ func rows(name, text string, cols int) ([][]string, []int, error) {
 }
 
 func parse(catsText, rulesText, probesText string) (*table, error) {
-	t := &table{byID: map[string]*Rule{}}
+	t := &table{}
 	cr, _, err := rows("categories.tsv", catsText, 2)
 	if err != nil {
 		return nil, err
@@ -250,6 +251,7 @@ func parse(catsText, rulesText, probesText string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.rules, t.byID = make([]*Rule, 0, len(rr)), make(map[string]*Rule, len(rr))
 	for i, f := range rr {
 		at := func() string { return fmt.Sprintf("rules.tsv:%d", lines[i]) } // on error only
 		r := &Rule{ID: f[0], Category: f[1], Summary: f[6]}
@@ -286,7 +288,8 @@ func parse(catsText, rulesText, probesText string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(pr))
+	t.probes = make([]Probe, 0, len(pr))
 	for i, f := range pr {
 		at := func() string { return fmt.Sprintf("probes.tsv:%d", lines[i]) } // on error only
 		p := Probe{ID: f[0], Group: f[1], Rule: f[2], Op: f[3], Resource: dash(f[4]), Vnode: dash(f[5]), Why: f[7]}
