@@ -60,12 +60,14 @@ type base struct {
 }
 
 // extra holds what few nodes have, so that the many without it stay small
-// (a profile of 100,000 rules has 600,000 nodes): attached comments and,
-// for a list, a dotted tail and the comments before its ")".
+// (a profile of 100,000 rules has 600,000 nodes): attached comments; for a
+// list, a dotted tail and the comments before its ")"; for a string, its
+// backslash escapes.
 type extra struct {
 	Trivia
 	tail     Node
 	dangling []*Comment
+	escapes  []Escape
 }
 
 func (b *base) Span() source.Span { return b.Sp }
@@ -164,7 +166,21 @@ type String struct {
 	Value        string // the decoded value
 	Raw          bool   // written as #"..."
 	Unterminated bool
-	Escapes      []Escape // escapes in an ordinary string, in order
+}
+
+// Escapes returns the backslash escapes of an ordinary string, in order.
+func (s *String) Escapes() []Escape {
+	if s.x == nil {
+		return nil
+	}
+	return s.x.escapes
+}
+
+// SetEscapes sets the string's escapes (the parser).
+func (s *String) SetEscapes(es []Escape) {
+	if len(es) > 0 || s.x != nil {
+		s.ext().escapes = es
+	}
 }
 
 // Number is a numeric literal (decimal, #x, #o, #b, #d).

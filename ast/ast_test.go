@@ -222,11 +222,12 @@ func TestToJSON(t *testing.T) {
 }
 
 // TestNodeSizes keeps the nodes a profile has hundreds of thousands of
-// small: what few nodes have (comments, a dotted tail) lives in one
-// pointer, so that a list is one 64-byte allocation.
+// small: what few nodes have (comments, a dotted tail, escapes) lives in
+// one pointer, so that a list or a string is one 64-byte allocation.
 func TestNodeSizes(t *testing.T) {
-	if unsafe.Sizeof(ast.List{}) > 64 || unsafe.Sizeof(ast.Symbol{}) > 48 {
-		t.Errorf("List %d bytes, Symbol %d bytes: want at most 64 and 48", unsafe.Sizeof(ast.List{}), unsafe.Sizeof(ast.Symbol{}))
+	if unsafe.Sizeof(ast.List{}) > 64 || unsafe.Sizeof(ast.Symbol{}) > 48 || unsafe.Sizeof(ast.String{}) > 64 {
+		t.Errorf("List %d bytes, Symbol %d bytes, String %d bytes: want at most 64, 48 and 64",
+			unsafe.Sizeof(ast.List{}), unsafe.Sizeof(ast.Symbol{}), unsafe.Sizeof(ast.String{}))
 	}
 	l := ast.NewList(sp(0, 1), nil)
 	if l.Tail() != nil || l.Dangling() != nil || l.HasComments() {
@@ -247,5 +248,19 @@ func TestNodeSizes(t *testing.T) {
 	l.Trivia().Leading = append(l.Trivia().Leading, c)
 	if !l.HasComments() || l.Tail() != q {
 		t.Error("attaching a comment lost the tail")
+	}
+}
+
+func TestStringEscapes(t *testing.T) {
+	s := ast.NewString(sp(0, 4), "a", false)
+	if s.Escapes() != nil {
+		t.Error("a new string has escapes")
+	}
+	if n := testing.AllocsPerRun(10, func() { s.SetEscapes(nil) }); n != 0 {
+		t.Errorf("clearing absent escapes allocated %v times", n)
+	}
+	s.SetEscapes([]ast.Escape{{Offset: 1, Seq: `\.`}})
+	if len(s.Escapes()) != 1 || s.HasComments() {
+		t.Error("escapes not kept, or counted as comments")
 	}
 }

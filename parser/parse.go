@@ -612,7 +612,7 @@ func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast
 		}
 	}
 	s := ast.NewString(sp, b.String(), raw)
-	s.Escapes = escs
+	s.SetEscapes(escs)
 	return s
 }
 

@@ -202,7 +202,7 @@ func TestEscapes(t *testing.T) {
 		for _, n := range f.Forms {
 			ast.Walk(n, func(n ast.Node) bool {
 				if s, ok := n.(*ast.String); ok {
-					for _, e := range s.Escapes {
+					for _, e := range s.Escapes() {
 						mark := ""
 						if !e.Known {
 							mark = "!"
@@ -329,7 +329,7 @@ func dumpFile(f *ast.File, ds diag.List) string {
 				walk(n.X)
 			}
 		case *ast.String:
-			for _, e := range n.Escapes {
+			for _, e := range n.Escapes() {
 				trivia = append(trivia, fmt.Sprintf("escape   %s %q known=%v", pos(source.Span{File: f.Src, Start: e.Offset}), e.Seq, e.Known))
 			}
 		}
