@@ -56,34 +56,76 @@ type Trivia struct {
 // base is embedded in every node.
 type base struct {
 	Sp source.Span
-	T  *Trivia
+	x  *extra // nil for most nodes
+}
+
+// extra holds what few nodes have, so that the many without it stay small
+// (a profile of 100,000 rules has 600,000 nodes): attached comments; for a
+// list, a dotted tail and the comments before its ")"; for a string, its
+// backslash escapes.
+type extra struct {
+	Trivia
+	tail     Node
+	dangling []*Comment
+	escapes  []Escape
 }
 
 func (b *base) Span() source.Span { return b.Sp }
 
-// Trivia returns the node's comments, allocating the holder on first use.
-func (b *base) Trivia() *Trivia {
-	if b.T == nil {
-		b.T = &Trivia{}
+// ext returns the node's extra, allocating it on first use.
+func (b *base) ext() *extra {
+	if b.x == nil {
+		b.x = &extra{}
 	}
-	return b.T
+	return b.x
 }
+
+// Trivia returns the node's comments, allocating the holder on first use.
+func (b *base) Trivia() *Trivia { return &b.ext().Trivia }
 
 func (b *base) node() {}
 
 // HasComments reports whether the node has attached comments, without allocating.
 func (b *base) HasComments() bool {
-	return b.T != nil && (len(b.T.Leading) > 0 || len(b.T.Trailing) > 0)
+	return b.x != nil && (len(b.x.Leading) > 0 || len(b.x.Trailing) > 0)
 }
 
-// List is a parenthesised form. A dotted pair (a b . c) has Tail = c.
+// List is a parenthesised form. A dotted pair (a b . c) has Tail() = c.
 type List struct {
 	base
-	Elems    []Node
-	Tail     Node       // the datum after " . ", or nil
-	Vector   bool       // #( ... )
-	Closed   bool       // false when the closing parenthesis is missing
-	Dangling []*Comment // comments after the last element, before ")"
+	Elems  []Node
+	Vector bool // #( ... )
+	Closed bool // false when the closing parenthesis is missing
+}
+
+// Tail returns the datum after " . " of a dotted pair (a b . c), or nil.
+func (l *List) Tail() Node {
+	if l.x == nil {
+		return nil
+	}
+	return l.x.tail
+}
+
+// SetTail sets the datum after " . " (the parser).
+func (l *List) SetTail(n Node) {
+	if n != nil || l.x != nil {
+		l.ext().tail = n
+	}
+}
+
+// Dangling returns the comments after the last element, before ")".
+func (l *List) Dangling() []*Comment {
+	if l.x == nil {
+		return nil
+	}
+	return l.x.dangling
+}
+
+// SetDangling sets the comments after the last element (the parser).
+func (l *List) SetDangling(cs []*Comment) {
+	if len(cs) > 0 || l.x != nil {
+		l.ext().dangling = cs
+	}
 }
 
 // Head returns the list's first element, or nil.
@@ -124,7 +166,21 @@ type String struct {
 	Value        string // the decoded value
 	Raw          bool   // written as #"..."
 	Unterminated bool
-	Escapes      []Escape // escapes in an ordinary string, in order
+}
+
+// Escapes returns the backslash escapes of an ordinary string, in order.
+func (s *String) Escapes() []Escape {
+	if s.x == nil {
+		return nil
+	}
+	return s.x.escapes
+}
+
+// SetEscapes sets the string's escapes (the parser).
+func (s *String) SetEscapes(es []Escape) {
+	if len(es) > 0 || s.x != nil {
+		s.ext().escapes = es
+	}
 }
 
 // Number is a numeric literal (decimal, #x, #o, #b, #d).

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/parser"
@@ -33,7 +34,7 @@ func TestWalk(t *testing.T) {
 		t.Errorf("Walk order: %s", got)
 	}
 	tail := ast.NewList(sp(0, 1), []ast.Node{ast.NewSymbol(sp(0, 1), "a")})
-	tail.Tail = ast.NewQuote(sp(0, 1), ast.QuoteQ, ast.NewSymbol(sp(0, 1), "b"))
+	tail.SetTail(ast.NewQuote(sp(0, 1), ast.QuoteQ, ast.NewSymbol(sp(0, 1), "b")))
 	n := 0
 	ast.Walk(tail, func(ast.Node) bool { n++; return true })
 	if n != 4 {
@@ -78,7 +79,7 @@ func TestEqual(t *testing.T) {
 	num := func(v int64) ast.Node { return ast.NewNumber(sp(0, 1), "x", v) }
 	sym := func(s string) ast.Node { return ast.NewSymbol(sp(0, 1), s) }
 	dotted := ast.NewList(sp(0, 1), []ast.Node{sym("a")})
-	dotted.Tail = sym("b")
+	dotted.SetTail(sym("b"))
 	vec := ast.NewList(sp(0, 1), []ast.Node{sym("a")})
 	vec.Vector = true
 	fl := ast.NewNumber(sp(0, 1), "1.5", 0)
@@ -207,7 +208,7 @@ func TestToJSON(t *testing.T) {
 		t.Errorf("ToJSON:\n%s\nwant:\n%s", data, want)
 	}
 	l := ast.NewList(sp(0, 35), nil)
-	l.Dangling = []*ast.Comment{{Sp: sp(0, 6), Kind: ast.LineComment}}
+	l.SetDangling([]*ast.Comment{{Sp: sp(0, 6), Kind: ast.LineComment}})
 	l.Trivia().Leading = []*ast.Comment{{Sp: sp(1, 6), Kind: ast.LineComment}}
 	withComments := &ast.File{Src: f, Forms: []ast.Node{l}, Trailing: []*ast.Comment{{Sp: sp(7, 17), Kind: ast.BlockComment}}}
 	data, _ = json.Marshal(ast.ToJSON(withComments))
@@ -217,5 +218,49 @@ func TestToJSON(t *testing.T) {
 	empty, _ := json.Marshal(ast.ToJSON(&ast.File{}))
 	if string(empty) != `{"file":"","forms":[]}` {
 		t.Errorf("empty file: %s", empty)
+	}
+}
+
+// TestNodeSizes keeps the nodes a profile has hundreds of thousands of
+// small: what few nodes have (comments, a dotted tail, escapes) lives in
+// one pointer, so that a list or a string is one 64-byte allocation.
+func TestNodeSizes(t *testing.T) {
+	if unsafe.Sizeof(ast.List{}) > 64 || unsafe.Sizeof(ast.Symbol{}) > 48 || unsafe.Sizeof(ast.String{}) > 64 {
+		t.Errorf("List %d bytes, Symbol %d bytes, String %d bytes: want at most 64, 48 and 64",
+			unsafe.Sizeof(ast.List{}), unsafe.Sizeof(ast.Symbol{}), unsafe.Sizeof(ast.String{}))
+	}
+	l := ast.NewList(sp(0, 1), nil)
+	if l.Tail() != nil || l.Dangling() != nil || l.HasComments() {
+		t.Error("a new list has a tail, dangling comments or comments")
+	}
+	l.SetTail(nil)
+	l.SetDangling(nil)
+	if n := testing.AllocsPerRun(10, func() { l.SetTail(nil); l.SetDangling(nil); _ = l.Tail() }); n != 0 {
+		t.Errorf("clearing an absent tail allocated %v times", n)
+	}
+	q := ast.NewSymbol(sp(0, 1), "b")
+	l.SetTail(q)
+	c := &ast.Comment{Sp: sp(0, 1)}
+	l.SetDangling([]*ast.Comment{c})
+	if l.Tail() != q || len(l.Dangling()) != 1 || l.HasComments() {
+		t.Error("tail or dangling comments not kept, or counted as attached comments")
+	}
+	l.Trivia().Leading = append(l.Trivia().Leading, c)
+	if !l.HasComments() || l.Tail() != q {
+		t.Error("attaching a comment lost the tail")
+	}
+}
+
+func TestStringEscapes(t *testing.T) {
+	s := ast.NewString(sp(0, 4), "a", false)
+	if s.Escapes() != nil {
+		t.Error("a new string has escapes")
+	}
+	if n := testing.AllocsPerRun(10, func() { s.SetEscapes(nil) }); n != 0 {
+		t.Errorf("clearing absent escapes allocated %v times", n)
+	}
+	s.SetEscapes([]ast.Escape{{Offset: 1, Seq: `\.`}})
+	if len(s.Escapes()) != 1 || s.HasComments() {
+		t.Error("escapes not kept, or counted as comments")
 	}
 }

@@ -63,13 +63,13 @@ func nodeJSON(n Node) *JSONNode {
 			j.Type = "vector"
 		}
 		j.Unclosed = !n.Closed
-		for _, c := range n.Dangling {
+		for _, c := range n.Dangling() {
 			j.Dangling = append(j.Dangling, c.Text())
 		}
 		for _, e := range n.Elems {
 			j.Elems = append(j.Elems, nodeJSON(e))
 		}
-		j.Tail = nodeJSON(n.Tail)
+		j.Tail = nodeJSON(n.Tail())
 	case *Symbol:
 		j.Type, j.Value = "symbol", n.Name
 	case *String:

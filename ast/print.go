@@ -19,8 +19,8 @@ func Walk(n Node, f func(Node) bool) {
 		for _, e := range n.Elems {
 			Walk(e, f)
 		}
-		if n.Tail != nil {
-			Walk(n.Tail, f)
+		if n.Tail() != nil {
+			Walk(n.Tail(), f)
 		}
 	case *Quote:
 		if n.X != nil {
@@ -46,9 +46,9 @@ func WriteDatum(b *strings.Builder, n Node) {
 			}
 			WriteDatum(b, e)
 		}
-		if n.Tail != nil {
+		if n.Tail() != nil {
 			b.WriteString(" . ")
-			WriteDatum(b, n.Tail)
+			WriteDatum(b, n.Tail())
 		}
 		b.WriteByte(')')
 	case *Symbol:
@@ -168,9 +168,9 @@ func dump(b *strings.Builder, n Node, depth int) {
 			b.WriteByte('\n')
 			dump(b, e, depth+1)
 		}
-		if n.Tail != nil {
+		if n.Tail() != nil {
 			b.WriteString("\n" + ind + "  .\n")
-			dump(b, n.Tail, depth+1)
+			dump(b, n.Tail(), depth+1)
 		}
 		b.WriteByte(')')
 	case *Symbol:
@@ -212,7 +212,7 @@ func Equal(a, b Node) bool {
 	switch a := a.(type) {
 	case *List:
 		bl, ok := b.(*List)
-		if !ok || len(a.Elems) != len(bl.Elems) || a.Vector != bl.Vector || (a.Tail == nil) != (bl.Tail == nil) {
+		if !ok || len(a.Elems) != len(bl.Elems) || a.Vector != bl.Vector || (a.Tail() == nil) != (bl.Tail() == nil) {
 			return false
 		}
 		for i := range a.Elems {
@@ -220,7 +220,7 @@ func Equal(a, b Node) bool {
 				return false
 			}
 		}
-		return a.Tail == nil || Equal(a.Tail, bl.Tail)
+		return a.Tail() == nil || Equal(a.Tail(), bl.Tail())
 	case *Symbol:
 		bs, ok := b.(*Symbol)
 		return ok && a.Name == bs.Name

@@ -51,7 +51,7 @@ func (v *vocabVocabulary) load() {
 		if f.Form != vocab.FormBase {
 			continue
 		}
-		vid, ok := f.IDs[v.t.OSKey]
+		vid, ok := f.IDs.Get(v.t.OSKey)
 		if !ok {
 			continue
 		}

@@ -11,13 +11,13 @@ package compile
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/lazyre"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 )
@@ -103,13 +103,13 @@ func (e *Error) Error() string { return "libsandbox: " + e.Text }
 
 // positionRE matches libsandbox's "... at <input string>, line L, column C"
 // (the column is optional; sandbox-exec prints only the line).
-var positionRE = regexp.MustCompile(`^(?s)(.*?)\s+at\s+(<input string>|\S.*?),\s*line\s+(\d+)(?:,\s*column\s+(\d+))?\s*\.?\s*$`)
+var positionRE = lazyre.New(`^(?s)(.*?)\s+at\s+(<input string>|\S.*?),\s*line\s+(\d+)(?:,\s*column\s+(\d+))?\s*\.?\s*$`)
 
 // ParseError splits libsandbox's error text into message and position.
 func ParseError(text string) *Error {
 	text = strings.TrimSpace(text)
 	e := &Error{Text: text, Message: text}
-	if m := positionRE.FindStringSubmatch(text); m != nil {
+	if m := positionRE().FindStringSubmatch(text); m != nil {
 		e.Message = m[1]
 		e.Line, _ = strconv.Atoi(m[3])
 		if m[4] != "" {

@@ -385,16 +385,6 @@ func ignoreList(v *node, bad badFunc) ([]string, error) {
 	return out, nil
 }
 
-// categoryKeys are the rule categories (ruletable/categories.tsv), the
-// keys that group rules in the rules section.
-var categoryKeys = func() map[string]bool {
-	m := map[string]bool{}
-	for _, c := range ruletable.CategoryNames() {
-		m[c] = true
-	}
-	return m
-}()
-
 // IsCategory reports whether name is a rule category key accepted in the
 // rules section.
 func IsCategory(name string) bool { return ruletable.IsCategory(name) }
@@ -458,7 +448,7 @@ func (c *Config) parseRules(v *node, bad badFunc, depth int) error {
 	}
 	for i, k := range v.keys {
 		rv := v.vals[i]
-		if depth == 0 && categoryKeys[k.value] && rv.kind == mapNode {
+		if depth == 0 && IsCategory(k.value) && rv.kind == mapNode {
 			if err := c.parseRules(rv, bad, 1); err != nil {
 				return err
 			}

@@ -474,8 +474,8 @@ func (ev *evaluator) datum(n ast.Node) (value, source.Span) {
 			return &vectorV{Elems: vs}, sp
 		}
 		var tail value = theNil
-		if n.Tail != nil {
-			tail, _ = ev.datum(n.Tail)
+		if n.Tail() != nil {
+			tail, _ = ev.datum(n.Tail())
 		}
 		// opt: the cells of one list could come from one allocation.
 		for i := len(n.Elems) - 1; i >= 0; i-- {

@@ -206,7 +206,7 @@ func flatProblems(text string, opaque map[string]bool) []string {
 	var filter func(n ast.Node)
 	filter = func(n ast.Node) {
 		l, ok := n.(*ast.List)
-		if !ok || l.Tail != nil || l.Vector {
+		if !ok || l.Tail() != nil || l.Vector {
 			bad(n, "a filter must be a list")
 			return
 		}

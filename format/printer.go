@@ -323,7 +323,7 @@ func (p *printer) flatWidth(n ast.Node, budget int) int {
 	}
 	switch n := n.(type) {
 	case *ast.List:
-		if len(n.Dangling) > 0 || forcedBreak(n) {
+		if len(n.Dangling()) > 0 || forcedBreak(n) {
 			return -1
 		}
 		w := 2
@@ -343,7 +343,7 @@ func (p *printer) flatWidth(n ast.Node, budget int) int {
 			}
 			w += ew
 		}
-		if t := n.Tail; t != nil {
+		if t := n.Tail(); t != nil {
 			if t.HasComments() {
 				return -1
 			}
@@ -405,9 +405,9 @@ func (p *printer) flatNode(n ast.Node) {
 			}
 			p.flatNode(e)
 		}
-		if n.Tail != nil {
+		if n.Tail() != nil {
 			p.write(" . ")
-			p.flatNode(n.Tail)
+			p.flatNode(n.Tail())
 		}
 		p.write(")")
 	case *ast.Quote:
@@ -440,7 +440,7 @@ func (p *printer) list(l *ast.List, trail int) {
 	// lastTrail is the trail of element i: the closing parenthesis follows
 	// the last element unless comments come between.
 	lastTrail := func(i int) int {
-		if i == len(l.Elems)-1 && l.Tail == nil && len(l.Dangling) == 0 {
+		if i == len(l.Elems)-1 && l.Tail() == nil && len(l.Dangling()) == 0 {
 			return trail + 1
 		}
 		return 0
@@ -468,7 +468,7 @@ func (p *printer) list(l *ast.List, trail int) {
 			}
 		}
 	}
-	if t := l.Tail; t != nil {
+	if t := l.Tail(); t != nil {
 		// ". tail" on its own line, after the tail's leading comments.
 		// Blank lines are kept only before those comments: next to the
 		// dot they would not survive a second pass.
@@ -483,7 +483,7 @@ func (p *printer) list(l *ast.List, trail int) {
 		p.node(t, trail+1)
 		broke = p.trailingComments(t)
 	}
-	for i, cm := range l.Dangling {
+	for i, cm := range l.Dangling() {
 		// comments before ")" always stand on their own lines
 		p.newline(bodyIndent, (i > 0 || len(l.Elems) > 0) && p.blankBefore(cm.Sp))
 		p.comment(cm, bodyIndent)

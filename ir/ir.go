@@ -69,21 +69,25 @@ const (
 )
 
 // Value is one argument of a filter or modifier.
+//
+// The small fields come first, together: a profile has a Value per filter
+// argument (100,000 of them in a profile of 100,000 rules), and so laid
+// out it is 136 bytes, not 152.
 type Value struct {
 	Kind ValueKind
-	Str  string // String: the decoded text; Symbol: the name
-	Int  int64  // Int: the number; Symbol: the constant's number when HasInt
 	// HasInt is true for a Symbol whose numeric encoding is known (tcp = 7,
 	// AF_INET = 2). A Symbol with HasInt false is a constant libsandbox
 	// accepts whose number sbplc has not measured: Int is then 0 and means
 	// nothing.
 	HasInt bool
 	Bool   bool
-	Sub    *FilterNode // Kind == Filter
-
 	// Raw is true when the string came from a #"..." literal (directly or
 	// through string-append of raw literals only).
 	Raw bool
+
+	Str string      // String: the decoded text; Symbol: the name
+	Int int64       // Int: the number; Symbol: the constant's number when HasInt
+	Sub *FilterNode // Kind == Filter
 	// Params lists the names of unbound (placeholder) params whose ${NAME}
 	// text is part of Str. Empty for fully concrete values.
 	Params []string

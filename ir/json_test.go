@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/sbplc/sbplc/source"
 )
@@ -128,5 +129,12 @@ func TestOpaqueBlocksJSON(t *testing.T) {
 	b, _ = json.Marshal(ToJSON(&Profile{}))
 	if strings.Contains(string(b), "opaque_blocks") {
 		t.Errorf("empty blocks in %s", b)
+	}
+}
+
+// TestValueSize keeps Value's small fields together (see Value).
+func TestValueSize(t *testing.T) {
+	if n := unsafe.Sizeof(Value{}); n > 136 {
+		t.Errorf("Value is %d bytes, want at most 136: keep its small fields together", n)
 	}
 }

@@ -2,10 +2,10 @@ package learn
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/sbplc/sbplc/internal/lazyre"
 	"github.com/sbplc/sbplc/policy"
 )
 
@@ -93,12 +93,12 @@ type comp struct {
 }
 
 var (
-	uuidComp  = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
-	hexComp   = regexp.MustCompile(`^[0-9A-Fa-f]{16,}$`)
-	digitComp = regexp.MustCompile(`^[0-9]{3,}$`)
-	tmpComp   = regexp.MustCompile(`^(\.?tmp)([A-Za-z0-9]{6,})$`)
-	tailComp  = regexp.MustCompile(`^(.+[._-])([A-Za-z0-9]{6,})$`)
-	version   = regexp.MustCompile(`[0-9]+(\.[0-9]+)+`)
+	uuidComp  = lazyre.New(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+	hexComp   = lazyre.New(`^[0-9A-Fa-f]{16,}$`)
+	digitComp = lazyre.New(`^[0-9]{3,}$`)
+	tmpComp   = lazyre.New(`^(\.?tmp)([A-Za-z0-9]{6,})$`)
+	tailComp  = lazyre.New(`^(.+[._-])([A-Za-z0-9]{6,})$`)
+	version   = lazyre.New(`[0-9]+(\.[0-9]+)+`)
 )
 
 // generalize returns the pattern that stands for a variable component,
@@ -114,23 +114,23 @@ var (
 //   - version numbers (2.7, v18.17.0) inside the component: [0-9.]+.
 func generalize(s string) string {
 	switch {
-	case uuidComp.MatchString(s):
+	case uuidComp().MatchString(s):
 		return "[0-9A-Fa-f-]+"
-	case hexComp.MatchString(s):
+	case hexComp().MatchString(s):
 		return "[0-9A-Fa-f]+"
-	case digitComp.MatchString(s):
+	case digitComp().MatchString(s):
 		return "[0-9]+"
 	}
-	if m := tmpComp.FindStringSubmatch(s); m != nil {
+	if m := tmpComp().FindStringSubmatch(s); m != nil {
 		return policy.QuoteRegex(m[1]) + "[A-Za-z0-9]+"
 	}
-	if m := tailComp.FindStringSubmatch(s); m != nil && randomTail(m[2]) {
+	if m := tailComp().FindStringSubmatch(s); m != nil && randomTail(m[2]) {
 		return policy.QuoteRegex(m[1]) + "[A-Za-z0-9]+"
 	}
-	if version.MatchString(s) {
+	if version().MatchString(s) {
 		var b strings.Builder
 		last := 0
-		for _, loc := range version.FindAllStringIndex(s, -1) {
+		for _, loc := range version().FindAllStringIndex(s, -1) {
 			b.WriteString(policy.QuoteRegex(s[last:loc[0]]))
 			b.WriteString("[0-9.]+")
 			last = loc[1]

@@ -2,10 +2,10 @@ package learn
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/sbplc/sbplc/internal/lazyre"
 	"github.com/sbplc/sbplc/policy"
 )
 
@@ -128,10 +128,10 @@ type target struct {
 }
 
 var (
-	ioctlArg = regexp.MustCompile(`^\(_IO[RW]{0,2} "[A-Za-z0-9]" [0-9]{1,5}( [A-Za-z0-9_]{1,64})?\)$`)
-	sigRe    = regexp.MustCompile(`^(self|pgrp|others|children|same-sandbox|initproc)\b(?:\s+\[[^\]]*\])?(?:\s+signum:([0-9]{1,3}))?\s*$`)
-	socketRe = regexp.MustCompile(`^domain:([0-9]{1,5}) type:([0-9]{1,5}) protocol:([0-9]{1,5})$`)
-	nameRe   = regexp.MustCompile(`^[^\x00-\x1f"\\ ]{1,1000}$`)
+	ioctlArg = lazyre.New(`^\(_IO[RW]{0,2} "[A-Za-z0-9]" [0-9]{1,5}( [A-Za-z0-9_]{1,64})?\)$`)
+	sigRe    = lazyre.New(`^(self|pgrp|others|children|same-sandbox|initproc)\b(?:\s+\[[^\]]*\])?(?:\s+signum:([0-9]{1,3}))?\s*$`)
+	socketRe = lazyre.New(`^domain:([0-9]{1,5}) type:([0-9]{1,5}) protocol:([0-9]{1,5})$`)
+	nameRe   = lazyre.New(`^[^\x00-\x1f"\\ ]{1,1000}$`)
 )
 
 // readTarget reads the logged target of op. An error says why no rule can
@@ -155,7 +155,7 @@ func readTarget(op string, e opEntry, text string) (target, error) {
 		if cmd == "" {
 			return t, nil
 		}
-		if !ioctlArg.MatchString(cmd) {
+		if !ioctlArg().MatchString(cmd) {
 			t.note = fmt.Sprintf("ioctl command %q is not in the (_IO \"g\" N) form: the rule names the path only", cmd)
 			return t, nil
 		}
@@ -172,7 +172,7 @@ func readTarget(op string, e opEntry, text string) (target, error) {
 	case tNetLocal:
 		return netTarget(t, "local", strings.TrimPrefix(text, "local:"))
 	case tSignal:
-		m := sigRe.FindStringSubmatch(text)
+		m := sigRe().FindStringSubmatch(text)
 		if m == nil {
 			return t, fmt.Errorf("signal target %q is not a process relation (others, children, initproc, ...)", text)
 		}
@@ -184,7 +184,7 @@ func readTarget(op string, e opEntry, text string) (target, error) {
 		}
 		return t, nil
 	case tSocket:
-		m := socketRe.FindStringSubmatch(text)
+		m := socketRe().FindStringSubmatch(text)
 		if m == nil {
 			return t, fmt.Errorf("socket target %q is not domain:D type:T protocol:P", text)
 		}
@@ -196,7 +196,7 @@ func readTarget(op string, e opEntry, text string) (target, error) {
 		t.filter = Filter{Name: "require-all", All: parts}
 		return t, nil
 	case tFsctl:
-		if !ioctlArg.MatchString(text) {
+		if !ioctlArg().MatchString(text) {
 			return t, fmt.Errorf("fsctl command %q is not in the (_IO \"g\" N) form", text)
 		}
 		t.filter = Filter{Name: "fsctl-command", Raw: text}
@@ -226,7 +226,7 @@ func readTarget(op string, e opEntry, text string) (target, error) {
 	if name == "" {
 		return t, fmt.Errorf("%s names no %s", op, strings.TrimSuffix(filter, "-name"))
 	}
-	if !nameRe.MatchString(name) {
+	if !nameRe().MatchString(name) {
 		return t, fmt.Errorf("%s target %q is not a name", op, name)
 	}
 	if t.query == "" {

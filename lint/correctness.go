@@ -625,7 +625,7 @@ func runStringEscape(p *Pass) {
 		if s.Raw {
 			continue
 		}
-		for _, e := range s.Escapes {
+		for _, e := range s.Escapes() {
 			if e.Known {
 				continue
 			}

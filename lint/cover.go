@@ -342,7 +342,7 @@ type ruleFacts struct {
 }
 
 type leafFact struct {
-	kind  int
+	kind  uint8          // factKey, ...: small, so that a leafFact is 48 bytes
 	match ir.Match       // factLiteral, factPrefix: the PathIndex kind
 	key   uint64         // factKey: filterHash(leaf)
 	leaf  *ir.FilterNode // factKey: the leaf

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/sbplc/sbplc/ast"
@@ -31,7 +32,7 @@ func (p *Pass) topLevelAt(at int) ast.Node {
 // newline is the file's line ending: "\r\n" when its first line ends so.
 func (p *Pass) newline() string {
 	t := p.Src.Text
-	if i := strings.IndexByte(string(t), '\n'); i > 0 && t[i-1] == '\r' {
+	if i := bytes.IndexByte(t, '\n'); i > 0 && t[i-1] == '\r' { // not string(t): a copy of the file
 		return "\r\n"
 	}
 	return "\n"

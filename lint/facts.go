@@ -30,7 +30,6 @@ type facts struct {
 	audit        once[[]policy.ProbeResult]         // Pass.auditResults
 	opSymbols    once[[]*ast.Symbol]                // Pass.opSymbols
 	projectRoots once[[]string]                     // projectRoots
-	pathArgs     keyed[string, []PathArg]           // concretePathArgs, by match kinds
 }
 
 // once is a value computed by the first get and kept for the run.
@@ -45,28 +44,4 @@ func (o *once[T]) get(mk func() T) T {
 		o.done = true
 	}
 	return o.v
-}
-
-// keyed is once per key.
-type keyed[K comparable, V any] struct{ m map[K]V }
-
-func (k *keyed[K, V]) get(key K, mk func() V) V {
-	if v, ok := k.m[key]; ok {
-		return v
-	}
-	if k.m == nil {
-		k.m = map[K]V{}
-	}
-	v := mk()
-	k.m[key] = v
-	return v
-}
-
-// matchKey is the key of a set of match kinds (concretePathArgs).
-func matchKey(kinds []ir.Match) string {
-	key := make([]byte, len(kinds))
-	for i, k := range kinds {
-		key[i] = byte(k)
-	}
-	return string(key)
 }

@@ -8,23 +8,14 @@ import (
 	"github.com/sbplc/sbplc/ir"
 )
 
-// TestFacts checks that a fact is computed once per run (per key for
-// keyed facts) and shared by every rule of the run, and that each run has
-// its own.
+// TestFacts checks that a fact is computed once per run and shared by
+// every rule of the run, and that each run has its own.
 func TestFacts(t *testing.T) {
 	var o once[int]
 	calls := 0
 	mk := func() int { calls++; return 7 }
 	if o.get(mk) != 7 || o.get(mk) != 7 || calls != 1 {
 		t.Errorf("once: %d calls, want 1", calls)
-	}
-	var k keyed[string, int]
-	calls = 0
-	k.get("a", mk)
-	k.get("b", mk)
-	k.get("a", mk)
-	if calls != 2 {
-		t.Errorf("keyed: %d calls for two keys, want 2", calls)
 	}
 
 	prof := &ir.Profile{Rules: []*ir.Rule{{Action: ir.Allow, Ops: []ir.Op{{Name: "file-read*"}}}}}

@@ -38,7 +38,22 @@ type PathArg struct {
 }
 
 func buildIndex(prof *ir.Profile) *Index {
-	ix := &Index{}
+	// Count first: the lists are as long as the profile (100,000 rules),
+	// and growing them by appending leaves up to a quarter unused.
+	leaves, paths := 0, 0
+	for _, r := range prof.Rules {
+		eachLeaf(r.Filter, false, func(l *ir.FilterNode, _ bool) {
+			leaves++
+			if isPathFilter(l) {
+				for i := range l.Args {
+					if l.Args[i].Kind == ir.String {
+						paths++
+					}
+				}
+			}
+		})
+	}
+	ix := &Index{Leaves: make([]LeafRef, 0, leaves), PathArgs: make([]PathArg, 0, paths)}
 	for _, r := range prof.Rules {
 		eachLeaf(r.Filter, false, func(l *ir.FilterNode, neg bool) {
 			ix.Leaves = append(ix.Leaves, LeafRef{Rule: r, Leaf: l, Neg: neg})

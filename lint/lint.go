@@ -14,12 +14,12 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/config"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/internal/lazyre"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/ruletable"
 	"github.com/sbplc/sbplc/source"
@@ -39,14 +39,15 @@ const (
 	Style       Category = "style"       // maintainability
 )
 
-// Categories lists the categories in display order (ruletable/categories.tsv).
-var Categories = func() []Category {
+// Categories returns the categories in display order
+// (ruletable/categories.tsv).
+func Categories() []Category {
 	var out []Category
 	for _, c := range ruletable.CategoryNames() {
 		out = append(out, Category(c))
 	}
 	return out
-}()
+}
 
 // Rule is one lint rule. A rule value holds its behaviour (ID, Run,
 // Stage); its defaults (Category, Severity, Off, Summary, Params) come from
@@ -76,10 +77,10 @@ type Rule struct {
 // Doc returns the rule's embedded Markdown document.
 func (r *Rule) Doc() string { return docFor(r.ID) }
 
-var kebab = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+var kebab = lazyre.New(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 
 // ValidID reports whether id is kebab-case.
-func ValidID(id string) bool { return kebab.MatchString(id) }
+func ValidID(id string) bool { return kebab().MatchString(id) }
 
 // Pass is what a rule sees while it runs on one file. One Pass serves every
 // rule of a run (Rule changes between them), so a rule must not keep p, or

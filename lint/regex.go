@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/sbplc/sbplc/internal/lazyre"
 )
 
 // The SBPL regex dialect (semantics.md §3): literal characters, ".", "^",
@@ -69,7 +71,7 @@ func checkRegex(s string) *regexErr {
 			}
 			canQuantify = false
 		case '{':
-			if j := strings.IndexByte(s[i:], '}'); j > 0 && intervalRe.MatchString(s[i:i+j+1]) {
+			if j := strings.IndexByte(s[i:], '}'); j > 0 && intervalRe().MatchString(s[i:i+j+1]) {
 				return rxErr("interval %s is not supported by the SBPL regex engine: repeat the atom instead", s[i:i+j+1])
 			}
 			canQuantify = true
@@ -85,7 +87,7 @@ func checkRegex(s string) *regexErr {
 	return nil
 }
 
-var intervalRe = regexp.MustCompile(`^\{[0-9]*(,[0-9]*)?\}$`)
+var intervalRe = lazyre.New(`^\{[0-9]*(,[0-9]*)?\}$`)
 
 func pcreHint(c byte) string {
 	switch c {

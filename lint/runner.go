@@ -345,7 +345,7 @@ func Validate(cfg *config.Config, opts Options) []error {
 		if _, ok := Lookup(tok); ok {
 			return true
 		}
-		for _, c := range Categories {
+		for _, c := range Categories() {
 			if string(c) == tok {
 				return true
 			}

@@ -3,13 +3,13 @@ package lint
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/internal/lazyre"
 	"github.com/sbplc/sbplc/ir"
 	"github.com/sbplc/sbplc/source"
 )
@@ -24,7 +24,7 @@ var styleRules = []*Rule{
 	{ID: "unknown-rule-in-ignore"},
 }
 
-var homeRe = regexp.MustCompile(`^\^?/Users/([^/\\\[\](){}*+?.^$|]+)`)
+var homeRe = lazyre.New(`^\^?/Users/([^/\\\[\](){}*+?.^$|]+)`)
 
 func runHardcodedHome(p *Pass) {
 	for _, pa := range p.Index().PathArgs {
@@ -34,7 +34,7 @@ func runHardcodedHome(p *Pass) {
 		if len(v.FromParams) > 0 || v.Symbolic() || !p.UserSpan(v.Origin.Span) {
 			continue
 		}
-		m := homeRe.FindStringSubmatch(v.Str)
+		m := homeRe().FindStringSubmatch(v.Str)
 		if m == nil || m[1] == "Shared" {
 			continue
 		}
@@ -47,14 +47,14 @@ func runHardcodedHome(p *Pass) {
 	}
 }
 
-var subpathRegexRe = regexp.MustCompile(`^\^((?:/(?:[A-Za-z0-9_ -]|\\\.)+)+)(\(/\.\*\)\?\$|\(/\|\$\)|\$)$`)
+var subpathRegexRe = lazyre.New(`^\^((?:/(?:[A-Za-z0-9_ -]|\\\.)+)+)(\(/\.\*\)\?\$|\(/\|\$\)|\$)$`)
 
 func runPreferSubpath(p *Pass) {
-	for _, pa := range concretePathArgs(p, ir.MatchRegex) {
+	for pa := range concretePathArgs(p, ir.MatchRegex) {
 		if !isFilePath(pa.Leaf) {
 			continue
 		}
-		m := subpathRegexRe.FindStringSubmatch(pa.Val.Str)
+		m := subpathRegexRe().FindStringSubmatch(pa.Val.Str)
 		if m == nil {
 			continue
 		}

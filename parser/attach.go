@@ -75,14 +75,14 @@ func (a *attacher) inside(n ast.Node) {
 	switch n := n.(type) {
 	case *ast.List:
 		items := n.Elems
-		if n.Tail != nil {
-			items = append(items[:len(items):len(items)], n.Tail)
+		if n.Tail() != nil {
+			items = append(items[:len(items):len(items)], n.Tail())
 		}
 		end := n.Sp.End
 		if n.Closed {
 			end-- // before the ")"
 		}
-		n.Dangling = a.attach(items, end)
+		n.SetDangling(a.attach(items, end))
 	case *ast.Quote:
 		if n.X != nil {
 			// comments between the mark and the datum lead the datum

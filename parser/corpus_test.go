@@ -129,8 +129,8 @@ func checkSpans(t testing.TB, f *ast.File) {
 			switch x := x.(type) {
 			case *ast.List:
 				kids := x.Elems
-				if x.Tail != nil {
-					kids = append(kids[:len(kids):len(kids)], x.Tail)
+				if x.Tail() != nil {
+					kids = append(kids[:len(kids):len(kids)], x.Tail())
 				}
 				visit(sp, kids)
 			case *ast.Quote:

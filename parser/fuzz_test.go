@@ -81,8 +81,8 @@ func badNode(n ast.Node) ast.Node {
 				return b
 			}
 		}
-		if x.Tail != nil {
-			return badNode(x.Tail)
+		if x.Tail() != nil {
+			return badNode(x.Tail())
 		}
 	}
 	return nil

@@ -77,9 +77,11 @@ func parseChunks(f *source.File, n int) (file *ast.File, diags diag.List) {
 	lx.balance()
 	lx.limitDepth()
 
-	// Token values and node strings are substrings of one copy of the text.
+	// Participle's token values are substrings of one copy of the text;
+	// the tree keeps its own strings (symbol names interned), so that the
+	// copy is garbage once the file is parsed.
 	text := string(f.Text)
-	c := &converter{file: f, text: text, toks: lx.toks, sink: sink}
+	c := &converter{file: f, text: text, toks: lx.toks, sink: sink, names: map[string]string{}}
 	file.Forms = []ast.Node{}
 	var err error
 	// Participle parses the file a chunk of whole top-level data at a
@@ -235,10 +237,21 @@ func mergeRuns(toks []token, marked func(i int) bool) []token {
 
 // converter builds ast nodes from participle's parse tree.
 type converter struct {
-	file *source.File
-	text string
-	toks []token // the lexer's tokens, for the kinds of atoms
-	sink *errSink
+	file  *source.File
+	text  string
+	toks  []token // the lexer's tokens, for the kinds of atoms
+	sink  *errSink
+	names map[string]string // symbol names, interned
+}
+
+// intern returns the one copy of symbol name s (a substring of c.text).
+func (c *converter) intern(s string) string {
+	if n, ok := c.names[s]; ok {
+		return n
+	}
+	n := strings.Clone(s)
+	c.names[n] = n
+	return n
 }
 
 func (c *converter) span(a, b int) source.Span { return source.Span{File: c.file, Start: a, End: b} }
@@ -350,7 +363,7 @@ func (c *converter) finishList(vector bool, start, openEnd int, closed bool, clo
 			}
 		}
 		if len(dots) == 1 && dotAt > 0 && dotAt == len(elems)-2 && !l.Vector {
-			l.Tail = elems[dotAt+1]
+			l.SetTail(elems[dotAt+1])
 			elems = elems[:dotAt]
 		} else {
 			k := 0
@@ -369,8 +382,8 @@ func (c *converter) finishList(vector bool, start, openEnd int, closed bool, clo
 		for _, e := range elems {
 			end = max(end, e.Span().End)
 		}
-		if l.Tail != nil {
-			end = max(end, l.Tail.Span().End)
+		if l.Tail() != nil {
+			end = max(end, l.Tail().Span().End)
 		}
 		l.Sp.End = end
 	}
@@ -380,21 +393,21 @@ func (c *converter) finishList(vector bool, start, openEnd int, closed bool, clo
 func (c *converter) atom(t token) ast.Node {
 	start, end := t.start, t.end
 	sp := c.span(start, end)
-	text := c.text[start:end]
+	text := c.text[start:end] // nodes keep a clone (see Parse)
 	switch t.typ {
 	case tSymbol:
-		return ast.NewSymbol(sp, text)
+		return ast.NewSymbol(sp, c.intern(text))
 	case tNumber:
-		return c.number(sp, text)
+		return c.number(sp, strings.Clone(text))
 	case tString:
 		return c.str(sp, text[1:len(text)-1], start+1, false)
 	case tRawString:
-		return ast.NewString(sp, text[2:len(text)-1], true)
+		return ast.NewString(sp, strings.Clone(text[2:len(text)-1]), true)
 	case tUnterminated:
 		raw := strings.HasPrefix(text, "#\"")
 		var s *ast.String
 		if raw {
-			s = ast.NewString(sp, text[2:], true)
+			s = ast.NewString(sp, strings.Clone(text[2:]), true)
 		} else {
 			s = c.str(sp, text[1:], start+1, false)
 		}
@@ -406,9 +419,9 @@ func (c *converter) atom(t token) ast.Node {
 		return c.char(sp, text)
 	case tDot:
 		c.sink.errorf(sp, "syntax-error", "misplaced '.' outside a list")
-		return ast.NewBad(sp, text)
+		return ast.NewBad(sp, strings.Clone(text))
 	}
-	return ast.NewBad(sp, text) // tStray, tError: already reported by the lexer
+	return ast.NewBad(sp, strings.Clone(text)) // tStray, tError: already reported by the lexer
 }
 
 func (c *converter) number(sp source.Span, text string) ast.Node {
@@ -510,8 +523,9 @@ func (c *converter) char(sp source.Span, text string) ast.Node {
 // the character kept (recorded so the linter can flag it).
 func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast.String {
 	if strings.IndexByte(body, '\\') < 0 {
-		return ast.NewString(sp, body, raw)
+		return ast.NewString(sp, strings.Clone(body), raw)
 	}
+	body = strings.Clone(body) // escapes keep substrings of it
 	var b strings.Builder
 	b.Grow(len(body))
 	escs := make([]ast.Escape, 0, strings.Count(body, `\`))
@@ -598,7 +612,7 @@ func (c *converter) str(sp source.Span, body string, bodyOff int, raw bool) *ast
 		}
 	}
 	s := ast.NewString(sp, b.String(), raw)
-	s.Escapes = escs
+	s.SetEscapes(escs)
 	return s
 }
 

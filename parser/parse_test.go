@@ -30,8 +30,8 @@ func compact(n ast.Node) string {
 		for _, e := range n.Elems {
 			parts = append(parts, compact(e))
 		}
-		if n.Tail != nil {
-			parts = append(parts, ".", compact(n.Tail))
+		if n.Tail() != nil {
+			parts = append(parts, ".", compact(n.Tail()))
 		}
 		open := "("
 		if n.Vector {
@@ -202,7 +202,7 @@ func TestEscapes(t *testing.T) {
 		for _, n := range f.Forms {
 			ast.Walk(n, func(n ast.Node) bool {
 				if s, ok := n.(*ast.String); ok {
-					for _, e := range s.Escapes {
+					for _, e := range s.Escapes() {
 						mark := ""
 						if !e.Known {
 							mark = "!"
@@ -315,21 +315,21 @@ func dumpFile(f *ast.File, ds diag.List) string {
 		}
 		switch n := n.(type) {
 		case *ast.List:
-			for _, c := range n.Dangling {
+			for _, c := range n.Dangling() {
 				trivia = append(trivia, fmt.Sprintf("dangling %s <- %s %s %q", label(n), c.Kind, pos(c.Sp), c.Text()))
 			}
 			for _, e := range n.Elems {
 				walk(e)
 			}
-			if n.Tail != nil {
-				walk(n.Tail)
+			if n.Tail() != nil {
+				walk(n.Tail())
 			}
 		case *ast.Quote:
 			if n.X != nil {
 				walk(n.X)
 			}
 		case *ast.String:
-			for _, e := range n.Escapes {
+			for _, e := range n.Escapes() {
 				trivia = append(trivia, fmt.Sprintf("escape   %s %q known=%v", pos(source.Span{File: f.Src, Start: e.Offset}), e.Seq, e.Known))
 			}
 		}

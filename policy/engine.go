@@ -629,7 +629,7 @@ func (e *Engine) ResolveOp(name string) (string, error) {
 	if !e.target.Verified {
 		key = "14.4.1" // the newest table read from a binary
 	}
-	if _, own := o.IDs[key]; o.AliasOf != "" && !own {
+	if own := o.IDs.Has(key); o.AliasOf != "" && !own {
 		if r, ok := vocab.ResolveOperation(name); ok {
 			return r.Name, nil
 		}

@@ -213,8 +213,9 @@ func Suggest(name string, categories bool) string {
 // rows splits a TSV text into its non-comment rows, checking the column
 // count; the line numbers are kept for messages.
 func rows(name, text string, cols int) ([][]string, []int, error) {
-	var out [][]string
-	var lines []int
+	n := strings.Count(text, "\n") + 1
+	out := make([][]string, 0, n)
+	lines := make([]int, 0, n)
 	for n, line := range strings.Split(text, "\n") {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -230,7 +231,7 @@ func rows(name, text string, cols int) ([][]string, []int, error) {
 }
 
 func parse(catsText, rulesText, probesText string) (*table, error) {
-	t := &table{byID: map[string]*Rule{}}
+	t := &table{}
 	cr, _, err := rows("categories.tsv", catsText, 2)
 	if err != nil {
 		return nil, err
@@ -250,34 +251,35 @@ func parse(catsText, rulesText, probesText string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.rules, t.byID = make([]*Rule, 0, len(rr)), make(map[string]*Rule, len(rr))
 	for i, f := range rr {
-		at := fmt.Sprintf("rules.tsv:%d", lines[i])
+		at := func() string { return fmt.Sprintf("rules.tsv:%d", lines[i]) } // on error only
 		r := &Rule{ID: f[0], Category: f[1], Summary: f[6]}
 		if _, dup := t.byID[r.ID]; dup {
-			return nil, fmt.Errorf("%s: duplicate rule %s", at, r.ID)
+			return nil, fmt.Errorf("%s: duplicate rule %s", at(), r.ID)
 		}
 		if !isCat(r.Category) {
-			return nil, fmt.Errorf("%s: unknown category %q", at, r.Category)
+			return nil, fmt.Errorf("%s: unknown category %q", at(), r.Category)
 		}
 		if r.Severity, err = diag.ParseSeverity(f[2]); err != nil || f[2] != r.Severity.String() {
-			return nil, fmt.Errorf("%s: severity %q: want error, warning or info", at, f[2])
+			return nil, fmt.Errorf("%s: severity %q: want error, warning or info", at(), f[2])
 		}
 		switch f[3] {
 		case "on":
 		case "off":
 			r.Off = true
 		default:
-			return nil, fmt.Errorf("%s: default %q: want on or off", at, f[3])
+			return nil, fmt.Errorf("%s: default %q: want on or off", at(), f[3])
 		}
 		switch f[4] {
 		case "yes":
 			r.Suppressible = true
 		case "no":
 		default:
-			return nil, fmt.Errorf("%s: suppress %q: want yes or no", at, f[4])
+			return nil, fmt.Errorf("%s: suppress %q: want yes or no", at(), f[4])
 		}
 		if r.Options, err = parseOptions(f[5]); err != nil {
-			return nil, fmt.Errorf("%s: %v", at, err)
+			return nil, fmt.Errorf("%s: %v", at(), err)
 		}
 		t.byID[r.ID] = r
 		t.rules = append(t.rules, r)
@@ -286,29 +288,30 @@ func parse(catsText, rulesText, probesText string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(pr))
+	t.probes = make([]Probe, 0, len(pr))
 	for i, f := range pr {
-		at := fmt.Sprintf("probes.tsv:%d", lines[i])
+		at := func() string { return fmt.Sprintf("probes.tsv:%d", lines[i]) } // on error only
 		p := Probe{ID: f[0], Group: f[1], Rule: f[2], Op: f[3], Resource: dash(f[4]), Vnode: dash(f[5]), Why: f[7]}
 		if seen[p.ID] {
-			return nil, fmt.Errorf("%s: duplicate probe %s", at, p.ID)
+			return nil, fmt.Errorf("%s: duplicate probe %s", at(), p.ID)
 		}
 		seen[p.ID] = true
 		r, ok := t.byID[p.Rule]
 		if !ok {
-			return nil, fmt.Errorf("%s: probe %s names unknown rule %q", at, p.ID, p.Rule)
+			return nil, fmt.Errorf("%s: probe %s names unknown rule %q", at(), p.ID, p.Rule)
 		}
 		p.Severity = r.Severity
 		if pre := dash(f[6]); pre != "" {
 			kind, rest, _ := strings.Cut(pre, " ")
 			op, res, _ := strings.Cut(rest, " ")
 			if (kind != "denied" && kind != "carved-out") || op == "" || strings.TrimSpace(res) == "" {
-				return nil, fmt.Errorf("%s: if %q: want denied|carved-out OPERATION RESOURCE", at, pre)
+				return nil, fmt.Errorf("%s: if %q: want denied|carved-out OPERATION RESOURCE", at(), pre)
 			}
 			p.If = &Condition{CarvedOut: kind == "carved-out", Op: op, Resource: strings.TrimSpace(res)}
 		}
 		if p.Op == "" || p.Why == "" || p.Group == "" {
-			return nil, fmt.Errorf("%s: probe %s needs a group, an operation and a why", at, p.ID)
+			return nil, fmt.Errorf("%s: probe %s needs a group, an operation and a why", at(), p.ID)
 		}
 		known := false
 		for _, g := range t.groups {

@@ -89,7 +89,7 @@ const newestVerified = "14.4.1"
 // that release, and Unknown otherwise: such a target never answers Absent
 // for a known name, so HasOperation produces no false "missing" reports.
 func (t Target) OperationPresence(name string) Presence {
-	o, ok := opByName[name]
+	o, ok := opByName(name)
 	if !ok {
 		return Absent
 	}
@@ -97,12 +97,12 @@ func (t Target) OperationPresence(name string) Presence {
 		return Present
 	}
 	if o.AliasOf != "" {
-		if a, ok := opByName[o.AliasOf]; ok {
+		if a, ok := opByName(o.AliasOf); ok {
 			o = a
 		}
 	}
 	if t.Verified {
-		if _, ok := o.IDs[t.OSKey]; ok {
+		if o.IDs.Has(t.OSKey) {
 			return Present
 		}
 		for _, k := range o.PresumedIn {
@@ -112,7 +112,7 @@ func (t Target) OperationPresence(name string) Presence {
 		}
 		return Absent
 	}
-	if _, ok := o.IDs[newestVerified]; ok {
+	if o.IDs.Has(newestVerified) {
 		return Present
 	}
 	for _, l := range targetLabels[t.OSKey] {
@@ -139,7 +139,7 @@ func (t Target) HasOperation(name string) bool {
 // in the 15.2+ or 14.4.1 table, else Unknown (never Absent for a known
 // name).
 func (t Target) FilterPresence(name string) Presence {
-	f, ok := filterByName[name]
+	f, ok := filterByName(name)
 	if !ok {
 		return Absent
 	}
@@ -147,18 +147,18 @@ func (t Target) FilterPresence(name string) Presence {
 	case FormHelper, FormCombinator, FormLegacy:
 		return Present
 	}
-	b, ok := filterByName[f.Base]
+	b, ok := filterByName(f.Base)
 	if !ok {
 		return Unknown
 	}
-	if _, ok := b.IDs[t.OSKey]; ok {
+	if b.IDs.Has(t.OSKey) {
 		return Present
 	}
 	if t.Verified || t.OSKey == "15.2+" {
 		return Absent
 	}
-	_, in15 := b.IDs["15.2+"]
-	_, in14 := b.IDs[newestVerified]
+	in15 := b.IDs.Has("15.2+")
+	in14 := b.IDs.Has(newestVerified)
 	if in15 || in14 {
 		return Present
 	}
@@ -174,17 +174,17 @@ func (t Target) HasFilter(name string) bool {
 // OperationID returns the op-table index of the operation (exact name) on
 // t; ok is false when t has no op table or the name is not in it.
 func OperationID(t Target, name string) (int, bool) {
-	o, ok := opByName[name]
+	o, ok := opByName(name)
 	if !ok {
 		return 0, false
 	}
-	id, ok := o.IDs[t.OSKey]
+	id, ok := o.IDs.Get(t.OSKey)
 	return id, ok
 }
 
 // OperationByID returns the operation name at index id of t's op table.
 func OperationByID(t Target, id int) (string, bool) {
-	return byID(idToOp[t.OSKey], id)
+	return byID(byIDTables().ops[t.OSKey], id)
 }
 
 func byID(l []string, id int) (string, bool) {
@@ -196,23 +196,23 @@ func byID(l []string, id int) (string, bool) {
 
 // FilterID returns the filter-table index of a base filter on t.
 func FilterID(t Target, name string) (int, bool) {
-	f, ok := filterByName[name]
+	f, ok := filterByName(name)
 	if !ok {
 		return 0, false
 	}
-	id, ok := f.IDs[t.OSKey]
+	id, ok := f.IDs.Get(t.OSKey)
 	return id, ok
 }
 
 // FilterByID returns the base filter name at index id of t's filter table.
 func FilterByID(t Target, id int) (string, bool) {
-	return byID(idToFilter[t.OSKey], id)
+	return byID(byIDTables().filters[t.OSKey], id)
 }
 
 // OperationCount returns the size of t's op table (0 when it has none).
 func OperationCount(t Target) int {
 	n := 0
-	for _, s := range idToOp[t.OSKey] {
+	for _, s := range byIDTables().ops[t.OSKey] {
 		if s != "" {
 			n++
 		}
@@ -233,12 +233,12 @@ func (o *Operation) Since() string {
 		return ""
 	}
 	if o.AliasOf != "" && len(o.IDs) == 0 {
-		if a, ok := opByName[o.AliasOf]; ok {
+		if a, ok := opByName(o.AliasOf); ok {
 			o = a
 		}
 	}
 	for _, k := range osOrder {
-		if _, ok := o.IDs[k]; ok {
+		if o.IDs.Has(k) {
 			return k
 		}
 	}

@@ -81,7 +81,7 @@ func TestHasOperation(t *testing.T) {
 	// An unverified target never reports a name of the newest verified
 	// table missing.
 	for _, o := range Operations() {
-		if _, ok := o.IDs["14.4.1"]; !ok {
+		if !o.IDs.Has("14.4.1") {
 			continue
 		}
 		for _, n := range []string{"macos15", "macos26"} {

@@ -31,7 +31,7 @@ type Operation struct {
 	NoOp bool
 	// IDs maps an OS key ("10.9.5", "10.12" ... "10.15", "14.4.1") to the
 	// operation's op-table index there.
-	IDs map[string]int
+	IDs OSIDs
 	// PresentIn lists the OS keys of IDs plus release labels ("26", "26.4.1",
 	// "iOS 26", "26?") for names seen only in later material.
 	PresentIn []string
@@ -63,7 +63,7 @@ type Operation struct {
 	ExtraModifiers []string
 	// Notes are free-text research notes.
 	Notes []string
-	idx   int // position in operationTable
+	idx   int // position in operationTable (generated)
 
 	// PresumedIn lists verified OS keys whose table lacks the name although
 	// current profiles still use it (iokit-open on 14.4.1): presence there
@@ -119,7 +119,7 @@ type Filter struct {
 	Category string
 	// IDs maps an OS key ("10.12" ... "10.15", "14.4.1", "15.2+") to the
 	// filter's index in that release's filter table (base filters only).
-	IDs map[string]int
+	IDs OSIDs
 	// Doc is a one-paragraph description for editor hover.
 	Doc string
 
@@ -138,7 +138,7 @@ type Filter struct {
 	Notes string
 
 	// applies / observed are AppliesTo / Observed as bitsets over
-	// operation positions, built on first use (see appliesIndex).
+	// operation positions (generated).
 	applies, observed []uint64
 }
 
@@ -210,4 +210,16 @@ type DefaultRule struct {
 	// Sources names the compiled vectors (bytecode/vectors) that show the
 	// decision; nil for decisions not read from blobs.
 	Sources []string
+}
+
+// OSIDs records a name's index in the operation or filter tables of the
+// OS releases that have it, one entry per OS key ("10.15", "14.4.1"), in
+// release order. It is a slice rather than a map so that the generated
+// tables are static data, not code run when sbplc starts.
+type OSIDs []OSID
+
+// OSID is one entry of OSIDs.
+type OSID struct {
+	Key string // the OS key, as in Target.OSKey
+	ID  int    // the index in that release's table
 }

@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(newAuditCmd)
+	register("audit", newAuditCmd)
 	// audit --live makes its attempts in the child stage, under the profile.
 	sandbox.RegisterFunc(liveaudit.FuncName, liveaudit.ChildProbe)
 }

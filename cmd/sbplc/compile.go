@@ -11,7 +11,7 @@ import (
 	"github.com/sbplc/sbplc/internal/fsutil"
 )
 
-func init() { register(newCompileCmd) }
+func init() { register("compile", newCompileCmd) }
 
 // compileBackend returns the libsandbox backend; tests substitute a fake.
 var compileBackend = compile.Native

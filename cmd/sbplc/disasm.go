@@ -13,7 +13,7 @@ import (
 	"github.com/sbplc/sbplc/internal/fsutil"
 )
 
-func init() { register(newDisasmCmd) }
+func init() { register("disasm", newDisasmCmd) }
 
 func newDisasmCmd() *cobra.Command {
 	var format, target string

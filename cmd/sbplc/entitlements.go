@@ -17,7 +17,7 @@ import (
 	"github.com/sbplc/sbplc/source"
 )
 
-func init() { register(newEntitlementsCmd) }
+func init() { register("entitlements", newEntitlementsCmd) }
 
 func newEntitlementsCmd() *cobra.Command {
 	c := &cobra.Command{

@@ -12,7 +12,7 @@ import (
 	"github.com/sbplc/sbplc/ir"
 )
 
-func init() { register(newExpandCmd) }
+func init() { register("expand", newExpandCmd) }
 
 func newExpandCmd() *cobra.Command {
 	var format, output string

@@ -10,7 +10,7 @@ import (
 	"github.com/sbplc/sbplc/ruletable"
 )
 
-func init() { register(newExplainCmd) }
+func init() { register("explain", newExplainCmd) }
 
 func newExplainCmd() *cobra.Command {
 	return &cobra.Command{

@@ -13,7 +13,7 @@ import (
 	"github.com/sbplc/sbplc/source"
 )
 
-func init() { register(newFmtCmd) }
+func init() { register("fmt", newFmtCmd) }
 
 func newFmtCmd() *cobra.Command {
 	var diff, write, list, check bool

@@ -14,7 +14,7 @@ import (
 	"github.com/sbplc/sbplc/templates"
 )
 
-func init() { register(newInitCmd) }
+func init() { register("init", newInitCmd) }
 
 // defaultTemplate is what sbplc init writes without --template.
 const defaultTemplate = "minimal"

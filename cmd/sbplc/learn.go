@@ -20,7 +20,7 @@ import (
 	"github.com/sbplc/sbplc/source"
 )
 
-func init() { register(newLearnCmd) }
+func init() { register("learn", newLearnCmd) }
 
 // learnFormats are the accepted --format values.
 var learnFormats = []string{"sbpl", "diff", "json"}

@@ -16,7 +16,7 @@ import (
 	"github.com/sbplc/sbplc/lint"
 )
 
-func init() { register(newLintCmd) }
+func init() { register("lint", newLintCmd) }
 
 // lintFormats are the accepted --format values.
 var lintFormats = []string{"text", "json", "sarif", "github"}

@@ -11,7 +11,7 @@ import (
 	"github.com/sbplc/sbplc/internal/lsp"
 )
 
-func init() { register(newLSPCmd) }
+func init() { register("lsp", newLSPCmd) }
 
 func newLSPCmd() *cobra.Command {
 	var stdio bool

@@ -118,12 +118,46 @@ func verboseOut(c *cobra.Command) io.Writer {
 	return nil
 }
 
-var commands []func() *cobra.Command
+// command is a registered subcommand: its name (the first word of its Use
+// line) and its constructor.
+type command struct {
+	name string
+	make func() *cobra.Command
+}
 
-// register adds a subcommand constructor; called from init in each command file.
-func register(f func() *cobra.Command) { commands = append(commands, f) }
+var commands []command
 
+// register adds a subcommand constructor; called from init in each command
+// file.
+func register(name string, f func() *cobra.Command) {
+	commands = append(commands, command{name, f})
+}
+
+// newRoot returns the root command with every subcommand.
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	return newRootFor("", stdin, stdout, stderr)
+}
+
+// onlyCommand is the subcommand that args run when their first word names
+// one, else "". Building only that one (its flags, defaults and help text)
+// keeps the start of a process cheap: a pre-commit hook starts sbplc once
+// per invocation. Help, completion and an unknown or misspelt command
+// (whose suggestions need the others) get every subcommand.
+func onlyCommand(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.name
+		}
+	}
+	return ""
+}
+
+// newRootFor returns the root command with the subcommand named only, or
+// with every subcommand when only is "".
+func newRootFor(only string, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "sbplc",
 		Short: "sbplc is a toolchain for macOS Seatbelt profiles (SBPL)",
@@ -139,22 +173,34 @@ sandbox_init. It runs on Linux and macOS alike.`,
 	root.PersistentFlags().BoolP("verbose", "v", false, "say what was skipped and why (directory walks, ignored files, configuration used)")
 	root.PersistentFlags().String("color", "auto", "colour diagnostics: auto (when the output is a terminal and NO_COLOR is unset), always or never")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error { return checkColorFlag(c) }
-	// --version prints what 'sbplc version' prints.
-	root.Version = versionString()
-	root.SetVersionTemplate("{{.Version}}\n")
+	if only == "" {
+		// --version prints what 'sbplc version' prints (a flag of the root
+		// alone, so a subcommand run does not need it).
+		root.Version = versionString()
+		root.SetVersionTemplate("{{.Version}}\n")
+	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{Code: exitUsage, Err: fmt.Errorf("%v (see '%s --help')", err, c.CommandPath())}
 	})
-	for _, f := range commands {
-		sub := f()
+	for _, c := range commands {
+		if only != "" && c.name != only {
+			continue
+		}
+		sub := c.make()
 		// A Use line that spells out its flags gets no extra "[flags]".
 		if strings.Contains(sub.Use, "[-") {
 			sub.DisableFlagsInUseLine = true
 		}
 		root.AddCommand(sub)
+	}
+	if only != "" {
+		// Completion scripts and shell completion (__complete) build
+		// every command (onlyCommand).
+		root.CompletionOptions.DisableDefaultCmd = true
+		return root
 	}
 	setupCompletion(root)
 	registerCompletions(root)
@@ -163,7 +209,7 @@ sandbox_init. It runs on Linux and macOS alike.`,
 
 // run executes sbplc with args and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRoot(stdin, stdout, stderr)
+	root := newRootFor(onlyCommand(args), stdin, stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
 	if err == nil {

@@ -89,3 +89,51 @@ func TestExamplesAreClean(t *testing.T) {
 		t.Errorf("lint examples/: code %d\n%s%s", code, out, errs)
 	}
 }
+
+// TestRegisteredNames checks that each subcommand is registered under the
+// name its Use line gives, once: run builds only the subcommand whose
+// registered name the first argument is.
+func TestRegisteredNames(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range commands {
+		if got := c.make().Name(); got != c.name {
+			t.Errorf("registered as %q, but its Use line names %q", c.name, got)
+		}
+		if seen[c.name] {
+			t.Errorf("%q registered twice", c.name)
+		}
+		seen[c.name] = true
+	}
+	if len(seen) < 15 {
+		t.Errorf("only %d subcommands registered", len(seen))
+	}
+}
+
+func TestOnlyCommand(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lint", "p.sb"}, "lint"},
+		{[]string{"version"}, "version"},
+		{nil, ""},
+		{[]string{"help", "lint"}, ""},       // help lists the others
+		{[]string{"completion", "bash"}, ""}, // the script names every command
+		{[]string{"__complete", "li"}, ""},
+		{[]string{"lnit"}, ""}, // suggestions need the others
+		{[]string{"-v", "lint"}, ""},
+	} {
+		if got := onlyCommand(tt.args); got != tt.want {
+			t.Errorf("onlyCommand(%q) = %q, want %q", tt.args, got, tt.want)
+		}
+	}
+	root := newRootFor("version", nil, nil, nil)
+	for _, c := range root.Commands() {
+		if c.Name() == "lint" {
+			t.Error("newRootFor(version) built lint")
+		}
+	}
+	if c, _, err := root.Find([]string{"version"}); err != nil || c.Name() != "version" {
+		t.Errorf("newRootFor(version) lacks version: %v", err)
+	}
+}

@@ -12,7 +12,7 @@ import (
 	"github.com/sbplc/sbplc/parser"
 )
 
-func init() { register(newParseCmd) }
+func init() { register("parse", newParseCmd) }
 
 // parseFormats are the accepted values of parse --format.
 var parseFormats = []string{"none", "sexpr", "json"}

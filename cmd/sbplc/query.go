@@ -17,7 +17,7 @@ import (
 	"github.com/sbplc/sbplc/vocab"
 )
 
-func init() { register(newQueryCmd) }
+func init() { register("query", newQueryCmd) }
 
 // maxSBPLVersion is the newest (version N) libsandbox is known to accept.
 const maxSBPLVersion = 3

@@ -13,7 +13,7 @@ import (
 	"github.com/sbplc/sbplc/ruletable"
 )
 
-func init() { register(newRulesCmd) }
+func init() { register("rules", newRulesCmd) }
 
 // ruleJSON is the JSON shape of one rule in 'sbplc rules --format json'.
 type ruleJSON struct {

@@ -21,7 +21,7 @@ import (
 	"github.com/sbplc/sbplc/source"
 )
 
-func init() { register(newRunCmd) }
+func init() { register("run", newRunCmd) }
 
 // Exit statuses of run when COMMAND did not start (as env(1)).
 const (

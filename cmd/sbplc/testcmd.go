@@ -13,7 +13,7 @@ import (
 	"github.com/sbplc/sbplc/policy"
 )
 
-func init() { register(newTestCmd) }
+func init() { register("test", newTestCmd) }
 
 // jsonCase is one case of `sbplc test --format json`.
 type jsonCase struct {

@@ -22,7 +22,7 @@ import (
 	"github.com/sbplc/sbplc/source"
 )
 
-func init() { register(newTraceCmd) }
+func init() { register("trace", newTraceCmd) }
 
 // The system parts of trace; tests substitute fakes.
 var (

@@ -15,7 +15,7 @@ import (
 	"github.com/sbplc/sbplc/vocab"
 )
 
-func init() { register(newVerifyCmd) }
+func init() { register("verify", newVerifyCmd) }
 
 func newVerifyCmd() *cobra.Command {
 	var profile, format string

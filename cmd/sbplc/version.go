@@ -18,7 +18,7 @@ var version = ""
 // informationURI is sbplc's home page, named in SARIF logs.
 const informationURI = "https://github.com/sbplc/sbplc"
 
-func init() { register(newVersionCmd) }
+func init() { register("version", newVersionCmd) }
 
 // buildVersion is what one binary knows about its own version.
 type buildVersion struct {

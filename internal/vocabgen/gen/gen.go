@@ -1033,9 +1033,29 @@ func ids(m map[string]int) string {
 	sort.Slice(ks, func(i, k int) bool { return versionLess(ks[i], ks[k]) })
 	parts := make([]string, len(ks))
 	for i, k := range ks {
-		parts[i] = fmt.Sprintf("%s: %d", q(k), m[k])
+		parts[i] = fmt.Sprintf("{%s, %d}", q(k), m[k])
 	}
-	return "map[string]int{" + strings.Join(parts, ", ") + "}"
+	return "OSIDs{" + strings.Join(parts, ", ") + "}"
+}
+
+// opBits renders names as a bitset over operation positions (the
+// generated applies / observed fields): nil when names is nil, one bit per
+// known operation.
+func opBits(opIndex map[string]int, names []string) string {
+	if names == nil {
+		return "nil"
+	}
+	words := make([]uint64, (len(opIndex)+63)/64)
+	for _, n := range names {
+		if i, ok := opIndex[n]; ok {
+			words[i/64] |= 1 << (i % 64)
+		}
+	}
+	parts := make([]string, len(words))
+	for i, wd := range words {
+		parts[i] = fmt.Sprintf("%#x", wd)
+	}
+	return "[]uint64{" + strings.Join(parts, ", ") + "}"
 }
 
 var matchConst = map[string]string{
@@ -1060,9 +1080,10 @@ func (m *Model) Emit() ([]byte, error) {
 
 	w.p("// operationTable holds every operation, sorted by name.\n")
 	w.p("var operationTable = [...]Operation{\n")
-	for _, o := range m.Ops {
+	for i, o := range m.Ops {
 		w.p("{\n")
 		w.field("Name", q(o.Name))
+		w.field("idx", strconv.Itoa(i))
 		w.field("Wildcard", strconv.FormatBool(o.Wildcard))
 		w.field("Fallback", q(o.Fallback))
 		w.field("TerminalDefault", q(o.Terminal))
@@ -1085,6 +1106,10 @@ func (m *Model) Emit() ([]byte, error) {
 	}
 	w.p("}\n\n")
 
+	opIndex := make(map[string]int, len(m.Ops))
+	for i, o := range m.Ops {
+		opIndex[o.Name] = i
+	}
 	w.p("// filterTable holds every filter name in any form, sorted by name.\n")
 	w.p("var filterTable = [...]Filter{\n")
 	for _, f := range m.Filters {
@@ -1113,6 +1138,8 @@ func (m *Model) Emit() ([]byte, error) {
 		w.field("AppliesTo", strs(sorted(f.AppliesTo)))
 		w.field("AppliesToAll", strconv.FormatBool(f.AppliesAll))
 		w.field("Observed", strs(sorted(f.Observed)))
+		w.field("applies", opBits(opIndex, f.AppliesTo))
+		w.field("observed", opBits(opIndex, f.Observed))
 		w.field("DerivedForms", strs(f.Derived))
 		w.field("Confidence", q(f.Confidence))
 		w.field("Notes", q(oneLine(f.Notes)))
@@ -1166,9 +1193,12 @@ func (m *Model) Emit() ([]byte, error) {
 	w.p("// injectedFilterOps get an injected filter node (target self) instead of a\n")
 	w.p("// decision under (deny default) in every measured vector.\n")
 	w.p("var injectedFilterOps = %s\n\n", strs(m.Measured.Conditional))
-	w.p("// targetDefaults maps a defaults-set key (an OS key) to a (version N) to\n")
-	w.p("// the operations with a built-in decision under it; see TerminalDefaultFor.\n")
-	w.p("var targetDefaults = map[string]map[int]map[string]DefaultRule{\n")
+	w.p("// newTargetDefaults returns a map from a defaults-set key (an OS key) to a\n")
+	w.p("// (version N) to the operations with a built-in decision under it; see\n")
+	w.p("// TerminalDefaultFor. It is a function, not a variable, so that the maps\n")
+	w.p("// are built when the tables are first used, not at initialisation.\n")
+	w.p("func newTargetDefaults() map[string]map[int]map[string]DefaultRule {\n")
+	w.p("return map[string]map[int]map[string]DefaultRule{\n")
 	keys := make([]string, 0, len(m.Defaults))
 	for k := range m.Defaults {
 		keys = append(keys, k)
@@ -1201,7 +1231,7 @@ func (m *Model) Emit() ([]byte, error) {
 		}
 		w.p("},\n")
 	}
-	w.p("}\n")
+	w.p("}\n}\n")
 
 	out, err := format.Source(w.Bytes())
 	if err != nil {
