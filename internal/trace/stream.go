@@ -55,6 +55,7 @@ type Stream struct {
 	bytes   int
 	dropped int
 	stderr  bytes.Buffer // before ready, for the error
+	early   [][]byte     // standard output's lines before ready
 }
 
 // StartStream starts src and waits (at most readyTimeout) until it says it
@@ -121,26 +122,49 @@ func (s *Stream) read(r io.Reader, stdout bool) {
 }
 
 func (s *Stream) add(line []byte, tooLong, stdout bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	live := s.isReady()
 	if !live && bytes.HasPrefix(line, []byte(ReadyPrefix)) {
+		// Standard output's lines before the ready line on standard
+		// output are the stream's own noise; when the ready line comes on
+		// standard error, the order of the two pipes is unknown, and
+		// standard output's early lines are reports: keep them.
+		if !stdout {
+			for _, l := range s.early {
+				s.keep(l, l == nil) // nil: a line longer than MaxLine
+			}
+		}
+		s.early = nil
 		s.readyMu.Do(func() { close(s.ready) })
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	switch {
+	case !live && stdout:
+		if len(s.early) < MaxLines {
+			if tooLong {
+				line = nil
+			}
+			s.early = append(s.early, line)
+		}
 	case !live:
-		if !stdout && s.stderr.Len() < 4096 {
+		if s.stderr.Len() < 4096 {
 			s.stderr.Write(line)
 			s.stderr.WriteByte('\n')
 		}
-	case !stdout:
-	case tooLong || len(s.lines) >= MaxLines || s.bytes+len(line) > MaxBytes:
-		s.dropped++
-	default:
-		s.lines = append(s.lines, line)
-		s.bytes += len(line)
+	case stdout:
+		s.keep(line, tooLong)
 	}
+}
+
+// keep adds a report line within the limits; s.mu must be held.
+func (s *Stream) keep(line []byte, tooLong bool) {
+	if tooLong || len(s.lines) >= MaxLines || s.bytes+len(line) > MaxBytes {
+		s.dropped++
+		return
+	}
+	s.lines = append(s.lines, line)
+	s.bytes += len(line)
 }
 
 func (s *Stream) isReady() bool {

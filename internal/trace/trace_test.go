@@ -53,12 +53,18 @@ func fakeLog(feed, mode string) {
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	}
+	off := int64(0)
 	if mode == "stderr-ready" {
+		// Reports on standard output before the ready line on standard
+		// error: the order of two pipes is unknown, and they are kept.
+		data, _ := os.ReadFile(feed)
+		os.Stdout.Write(data)
+		off = int64(len(data))
+		time.Sleep(50 * time.Millisecond)
 		fmt.Fprintln(os.Stderr, ReadyPrefix+` "fake predicate"`)
 	} else {
 		fmt.Println(ReadyPrefix + ` "fake predicate"`)
 	}
-	off := int64(0)
 	for {
 		data, _ := os.ReadFile(feed)
 		if int64(len(data)) > off {
