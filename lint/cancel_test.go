@@ -75,7 +75,9 @@ func TestRunCancelled(t *testing.T) {
 		t.Errorf("Err called %d times after the run was cancelled at call 2: it did not stop", cd.calls)
 	}
 	t.Logf("CPU: full run %v, cancelled at the first check inside a rule %v", fullCPU, cancelledCPU)
-	if fullCPU > 0 && cancelledCPU > fullCPU/2 && cancelledCPU > 20*time.Millisecond {
+	// Process CPU includes the GC and any parallel test: the bound is loose;
+	// the count of Err calls above is the exact check.
+	if fullCPU > 0 && cancelledCPU > fullCPU/2 && cancelledCPU > 100*time.Millisecond {
 		t.Errorf("a run cancelled at its first check inside a rule took %v of CPU, the full run %v: not prompt", cancelledCPU, fullCPU)
 	}
 }
