@@ -136,12 +136,22 @@ func (p *Profile) writeRecords(b *bufio.Writer, voc Vocabulary) {
 	fmt.Fprintf(b, "\n[%s]\n", plural(len(p.Records), "profile"))
 	fields := p.Format().RecordFields
 	distinct := map[uint16]bool{}
+	byUnit := map[uint16]int{} // name unit -> first record naming it
 	d := p.newDescriber(voc)
 	for i := range p.Records {
 		r := &p.Records[i]
-		name := nameText(r.Name)
-		if !r.NameOK {
+		var name string
+		j, shared := byUnit[r.NameUnit]
+		switch {
+		case !r.NameOK:
 			name = fmt.Sprintf("#%d (no name item at pool offset %d)", i, r.NameUnit)
+		case shared:
+			// Printed once per item: records sharing a long name would
+			// multiply the output.
+			name = fmt.Sprintf("#%d (the name of profile #%d)", i, j)
+		default:
+			byUnit[r.NameUnit] = i
+			name = nameText(r.Name)
 		}
 		clear(distinct)
 		for _, e := range r.OpTable {
@@ -243,6 +253,7 @@ type jsonRecord struct {
 	Name      string         `json:"name"`
 	NameOK    bool           `json:"name_ok"`
 	NameUnit  int            `json:"name_unit"`
+	NameOf    *int           `json:"name_of,omitempty"` // the record whose name this one shares`
 	Offset    int            `json:"offset"`
 	Fields    map[string]int `json:"fields"`
 	OpTableAt int            `json:"op_table_offset"`
@@ -290,6 +301,7 @@ func (p *Profile) WriteJSON(w io.Writer, name string, voc Vocabulary, fs Finding
 	}
 	if p.IsCollection() {
 		fields := p.Format().RecordFields
+		byUnit := map[uint16]int{} // name unit -> first record naming it
 		d.array("profiles", len(p.Records), func(i int) any {
 			r := &p.Records[i]
 			fs := map[string]int{}
@@ -298,8 +310,15 @@ func (p *Profile) WriteJSON(w io.Writer, name string, voc Vocabulary, fs Finding
 					fs[fields[k]] = int(v)
 				}
 			}
-			return jsonRecord{Index: i, Name: r.Name, NameOK: r.NameOK, NameUnit: int(r.NameUnit), Offset: r.Offset,
+			jr := jsonRecord{Index: i, Name: r.Name, NameOK: r.NameOK, NameUnit: int(r.NameUnit), Offset: r.Offset,
 				Fields: fs, OpTableAt: r.OpTableAt, OpTable: r.OpTable}
+			// A name item is written once however many records share it.
+			if j, shared := byUnit[r.NameUnit]; shared && r.NameOK {
+				jr.Name, jr.NameOf = "", &j
+			} else {
+				byUnit[r.NameUnit] = i
+			}
+			return jr
 		})
 	}
 	d.array("operations", len(p.OpTable), func(id int) any {

@@ -96,6 +96,24 @@ func (v *verifier) add(sev diag.Severity, code string, off int, format string, a
 	}
 }
 
+// count counts a finding past the cap without formatting it.
+func (v *verifier) count(sev diag.Severity) {
+	if sev >= diag.Error {
+		v.nErrs++
+	} else {
+		v.nOthers++
+	}
+}
+
+// listed reports whether a finding of severity sev would still be listed;
+// when not, the caller counts it and skips formatting costly arguments.
+func (v *verifier) listed(sev diag.Severity) bool {
+	if sev >= diag.Error {
+		return len(v.errs) < MaxFindings
+	}
+	return len(v.others) < MaxFindings
+}
+
 // result lists up to MaxFindings findings, errors first, in offset order,
 // then one finding counting the rest.
 func (v *verifier) result() Findings {
@@ -268,15 +286,28 @@ func (v *verifier) layout() {
 
 // names checks a collection's profile names: each a pool item holding a
 // NUL-terminated string, no two alike.
+//
+// Each name item is checked once however many records share it (the cost
+// stays linear in the blob).
 func (v *verifier) names() {
 	p := v.p
 	first := map[string]int{}
+	byUnit := map[uint16]int{} // name unit -> first record naming it
 	for i := range p.Records {
 		r := &p.Records[i]
 		if !r.NameOK {
 			v.add(diag.Error, CodeLayout, r.Offset, "profile %d: its name points to pool offset %d, where no pool item starts", i, r.NameUnit)
 			continue
 		}
+		if j, seen := byUnit[r.NameUnit]; seen {
+			if v.listed(diag.Warning) {
+				v.add(diag.Warning, CodeLayout, r.Offset, "profile %d has the name %q of profile %d: selecting by name finds the first", i, cutText(r.Name), j)
+			} else {
+				v.count(diag.Warning)
+			}
+			continue
+		}
+		byUnit[r.NameUnit] = i
 		it, _ := p.ItemAt(int(r.NameUnit))
 		switch {
 		case len(it.Data) == 0 || it.Data[len(it.Data)-1] != 0:
@@ -310,9 +341,13 @@ func (v *verifier) opTable() {
 		for k := range p.Records {
 			r := &p.Records[k]
 			for i, e := range r.OpTable {
-				if int(e) >= len(p.Nodes) {
+				switch {
+				case int(e) < len(p.Nodes):
+				case v.listed(diag.Error):
 					v.add(diag.Error, CodeOpTable, r.OpTableAt+2*i, "profile %s: operation %s (op %d) points to node %d, but there are %d nodes",
 						v.recordName(r), OpName(v.voc, i), i, e, len(p.Nodes))
+				default:
+					v.count(diag.Error)
 				}
 			}
 		}

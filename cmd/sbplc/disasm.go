@@ -116,8 +116,11 @@ func selectMember(p *bytecode.Profile, member, blob string) (*bytecode.Profile, 
 	}
 	var names []string
 	for i := range p.Records {
-		if p.Records[i].NameOK {
-			names = append(names, strconv.Quote(p.Records[i].Name))
+		if n := p.Records[i].Name; p.Records[i].NameOK {
+			if len(n) > 64 {
+				n = n[:64] + "..."
+			}
+			names = append(names, strconv.Quote(n))
 		}
 	}
 	sort.Strings(names)

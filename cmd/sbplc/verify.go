@@ -272,7 +272,7 @@ func writeVerifyJSON(w io.Writer, name string, l bytecode.Layout, p *bytecode.Pr
 		OK         bool              `json:"ok"`
 		Nodes      int               `json:"nodes"`
 		Operations int               `json:"operations"`
-		Profiles   []string          `json:"profiles,omitempty"`
+		Profiles   int               `json:"profiles,omitempty"`
 		Member     string            `json:"member,omitempty"`
 		Findings   bytecode.Findings `json:"findings"`
 		CrossCheck *jsonCross        `json:"cross_check,omitempty"`
@@ -285,10 +285,7 @@ func writeVerifyJSON(w io.Writer, name string, l bytecode.Layout, p *bytecode.Pr
 		out.Verified = p.LayoutVerified()
 		out.Nodes, out.Operations = len(p.Nodes), len(p.OpTable)
 		if p.IsCollection() {
-			out.Operations = int(p.Header.OpCount)
-			for i := range p.Records {
-				out.Profiles = append(out.Profiles, p.Records[i].Name)
-			}
+			out.Operations, out.Profiles = int(p.Header.OpCount), len(p.Records)
 		}
 		if r, ok := p.MemberRecord(); ok {
 			out.Member = r.Name
