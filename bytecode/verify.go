@@ -657,7 +657,9 @@ func (v *verifier) pool() {
 			more += "; the layout is unverified and may not describe every item kind"
 		}
 		v.add(psev, CodePool, p.PoolErrorAt, "pool: %s%s", p.PoolError, more)
-		reported = true
+		// An error explains what follows it; a warning does not excuse
+		// bytes after the profile.
+		reported = psev >= diag.Error
 	}
 	if end < len(p.data) && !(reported && p.PoolErrorAt <= end) {
 		v.trailing(end, sev)
