@@ -308,7 +308,7 @@ func TestCollectionDisasm(t *testing.T) {
 	}
 	for _, want := range []string{
 		"; c.bin: profile beta, 2 of 3 in the collection; ios18 collection (iOS 18, Darwin 24, unverified), ",
-		"[1 operation] op#2\n  node 1: (filter#1 3 ; pool item #x472f4c696272617279",
+		"[1 operation] op#2\n  node 1: (filter#1 3 ; pool item (subpath \"/Library\"))\n",
 		"[11 operations] op#0, op#1, op#3,",
 	} {
 		if !strings.Contains(b.String(), want) {
