@@ -636,7 +636,7 @@ func decodeForm(data []byte, l Layout, f *Format) (*Profile, error) {
 	}
 	p.PoolBase = end
 	p.intSets = intSetUnits(p)
-	p.readPool(poolRefs(p))
+	p.readPool(func() []int { return poolRefs(p) })
 	p.nameRecords()
 	return p, nil
 }
@@ -816,9 +816,11 @@ func poolRefs(p *Profile) []int {
 // (65,536 entries) whatever the size of the blob. Where the bytes do not
 // parse as an item (an item kind the layout does not describe, or
 // corruption), the walk notes the problem and goes on at the next unit in
-// refs, the units something in the blob names.
-func (p *Profile) readPool(refs []int) {
+// refs, the units something in the blob names (computed on the first
+// such problem: a sound pool never needs them).
+func (p *Profile) readPool(units func() []int) {
 	data := p.data
+	var refs []int
 	// An item takes at least 8 bytes of the blob (the last one at least 2).
 	p.Items = make([]Item, 0, min((len(data)-p.PoolBase)/8+1, maxPoolUnit+1))
 	at := p.PoolBase
@@ -827,6 +829,9 @@ func (p *Profile) readPool(refs []int) {
 			p.PoolError, p.PoolErrorAt = msg, errAt
 		}
 		p.PoolErrors++
+		if refs == nil {
+			refs = units()
+		}
 		unit := (at - p.PoolBase) / 8
 		i := sort.SearchInts(refs, unit+1)
 		if i == len(refs) || p.PoolBase+8*refs[i] >= len(data) {
