@@ -33,9 +33,9 @@ func TestTruncationRejected(t *testing.T) {
 func TestBumpedHeaderCountsRejected(t *testing.T) {
 	l := DefaultLayout()
 	fields := map[string]struct{ at, size int }{
-		"node count": {l.NodeCountAt, 2}, "op count": {l.OpCountAt, 1}, "var count": {l.VarCountAt, 1},
-		"state count": {l.StateCountAt, 1}, "profile count": {l.ProfileCountAt, 2},
-		"regex count": {l.RegexCountAt, 2}, "policy count": {l.PolicyCountAt, 2},
+		"node count": {l.NodeCountAt, 2}, "op count": {l.OpCountAt, 1}, "var count": {l.countAt(TableVars), 1},
+		"state count": {l.countAt(TableStates), 1}, "profile count": {l.ProfileCountAt, 2},
+		"regex count": {l.countAt(TableRegex), 2}, "policy count": {l.countAt(TablePolicies), 2},
 	}
 	for _, v := range sonomaVectors(t) {
 		for name, f := range fields {

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // maxListed bounds the operation names printed per group in text and dot
@@ -34,12 +36,33 @@ func listNames(names []string, max int) string {
 // once: a subtree printed before (in this tree or an earlier one) is
 // referred to by node number, so the output is linear in the graph
 // however much of it the entries share.
+//
+// A collection is listed profile by profile (name, record fields, default
+// decision, number of distinct entries); a Member view is disassembled
+// like a single profile.
 func (p *Profile) WriteText(w io.Writer, name string, voc Vocabulary, all bool) error {
 	b := bufio.NewWriter(w)
 	h := p.Header
-	fmt.Fprintf(b, "; %s: %s, %d bytes\n", name, p.Layout, p.Size)
-	fmt.Fprintf(b, "; header: type %d, %d nodes, %d operations, %d regex, %d variables, %d states, %d policies\n",
+	if r, ok := p.MemberRecord(); ok {
+		fmt.Fprintf(b, "; %s: profile %s, %d of %d in the collection; %s, %d bytes\n", name, nameText(r.Name), r.Index+1, len(p.Records), p.LayoutText(), p.Size)
+	} else {
+		fmt.Fprintf(b, "; %s: %s, %d bytes\n", name, p.LayoutText(), p.Size)
+	}
+	fmt.Fprintf(b, "; header: type %d, %d nodes, %d operations, %d regex, %d variables, %d states, %d policies",
 		h.Type, h.NodeCount, h.OpCount, h.RegexCount, h.VarCount, h.StateCount, h.PolicyCount)
+	if h.MessageCount > 0 {
+		fmt.Fprintf(b, ", %d messages", h.MessageCount)
+	}
+	if p.IsCollection() {
+		fmt.Fprintf(b, ", %d profiles", h.ProfileCount)
+	}
+	b.WriteString("\n")
+	p.writeExtras(b)
+	if p.IsCollection() && p.member == 0 {
+		fmt.Fprintf(b, "; records at %d, nodes at %d, pool at %d (%s)\n", p.Records[0].Offset, p.NodesAt, p.PoolBase, plural(len(p.Items), "item"))
+		p.writeRecords(b, voc)
+		return b.Flush()
+	}
 	fmt.Fprintf(b, "; op table at %d, nodes at %d, pool at %d (%s)\n", p.OpTableAt, p.NodesAt, p.PoolBase, plural(len(p.Items), "item"))
 	max := maxListed
 	if all {
@@ -57,6 +80,102 @@ func (p *Profile) WriteText(w io.Writer, name string, voc Vocabulary, all bool) 
 		}
 	}
 	return b.Flush()
+}
+
+// writeExtras prints what only some layouts have: header fields and
+// tables of unknown meaning, the policy block.
+func (p *Profile) writeExtras(b *bufio.Writer) {
+	for _, u := range p.Header.Unknown {
+		what := "unknown header field"
+		if u.Name != "" {
+			what = u.Name
+		}
+		fmt.Fprintf(b, "; %s at offset %d: %d\n", what, u.Offset, u.Value)
+	}
+	for _, t := range p.Tables {
+		if t.Kind == TableOpaque && len(t.Entries) > 0 {
+			fmt.Fprintf(b, "; %s table (meaning unknown) at %d: %s\n", t.Name, t.At, listInts(t.Entries, maxListed))
+		}
+	}
+	if len(p.PolicyExtra) > 0 {
+		fmt.Fprintf(b, "; %d bytes of unknown meaning after the policy table, at %d: %s\n", len(p.PolicyExtra), p.PolicyExtraAt, hex.EncodeToString(p.PolicyExtra))
+	}
+}
+
+func listInts(xs []uint16, max int) string {
+	var parts []string
+	for i, x := range xs {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("... (%d more)", len(xs)-max))
+			break
+		}
+		parts = append(parts, strconv.Itoa(int(x)))
+	}
+	return strings.Join(parts, " ")
+}
+
+// nameText renders a profile name: as it is when it is printable and has
+// no spaces or quotes, else quoted; cut to maxArgText bytes.
+func nameText(s string) string {
+	s = cutText(s)
+	for _, c := range s {
+		if c <= ' ' || c == '"' || c == '\\' || !unicode.IsPrint(c) {
+			return strconv.Quote(s)
+		}
+	}
+	if s == "" {
+		return `""`
+	}
+	return s
+}
+
+// writeRecords lists a collection's profiles: name, record fields, the
+// decision or node of the default operation, and the number of distinct
+// entry nodes.
+func (p *Profile) writeRecords(b *bufio.Writer, voc Vocabulary) {
+	fmt.Fprintf(b, "\n[%s]\n", plural(len(p.Records), "profile"))
+	fields := p.Format().RecordFields
+	distinct := map[uint16]bool{}
+	byUnit := map[uint16]int{} // name unit -> first record naming it
+	d := p.newDescriber(voc)
+	for i := range p.Records {
+		r := &p.Records[i]
+		var name string
+		j, shared := byUnit[r.NameUnit]
+		switch {
+		case !r.NameOK:
+			name = fmt.Sprintf("#%d (no name item at pool offset %d)", i, r.NameUnit)
+		case shared:
+			// Printed once per item: records sharing a long name would
+			// multiply the output.
+			name = fmt.Sprintf("#%d (the name of profile #%d)", i, j)
+		default:
+			byUnit[r.NameUnit] = i
+			name = nameText(r.Name)
+		}
+		clear(distinct)
+		for _, e := range r.OpTable {
+			distinct[e] = true
+		}
+		def := "no operations"
+		if len(r.OpTable) > 0 {
+			def = "default: node " + strconv.Itoa(int(r.OpTable[0]))
+			if n := p.Node(int(r.OpTable[0])); n != nil && n.Kind == TerminalNode {
+				def = "default " + d.describe(n)
+			}
+		}
+		entries := "1 distinct entry"
+		if len(distinct) != 1 {
+			entries = strconv.Itoa(len(distinct)) + " distinct entries"
+		}
+		fmt.Fprintf(b, "  %s: %s, %s", name, def, entries)
+		for k, v := range r.Fields {
+			if k < len(fields) {
+				fmt.Fprintf(b, ", %s %d", fields[k], v)
+			}
+		}
+		b.WriteString("\n")
+	}
 }
 
 // textTree is the state of one text disassembly.
@@ -129,6 +248,18 @@ type jsonNode struct {
 	FlagList []string `json:"flag_names,omitempty"`
 }
 
+type jsonRecord struct {
+	Index     int            `json:"index"`
+	Name      string         `json:"name"`
+	NameOK    bool           `json:"name_ok"`
+	NameUnit  int            `json:"name_unit"`
+	NameOf    *int           `json:"name_of,omitempty"` // the record whose name this one shares`
+	Offset    int            `json:"offset"`
+	Fields    map[string]int `json:"fields"`
+	OpTableAt int            `json:"op_table_offset"`
+	OpTable   []uint16       `json:"op_table"`
+}
+
 type jsonItem struct {
 	Unit    int      `json:"unit"`
 	Offset  int      `json:"offset"`
@@ -149,12 +280,47 @@ func (p *Profile) WriteJSON(w io.Writer, name string, voc Vocabulary, fs Finding
 	d.field("file", name)
 	d.field("layout", p.Layout.Name)
 	d.field("release", p.Layout.Release)
-	d.field("layout_verified", p.Layout.Verified)
+	d.field("layout_verified", p.LayoutVerified())
+	if r, ok := p.MemberRecord(); ok {
+		d.field("member", r.Name)
+		d.field("member_index", r.Index)
+	}
 	d.field("size", p.Size)
 	d.field("header", p.Header)
 	d.field("op_table_offset", p.OpTableAt)
 	d.field("nodes_offset", p.NodesAt)
 	d.field("pool_base", p.PoolBase)
+	for _, t := range p.Tables {
+		if t.Kind == TableOpaque && len(t.Entries) > 0 {
+			d.field(t.Name+"_table", t.Entries)
+		}
+	}
+	if len(p.PolicyExtra) > 0 {
+		d.field("policy_block_offset", p.PolicyExtraAt)
+		d.field("policy_block", hex.EncodeToString(p.PolicyExtra))
+	}
+	if p.IsCollection() {
+		fields := p.Format().RecordFields
+		byUnit := map[uint16]int{} // name unit -> first record naming it
+		d.array("profiles", len(p.Records), func(i int) any {
+			r := &p.Records[i]
+			fs := map[string]int{}
+			for k, v := range r.Fields {
+				if k < len(fields) {
+					fs[fields[k]] = int(v)
+				}
+			}
+			jr := jsonRecord{Index: i, Name: r.Name, NameOK: r.NameOK, NameUnit: int(r.NameUnit), Offset: r.Offset,
+				Fields: fs, OpTableAt: r.OpTableAt, OpTable: r.OpTable}
+			// A name item is written once however many records share it.
+			if j, shared := byUnit[r.NameUnit]; shared && r.NameOK {
+				jr.Name, jr.NameOf = "", &j
+			} else {
+				byUnit[r.NameUnit] = i
+			}
+			return jr
+		})
+	}
 	d.array("operations", len(p.OpTable), func(id int) any {
 		return jsonOp{ID: id, Name: OpName(voc, id), Node: int(p.OpTable[id])}
 	})
@@ -172,7 +338,11 @@ func (p *Profile) WriteJSON(w io.Writer, name string, voc Vocabulary, fs Finding
 		}
 		return jn
 	})
-	listed := min(len(p.Items), len(p.Nodes)+len(p.RegexTable)+len(p.VarTable)+len(p.StateTable)+len(p.PolicyTable))
+	refs := len(p.Nodes) + len(p.Records)
+	for _, t := range p.Tables {
+		refs += len(t.Entries)
+	}
+	listed := min(len(p.Items), refs)
 	d.array("pool", listed, func(i int) any {
 		it := &p.Items[i]
 		ji := jsonItem{Unit: it.Unit, Offset: it.Pos, Hex: hex.EncodeToString(it.Data)}
@@ -268,15 +438,27 @@ func dotQuote(s string) string {
 	return `"` + s + `"`
 }
 
+// ErrCollectionGraph is WriteDot's refusal of a whole collection.
+var ErrCollectionGraph = errors.New("a profile collection has a decision graph per profile: draw one member")
+
 // WriteDot prints the decision graph in Graphviz dot: one note per group
 // of operations sharing an entry, filter nodes as boxes, decisions as
 // ellipses (green allow, red deny), solid match and dashed unmatch edges.
 // Edges out of range are drawn to a "missing" node.
+//
+// A collection has a graph per profile: WriteDot draws a Member view's,
+// and refuses the collection itself (ErrCollectionGraph).
 func (p *Profile) WriteDot(w io.Writer, name string, voc Vocabulary, all bool) error {
+	if p.IsCollection() && p.member == 0 {
+		return ErrCollectionGraph
+	}
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, "digraph %s {\n", dotQuote(name))
-	fmt.Fprintf(b, "  label=%s;\n  labelloc=t;\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n",
-		dotQuote(fmt.Sprintf("%s: %s", name, p.Layout)))
+	title := fmt.Sprintf("%s: %s", name, p.LayoutText())
+	if r, ok := p.MemberRecord(); ok {
+		title = fmt.Sprintf("%s: profile %s; %s", name, nameText(r.Name), p.LayoutText())
+	}
+	fmt.Fprintf(b, "  label=%s;\n  labelloc=t;\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n", dotQuote(title))
 	max := 6
 	if all {
 		max = 0

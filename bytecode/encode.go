@@ -100,14 +100,30 @@ func TerminalBytes(flags uint32, mod, argID uint8, value uint16) [8]byte {
 	return b
 }
 
-// Image is a profile ready to be laid out: the tables, the nodes by index,
-// the pool items in order (each starts at the next multiple of 8).
+// Image is a profile, or a collection of profiles, ready to be laid out:
+// the tables, the nodes by index, the pool items in order (each starts at
+// the next multiple of 8).
 type Image struct {
 	Type     uint16
+	Regex    []uint16 // regex table: pool units of regex items
+	Vars     []uint16 // pattern-variable table: pool units of the names
 	Policies []uint16 // policy table: root node of each message-filter policy
-	Ops      []uint16 // op table: root node of each operation
+	// PolicyExtra fills the block of unknown meaning some layouts put
+	// after a non-empty policy table (zeros when nil).
+	PolicyExtra []byte
+	Ops         []uint16 // op table: root node of each operation (single profile)
+	// Profiles are the members of a collection (Type TypeBundle): their
+	// names become pool items after Pool.
+	Profiles []ImageProfile
 	Nodes    [][8]byte
 	Pool     [][]byte
+}
+
+// ImageProfile is one member of a collection image.
+type ImageProfile struct {
+	Name   string
+	Fields []uint16 // the record fields after the name (zero when missing)
+	Ops    []uint16 // op table: root node of each operation
 }
 
 // PoolUnit returns the unit offset the next item appended to im.Pool
@@ -120,32 +136,104 @@ func (im *Image) PoolUnit() int {
 	return off / 8
 }
 
-// Bytes lays out im with layout l: header, policy and op tables, zero
-// padding to a multiple of 8, the nodes, the pool items 8-aligned with
-// zero gaps, and nothing after the last item.
+// Bytes lays out im with layout l, in the form im.Type names: header,
+// tables in the layout's order (with the policy block after a non-empty
+// policy table), the op table or the collection's records, zero padding
+// to a multiple of 8, the nodes, the pool items 8-aligned with zero gaps
+// (a collection's names last), and nothing after the last item.
 func (im *Image) Bytes(l Layout) ([]byte, error) {
+	f := &l.Format
+	ops := len(im.Ops)
+	if im.Type == TypeBundle {
+		if l.Collection == nil {
+			return nil, fmt.Errorf("layout %s has no collection form", l.Name)
+		}
+		f = l.Collection
+		if len(im.Profiles) == 0 || len(im.Profiles) > 0xffff {
+			return nil, fmt.Errorf("%d profiles: a collection has 1 to 65535", len(im.Profiles))
+		}
+		ops = len(im.Profiles[0].Ops)
+		for _, m := range im.Profiles {
+			if len(m.Ops) != ops {
+				return nil, fmt.Errorf("profile %q has %d operations, the first has %d", m.Name, len(m.Ops), ops)
+			}
+			if len(m.Fields) > f.RecordPrefix/2-1 {
+				return nil, fmt.Errorf("profile %q has %d record fields, the %s layout %d", m.Name, len(m.Fields), l.Name, f.RecordPrefix/2-1)
+			}
+		}
+	} else if len(im.Profiles) > 0 {
+		return nil, fmt.Errorf("profiles in an image of type 0x%04x: a collection has type 0x8000", im.Type)
+	}
 	switch {
-	case l.HeaderSize <= 0:
+	case f.HeaderSize <= 0:
 		return nil, fmt.Errorf("layout %s has no header description", l.Name)
 	case len(im.Nodes) == 0 || len(im.Nodes) > 0xffff:
 		return nil, fmt.Errorf("%d nodes: a profile has 1 to 65535", len(im.Nodes))
-	case len(im.Ops) > 0xff:
-		return nil, fmt.Errorf("%d operations: the header has one byte for the count", len(im.Ops))
-	case len(im.Policies) > 0xffff:
-		return nil, fmt.Errorf("%d policies do not fit the header", len(im.Policies))
+	case ops > 0xff:
+		return nil, fmt.Errorf("%d operations: the header has one byte for the count", ops)
+	case len(im.Policies) > 0 && f.PolicyExtra > 0 && len(im.PolicyExtra) > f.PolicyExtra:
+		return nil, fmt.Errorf("a policy block of %d bytes, the %s layout has %d", len(im.PolicyExtra), l.Name, f.PolicyExtra)
 	}
-	out := make([]byte, l.HeaderSize)
+	tables := map[TableKind][]uint16{TableRegex: im.Regex, TableVars: im.Vars, TablePolicies: im.Policies}
+	out := make([]byte, f.HeaderSize)
 	put16 := func(at int, v int) {
 		if at >= 0 {
 			binary.LittleEndian.PutUint16(out[at:], uint16(v))
 		}
 	}
 	put16(0, int(im.Type))
-	put16(l.NodeCountAt, len(im.Nodes))
-	out[l.OpCountAt] = byte(len(im.Ops))
-	put16(l.PolicyCountAt, len(im.Policies))
-	for _, t := range [][]uint16{im.Policies, im.Ops} {
-		for _, v := range t {
+	put16(f.NodeCountAt, len(im.Nodes))
+	out[f.OpCountAt] = byte(ops)
+	if im.Type == TypeBundle {
+		put16(f.ProfileCountAt, len(im.Profiles))
+	}
+	for k, t := range tables {
+		if len(t) == 0 {
+			continue
+		}
+		ft, ok := f.table(k)
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("the %s layout has no table for %d entries of kind %d", l.Name, len(t), k)
+		case !ft.Wide && len(t) > 0xff, len(t) > 0xffff:
+			return nil, fmt.Errorf("%d %s entries do not fit the header", len(t), ft.Name)
+		case ft.Wide:
+			put16(ft.CountAt, len(t))
+		default:
+			out[ft.CountAt] = byte(len(t))
+		}
+	}
+	for _, ft := range f.Tables {
+		for _, v := range tables[ft.Kind] {
+			out = binary.LittleEndian.AppendUint16(out, v)
+		}
+		if ft.Kind == TablePolicies && len(im.Policies) > 0 && f.PolicyExtra > 0 {
+			out = append(out, im.PolicyExtra...)
+			out = append(out, make([]byte, f.PolicyExtra-len(im.PolicyExtra))...)
+		}
+	}
+	pool := im.Pool
+	if im.Type == TypeBundle {
+		pool = append([][]byte(nil), im.Pool...)
+		unit := im.PoolUnit()
+		for _, m := range im.Profiles {
+			name := ProgramItem(append([]byte(m.Name), 0))
+			out = binary.LittleEndian.AppendUint16(out, uint16(unit))
+			for k := 0; k < f.RecordPrefix/2-1; k++ {
+				v := uint16(0)
+				if k < len(m.Fields) {
+					v = m.Fields[k]
+				}
+				out = binary.LittleEndian.AppendUint16(out, v)
+			}
+			for _, v := range m.Ops {
+				out = binary.LittleEndian.AppendUint16(out, v)
+			}
+			pool = append(pool, name)
+			unit += align8(len(name)) / 8
+		}
+	} else {
+		for _, v := range im.Ops {
 			out = binary.LittleEndian.AppendUint16(out, v)
 		}
 	}
@@ -154,7 +242,7 @@ func (im *Image) Bytes(l Layout) ([]byte, error) {
 		out = append(out, n[:]...)
 	}
 	base := len(out)
-	for i, it := range im.Pool {
+	for i, it := range pool {
 		if i > 0 {
 			out = append(out, make([]byte, align8(len(out)-base)-(len(out)-base))...)
 		}

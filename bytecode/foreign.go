@@ -5,31 +5,27 @@ import (
 	"fmt"
 )
 
-// foreign explains why data, whose type field is not a single profile's,
-// is rejected, naming the format its header shows where the header tells
-// formats apart: a profile bundle (in the iOS 13 layout or another), a
-// profile with message filters, a Snow Leopard-era profile, SBPL source.
+// foreign explains why data, whose type field is not one l decodes, is
+// rejected, naming the format its header shows where the header tells
+// formats apart: a profile bundle (and the layouts it fits), a profile
+// with message filters, a Snow Leopard-era profile, SBPL source.
 func foreign(data []byte, l Layout) string {
 	typ := binary.LittleEndian.Uint16(data)
 	switch {
 	case typ == TypeBundle:
-		if s, ok := ios13Bundle(data); ok {
-			return "profile bundle (type 0x8000) in the iOS 13 layout: " + s +
-				"; sbplc decodes single compiled profiles (what sandbox_compile_* returns), not platform profile collections"
+		s := "profile bundle (type 0x8000): a collection of named profiles, and the " + l.Name + " layout does not describe collections"
+		if hint := collectionHint(data, l); hint != "" {
+			s += "; " + hint
 		}
-		return "profile bundle (type 0x8000): a collection of named profiles, not a single compiled profile; " +
-			"sbplc decodes single compiled profiles only (what sandbox_compile_* returns)"
-	case typ == TypeMessageFilters:
-		return "profile type 0x4000, which libsandbox writes for profiles with message filters ((version 2) with apply-message-filter): " +
-			"sbplc cannot decode those yet"
+		return s
 	case isSource(data):
 		return "SBPL source text, not a compiled profile: compile it first (sbplc compile -o profile.sb.bin profile.sb)"
 	}
 	if s, ok := snowLeopard(data); ok {
 		return "this looks like a Mac OS X 10.6 Snow Leopard (or iOS 5 and earlier) compiled profile: " + s +
-			"; sbplc decodes macOS 14 and later single profiles only"
+			"; sbplc decodes macOS 14 and later single profiles and iOS 13 and later collections only"
 	}
-	return fmt.Sprintf("unknown profile type 0x%04x (a single compiled profile has type 0); is this a %s blob?", typ, l.Release)
+	return fmt.Sprintf("unknown profile type 0x%04x (a single compiled profile has type 0, a collection 0x8000); is this a %s blob?", typ, l.Release)
 }
 
 // isSource reports whether data starts like SBPL text: optional white
@@ -49,31 +45,6 @@ func isSource(data []byte) bool {
 		}
 	}
 	return true
-}
-
-// ios13Bundle checks data against the iOS 13 bundle layout (12-byte
-// header; regex, variable and message tables; one record of 4 + 2*ops
-// bytes per profile; nodes at the next multiple of 8; the pool): the
-// layout fits only if the node array and its first and last node tags
-// land where the counts say.
-func ios13Bundle(data []byte) (string, bool) {
-	if len(data) < 12 {
-		return "", false
-	}
-	nodes := int(binary.LittleEndian.Uint16(data[2:]))
-	ops := int(data[4])
-	profiles := int(binary.LittleEndian.Uint16(data[6:]))
-	regex := int(binary.LittleEndian.Uint16(data[8:]))
-	vars, msgs := int(data[10]), int(data[11])
-	if nodes == 0 || ops == 0 || profiles == 0 {
-		return "", false
-	}
-	nodesAt := align8(12 + 2*(regex+vars+msgs) + profiles*(4+2*ops))
-	base := nodesAt + 8*nodes
-	if base > len(data) || data[nodesAt] > 1 || data[base-8] > 1 {
-		return "", false
-	}
-	return fmt.Sprintf("%d profiles of %d operations, %d nodes", profiles, ops, nodes), true
 }
 
 // snowLeopard checks data against the Mac OS X 10.6 layout: u16 regex

@@ -43,6 +43,10 @@ func (a Arg) String() string {
 		return a.Pattern.String()
 	case a.Kind == ArgPool && a.Item != nil:
 		return "#x" + hex.EncodeToString(a.Item.Data)
+	case a.Item != nil && a.Pattern != nil:
+		// Unknown filter with a pool item at its argument that reads as
+		// a matching program.
+		return fmt.Sprintf("%d ; pool item %s", a.Int, a.Pattern)
 	case a.Item != nil:
 		// Unknown filter with a pool item at its argument.
 		return fmt.Sprintf("%d ; pool item #x%s", a.Int, hex.EncodeToString(a.Item.Data))
@@ -54,7 +58,7 @@ func (a Arg) String() string {
 // decoded once per profile (the Pattern is shared: do not modify it).
 func (p *Profile) FilterArg(voc Vocabulary, n *Node) Arg {
 	a, i := p.filterArg(voc, n)
-	if a.Kind == ArgPool && i >= 0 {
+	if (a.Kind == ArgPool || a.Kind == ArgUnknown) && i >= 0 {
 		a.Pattern, _ = p.itemPattern(i)
 	}
 	return a
@@ -147,7 +151,7 @@ func (d *describer) arg(n *Node) string {
 	k := argKey{i, a.Kind}
 	s, ok := d.args[k]
 	if !ok {
-		if a.Kind == ArgPool {
+		if a.Kind == ArgPool || a.Kind == ArgUnknown {
 			a.Pattern, _ = d.p.itemPattern(i)
 		}
 		s = cutText(a.String())

@@ -410,8 +410,9 @@ func TestForeignFormatsNamed(t *testing.T) {
 		{"snow leopard", readFile(t, dir+"/snowleopard_xnusandbox_sample1/sample1.sb.bin"),
 			"a Mac OS X 10.6 Snow Leopard (or iOS 5 and earlier) compiled profile: 59 operations, regex table at offset 152; sbplc decodes macOS 14 and later single profiles"},
 		{"ios 13 bundle", readFile(t, dir+"/ios13.0_17A577_bundle/17A577-sb_bundle.bin"),
-			"profile bundle (type 0x8000) in the iOS 13 layout: 218 profiles of 145 operations, 50559 nodes; sbplc decodes single compiled profiles"},
-		{"other bundle", bundle, "profile bundle (type 0x8000): a collection of named profiles, not a single compiled profile"},
+			"profile bundle (type 0x8000): the macos14 collection layout puts a node at offset 493344, but its tag is 0x19; " +
+				"it fits the ios13 layout (218 profiles of 145 operations, 50559 nodes): use --target ios13"},
+		{"other bundle", bundle, "profile bundle (type 0x8000): its header counts 0 profiles in the macos14 layout"},
 		{"message filters without a policy", msgFilter, "profile type 0x4000, which libsandbox writes for profiles with message filters, but the policy table is empty"},
 		{"source", sbpl, "SBPL source text, not a compiled profile: compile it first"},
 		{"unknown", []byte("\x07\x00\x07\x00\xbe\x00\x00\x00\x00\x00\x00\x00\x00\x00"), "unknown profile type 0x0007"},

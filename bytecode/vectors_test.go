@@ -293,13 +293,14 @@ func TestLookupLayout(t *testing.T) {
 	for in, want := range map[string]string{
 		"macos14": "macos14", "14.4.1": "macos14", "14": "macos14", "14.5": "macos14", "MacOS14": "macos14",
 		"macos15": "macos15", "15.2+": "macos15", "15.1": "macos15", "26": "macos26",
+		"ios13": "ios13", "iOS16": "ios16", "ios16.5": "ios17", "ios16.4": "ios16", "ios17.2": "ios17", "ios18": "ios18", "ios26.0.1": "ios26",
 	} {
 		l, ok := LookupLayout(in)
 		if !ok || l.Name != want {
 			t.Errorf("LookupLayout(%q) = %s %v, want %s", in, l.Name, ok, want)
 		}
 	}
-	for _, in := range []string{"", "macos9", "13", "ios13"} {
+	for _, in := range []string{"", "macos9", "13", "ios14", "ios", "macosios18"} {
 		if l, ok := LookupLayout(in); ok {
 			t.Errorf("LookupLayout(%q) = %s", in, l.Name)
 		}
@@ -308,7 +309,10 @@ func TestLookupLayout(t *testing.T) {
 		t.Errorf("Darwin 23: %v", l)
 	}
 	if _, ok := LayoutForDarwin(19); ok {
-		t.Errorf("Darwin 19 has a layout")
+		t.Errorf("Darwin 19 has a layout") // iOS 13's is not a macOS layout
+	}
+	if l, ok := LayoutForDarwin(24); !ok || l.Name != "macos15" {
+		t.Errorf("Darwin 24: %v", l) // not ios18
 	}
 	if l := DefaultLayout(); !l.Verified || l.Name != "macos14" {
 		t.Errorf("default layout %v", l)

@@ -3,6 +3,8 @@ package bytecode
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/sbplc/sbplc/diag"
 )
@@ -60,14 +62,18 @@ const MaxFindings = 100
 
 type verifier struct {
 	p   *Profile
+	f   *Format
 	voc Vocabulary
+	// filters is set when voc has a filter table for the release; without
+	// one, filter ids and arguments cannot be checked.
+	filters bool
 	// errs and others hold the first MaxFindings errors and the first
 	// MaxFindings other findings; nErrs and nOthers count them all.
 	errs, others   Findings
 	nErrs, nOthers int
 	// unverified is set when the blob uses constructs whose encoding is
-	// not pinned down by verified blobs, so strict pool accounting would
-	// be guesswork.
+	// not pinned down by verified blobs (or the layout is unverified), so
+	// strict pool accounting would be guesswork.
 	unverified bool
 	// dangling is set when a node or table refers to a pool offset where
 	// no item starts.
@@ -88,6 +94,24 @@ func (v *verifier) add(sev diag.Severity, code string, off int, format string, a
 	if len(*list) < MaxFindings {
 		*list = append(*list, Finding{Severity: sev, Code: code, Offset: off, Message: fmt.Sprintf(format, args...)})
 	}
+}
+
+// count counts a finding past the cap without formatting it.
+func (v *verifier) count(sev diag.Severity) {
+	if sev >= diag.Error {
+		v.nErrs++
+	} else {
+		v.nOthers++
+	}
+}
+
+// listed reports whether a finding of severity sev would still be listed;
+// when not, the caller counts it and skips formatting costly arguments.
+func (v *verifier) listed(sev diag.Severity) bool {
+	if sev >= diag.Error {
+		return len(v.errs) < MaxFindings
+	}
+	return len(v.others) < MaxFindings
 }
 
 // result lists up to MaxFindings findings, errors first, in offset order,
@@ -130,14 +154,28 @@ func countWords(n int, what string) string {
 // may be nil; checks that need filter names are then skipped. At most
 // MaxFindings findings are listed, and one more counts the rest. Time and
 // memory are linear in the blob.
-func Verify(p *Profile, voc Vocabulary) Findings {
-	v := &verifier{p: p, voc: voc, patterns: map[int]bool{}}
+//
+// A collection is verified as a whole: every profile's op table, the
+// graph reachable from all of them, and the names. Verifying a Member
+// view verifies its collection.
+func Verify(p *Profile, voc Vocabulary) Findings { return verify(p, voc, true) }
+
+// verify is Verify; with hint, a collection with errors also gets a
+// finding naming the layouts it fits (see collectionHint).
+func verify(p *Profile, voc Vocabulary, hint bool) Findings {
+	f := p.Format()
+	v := &verifier{p: p, f: &f, voc: voc, filters: hasFilterTable(voc), patterns: map[int]bool{}}
 	v.header()
 	v.layout()
 	v.opTable()
 	v.nodes()
 	v.graph()
 	v.pool()
+	if hint && p.IsCollection() && v.nErrs > 0 {
+		if h := collectionHint(p.data, p.Layout); h != "" {
+			v.add(diag.Error, CodeLayout, 0, "profile bundle (type 0x8000) that does not verify in the %s layout; %s", p.Layout.Name, h)
+		}
+	}
 	return v.result()
 }
 
@@ -156,55 +194,131 @@ func DecodeAndVerify(data []byte, l Layout, voc Vocabulary) (*Profile, Findings)
 	return p, Verify(p, voc)
 }
 
+// hasFilterTable reports whether voc names filters: a Vocabulary without
+// a HasFilterTable method is taken to have one.
+func hasFilterTable(voc Vocabulary) bool {
+	if voc == nil {
+		return false
+	}
+	if h, ok := voc.(interface{ HasFilterTable() bool }); ok {
+		return h.HasFilterTable()
+	}
+	return true
+}
+
+// unverifiedMessage is the verifier's warning for a form of a layout that
+// no hash-verified blob confirms.
+func unverifiedMessage(p *Profile) string {
+	what := "layout " + p.Layout.Name
+	if p.IsCollection() {
+		what += " (profile collections)"
+	}
+	return what + " is unverified: no hash-verified blob confirms it (taken from " + p.Format().Source + ")"
+}
+
 func (v *verifier) header() {
-	p, l := v.p, v.p.Layout
-	if !l.Verified {
-		v.add(diag.Warning, CodeHeader, -1, "the %s layout is not verified against real blobs (%s)", l.Name, l.Source)
+	p, l, f := v.p, v.p.Layout, v.f
+	if !f.Verified {
+		v.unverified = true
+		v.add(diag.Warning, CodeHeader, -1, "%s", unverifiedMessage(p))
 	}
 	if l.OpCount > 0 && int(p.Header.OpCount) != l.OpCount {
-		v.add(diag.Error, CodeHeader, l.OpCountAt,
+		v.add(diag.Error, CodeHeader, f.OpCountAt,
 			"op count %d, but %s libsandbox writes %d operations: the blob is corrupt or from another OS release (choose the layout with --target)",
 			p.Header.OpCount, l.Release, l.OpCount)
 	}
 	if v.voc != nil {
 		_, known := v.voc.OperationName(0) // the vocabulary has an op table for this release
 		if _, ok := v.voc.OperationName(int(p.Header.OpCount) - 1); known && !ok && p.Header.OpCount > 0 {
-			v.add(diag.Error, CodeHeader, l.OpCountAt, "op count %d is more than the %s vocabulary knows", p.Header.OpCount, l.Name)
+			v.add(diag.Error, CodeHeader, f.OpCountAt, "op count %d is more than the %s vocabulary knows", p.Header.OpCount, l.Name)
 		}
 	}
-	if l.PadAt >= 0 && p.Header.Pad != 0 {
-		v.add(diag.Warning, CodeHeader, l.PadAt, "header pad byte is 0x%02x, libsandbox writes 0", p.Header.Pad)
+	if f.PadAt >= 0 && p.Header.Pad != 0 {
+		v.add(diag.Warning, CodeHeader, f.PadAt, "header pad byte is 0x%02x, libsandbox writes 0", p.Header.Pad)
 	}
-	if p.Header.VarCount > 0 || p.Header.StateCount > 0 || p.Header.RegexCount > 0 {
+	if p.Header.VarCount > 0 || p.Header.StateCount > 0 || p.Header.RegexCount > 0 || p.Header.MessageCount > 0 {
 		v.unverified = true
+	}
+	if p.IsCollection() {
+		return
+	}
+	// Only macOS 14.4.1 shows which types go with a policy table.
+	sev := diag.Error
+	if !f.Verified {
+		sev = diag.Warning
 	}
 	switch {
 	case p.Header.Type == TypeMessageFilters && p.Header.PolicyCount == 0:
-		v.add(diag.Error, CodeHeader, 0, "profile type 0x4000, which libsandbox writes for profiles with message filters, but the policy table is empty: the blob is corrupt")
+		v.add(sev, CodeHeader, 0, "profile type 0x4000, which libsandbox writes for profiles with message filters, but the policy table is empty: the blob is corrupt")
 	case p.Header.Type == TypeSingle && p.Header.PolicyCount > 0:
-		v.add(diag.Error, CodeHeader, l.PolicyCountAt, "%d policies in a profile of type 0: libsandbox writes a policy table only with type 0x4000 (message filters)", p.Header.PolicyCount)
+		v.add(sev, CodeHeader, f.countAt(TablePolicies), "%d policies in a profile of type 0: libsandbox writes a policy table only with type 0x4000 (message filters)", p.Header.PolicyCount)
 	}
 }
 
 func (v *verifier) layout() {
 	p := v.p
 	end := p.OpTableAt + 2*len(p.OpTable)
+	if n := len(p.Records); n > 0 {
+		r := &p.Records[n-1]
+		end = r.OpTableAt + 2*len(r.OpTable)
+	}
 	for i := end; i < p.NodesAt; i++ {
 		if p.data[i] != 0 {
 			v.add(diag.Error, CodeLayout, i, "non-zero byte 0x%02x in the alignment padding before the node array", p.data[i])
 			break
 		}
 	}
-	for _, tb := range []struct {
-		name string
-		t    []uint16
-	}{{"regex", p.RegexTable}, {"pattern-variable", p.VarTable}, {"state", p.StateTable}} {
-		name := tb.name
-		for i, u := range tb.t {
+	for _, t := range p.Tables {
+		switch t.Kind {
+		case TableRegex, TableVars, TableStates, TableMessages:
+		default:
+			continue
+		}
+		for i, u := range t.Entries {
 			if _, ok := p.ItemAt(int(u)); !ok {
 				v.dangling = true
-				v.add(diag.Error, CodeLayout, -1, "%s table entry %d points to pool offset %d, where no pool item starts", name, i, u)
+				v.add(diag.Error, CodeLayout, t.At+2*i, "%s table entry %d points to pool offset %d, where no pool item starts", t.Name, i, u)
 			}
+		}
+	}
+	v.names()
+}
+
+// names checks a collection's profile names: each a pool item holding a
+// NUL-terminated string, no two alike.
+//
+// Each name item is checked once however many records share it (the cost
+// stays linear in the blob).
+func (v *verifier) names() {
+	p := v.p
+	first := map[string]int{}
+	byUnit := map[uint16]int{} // name unit -> first record naming it
+	for i := range p.Records {
+		r := &p.Records[i]
+		if !r.NameOK {
+			v.add(diag.Error, CodeLayout, r.Offset, "profile %d: its name points to pool offset %d, where no pool item starts", i, r.NameUnit)
+			continue
+		}
+		if j, seen := byUnit[r.NameUnit]; seen {
+			if v.listed(diag.Warning) {
+				v.add(diag.Warning, CodeLayout, r.Offset, "profile %d has the name %q of profile %d: selecting by name finds the first", i, cutText(r.Name), j)
+			} else {
+				v.count(diag.Warning)
+			}
+			continue
+		}
+		byUnit[r.NameUnit] = i
+		it, _ := p.ItemAt(int(r.NameUnit))
+		switch {
+		case len(it.Data) == 0 || it.Data[len(it.Data)-1] != 0:
+			v.add(diag.Warning, CodeLayout, it.Pos, "profile %d: its name %q does not end with a NUL byte", i, cutText(r.Name))
+		case strings.IndexByte(r.Name, 0) >= 0 || r.Name == "":
+			v.add(diag.Warning, CodeLayout, it.Pos, "profile %d: its name %q is empty or holds a NUL byte", i, cutText(r.Name))
+		}
+		if j, dup := first[r.Name]; dup {
+			v.add(diag.Warning, CodeLayout, r.Offset, "profile %d has the name %q of profile %d: selecting by name finds the first", i, cutText(r.Name), j)
+		} else {
+			first[r.Name] = i
 		}
 	}
 }
@@ -213,11 +327,31 @@ func (v *verifier) opTable() {
 	p := v.p
 	// Policy table entries are node indexes: the root of each
 	// message-filter policy.
-	at := p.OpTableAt - 2*len(p.PolicyTable)
-	for i, e := range p.PolicyTable {
-		if int(e) >= len(p.Nodes) {
-			v.add(diag.Error, CodeLayout, at+2*i, "policy %d points to node %d, but there are %d nodes", i, e, len(p.Nodes))
+	for _, t := range p.Tables {
+		if t.Kind != TablePolicies {
+			continue
 		}
+		for i, e := range t.Entries {
+			if int(e) >= len(p.Nodes) {
+				v.add(diag.Error, CodeLayout, t.At+2*i, "policy %d points to node %d, but there are %d nodes", i, e, len(p.Nodes))
+			}
+		}
+	}
+	if p.IsCollection() {
+		for k := range p.Records {
+			r := &p.Records[k]
+			for i, e := range r.OpTable {
+				switch {
+				case int(e) < len(p.Nodes):
+				case v.listed(diag.Error):
+					v.add(diag.Error, CodeOpTable, r.OpTableAt+2*i, "profile %s: operation %s (op %d) points to node %d, but there are %d nodes",
+						v.recordName(r), OpName(v.voc, i), i, e, len(p.Nodes))
+				default:
+					v.count(diag.Error)
+				}
+			}
+		}
+		return
 	}
 	for i, e := range p.OpTable {
 		if int(e) >= len(p.Nodes) {
@@ -227,13 +361,33 @@ func (v *verifier) opTable() {
 	}
 }
 
+// recordName names a record in messages: its quoted name, or its number.
+func (v *verifier) recordName(r *Record) string {
+	if r.NameOK {
+		return strconv.Quote(cutText(r.Name))
+	}
+	return fmt.Sprintf("#%d", r.Index)
+}
+
+// roots are the entries of the graph: the policies and every op table.
+func (p *Profile) roots() []uint16 {
+	out := append([]uint16(nil), p.PolicyTable...)
+	if p.IsCollection() {
+		for i := range p.Records {
+			out = append(out, p.Records[i].OpTable...)
+		}
+		return out
+	}
+	return append(out, p.OpTable...)
+}
+
 func (v *verifier) nodes() {
 	p := v.p
 	for i := range p.Nodes {
 		n := &p.Nodes[i]
 		switch n.Kind {
 		case FilterNode:
-			if v.voc != nil {
+			if v.filters {
 				fi, ok := v.voc.Filter(int(n.Filter &^ RegexBit))
 				if !ok {
 					v.add(diag.Error, CodeNode, n.Offset+1, "node %d: unknown filter id %d for %s", i, n.Filter, p.Layout.Name)
@@ -290,11 +444,12 @@ func (v *verifier) messageFilter(n *Node) {
 	if n.Flags&FlagDeny != 0 {
 		v.add(diag.Warning, CodeNode, n.Offset+1, "node %d: a message filter on a deny: libsandbox applies message filters to allows", n.Index)
 	}
-	if int(n.ModArgID) < len(p.OpTable) {
+	if int(n.ModArgID) < int(p.Header.OpCount) {
 		v.add(diag.Error, CodeNode, n.Offset+5, "node %d: message filter on operation %d, which is in the op table: message-filter operations are numbered after it (%d and up)",
-			n.Index, n.ModArgID, len(p.OpTable))
+			n.Index, n.ModArgID, p.Header.OpCount)
 	} else if v.voc != nil {
-		if _, ok := v.voc.OperationName(int(n.ModArgID)); !ok {
+		_, known := v.voc.OperationName(0) // the vocabulary has an op table for this release
+		if _, ok := v.voc.OperationName(int(n.ModArgID)); known && !ok {
 			v.add(diag.Error, CodeNode, n.Offset+5, "node %d: message filter on operation %d, which the %s vocabulary does not know", n.Index, n.ModArgID, p.Layout.Name)
 		}
 	}
@@ -397,7 +552,7 @@ func (v *verifier) graph() {
 	// Reachability from the op table.
 	seen := make([]bool, nn)
 	var work []int
-	for _, e := range append(append([]uint16(nil), p.PolicyTable...), p.OpTable...) {
+	for _, e := range p.roots() {
 		if valid(e) && !seen[e] {
 			seen[e] = true
 			work = append(work, int(e))
@@ -442,10 +597,16 @@ func (v *verifier) pool() {
 			ref[i] = true
 		}
 	}
-	for _, t := range [][]uint16{p.RegexTable, p.VarTable, p.StateTable} {
-		for _, u := range t {
-			mark(u)
+	for _, t := range p.Tables {
+		switch t.Kind {
+		case TableRegex, TableVars, TableStates, TableMessages:
+			for _, u := range t.Entries {
+				mark(u)
+			}
 		}
+	}
+	for i := range p.Records {
+		mark(p.Records[i].NameUnit)
 	}
 	for i := range p.Nodes {
 		n := &p.Nodes[i]
@@ -457,7 +618,7 @@ func (v *verifier) pool() {
 		case n.Kind == TerminalNode && n.Flags&FlagInline != 0 && n.ModType == ModMessageFilter:
 			// bytes 6..7 are a policy index, not a pool offset.
 		case n.Kind == FilterNode && n.Filter&RegexBit == 0:
-			if v.voc == nil {
+			if !v.filters {
 				mark(n.Arg)
 				continue
 			}
@@ -475,16 +636,30 @@ func (v *verifier) pool() {
 		}
 	}
 	sev := diag.Error
-	if v.unverified || v.voc == nil {
+	if v.unverified || !v.filters {
 		sev = diag.Warning
 	}
 	// A pool that stops parsing explains references that find no item;
 	// otherwise the bytes that do not parse are trailing data like any.
-	// (Reported before the items one by one, which the cap may cut.)
+	// (Reported before the items one by one, which the cap may cut.) An
+	// unverified layout may hold items of kinds it does not describe
+	// (network addresses, on iOS 13), so there it is a warning.
 	reported := false
 	if p.PoolError != "" && (v.dangling || p.PoolErrorAt < end) {
-		v.add(diag.Error, CodePool, p.PoolErrorAt, "pool: %s", p.PoolError)
-		reported = true
+		psev, more := diag.Error, ""
+		if !v.f.Verified {
+			psev = diag.Warning
+		}
+		if p.PoolErrors > 1 {
+			more = fmt.Sprintf(" (and %d more places where the walk skipped to the next item something names)", p.PoolErrors-1)
+		}
+		if !v.f.Verified {
+			more += "; the layout is unverified and may not describe every item kind"
+		}
+		v.add(psev, CodePool, p.PoolErrorAt, "pool: %s%s", p.PoolError, more)
+		// An error explains what follows it; a warning does not excuse
+		// bytes after the profile.
+		reported = psev >= diag.Error
 	}
 	if end < len(p.data) && !(reported && p.PoolErrorAt <= end) {
 		v.trailing(end, sev)

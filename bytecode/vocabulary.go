@@ -67,3 +67,11 @@ func (v *vocabVocabulary) load() {
 		v.filters[vid-v.l.FilterIDBias] = fi
 	}
 }
+
+// HasFilterTable reports whether the release has a filter table in the
+// vocabulary: without one, filter ids name nothing and the verifier does
+// not check them.
+func (v *vocabVocabulary) HasFilterTable() bool {
+	v.once.Do(v.load)
+	return len(v.filters) > 0
+}

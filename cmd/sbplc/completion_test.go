@@ -59,7 +59,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		{args: []string{"lint", "--fail-on", ""}, want: []string{"error", "warning", "info"}, dir: cobra.ShellCompDirectiveNoFileComp},
 		{args: []string{"audit", "--fail-on", ""}, want: []string{"error", "warning", "info"}, dir: cobra.ShellCompDirectiveNoFileComp},
 		{args: []string{"lint", "--target", ""}, want: []string{"macos10.15", "macos14", "macos15", "macos26"}, dir: cobra.ShellCompDirectiveNoFileComp},
-		{args: []string{"disasm", "--target", ""}, want: []string{"macos14", "macos15", "macos26"}, dir: cobra.ShellCompDirectiveNoFileComp},
+		{args: []string{"disasm", "--target", ""}, want: []string{"macos14", "macos15", "macos26", "ios13", "ios16", "ios17", "ios18", "ios26"}, dir: cobra.ShellCompDirectiveNoFileComp},
 		{args: []string{"rules", "--category", ""}, want: cats, dir: cobra.ShellCompDirectiveNoFileComp},
 		{args: []string{"explain", ""}, want: ids, dir: cobra.ShellCompDirectiveNoFileComp},
 		{args: []string{"explain", "arity", ""}, dir: cobra.ShellCompDirectiveNoFileComp},

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,7 +18,7 @@ import (
 func init() { register("disasm", newDisasmCmd) }
 
 func newDisasmCmd() *cobra.Command {
-	var format, target string
+	var format, target, member string
 	var all bool
 	c := &cobra.Command{
 		Use:   "disasm [--format text|json|dot] [--target OS] BLOB",
@@ -34,10 +36,18 @@ table, nodes, pool items, verifier findings), dot a Graphviz graph:
 The blob format depends on the OS release that compiled it and nothing in
 the blob says which: --target picks the layout (default: the running
 macOS, or macos14 elsewhere). The blob is also verified structurally;
-errors are printed to standard error and make the exit status 1.`,
+errors are printed to standard error and make the exit status 1. Only the
+macos14 layout's single profiles are verified against real blobs; the
+output of every other layout says it is unverified.
+
+A profile collection (a bundle of named profiles sharing one graph, as
+kernels carry them: the iOS collections, macOS's builtin collection) is
+listed profile by profile; --member NAME disassembles one of them.`,
 		Example: `  sbplc disasm profile.sb.bin
   sbplc disasm --format dot profile.sb.bin | dot -Tpng -o profile.png
-  sbplc disasm --format json --target macos14 profile.sb.bin | jq '.operations[21]'`,
+  sbplc disasm --format json --target macos14 profile.sb.bin | jq '.operations[21]'
+  sbplc disasm --target ios18 collection.bin
+  sbplc disasm --target ios18 --member container collection.bin`,
 		Args: argsUsage(1, 1, "BLOB"),
 		RunE: func(c *cobra.Command, args []string) error {
 			switch format {
@@ -56,6 +66,14 @@ errors are printed to standard error and make the exit status 1.`,
 			voc := bytecode.VocabularyFor(l)
 			p, fs := bytecode.DecodeAndVerify(data, l, voc)
 			if p != nil {
+				if p, err = selectMember(p, member, name); err != nil {
+					return err
+				}
+				if format == "dot" && p.IsCollection() {
+					if _, ok := p.MemberRecord(); !ok {
+						return usageErrorf("%s is a profile collection of %d profiles: --format dot draws one, choose it with --member NAME", name, len(p.Records))
+					}
+				}
 				out := c.OutOrStdout()
 				switch format {
 				case "text":
@@ -79,7 +97,37 @@ errors are printed to standard error and make the exit status 1.`,
 	c.Flags().StringVar(&format, "format", "text", "output: text, json or dot (Graphviz)")
 	c.Flags().StringVar(&target, "target", "", "OS release whose blob layout and vocabulary apply: "+strings.Join(bytecode.LayoutNames(), ", ")+" (default: this Mac's, else macos14)")
 	c.Flags().BoolVar(&all, "all", false, "list every operation name of a group (text and dot abbreviate long lists)")
+	c.Flags().StringVar(&member, "member", "", "in a profile collection, disassemble the profile NAME")
 	return c
+}
+
+// selectMember returns the collection member --member names, p itself
+// when it is empty; naming a member of a single profile, or one the
+// collection lacks, is a usage error.
+func selectMember(p *bytecode.Profile, member, blob string) (*bytecode.Profile, error) {
+	switch {
+	case member == "":
+		return p, nil
+	case !p.IsCollection():
+		return nil, usageErrorf("--member %q: %s is a single profile, not a profile collection", member, blob)
+	}
+	if m, ok := p.Member(member); ok {
+		return m, nil
+	}
+	var names []string
+	for i := range p.Records {
+		if n := p.Records[i].Name; p.Records[i].NameOK {
+			if len(n) > 64 {
+				n = n[:64] + "..."
+			}
+			names = append(names, strconv.Quote(n))
+		}
+	}
+	sort.Strings(names)
+	if len(names) > 12 {
+		names = append(names[:12], fmt.Sprintf("... (%d more)", len(names)-12))
+	}
+	return nil, usageErrorf("--member %q: %s has no profile of that name (it has %s)", member, blob, strings.Join(names, ", "))
 }
 
 // blobLayout resolves --target for blob commands.
