@@ -194,6 +194,15 @@ func Build(src *source.File, opts Options) (*Output, error) {
 		voc := bytecode.VocabularyFor(l)
 		p, fs := bytecode.DecodeAndVerify(r.Bytecode, l, voc)
 		out.Findings = fs
+		if fs.HasErrors() && !l.Verified {
+			// libsandbox wrote the blob; sbplc's reading of this
+			// release's layout is unconfirmed, so its errors say nothing
+			// sure about the blob: write it, and say so.
+			out.Diags = append(out.Diags, diag.Diagnostic{Severity: diag.Warning, Code: "cross-check", Span: source.Span{File: src},
+				Message: fmt.Sprintf("the compiled profile was not verified: sbplc's %s layout is unverified (no hash-verified blob confirms it) and it does not read this blob; pass --no-verify to skip the check, or send the blob to sbplc's maintainers", l.Name)})
+			out.Data = r.Bytecode
+			return out, nil
+		}
 		if fs.HasErrors() {
 			out.Failed = "the compiled profile failed verification (use --no-verify to write it anyway)"
 			return out, nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sbplc/sbplc/corpus"
+	"github.com/sbplc/sbplc/bytecode"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/ir"
@@ -258,5 +259,34 @@ func TestUndecidedGroups(t *testing.T) {
 	}
 	if last := r.UndecidedWhy[len(r.UndecidedWhy)-1]; last.Reason != "other reasons" || sum != r.Undecided {
 		t.Errorf("last group %+v, sum %d", last, sum)
+	}
+}
+
+// TestBuildUnverifiedLayout: a blob libsandbox writes on a release whose
+// layout sbplc has not confirmed is written with a warning when sbplc
+// cannot read it; on a verified layout the same failure stops the build.
+func TestBuildUnverifiedLayout(t *testing.T) {
+	src := "(version 1)\n(deny default)\n(allow process-fork)\n"
+	unverified, ok := bytecode.LookupLayout("macos15")
+	if !ok || unverified.Verified {
+		t.Skip("no unverified macos15 layout")
+	}
+	out := build(t, src, Options{Emit: EmitBytecode, Backend: &Fake{Blob: []byte("not a blob")}, Layout: &unverified})
+	if out.Failed != "" || string(out.Data) != "not a blob" {
+		t.Fatalf("unverified layout: failed %q, data %q", out.Failed, out.Data)
+	}
+	warned := false
+	for _, d := range out.Diags {
+		if d.Severity == diag.Warning && strings.Contains(d.Message, "macos15 layout is unverified") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning: %v", out.Diags)
+	}
+	verified := bytecode.DefaultLayout()
+	out = build(t, src, Options{Emit: EmitBytecode, Backend: &Fake{Blob: []byte("not a blob")}, Layout: &verified})
+	if out.Failed == "" || out.Data != nil {
+		t.Errorf("verified layout: failed %q, data %q", out.Failed, out.Data)
 	}
 }
