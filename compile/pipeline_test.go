@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sbplc/sbplc/corpus"
 	"github.com/sbplc/sbplc/bytecode"
+	"github.com/sbplc/sbplc/corpus"
 	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/eval"
 	"github.com/sbplc/sbplc/ir"
