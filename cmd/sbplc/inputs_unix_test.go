@@ -37,7 +37,7 @@ func TestInputsSkipNonRegular(t *testing.T) {
 	var errs string
 	go func() {
 		var code int
-		_, errs, code = parseRun(t, "", "parse", only)
+		_, errs, code = runSbplc(t, "", "parse", only)
 		done <- code
 	}()
 	select {
@@ -58,7 +58,7 @@ func TestInputTooLarge(t *testing.T) {
 		t.Skip(err)
 	}
 	for _, cmd := range []string{"parse", "lint"} {
-		_, errs, code := parseRun(t, "", cmd, "/dev/zero")
+		_, errs, code := runSbplc(t, "", cmd, "/dev/zero")
 		if code != 2 || len(errs) > 200 || !strings.Contains(errs, "/dev/zero: input is larger than 16777216 bytes") {
 			t.Errorf("%s /dev/zero: exit %d, %d bytes of stderr: %.200q", cmd, code, len(errs), errs)
 		}
@@ -87,7 +87,7 @@ func TestLearnReadsFIFO(t *testing.T) {
 	var out, errs string
 	var code int
 	go func() {
-		out, errs, code = parseRun(t, "", "learn", fifo)
+		out, errs, code = runSbplc(t, "", "learn", fifo)
 		close(done)
 	}()
 	select {

@@ -116,9 +116,9 @@ const denyScript = `echo "DENY 1 mach-lookup" >> "$FEED"; echo "DENY $$ file-rea
 
 func TestTraceProposes(t *testing.T) {
 	feed, l := fakeTrace(t)
-	dir := parseTree(t, map[string]string{"p.sb": runProfile})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile})
 	p := filepath.Join(dir, "p.sb")
-	out, errs, code := parseRun(t, "", "trace", "-D", "HOME=/Users/me", p, "--", "/bin/sh", "-c", denyScript)
+	out, errs, code := runSbplc(t, "", "trace", "-D", "HOME=/Users/me", p, "--", "/bin/sh", "-c", denyScript)
 	if code != 1 {
 		t.Errorf("exit %d, want 1 (rules proposed, not written); stderr %q", code, errs)
 	}
@@ -144,9 +144,9 @@ func TestTraceProposes(t *testing.T) {
 
 func TestTraceIterateWrites(t *testing.T) {
 	_, l := fakeTrace(t)
-	dir := parseTree(t, map[string]string{"p.sb": runProfile})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile})
 	p := filepath.Join(dir, "p.sb")
-	out, errs, code := parseRun(t, "", "trace", "--iterate", "5", "-w", p, "--", "/bin/sh", "-c", denyScript)
+	out, errs, code := runSbplc(t, "", "trace", "--iterate", "5", "-w", p, "--", "/bin/sh", "-c", denyScript)
 	if code != 0 {
 		t.Errorf("exit %d; stderr %q", code, errs)
 	}
@@ -165,7 +165,7 @@ func TestTraceIterateWrites(t *testing.T) {
 
 func TestTraceFailures(t *testing.T) {
 	feed, _ := fakeTrace(t)
-	dir := parseTree(t, map[string]string{"p.sb": runProfile, "lint.sb": "(version 1)\n(allow file-read-dataa)\n"})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile, "lint.sb": "(version 1)\n(allow file-read-dataa)\n"})
 	p := filepath.Join(dir, "p.sb")
 	ran := filepath.Join(dir, "ran")
 	for _, tt := range []struct {
@@ -180,7 +180,7 @@ func TestTraceFailures(t *testing.T) {
 		{[]string{filepath.Join(dir, "none.sb")}, 126, "none.sb: no such file or directory"},
 	} {
 		args := append(append(append([]string{"trace"}, tt.args...), "--"), touchArgs(ran)...)
-		_, errs, code := parseRun(t, "", args...)
+		_, errs, code := runSbplc(t, "", args...)
 		if code != tt.code || !strings.Contains(errs, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d, %q", tt.args, code, errs, tt.code, tt.want)
 		}
@@ -192,7 +192,7 @@ func TestTraceFailures(t *testing.T) {
 	traceLearner = func(*driver.Driver, map[string]string, string, string) (trace.Learner, error) {
 		return nil, trace.ErrNoLearner
 	}
-	_, errs, code := parseRun(t, "", append([]string{"trace", p, "--"}, touchArgs(ran)...)...)
+	_, errs, code := runSbplc(t, "", append([]string{"trace", p, "--"}, touchArgs(ran)...)...)
 	if code != 2 || !strings.Contains(errs, "the learn stage (package learn) is not part of this build") {
 		t.Errorf("no learner: exit %d, stderr %q", code, errs)
 	}
@@ -206,9 +206,9 @@ func TestTraceFailures(t *testing.T) {
 // stream is stopped with it.
 func TestTraceTimeout(t *testing.T) {
 	feed, _ := fakeTrace(t)
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": runProfile}), "p.sb")
+	p := tempFile(t, "p.sb", runProfile)
 	start := time.Now()
-	_, errs, code := parseRun(t, "", "trace", "--timeout", "300ms", p, "--", "/bin/sh", "-c", `echo "DENY $$ file-read-data" >> "$FEED"; exec sleep 30`)
+	_, errs, code := runSbplc(t, "", "trace", "--timeout", "300ms", p, "--", "/bin/sh", "-c", `echo "DENY $$ file-read-data" >> "$FEED"; exec sleep 30`)
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("trace took %v", d)
 	}
@@ -224,10 +224,10 @@ func TestTraceTimeout(t *testing.T) {
 // own report (same pid) is kept and learned from.
 func TestTraceStageDenial(t *testing.T) {
 	_, l := fakeTrace(t)
-	dir := parseTree(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "noshebang": "true\n"})
+	dir := writeTree(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "noshebang": "true\n"})
 	os.Chmod(filepath.Join(dir, "noshebang"), 0o755)
 	t.Setenv("SBPLC_TEST_APPLY", "deny")
-	out, errs, code := parseRun(t, "", "trace", filepath.Join(dir, "p.sb"), "--", filepath.Join(dir, "noshebang"))
+	out, errs, code := runSbplc(t, "", "trace", filepath.Join(dir, "p.sb"), "--", filepath.Join(dir, "noshebang"))
 	if code != 1 || !strings.Contains(out, "COMMAND exited 126; 1 report line(s)") || !strings.Contains(out, "+ (allow process-exec*)") {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
@@ -244,7 +244,7 @@ func TestTraceInterrupt(t *testing.T) {
 	}
 	feed := filepath.Join(t.TempDir(), "feed")
 	os.WriteFile(feed, nil, 0o644)
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": runProfile}), "p.sb")
+	p := tempFile(t, "p.sb", runProfile)
 	t.Setenv("SBPLC_TEST_TRACE", feed)
 	cmd, stderr, out := sbplcProcess(t, "trace", p, "--", "/bin/sh", "-c", `echo ready; exec sleep 30`)
 	waitLine(t, out, "ready")

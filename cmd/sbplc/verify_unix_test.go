@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +33,7 @@ func TestBlobNotRegularRefused(t *testing.T) {
 			}
 			done := make(chan result, 1)
 			go func() {
-				_, stderr, code := bcRun(t, cmd, c.file)
+				_, stderr, code := runSbplc(t, "", cmd, c.file)
 				done <- result{stderr, code}
 			}()
 			select {
@@ -49,10 +48,9 @@ func TestBlobNotRegularRefused(t *testing.T) {
 	}
 	blob := bcReadVector(t, strict1, strict1+".sb.bin")
 	for _, cmd := range []string{"verify", "disasm"} {
-		var out, errb bytes.Buffer
-		code := run([]string{cmd, "-"}, bytes.NewReader(blob), &out, &errb)
-		if code != 0 || errb.Len() != 0 || !strings.Contains(out.String(), "<stdin>") {
-			t.Errorf("%s -: exit %d, stdout %.100q, stderr %q", cmd, code, out.String(), errb.String())
+		out, errs, code := runSbplc(t, string(blob), cmd, "-")
+		if code != 0 || errs != "" || !strings.Contains(out, "<stdin>") {
+			t.Errorf("%s -: exit %d, stdout %.100q, stderr %q", cmd, code, out, errs)
 		}
 	}
 }
