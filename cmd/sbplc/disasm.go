@@ -40,10 +40,8 @@ errors are printed to standard error and make the exit status 1.`,
   sbplc disasm --format json --target macos14 profile.sb.bin | jq '.operations[21]'`,
 		Args: argsUsage(1, 1, "BLOB"),
 		RunE: func(c *cobra.Command, args []string) error {
-			switch format {
-			case "text", "json", "dot":
-			default:
-				return usageErrorf("unknown --format %q: use text, json or dot", format)
+			if err := checkFormat(format, "text", "json", "dot"); err != nil {
+				return err
 			}
 			l, err := blobLayout(target, c.ErrOrStderr())
 			if err != nil {

@@ -220,14 +220,7 @@ func renderRulesDoc() string {
 		list := byCat[c.Name]
 		sort.SliceStable(list, func(i, j int) bool { return list[i].Stage == "" && list[j].Stage != "" })
 		for _, r := range list {
-			def := "on"
-			if r.Off {
-				def = "off"
-			}
-			probes := "-"
-			if n := len(ruletable.ProbesOf(r.ID)); n > 0 {
-				probes = fmt.Sprint(n)
-			}
+			def, probes := ruleColumns(r.ID, r.Off)
 			var notes []string
 			if r.Stage != "" {
 				stage := r.Stage

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -61,6 +62,27 @@ func TestMainHelp(t *testing.T) {
 	out, _, code = runSbplc(t, "", "parse", "--help")
 	if code != 0 || !strings.Contains(out, "sbplc parse --format sexpr profile.sb") || !strings.Contains(out, "Exit status") {
 		t.Errorf("parse help: code %d\n%s", code, out)
+	}
+}
+
+// TestCheckFormat: the --format check names the choices in one sentence,
+// as a usage error.
+func TestCheckFormat(t *testing.T) {
+	if err := checkFormat("json", "text", "json"); err != nil {
+		t.Errorf("a known format: %v", err)
+	}
+	for _, c := range []struct {
+		choices []string
+		want    string
+	}{
+		{[]string{"text", "json"}, `unknown --format "xml": use text or json`},
+		{[]string{"text", "json", "sarif"}, `unknown --format "xml": use text, json or sarif`},
+	} {
+		err := checkFormat("xml", c.choices...)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.Code != exitUsage || err.Error() != c.want {
+			t.Errorf("checkFormat(xml, %v) = %v, want the usage error %q", c.choices, err, c.want)
+		}
 	}
 }
 

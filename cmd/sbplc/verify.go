@@ -68,8 +68,8 @@ probes allowed), 1 on structural errors, disagreements, or - with
   sbplc verify --strict --profile profile.sb -D ROOT=/private/tmp profile.sb.bin`,
 		Args: argsUsage(1, 1, "BLOB"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageErrorf("unknown --format %q: use text or json", format)
+			if err := checkFormat(format, "text", "json"); err != nil {
+				return err
 			}
 			failOnUnknown = failOnUnknown || strict
 			if failOnUnknown && profile == "" {
