@@ -6,9 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sbplc/sbplc/internal/testutil"
 )
 
 // TestInputsSkipNonRegular checks that a directory walk takes regular files
@@ -17,9 +18,7 @@ import (
 func TestInputsSkipNonRegular(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.sb"), []byte("(version 1)\n"), 0o644)
-	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.sb"), 0o644); err != nil {
-		t.Skip(err)
-	}
+	testutil.MakeFIFO(t, filepath.Join(dir, "fifo.sb"))
 	os.Symlink("a.sb", filepath.Join(dir, "link.sb"))
 	os.Symlink("fifo.sb", filepath.Join(dir, "linkfifo.sb"))
 	got, err := expandInputs([]string{dir}, nil)
@@ -32,7 +31,7 @@ func TestInputsSkipNonRegular(t *testing.T) {
 	}
 	only := filepath.Join(dir, "only")
 	os.Mkdir(only, 0o755)
-	syscall.Mkfifo(filepath.Join(only, "x.sb"), 0o644)
+	testutil.MakeFIFO(t, filepath.Join(only, "x.sb"))
 	done := make(chan int, 1)
 	var errs string
 	go func() {
@@ -69,10 +68,7 @@ func TestInputTooLarge(t *testing.T) {
 // streams it to its end.
 func TestLearnReadsFIFO(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "denials.fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip(err)
-	}
+	fifo := testutil.MakeFIFO(t, filepath.Join(dir, "denials.fifo"))
 	go func() {
 		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 		if err != nil {

@@ -6,19 +6,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sbplc/sbplc/internal/testutil"
 )
 
 // verify and disasm refuse a FIFO or a device named as the blob instead of
 // blocking on it or reading it forever (issue 19 item 3); "-" still reads
 // standard input.
 func TestBlobNotRegularRefused(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "blob.fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip(err)
-	}
+	fifo := testutil.MakeFIFO(t, filepath.Join(t.TempDir(), "blob.fifo"))
 	for _, c := range []struct{ file, want string }{
 		{fifo, fifo + ": a FIFO, not a regular file: sbplc reads only regular files here (to read a pipe or device, redirect it to standard input and name the blob -)"},
 		{"/dev/zero", "/dev/zero: a character device, not a regular file"},
