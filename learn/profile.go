@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,11 +99,7 @@ func (l *Learner) Plan(ctx context.Context, src *source.File, c *Collector) (*Pl
 		return nil, &ProfileError{Name: src.Name, Diags: probs}
 	}
 	p := &Plan{Src: src, l: l, base: base, Warnings: probs}
-	names := make([]string, 0, len(l.Params))
-	for k := range l.Params {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(l.Params))
 	for _, k := range names {
 		v := strings.TrimSuffix(l.Params[k], "/")
 		if !strings.HasPrefix(v, "/") || v == "" {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -343,11 +343,7 @@ func writeLogSummary(w, v io.Writer, logs []logStats, col *learn.Collector) {
 	if n := col.NoiseSkipped(); n > 0 {
 		fmt.Fprintf(w, "sbplc learn: skipped %s harmless for most programs (--all keeps them)\n", count(n, "denial"))
 		if v != nil {
-			keys := make([]string, 0, len(col.Noise))
-			for k := range col.Noise {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			keys := slices.Sorted(maps.Keys(col.Noise))
 			for _, k := range keys {
 				fmt.Fprintf(v, "  noise: %s (%d)\n", k, col.Noise[k])
 			}
