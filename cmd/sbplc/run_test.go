@@ -18,38 +18,28 @@ import (
 
 	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/internal/fsutil"
+	"github.com/sbplc/sbplc/internal/testutil"
 )
 
-// testApplier is the child stage's applier in this test binary (no
-// sandbox: it stands in for libsandbox). SBPLC_TEST_APPLY in the stage's
-// environment chooses what it does:
+// testApplier is the child stage's applier in this test binary: the
+// shared fake (no sandbox; SBPLC_TEST_APPLY chooses what it does,
+// SBPLC_TEST_MARK records the profile), and one more choice:
 //
-//	""      record the profile in $SBPLC_TEST_MARK (when set), succeed
-//	"fail"  fail as libsandbox refusing (EPERM)
-//	"kill"  die by SIGKILL before the exec
-//	"deny"  report "DENY <pid> process-exec*" in $FEED, as a sandbox would
-//	        report an exec it is about to deny (trace_test.go)
+//	SBPLC_TEST_APPLY=deny  report "DENY <pid> process-exec*" in $FEED, as a
+//	                       sandbox would report an exec it is about to deny
+//	                       (trace_test.go), then succeed
 type testApplier struct{}
 
 func (testApplier) Apply(bytecode []byte) error {
-	switch os.Getenv("SBPLC_TEST_APPLY") {
-	case "deny":
+	if os.Getenv("SBPLC_TEST_APPLY") == "deny" {
 		f, err := os.OpenFile(os.Getenv("FEED"), os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(f, "DENY %d process-exec*\n", os.Getpid())
 		f.Close()
-	case "fail":
-		return fmt.Errorf("sandbox_apply: %w", syscall.EPERM)
-	case "kill":
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		time.Sleep(time.Second)
 	}
-	if mark := os.Getenv("SBPLC_TEST_MARK"); mark != "" {
-		return os.WriteFile(mark, bytecode, 0o644)
-	}
-	return nil
+	return testutil.FakeApplier{Env: "SBPLC_TEST"}.Apply(bytecode)
 }
 
 // fakeBytecode is what the fake libsandbox compiles every profile to.
