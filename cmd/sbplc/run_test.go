@@ -19,6 +19,7 @@ import (
 	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/internal/fsutil"
 	"github.com/sbplc/sbplc/internal/testutil"
+	"github.com/sbplc/sbplc/internal/trace"
 )
 
 // testApplier is the child stage's applier in this test binary: the
@@ -53,7 +54,7 @@ const fakeBytecode = "fake compiled profile"
 //	SBPLC_TEST_COMPILE=load        libsandbox cannot be loaded
 //	SBPLC_TEST_TEMPLATES=DIR       --template NAME reads DIR/NAME.sb
 //	SBPLC_TEST_MAIN=1              run as sbplc's main (signal handling included)
-//	SBPLC_TEST_FAKE_LOG=FEED       act as `log stream`: the ready line, then FEED's lines (trace_test.go)
+//	SBPLC_TEST_FAKE_LOG=FEED       act as `log stream`: noise, the ready line, then FEED's lines (testutil.FakeLogStream)
 //	SBPLC_TEST_TRACE=FEED          trace uses that fake stream, /proc and the fake learner
 func testHooks() {
 	switch v := os.Getenv("SBPLC_TEST_COMPILE"); {
@@ -72,7 +73,7 @@ func testHooks() {
 		}
 	}
 	if feed := os.Getenv("SBPLC_TEST_FAKE_LOG"); feed != "" {
-		fakeLogStream(feed)
+		testutil.FakeLogStream(feed, trace.ReadyPrefix+` "fake"`, "")
 	}
 	if feed := os.Getenv("SBPLC_TEST_TRACE"); feed != "" {
 		installTraceFakes(feed)

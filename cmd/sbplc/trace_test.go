@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,23 +18,6 @@ import (
 	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/internal/trace"
 )
-
-// fakeLogStream is this test binary acting as `log stream`: it writes its
-// pid to FEED.pid, says it is live, and prints FEED's lines as they are
-// appended, until it is stopped.
-func fakeLogStream(feed string) {
-	os.WriteFile(feed+".pid", []byte(strconv.Itoa(os.Getpid())), 0o644)
-	fmt.Println(trace.ReadyPrefix + ` "fake"`)
-	off := 0
-	for {
-		data, _ := os.ReadFile(feed)
-		if len(data) > off {
-			os.Stdout.Write(data[off:])
-			off = len(data)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // traceLearnerFake reads report lines "DENY PID OP" and proposes
 // "(allow OP)" for each OP the profile does not have yet.
@@ -99,17 +81,6 @@ func fakeTrace(t *testing.T) (feed string, l *traceLearnerFake) {
 	return feed, l
 }
 
-// logGone reports whether the fake log stream has exited and been reaped.
-func logGone(t *testing.T, feed string) bool {
-	t.Helper()
-	data, err := os.ReadFile(feed + ".pid")
-	if err != nil {
-		t.Fatalf("the log stream never started: %v", err)
-	}
-	pid, _ := strconv.Atoi(string(data))
-	return syscall.Kill(pid, 0) == syscall.ESRCH
-}
-
 // denyScript is a COMMAND whose process and child report denials; an
 // unrelated process's report is in the feed too.
 const denyScript = `echo "DENY 1 mach-lookup" >> "$FEED"; echo "DENY $$ file-read-data" >> "$FEED"; /bin/sh -c 'sleep 0.2; echo "DENY $$ network-outbound" >> "$FEED"'`
@@ -137,7 +108,7 @@ func TestTraceProposes(t *testing.T) {
 	if len(l.requests) != 1 || l.requests[0].Params["HOME"] != "/Users/me" || l.requests[0].Profile.Name != p {
 		t.Errorf("learn requests: %+v", l.requests)
 	}
-	if !logGone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("trace left the log stream running")
 	}
 }
@@ -215,7 +186,7 @@ func TestTraceTimeout(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "ran longer than --timeout 300ms and was stopped") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
-	if !logGone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("the log stream was left running")
 	}
 }
@@ -252,7 +223,7 @@ func TestTraceInterrupt(t *testing.T) {
 	if code := exitCode(t, cmd); code != 130 || !strings.Contains(stderr.String(), "interrupt after 1 round(s)") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
-	if !logGone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("the log stream was left running")
 	}
 }
