@@ -171,14 +171,6 @@ func loadEach(c *cobra.Command, names []string, ef *evalFlags, po policy.Options
 	return broken, nil
 }
 
-// rulesText is "1 filtered rule" or "N filtered rules".
-func rulesText(n int) string {
-	if n == 1 {
-		return "1 filtered rule"
-	}
-	return fmt.Sprintf("%d filtered rules", n)
-}
-
 // stepText renders one step of the fallback chain.
 func stepText(s policy.Step) string {
 	switch s.How {
@@ -186,19 +178,19 @@ func stepText(s policy.Step) string {
 		return s.Op + " (filtered rule matched)"
 	case policy.HowUnfiltered:
 		if s.Tried > 0 {
-			return fmt.Sprintf("%s (%s, none matched; unfiltered rule)", s.Op, rulesText(s.Tried))
+			return fmt.Sprintf("%s (%s, none matched; unfiltered rule)", s.Op, diag.Count(s.Tried, "filtered rule"))
 		}
 		return s.Op + " (unfiltered rule)"
 	case policy.HowTerminal:
 		if s.Tried > 0 {
-			return fmt.Sprintf("%s (%s, none matched; built-in default)", s.Op, rulesText(s.Tried))
+			return fmt.Sprintf("%s (%s, none matched; built-in default)", s.Op, diag.Count(s.Tried, "filtered rule"))
 		}
 		return s.Op + " (built-in default)"
 	}
 	if s.Tried == 0 {
 		return s.Op + " (no rules)"
 	}
-	return fmt.Sprintf("%s (%s, none matched)", s.Op, rulesText(s.Tried))
+	return fmt.Sprintf("%s (%s, none matched)", s.Op, diag.Count(s.Tried, "filtered rule"))
 }
 
 // alsoText says that the user's own rule gives the implicit rule's answer
