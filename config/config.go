@@ -37,8 +37,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -412,11 +414,7 @@ func (c *Config) Validate() []error {
 			bad("unknown rule %q%s", id, hint)
 			continue
 		}
-		keys := make([]string, 0, len(rc.Params))
-		for k := range rc.Params {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(rc.Params))
 		for _, k := range keys {
 			o, ok := row.Option(k)
 			if !ok {

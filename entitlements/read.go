@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -246,11 +247,7 @@ func convert(x any, depth int) (Value, error) {
 		return out, nil
 	case map[string]any:
 		out := Value{Kind: Dict, Dict: make([]Entry, 0, len(v))}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(v))
 		for _, k := range keys {
 			c, err := convert(v[k], depth+1)
 			if err != nil {

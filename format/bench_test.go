@@ -9,9 +9,10 @@ import (
 	"github.com/sbplc/sbplc/source"
 )
 
-// BenchmarkFormatLargest formats the largest corpus profiles (parse
-// included); b.SetBytes makes go test report MB/s.
-func BenchmarkFormatLargest(b *testing.B) {
+// largestProfiles reads the largest corpus profiles and sets the
+// benchmark's bytes per operation to their total size (go test then
+// reports MB/s).
+func largestProfiles(b *testing.B) ([]corpus.Entry, [][]byte) {
 	es := corpus.Largest(corpus.ForTest(b), 3, "profile", "cpp")
 	var srcs [][]byte
 	total := 0
@@ -24,6 +25,13 @@ func BenchmarkFormatLargest(b *testing.B) {
 		total += len(src)
 	}
 	b.SetBytes(int64(total))
+	return es, srcs
+}
+
+// BenchmarkFormatLargest formats the largest corpus profiles (parse
+// included).
+func BenchmarkFormatLargest(b *testing.B) {
+	es, srcs := largestProfiles(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		for i, src := range srcs {
@@ -36,19 +44,12 @@ func BenchmarkFormatLargest(b *testing.B) {
 
 // BenchmarkPrintLargest measures the printer alone on pre-parsed trees.
 func BenchmarkPrintLargest(b *testing.B) {
-	es := corpus.Largest(corpus.ForTest(b), 3, "profile", "cpp")
+	es, srcs := largestProfiles(b)
 	var files []*ast.File
-	total := 0
-	for _, e := range es {
-		src, err := e.Read()
-		if err != nil {
-			b.Fatal(err)
-		}
-		f, _ := parser.Parse(source.NewFile(e.File, src))
+	for i, src := range srcs {
+		f, _ := parser.Parse(source.NewFile(es[i].File, src))
 		files = append(files, f)
-		total += len(src)
 	}
-	b.SetBytes(int64(total))
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, f := range files {

@@ -3,12 +3,14 @@ package format
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sbplc/sbplc/ast"
 	"github.com/sbplc/sbplc/corpus"
 	"github.com/sbplc/sbplc/diag"
+	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/parser"
 	"github.com/sbplc/sbplc/source"
 )
@@ -30,7 +32,7 @@ func checkProperties(t testing.TB, name string, src []byte, opts Options) (out [
 	if err := sameData(in, got); err != nil {
 		t.Fatalf("%s: %v\n--- formatted:\n%s", name, err, out)
 	}
-	if a, b := commentTexts(in), commentTexts(got); !equalStrings(a, b) {
+	if a, b := commentTexts(in), commentTexts(got); !slices.Equal(a, b) {
 		t.Fatalf("%s: comments changed:\n in: %q\nout: %q", name, a, b)
 	}
 	again, ds3 := Source(out, name, opts)
@@ -38,7 +40,7 @@ func checkProperties(t testing.TB, name string, src []byte, opts Options) (out [
 		t.Fatalf("%s: second pass failed: %v", name, ds3)
 	}
 	if !bytes.Equal(again, out) {
-		t.Fatalf("%s: not idempotent:\n%s", name, lineDiff(string(out), string(again)))
+		t.Fatalf("%s: not idempotent:\n%s", name, testutil.LineDiff(string(out), string(again)))
 	}
 	return out, true
 }
@@ -68,30 +70,6 @@ func commentTexts(f *ast.File) []string {
 		out = append(out, c.Kind.String()+":"+text)
 	}
 	return out
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) && i < len(bl); i++ {
-		if al[i] != bl[i] {
-			lo := max(0, i-3)
-			return fmt.Sprintf("first difference at line %d:\n%s\n--- vs ---\n%s", i+1,
-				strings.Join(al[lo:min(len(al), i+4)], "\n"), strings.Join(bl[lo:min(len(bl), i+4)], "\n"))
-		}
-	}
-	return fmt.Sprintf("length differs: %d vs %d lines", len(al), len(bl))
 }
 
 // TestCorpusProperties formats every corpus file: parseable files keep

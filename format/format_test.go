@@ -54,7 +54,7 @@ func TestGolden(t *testing.T) {
 			}
 			again, _ := Source(golden, in+".golden", opts)
 			if !bytes.Equal(again, golden) {
-				t.Errorf("golden file is not a fixed point:\n%s", lineDiff(string(golden), string(again)))
+				t.Errorf("golden file is not a fixed point:\n%s", testutil.LineDiff(string(golden), string(again)))
 			}
 			checkWidth(t, out, opts)
 		})

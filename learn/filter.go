@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sbplc/sbplc/diag"
 	"github.com/sbplc/sbplc/policy"
 )
 
@@ -209,9 +210,9 @@ func breadth(f Filter, observed int) string {
 	}
 	switch f.Name {
 	case "subpath":
-		return fmt.Sprintf("everything under %s (%s observed)", f.Path, plural(observed, "path"))
+		return fmt.Sprintf("everything under %s (%s observed)", f.Path, diag.Count(observed, "path"))
 	case "regex":
-		return fmt.Sprintf("paths matching %s (%s observed)", f.regexSource(), plural(observed, "path"))
+		return fmt.Sprintf("paths matching %s (%s observed)", f.regexSource(), diag.Count(observed, "path"))
 	case "remote":
 		host, port, _ := strings.Cut(f.Addr, ":")
 		return "connections to " + hostWords(host) + " on " + portWords(port)
@@ -307,11 +308,4 @@ func portWords(p string) string {
 		return "any port"
 	}
 	return "port " + p
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,11 +99,7 @@ func (l *Learner) Plan(ctx context.Context, src *source.File, c *Collector) (*Pl
 		return nil, &ProfileError{Name: src.Name, Diags: probs}
 	}
 	p := &Plan{Src: src, l: l, base: base, Warnings: probs}
-	names := make([]string, 0, len(l.Params))
-	for k := range l.Params {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(l.Params))
 	for _, k := range names {
 		v := strings.TrimSuffix(l.Params[k], "/")
 		if !strings.HasPrefix(v, "/") || v == "" {
@@ -668,15 +666,15 @@ func (p *Plan) renderBlock(rules []*Rule, sources []string, inBlock bool) (strin
 	from := strings.Join(sources, ", ")
 	if !inBlock {
 		w("")
-		w(fmt.Sprintf("%s (%s from %s) ----", beginMarker, plural(len(rules), "rule"), from))
+		w(fmt.Sprintf("%s (%s from %s) ----", beginMarker, diag.Count(len(rules), "rule"), from))
 		w(";; Rules written by sbplc learn for the denials the logs show. The comment")
 		w(";; above each rule says how many denials it covers and what it allows;")
 		w(";; review them before relying on the profile.")
 	} else {
-		w(fmt.Sprintf(";; added by sbplc learn: %s from %s", plural(len(rules), "rule"), from))
+		w(fmt.Sprintf(";; added by sbplc learn: %s from %s", diag.Count(len(rules), "rule"), from))
 	}
 	for i, r := range rules {
-		w(";; " + plural(r.Denials, "denial") + " of " + strings.Join(r.Ops, ", ") + ", e.g. " + commentText(r.Example.String()))
+		w(";; " + diag.Count(r.Denials, "denial") + " of " + strings.Join(r.Ops, ", ") + ", e.g. " + commentText(r.Example.String()))
 		w(";; allows " + strings.Join(r.Breadth, "; "))
 		for _, n := range r.Notes {
 			w(";; note: " + commentText(n))

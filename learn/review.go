@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/sbplc/sbplc/diag"
 )
 
 // ErrReviewEnded is returned by Review when its input ends before every
@@ -70,7 +72,7 @@ func (p *Plan) Review(ctx context.Context, in io.Reader, out io.Writer) error {
 // show prints one group's proposal.
 func (p *Plan) show(out io.Writer, g *Group, n int) {
 	rules := buildRules([]*Group{g})
-	fmt.Fprintf(out, "\n(%d/%d) %s: %s (widening: %s)\n", n, len(p.Groups), g.Op, plural(g.Denials(), "denial"), g.Level)
+	fmt.Fprintf(out, "\n(%d/%d) %s: %s (widening: %s)\n", n, len(p.Groups), g.Op, diag.Count(g.Denials(), "denial"), g.Level)
 	for _, r := range rules {
 		fmt.Fprintf(out, "  e.g. %s\n  allows %s\n", r.Example, strings.Join(r.Breadth, "; "))
 		for _, note := range r.Notes {

@@ -12,47 +12,21 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sbplc/sbplc/compile"
+	"github.com/sbplc/sbplc/internal/testutil"
 )
-
-// testApplier is the child stage's applier in this test binary. What it
-// does is chosen by SANDBOX_TEST_APPLY in the stage's environment:
-//
-//	""       record the profile in $SANDBOX_TEST_MARK (when set) and succeed
-//	"fail"   fail as libsandbox refusing (EPERM)
-//	"panic"  panic
-//	"kill"   die by SIGKILL
-//	"slow"   sleep 300 ms, then succeed
-type testApplier struct{}
-
-func (testApplier) Apply(bytecode []byte) error {
-	switch os.Getenv("SANDBOX_TEST_APPLY") {
-	case "fail":
-		return fmt.Errorf("sandbox_apply: %w", syscall.EPERM)
-	case "panic":
-		panic("applier exploded")
-	case "kill":
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		time.Sleep(time.Second)
-	case "slow":
-		time.Sleep(300 * time.Millisecond)
-	}
-	if mark := os.Getenv("SANDBOX_TEST_MARK"); mark != "" {
-		return os.WriteFile(mark, bytecode, 0o644)
-	}
-	return nil
-}
 
 func TestMain(m *testing.M) {
 	// Functions are registered before the stage runs (as in init).
 	RegisterFunc("upper", func(arg []byte) ([]byte, error) { return bytes.ToUpper(arg), nil })
 	RegisterFunc("fails", func(arg []byte) ([]byte, error) { return nil, errors.New("the function said no") })
 	RegisterFunc("panics", func(arg []byte) ([]byte, error) { panic("function exploded") })
-	MainWith(testApplier{})
+	// The child stage's applier: SANDBOX_TEST_APPLY chooses what it does,
+	// SANDBOX_TEST_MARK records the profile.
+	MainWith(testutil.FakeApplier{Env: "SANDBOX_TEST"})
 	os.Exit(m.Run())
 }
 

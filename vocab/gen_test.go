@@ -57,23 +57,13 @@ func TestGenerateErrors(t *testing.T) {
 		t.Error("Generate on an empty dir succeeded")
 	}
 	// A broken cross reference is reported.
-	src := sharedVocab(t)
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "raw"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"operations.json", "filters.json", "modifiers.json", "builtins.json", "raw/sonoma_operation_names.json", "raw/sonoma_filter_kinds.json"} {
-		b, err := os.ReadFile(filepath.Join(src, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f == "operations.json" {
+	copyVocab(t, dir, func(name string, b []byte) []byte {
+		if name == "operations.json" {
 			b = bytes.Replace(b, []byte(`"fallback": "file-read*"`), []byte(`"fallback": "file-reed*"`), 1)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+		return b
+	})
 	_, err := gen.Generate(dir)
 	if err == nil || !strings.Contains(err.Error(), "unknown fallback") {
 		t.Errorf("Generate with a bad fallback: err = %v", err)
@@ -84,8 +74,20 @@ func TestGenerateErrors(t *testing.T) {
 // vocabulary, generation fails instead of silently dropping the measured
 // 14.4.1 defaults.
 func TestGenerateNeedsVectors(t *testing.T) {
-	src := sharedVocab(t)
 	dir := filepath.Join(t.TempDir(), "vocab")
+	copyVocab(t, dir, nil)
+	_, err := gen.Generate(dir)
+	if err == nil || !strings.Contains(err.Error(), "bytecode vectors") {
+		t.Errorf("Generate without vectors: err = %v", err)
+	}
+}
+
+// copyVocab copies the generator's inputs from the shared vocabulary into
+// dir (without the bytecode vectors beside it), through edit when it is
+// not nil.
+func copyVocab(t *testing.T, dir string, edit func(name string, b []byte) []byte) {
+	t.Helper()
+	src := sharedVocab(t)
 	if err := os.MkdirAll(filepath.Join(dir, "raw"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -94,12 +96,11 @@ func TestGenerateNeedsVectors(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if edit != nil {
+			b = edit(f, b)
+		}
 		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-	_, err := gen.Generate(dir)
-	if err == nil || !strings.Contains(err.Error(), "bytecode vectors") {
-		t.Errorf("Generate without vectors: err = %v", err)
 	}
 }

@@ -9,11 +9,7 @@ import (
 
 func mustTarget(t *testing.T, name string) Target {
 	t.Helper()
-	tg, ok := LookupTarget(name)
-	if !ok {
-		t.Fatalf("LookupTarget(%q): not found", name)
-	}
-	return tg
+	return must(t, "LookupTarget", LookupTarget, name)
 }
 
 func TestTargets(t *testing.T) {

@@ -8,22 +8,25 @@ import (
 	"github.com/sbplc/sbplc/ir"
 )
 
+// must returns what lookup (called fn in the message) finds for name, or
+// fails the test.
+func must[T any](t *testing.T, fn string, lookup func(string) (T, bool), name string) T {
+	t.Helper()
+	v, ok := lookup(name)
+	if !ok {
+		t.Fatalf("%s(%q): not found", fn, name)
+	}
+	return v
+}
+
 func mustOp(t *testing.T, name string) *Operation {
 	t.Helper()
-	o, ok := LookupOperation(name)
-	if !ok {
-		t.Fatalf("LookupOperation(%q): not found", name)
-	}
-	return o
+	return must(t, "LookupOperation", LookupOperation, name)
 }
 
 func mustFilter(t *testing.T, name string) *Filter {
 	t.Helper()
-	f, ok := LookupFilter(name)
-	if !ok {
-		t.Fatalf("LookupFilter(%q): not found", name)
-	}
-	return f
+	return must(t, "LookupFilter", LookupFilter, name)
 }
 
 func TestAncestors(t *testing.T) {

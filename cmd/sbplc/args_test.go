@@ -27,12 +27,12 @@ func TestArgsUsage(t *testing.T) {
 		{[]string{"completion"}, "sbplc completion: missing SHELL: use bash, zsh, fish or powershell (usage: sbplc completion bash|zsh|fish|powershell)\n"},
 	}
 	for _, tt := range tests {
-		out, errs, code := parseRun(t, "", tt.args...)
+		out, errs, code := runSbplc(t, "", tt.args...)
 		if code != 2 || errs != tt.want || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr\n%q\nwant exit 2 and\n%q", tt.args, code, out, errs, tt.want)
 		}
 	}
-	if out, _, code := parseRun(t, "", "completion", "bash"); code != 0 || !strings.Contains(out, "bash completion") {
+	if out, _, code := runSbplc(t, "", "completion", "bash"); code != 0 || !strings.Contains(out, "bash completion") {
 		t.Errorf("completion bash: exit %d, %.60q", code, out)
 	}
 }
@@ -65,7 +65,7 @@ func TestArgsUsageHelper(t *testing.T) {
 // TestUsageLineNoDuplicateFlags checks that a Use line listing its flags
 // gets no "[flags]" appended (QA #24).
 func TestUsageLineNoDuplicateFlags(t *testing.T) {
-	out, _, code := parseRun(t, "", "fmt", "--help")
+	out, _, code := runSbplc(t, "", "fmt", "--help")
 	if code != 0 || !strings.Contains(out, "sbplc fmt [-d] [-w] [-l] [--check] [--width N] [FILE...]\n") {
 		t.Errorf("fmt --help usage line (exit %d):\n%s", code, out)
 	}
@@ -84,7 +84,7 @@ func TestWriteErrors(t *testing.T) {
 	dir := t.TempDir()
 	ro := filepath.Join(dir, "ro.sb")
 	os.WriteFile(ro, []byte("(version 1)\n(allow   default)\n"), 0o444)
-	_, errs, code := parseRun(t, "", "fmt", "-w", ro)
+	_, errs, code := runSbplc(t, "", "fmt", "-w", ro)
 	if code != 2 || errs != "sbplc: cannot write "+ro+": permission denied (the file is read-only)\n" {
 		t.Errorf("fmt -w read-only: exit %d, stderr %q", code, errs)
 	}
@@ -94,7 +94,7 @@ func TestWriteErrors(t *testing.T) {
 	src := filepath.Join(dir, "ok.sb")
 	os.WriteFile(src, []byte("(version 1)\n(allow default)\n"), 0o644)
 	out := filepath.Join(dir, "nonexistent", "dir", "out.sb")
-	_, errs, code = parseRun(t, "", "compile", "--emit", "sbpl", "-o", out, src)
+	_, errs, code = runSbplc(t, "", "compile", "--emit", "sbpl", "-o", out, src)
 	want := "cannot write " + out + ": directory " + filepath.Dir(out) + " does not exist"
 	if code != 2 || !strings.Contains(errs, want) || strings.Contains(errs, ".tmp-") {
 		t.Errorf("compile -o missing dir: exit %d, stderr %q, want %q", code, errs, want)

@@ -107,8 +107,8 @@ usage errors (and off a Mac with --live).`,
   sbplc audit --live --format json agent.sb > live.json`,
 		Args: argsUsage(1, -1, "PROFILE"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "text" && format != "json" && format != "sarif" {
-				return usageErrorf("unknown --format %q: use text, json or sarif", format)
+			if err := checkFormat(format, "text", "json", "sarif"); err != nil {
+				return err
 			}
 			fail, err := diag.ParseSeverity(failOn)
 			if err != nil {
@@ -136,29 +136,23 @@ usage errors (and off a Mac with --live).`,
 			// another; a profile with errors is reported and skipped.
 			files, err := expandInputs(args, verboseOut(c))
 			if err != nil {
-				return usageErrorf("%v", err)
+				return err
 			}
 			type audited struct {
 				src *source.File
 				rs  []policy.ProbeResult
 			}
 			var done []audited
-			broken := 0
-			for _, name := range files {
-				lp, err := loadEngine(c, name, &ef, po, true)
-				var ee *exitError
-				if errors.As(err, &ee) && ee.Code == exitFindings && len(files) > 1 {
-					broken++
-					continue
-				}
-				if err != nil {
-					return err
-				}
+			broken, err := loadEach(c, files, &ef, po, func(_ string, lp *loadedProfile) error {
 				projects := []string{project}
 				if project == "" {
 					projects = lint.ProjectDirs(lp.res.Eval.Profile, lp.home)
 				}
 				done = append(done, audited{lp.src, lp.engine.Audit(policy.AuditOptions{Home: lp.home, Projects: projects})})
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			out := c.OutOrStdout()
 			switch format {

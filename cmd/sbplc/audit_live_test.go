@@ -52,8 +52,8 @@ const liveProfile = `(version 1)
 
 func TestAuditLiveModelBugs(t *testing.T) {
 	base := fakeLive(t)
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": liveProfile}), "p.sb")
-	out, errs, code := parseRun(t, "", "audit", "--live", "--format", "json", p)
+	p := tempFile(t, "p.sb", liveProfile)
+	out, errs, code := runSbplc(t, "", "audit", "--live", "--format", "json", p)
 	if code != 1 {
 		t.Errorf("exit %d, want 1 (disagreements); stderr %q", code, errs)
 	}
@@ -97,7 +97,7 @@ func TestAuditLiveModelBugs(t *testing.T) {
 		t.Errorf("left behind in %s: %v", base, ents)
 	}
 	// Text: the model bugs with both answers and the OS.
-	out, _, _ = parseRun(t, "", "audit", "--live", p)
+	out, _, _ = runSbplc(t, "", "audit", "--live", p)
 	if !strings.Contains(out, "model bugs: sbplc's answer differs from testOS 1.0's") ||
 		!strings.Contains(out, "(deny default)); testOS 1.0 says allowed (open for writing succeeded)") {
 		t.Errorf("text report:\n%s", out)
@@ -117,13 +117,13 @@ func (a agreeingProber) Probe(ctx context.Context, at liveaudit.Attempt) (liveau
 func TestAuditLiveAgreement(t *testing.T) {
 	fakeLive(t)
 	// New names in the home may be created, so the link attempt tells.
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n(allow file-write-create (subpath (param \"HOME\")))\n"}), "p.sb")
+	p := tempFile(t, "p.sb", "(version 1)\n(deny default)\n(allow file-write-create (subpath (param \"HOME\")))\n")
 	old := liveProber
 	liveProber = func(*sandbox.Profile, *liveaudit.Scratch) liveaudit.Prober {
 		return agreeingProber{answers: map[string]liveaudit.Answer{"EV001": liveaudit.Denied, "EV034": liveaudit.Denied, "EV021": liveaudit.Allowed}}
 	}
 	defer func() { liveProber = old }()
-	out, errs, code := parseRun(t, "", "audit", "--live", "--all", p)
+	out, errs, code := runSbplc(t, "", "audit", "--live", "--all", p)
 	// (version 1) allows file-link whatever the profile says: allowed
 	// offline and live, at warning level, so exit 1 without a model bug.
 	if code != 1 || strings.Contains(out, "model bugs") || !strings.Contains(out, "3 agree, 0 disagree") {
@@ -132,7 +132,7 @@ func TestAuditLiveAgreement(t *testing.T) {
 	if !strings.Contains(out, "EV021   yes  file-link") || !strings.Contains(out, "EV001   yes  file-read-data") {
 		t.Errorf("--all rows:\n%s", out)
 	}
-	_, _, code = parseRun(t, "", "audit", "--live", "--fail-on", "error", p)
+	_, _, code = runSbplc(t, "", "audit", "--live", "--fail-on", "error", p)
 	if code != 0 {
 		t.Errorf("--fail-on error: exit %d", code)
 	}
@@ -140,7 +140,7 @@ func TestAuditLiveAgreement(t *testing.T) {
 
 func TestAuditLiveFailures(t *testing.T) {
 	fakeLive(t)
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": liveProfile}), "p.sb")
+	p := tempFile(t, "p.sb", liveProfile)
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -149,19 +149,19 @@ func TestAuditLiveFailures(t *testing.T) {
 		{[]string{"--project", "/x"}, "leave out --home and --project"},
 		{[]string{"--home", "/x"}, "leave out --home and --project"},
 	} {
-		_, errs, code := parseRun(t, "", append(append([]string{"audit", "--live"}, tt.args...), p)...)
+		_, errs, code := runSbplc(t, "", append(append([]string{"audit", "--live"}, tt.args...), p)...)
 		if code != 2 || !strings.Contains(errs, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q", tt.args, code, errs)
 		}
 	}
 	t.Setenv("SBPLC_TEST_APPLY", "fail")
-	_, errs, code := parseRun(t, "", "audit", "--live", p)
+	_, errs, code := runSbplc(t, "", "audit", "--live", p)
 	if code != 2 || !strings.Contains(errs, "cannot attempt the probes") || !strings.Contains(errs, "cannot apply the profile") {
 		t.Errorf("apply fails: exit %d, stderr %q", code, errs)
 	}
 	fakeCompile(t, &compile.Fake{ErrText: "unbound variable: x at <input string>, line 2, column 1"})
 	t.Setenv("SBPLC_TEST_APPLY", "")
-	_, errs, code = parseRun(t, "", "audit", "--live", p)
+	_, errs, code = runSbplc(t, "", "audit", "--live", p)
 	if code != 2 || !strings.Contains(errs, "p.sb:2:1: error: libsandbox: unbound variable: x") {
 		t.Errorf("compile fails: exit %d, stderr %q", code, errs)
 	}

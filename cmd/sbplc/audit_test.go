@@ -22,8 +22,8 @@ const auditAgent = `(version 1)
 `
 
 func TestAuditText(t *testing.T) {
-	p := queryFile(t, "agent.sb", auditAgent)
-	out, errs, code := queryRun(t, "", "audit", "--project", "/Users/user/proj", p)
+	p := tempFile(t, "agent.sb", auditAgent)
+	out, errs, code := runSbplc(t, "", "audit", "--project", "/Users/user/proj", p)
 	if code != 1 || errs != "" {
 		t.Fatalf("code %d, stderr %q\n%s", code, errs, out)
 	}
@@ -47,25 +47,25 @@ func TestAuditText(t *testing.T) {
 	// --fail-on error: every allowed probe here is a warning or info (the
 	// probes take their rule's severity; (allow file-read*) reads
 	// /dev/bpf0, but EV080 is a write probe).
-	_, _, code = queryRun(t, "", "audit", "--fail-on", "error", p)
+	_, _, code = runSbplc(t, "", "audit", "--fail-on", "error", p)
 	if code != 0 {
 		t.Errorf("--fail-on error: code %d, want 0", code)
 	}
-	locked := queryFile(t, "locked.sb", "(version 1)\n(deny default)\n(deny process-info* system-privilege file-clone file-link nvram*)\n")
-	out, _, code = queryRun(t, "", "audit", locked)
+	locked := tempFile(t, "locked.sb", "(version 1)\n(deny default)\n(deny process-info* system-privilege file-clone file-link nvram*)\n")
+	out, _, code = runSbplc(t, "", "audit", locked)
 	if code != 0 || !strings.Contains(out, "0 of ") {
 		t.Errorf("locked profile: code %d\n%s", code, out)
 	}
 	// --home changes what ~ means.
-	out, _, _ = queryRun(t, "", "audit", "--home", "/Users/other", p)
+	out, _, _ = runSbplc(t, "", "audit", "--home", "/Users/other", p)
 	if !strings.Contains(out, "EV001  file-read-data /Users/other/.ssh/id_rsa") {
 		t.Errorf("--home: ~/.ssh of another home must be readable:\n%s", out)
 	}
 }
 
 func TestAuditJSONAndSARIF(t *testing.T) {
-	p := queryFile(t, "agent.sb", auditAgent)
-	out, _, code := queryRun(t, "", "audit", "--format", "json", "--all", "--project", "/Users/user/proj", p)
+	p := tempFile(t, "agent.sb", auditAgent)
+	out, _, code := runSbplc(t, "", "audit", "--format", "json", "--all", "--project", "/Users/user/proj", p)
 	var got struct {
 		Probes []jsonProbe `json:"probes"`
 	}
@@ -90,20 +90,10 @@ func TestAuditJSONAndSARIF(t *testing.T) {
 	if pr := byID["EV004"]; pr.Decision != "allow" || pr.Group != "secrets" || pr.Severity != "warning" || pr.LintRule != "readable-cloud-credentials" {
 		t.Errorf("EV004 = %+v", pr)
 	}
-	out, _, _ = queryRun(t, "", "audit", "--format", "sarif", p)
-	var sarif struct {
-		Runs []struct {
-			Results []struct {
-				RuleID  string `json:"ruleId"`
-				Level   string `json:"level"`
-				Message struct {
-					Text string `json:"text"`
-				} `json:"message"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal([]byte(out), &sarif); err != nil || len(sarif.Runs) != 1 {
-		t.Fatalf("sarif: %v\n%s", err, out)
+	out, _, _ = runSbplc(t, "", "audit", "--format", "sarif", p)
+	sarif := decodeSARIF(t, out)
+	if len(sarif.Runs) != 1 {
+		t.Fatalf("sarif: %d runs\n%s", len(sarif.Runs), out)
 	}
 	found := false
 	for _, r := range sarif.Runs[0].Results {
@@ -114,7 +104,7 @@ func TestAuditJSONAndSARIF(t *testing.T) {
 	if !found {
 		t.Errorf("sarif lacks EV004:\n%s", out)
 	}
-	_, errs, code := queryRun(t, "", "audit", "--format", "xml", p)
+	_, errs, code := runSbplc(t, "", "audit", "--format", "xml", p)
 	if code != 2 || !strings.Contains(errs, "unknown --format") {
 		t.Errorf("bad format: %d %q", code, errs)
 	}
@@ -123,11 +113,11 @@ func TestAuditJSONAndSARIF(t *testing.T) {
 // TestAuditTarget: --target is validated, and a valid one audits as usual
 // (the signal probe is allowed by the user's unfiltered rule).
 func TestAuditTarget(t *testing.T) {
-	p := queryFile(t, "a.sb", "(version 1)\n(deny default)\n(allow signal)\n")
-	if _, errs, code := queryRun(t, "", "audit", "--target", "macos9", p); code != 2 || !strings.Contains(errs, "unknown --target") {
+	p := tempFile(t, "a.sb", "(version 1)\n(deny default)\n(allow signal)\n")
+	if _, errs, code := runSbplc(t, "", "audit", "--target", "macos9", p); code != 2 || !strings.Contains(errs, "unknown --target") {
 		t.Errorf("bad target: code %d, %q", code, errs)
 	}
-	out, _, _ := queryRun(t, "", "audit", "--target", "macos14", p)
+	out, _, _ := runSbplc(t, "", "audit", "--target", "macos14", p)
 	if !strings.Contains(out, "EV076") || !strings.Contains(out, p+":3:1: (allow signal)") {
 		t.Errorf("signal probe not reported at the user's rule:\n%s", out)
 	}
@@ -151,7 +141,7 @@ func TestAuditExamplesClean(t *testing.T) {
 		// project directories (as in lint); with it, on the checkout.
 		for _, extra := range [][]string{nil, {"--project", testutil.ExampleProject}} {
 			a := append(append(slices.Clone(args), extra...), ex.Path)
-			out, errs, code := queryRun(t, "", a...)
+			out, errs, code := runSbplc(t, "", a...)
 			if code != 0 || errs != "" || !strings.Contains(out, ": 0 of ") {
 				t.Errorf("sbplc %s: code %d, stderr %q\n%s", strings.Join(a, " "), code, errs, out)
 			}
@@ -162,17 +152,17 @@ func TestAuditExamplesClean(t *testing.T) {
 // TestAuditHome: ~ is --home, else the bound HOME param, else the default
 // (policy.PickHome), and ${HOME} placeholders resolve to the same home.
 func TestAuditHome(t *testing.T) {
-	p := queryFile(t, "h.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"HOME\")))\n")
-	out, _, _ := queryRun(t, "", "audit", "-D", "HOME=/Users/bob", p)
+	p := tempFile(t, "h.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"HOME\")))\n")
+	out, _, _ := runSbplc(t, "", "audit", "-D", "HOME=/Users/bob", p)
 	if !strings.Contains(out, "EV001  file-read-data /Users/bob/.ssh/id_rsa") {
 		t.Errorf("bound HOME param not used for ~:\n%s", out)
 	}
-	out, _, _ = queryRun(t, "", "audit", "-D", "HOME=/Users/bob", "--home", "/Users/ana", p)
+	out, _, _ = runSbplc(t, "", "audit", "-D", "HOME=/Users/bob", "--home", "/Users/ana", p)
 	if strings.Contains(out, "EV001 ") || !strings.Contains(out, "EV021  file-link /Users/ana/.ssh/id_rsa") {
 		t.Errorf("--home /Users/ana with HOME=/Users/bob: ~ is /Users/ana, the rule covers /Users/bob only:\n%s", out)
 	}
 	// Unbound: the default home, substituted for ${HOME} as well.
-	out, errs, _ := queryRun(t, "", "audit", p)
+	out, errs, _ := runSbplc(t, "", "audit", p)
 	if !strings.Contains(out, "EV001  file-read-data /Users/user/.ssh/id_rsa") {
 		t.Errorf("default home not substituted for the unbound HOME param:\n%s\n%s", out, errs)
 	}
@@ -181,12 +171,12 @@ func TestAuditHome(t *testing.T) {
 // TestTestHome: `sbplc test` expands ~ by the same rule: without --home,
 // the bound HOME param.
 func TestTestHome(t *testing.T) {
-	p := queryFile(t, "t.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"HOME\")))\n; expect allow file-read-data ~/notes.txt\n; expect deny file-read-data /Users/other/notes.txt\n")
-	out, errs, code := queryRun(t, "", "test", "-D", "HOME=/Users/bob", p)
+	p := tempFile(t, "t.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"HOME\")))\n; expect allow file-read-data ~/notes.txt\n; expect deny file-read-data /Users/other/notes.txt\n")
+	out, errs, code := runSbplc(t, "", "test", "-D", "HOME=/Users/bob", p)
 	if code != 0 || !strings.Contains(out, "2 passed, 0 failed") {
 		t.Errorf("code %d, stderr %q\n%s", code, errs, out)
 	}
-	out, _, code = queryRun(t, "", "test", "-D", "HOME=/Users/bob", "--home", "/Users/other", p)
+	out, _, code = runSbplc(t, "", "test", "-D", "HOME=/Users/bob", "--home", "/Users/other", p)
 	if code != 1 || !strings.Contains(out, "failed") {
 		t.Errorf("--home overrides the param: code %d\n%s", code, out)
 	}
@@ -196,15 +186,15 @@ func TestTestHome(t *testing.T) {
 // reports: exec of /usr/bin/open is exec-interpreter-escape (info), and
 // reading /dev/bpf0 is not a file-write-dev probe.
 func TestAuditOneSeverity(t *testing.T) {
-	p := queryFile(t, "x.sb", "(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n(allow process-exec* (subpath \"/usr/bin\"))\n(allow file-read*)\n")
-	out, _, _ := queryRun(t, "", "audit", p)
+	p := tempFile(t, "x.sb", "(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n(allow process-exec* (subpath \"/usr/bin\"))\n(allow file-read*)\n")
+	out, _, _ := runSbplc(t, "", "audit", p)
 	if !strings.Contains(out, "allow   info    EV067  process-exec* /usr/bin/open: asks LaunchServices to launch apps unsandboxed [exec-interpreter-escape]") {
 		t.Errorf("EV067 not an exec-interpreter-escape info:\n%s", out)
 	}
 	if strings.Contains(out, "launchservices-open") || strings.Contains(out, "EV080") || strings.Contains(out, "allow   error") {
 		t.Errorf("wrong rule or severity:\n%s", out)
 	}
-	lout, _, _ := queryRun(t, "", "lint", "--no-config", "--enable", "all", p)
+	lout, _, _ := runSbplc(t, "", "lint", "--no-config", "--enable", "all", p)
 	if !strings.Contains(lout, "info: this rule allows process-exec* of /usr/bin/security (and 2 more probe(s))") || !strings.Contains(lout, "EV026, EV066, EV067") {
 		t.Errorf("lint does not report the same probes at the same severity:\n%s", lout)
 	}
@@ -217,12 +207,12 @@ func TestAuditDirectory(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "open.sb"), []byte("(version 1)\n(allow default)\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "closed.sb"), []byte("(version 1)\n(deny default)\n(deny file-link file-clone system-privilege nvram*)\n(deny process-info* (target others))\n"), 0o644)
-	out, errs, code := queryRun(t, "", "audit", dir)
+	out, errs, code := runSbplc(t, "", "audit", dir)
 	if code != 1 || !strings.Contains(out, filepath.Join(dir, "closed.sb")+": 0 of") || !strings.Contains(out, filepath.Join(dir, "open.sb")+": ") {
 		t.Fatalf("code %d\n%s%s", code, out, errs)
 	}
 	os.WriteFile(filepath.Join(dir, "broken.sb"), []byte("(version 1)\n(allow file-raed*)\n"), 0o644)
-	out, errs, code = queryRun(t, "", "audit", "--format", "json", filepath.Join(dir, "broken.sb"), filepath.Join(dir, "closed.sb"))
+	out, errs, code = runSbplc(t, "", "audit", "--format", "json", filepath.Join(dir, "broken.sb"), filepath.Join(dir, "closed.sb"))
 	var got struct {
 		Probes []struct {
 			Profile string `json:"profile"`
@@ -239,7 +229,7 @@ func TestAuditDirectory(t *testing.T) {
 			t.Errorf("probe of %q", p.Profile)
 		}
 	}
-	if _, errs, code := queryRun(t, "", "audit", "--live", filepath.Join(dir, "open.sb"), filepath.Join(dir, "closed.sb")); code != 2 || !strings.Contains(errs, "one profile at a time") {
+	if _, errs, code := runSbplc(t, "", "audit", "--live", filepath.Join(dir, "open.sb"), filepath.Join(dir, "closed.sb")); code != 2 || !strings.Contains(errs, "one profile at a time") {
 		t.Errorf("--live with two: %d %s", code, errs)
 	}
 }

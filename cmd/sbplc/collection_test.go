@@ -73,7 +73,7 @@ func TestDisasmCollection(t *testing.T) {
 		{[]string{"verify", "--target", "macos14", "--member", "other", "--profile", bcVectorFile(t, strict1, "strict_1.sb.INFERRED"), coll}, 1,
 			[]string{"disagrees"}, []string{"[cross-check]"}},
 	} {
-		stdout, stderr, code := bcRun(t, c.args...)
+		stdout, stderr, code := runSbplc(t, "", c.args...)
 		if code != c.code {
 			t.Errorf("%v: exit %d, want %d\n%s%s", c.args, code, c.code, stdout, stderr)
 			continue
@@ -89,7 +89,7 @@ func TestDisasmCollection(t *testing.T) {
 			}
 		}
 	}
-	stdout, _, code := bcRun(t, "verify", "--target", "macos14", "--format", "json", "--member", "other", coll)
+	stdout, _, code := runSbplc(t, "", "verify", "--target", "macos14", "--format", "json", "--member", "other", coll)
 	var got struct {
 		Verified   bool   `json:"layout_verified"`
 		OK         bool   `json:"ok"`
@@ -100,7 +100,7 @@ func TestDisasmCollection(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 0 || got.Verified || !got.OK || got.Profiles != 2 || got.Member != "other" || got.Operations != 190 {
 		t.Errorf("verify json: %v, exit %d, %+v", err, code, got)
 	}
-	stdout, _, _ = bcRun(t, "disasm", "--target", "macos14", "--format", "json", coll)
+	stdout, _, _ = runSbplc(t, "", "disasm", "--target", "macos14", "--format", "json", coll)
 	var doc struct {
 		Profiles []struct {
 			Name string `json:"name"`

@@ -45,22 +45,22 @@ func TestUseColor(t *testing.T) {
 // default (output is not a terminal) do not, and a bad value is a usage
 // error.
 func TestColorFlag(t *testing.T) {
-	_, out, _ := lintRunCmd(t, lintBad, "lint", "--no-config", "--color", "always", "-")
+	out, _, _ := runSbplc(t, lintBad, "lint", "--no-config", "--color", "always", "-")
 	if !strings.Contains(out, "\x1b[31merror:\x1b[0m") || !strings.Contains(out, "\x1b[1m<stdin>:3:29:\x1b[0m") {
 		t.Errorf("--color always: no ANSI colours in\n%q", out)
 	}
 	for _, args := range [][]string{{"--color", "never"}, {"--color=auto"}, nil} {
-		_, out, _ := lintRunCmd(t, lintBad, append(append([]string{"lint", "--no-config"}, args...), "-")...)
+		out, _, _ := runSbplc(t, lintBad, append(append([]string{"lint", "--no-config"}, args...), "-")...)
 		if strings.Contains(out, "\x1b[") || !strings.Contains(out, "error:") {
 			t.Errorf("%v: %q", args, out)
 		}
 	}
 	// Global: before the command, and for diagnostics on standard error.
-	_, errs, _ := parseRun(t, "(allow", "--color=always", "parse", "-")
+	_, errs, _ := runSbplc(t, "(allow", "--color=always", "parse", "-")
 	if !strings.Contains(errs, "\x1b[31merror:") {
 		t.Errorf("parse diagnostics not coloured: %q", errs)
 	}
-	_, errs, code := parseRun(t, "", "--color", "sometimes", "rules")
+	_, errs, code := runSbplc(t, "", "--color", "sometimes", "rules")
 	if code != exitUsage || !strings.Contains(errs, `unknown --color "sometimes": use auto, always, never`) {
 		t.Errorf("bad --color: exit %d, %q", code, errs)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,14 +11,6 @@ import (
 	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/corpus"
 )
-
-// bcRun runs sbplc in-process.
-func bcRun(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(args, strings.NewReader(""), &out, &errb)
-	return out.String(), errb.String(), code
-}
 
 // bcVectorFile returns a file of a bytecode vector.
 func bcVectorFile(t *testing.T, vector, file string) string {
@@ -55,15 +46,6 @@ func bcWithFake(t *testing.T, f *compile.Fake) {
 	t.Cleanup(func() { compileBackend, defaultBackend = old, oldDefault })
 }
 
-func bcWriteTemp(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 const bcPrevious = "previous output\n"
 
 func TestCompileWithoutLibsandbox(t *testing.T) {
@@ -71,9 +53,9 @@ func TestCompileWithoutLibsandbox(t *testing.T) {
 		t.Skip("libsandbox exists here")
 	}
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
-	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
-	_, stderr, code := bcRun(t, "compile", "--backend", "libsandbox", "-o", out, src)
+	src := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n")
+	out := writeFile(t, filepath.Join(dir, "p.bin"), bcPrevious)
+	_, stderr, code := runSbplc(t, "", "compile", "--backend", "libsandbox", "-o", out, src)
 	if code != 2 || !strings.Contains(stderr, "compiling to bytecode needs macOS (libsandbox); use --emit sbpl for a portable flattened profile") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
@@ -85,9 +67,9 @@ func TestCompileBytecodeWithFake(t *testing.T) {
 	fake := &compile.Fake{Blob: blob}
 	bcWithFake(t, fake)
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", string(bcReadVector(t, strict1, "strict_1.sb.INFERRED")))
-	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
-	_, stderr, code := bcRun(t, "compile", "-D", "B=2", "-D", "A=1", "-o", out, src)
+	src := writeFile(t, filepath.Join(dir, "p.sb"), string(bcReadVector(t, strict1, "strict_1.sb.INFERRED")))
+	out := writeFile(t, filepath.Join(dir, "p.bin"), bcPrevious)
+	_, stderr, code := runSbplc(t, "", "compile", "-D", "B=2", "-D", "A=1", "-o", out, src)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -106,12 +88,12 @@ func TestCompileBytecodeWithFake(t *testing.T) {
 
 func TestCompileLibsandboxErrorMapsToSource(t *testing.T) {
 	dir := t.TempDir()
-	prelude := bcWriteTemp(t, dir, "prelude.sb", "; shared\n(define (helper) #t)\n")
-	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow frobnicate-thing)\n")
-	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
+	prelude := writeFile(t, filepath.Join(dir, "prelude.sb"), "; shared\n(define (helper) #t)\n")
+	src := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n(allow frobnicate-thing)\n")
+	out := writeFile(t, filepath.Join(dir, "p.bin"), bcPrevious)
 	// Line 5 of prelude+file is line 3 of p.sb.
 	bcWithFake(t, &compile.Fake{ErrText: "unbound variable: frobnicate-thing at <input string>, line 5, column 8"})
-	_, stderr, code := bcRun(t, "compile", "--no-lint", "--prelude", prelude, "-o", out, src)
+	_, stderr, code := runSbplc(t, "", "compile", "--no-lint", "--prelude", prelude, "-o", out, src)
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -123,7 +105,7 @@ func TestCompileLibsandboxErrorMapsToSource(t *testing.T) {
 
 	// An error in the prelude points into the prelude.
 	bcWithFake(t, &compile.Fake{ErrText: "unbound variable: x at <input string>, line 2, column 1"})
-	_, stderr, _ = bcRun(t, "compile", "--no-lint", "--prelude", prelude, "-o", out, src)
+	_, stderr, _ = runSbplc(t, "", "compile", "--no-lint", "--prelude", prelude, "-o", out, src)
 	if !strings.Contains(stderr, prelude+":2:1: error: libsandbox: unbound variable: x") {
 		t.Errorf("prelude error not mapped:\n%s", stderr)
 	}
@@ -134,9 +116,9 @@ func TestCompileLintErrorsStop(t *testing.T) {
 	fake := &compile.Fake{Blob: blob}
 	bcWithFake(t, fake)
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow frobnicate-thing)\n")
-	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
-	_, stderr, code := bcRun(t, "compile", "-o", out, src)
+	src := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow frobnicate-thing)\n")
+	out := writeFile(t, filepath.Join(dir, "p.bin"), bcPrevious)
+	_, stderr, code := runSbplc(t, "", "compile", "-o", out, src)
 	if code != 1 || !strings.Contains(stderr, src+":4:") || !strings.Contains(stderr, "--no-lint") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
@@ -146,7 +128,7 @@ func TestCompileLintErrorsStop(t *testing.T) {
 	bcAssertFile(t, out, bcPrevious)
 	// --no-lint hands it to libsandbox; the fake's blob then disagrees
 	// with the source, which --no-verify accepts.
-	_, stderr, code = bcRun(t, "compile", "--no-lint", "--no-verify", "-o", out, src)
+	_, stderr, code = runSbplc(t, "", "compile", "--no-lint", "--no-verify", "-o", out, src)
 	if code != 0 {
 		t.Fatalf("--no-lint --no-verify: exit %d: %s", code, stderr)
 	}
@@ -156,21 +138,21 @@ func TestCompileLintErrorsStop(t *testing.T) {
 func TestCompileVerificationFailureKeepsOutput(t *testing.T) {
 	blob := bcReadVector(t, strict1, strict1+".sb.bin")
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", string(bcReadVector(t, strict1, "strict_1.sb.INFERRED")))
-	out := bcWriteTemp(t, dir, "p.bin", bcPrevious)
+	src := writeFile(t, filepath.Join(dir, "p.sb"), string(bcReadVector(t, strict1, "strict_1.sb.INFERRED")))
+	out := writeFile(t, filepath.Join(dir, "p.bin"), bcPrevious)
 
 	// A truncated blob fails structural verification.
 	bcWithFake(t, &compile.Fake{Blob: blob[:len(blob)-3]})
-	_, stderr, code := bcRun(t, "compile", "-o", out, src)
+	_, stderr, code := runSbplc(t, "", "compile", "-o", out, src)
 	if code != 1 || !strings.Contains(stderr, "[bytecode-pool]") || !strings.Contains(stderr, "not writing") {
 		t.Fatalf("truncated: exit %d:\n%s", code, stderr)
 	}
 	bcAssertFile(t, out, bcPrevious)
 
 	// A blob that does not implement the source fails the cross-check.
-	other := bcWriteTemp(t, dir, "other.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/elsewhere\"))\n")
+	other := writeFile(t, filepath.Join(dir, "other.sb"), "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/elsewhere\"))\n")
 	bcWithFake(t, &compile.Fake{Blob: blob})
-	_, stderr, code = bcRun(t, "compile", "-o", out, other)
+	_, stderr, code = runSbplc(t, "", "compile", "-o", out, other)
 	if code != 1 || !strings.Contains(stderr, "[cross-check]") || !strings.Contains(stderr, "path=/private/tmp/elsewhere") {
 		t.Fatalf("cross-check: exit %d:\n%s", code, stderr)
 	}
@@ -178,7 +160,7 @@ func TestCompileVerificationFailureKeepsOutput(t *testing.T) {
 
 	// A non-compile backend failure is an environment error.
 	bcWithFake(t, &compile.Fake{Err: os.ErrPermission})
-	_, stderr, code = bcRun(t, "compile", "-o", out, src)
+	_, stderr, code = runSbplc(t, "", "compile", "-o", out, src)
 	if code != 2 {
 		t.Fatalf("backend failure: exit %d:\n%s", code, stderr)
 	}
@@ -187,9 +169,9 @@ func TestCompileVerificationFailureKeepsOutput(t *testing.T) {
 
 func TestCompileEmitSBPLAndJSON(t *testing.T) {
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(define (ro p) (allow file-read* (subpath p)))\n(ro (param \"ROOT\"))\n")
+	src := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n(define (ro p) (allow file-read* (subpath p)))\n(ro (param \"ROOT\"))\n")
 	out := filepath.Join(dir, "flat.sb")
-	_, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-D", "ROOT=/private/tmp", "-o", out, src)
+	_, stderr, code := runSbplc(t, "", "compile", "--emit", "sbpl", "-D", "ROOT=/private/tmp", "-o", out, src)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -199,13 +181,13 @@ func TestCompileEmitSBPLAndJSON(t *testing.T) {
 	}
 	// The flattened profile is itself a profile that flattens to itself.
 	out2 := filepath.Join(dir, "flat2.sb")
-	if _, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out2, out); code != 0 {
+	if _, stderr, code := runSbplc(t, "", "compile", "--emit", "sbpl", "-o", out2, out); code != 0 {
 		t.Fatalf("re-flatten: %s", stderr)
 	}
 	bcAssertFile(t, out2, string(b))
 
 	js := filepath.Join(dir, "p.json")
-	if _, stderr, code := bcRun(t, "compile", "--emit", "json", "-D", "ROOT=/private/tmp", "-o", js, src); code != 0 {
+	if _, stderr, code := runSbplc(t, "", "compile", "--emit", "json", "-D", "ROOT=/private/tmp", "-o", js, src); code != 0 {
 		t.Fatalf("json: %s", stderr)
 	}
 	jb, _ := os.ReadFile(js)
@@ -213,7 +195,7 @@ func TestCompileEmitSBPLAndJSON(t *testing.T) {
 		t.Errorf("json output: %s", jb)
 	}
 	// Standard output.
-	stdout, _, code := bcRun(t, "compile", "--emit", "sbpl", "-D", "ROOT=/x", "-o", "-", src)
+	stdout, _, code := runSbplc(t, "", "compile", "--emit", "sbpl", "-D", "ROOT=/x", "-o", "-", src)
 	if code != 0 || !strings.Contains(stdout, "(subpath \"/x\")") {
 		t.Errorf("-o -: exit %d, %q", code, stdout)
 	}
@@ -221,21 +203,21 @@ func TestCompileEmitSBPLAndJSON(t *testing.T) {
 
 func TestCompileUsageErrors(t *testing.T) {
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n")
+	src := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n")
 	for _, args := range [][]string{
 		{"compile", src},
 		{"compile", "--emit", "elf", "-o", "x", src},
 		{"compile", "--emit", "sbpl", "-o", filepath.Join(dir, "x"), filepath.Join(dir, "missing.sb")},
 		{"compile", "--emit", "sbpl", "-D", "NOEQUALS", "-o", filepath.Join(dir, "x"), src},
 	} {
-		if _, stderr, code := bcRun(t, args...); code != 2 {
+		if _, stderr, code := runSbplc(t, "", args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
 		}
 	}
 	// An evaluation error stops --emit sbpl, and leaves OUT alone.
-	bad := bcWriteTemp(t, dir, "bad.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath 42))\n")
-	out := bcWriteTemp(t, dir, "flat.sb", bcPrevious)
-	if _, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, bad); code != 1 {
+	bad := writeFile(t, filepath.Join(dir, "bad.sb"), "(version 1)\n(deny default)\n(allow file-read* (subpath 42))\n")
+	out := writeFile(t, filepath.Join(dir, "flat.sb"), bcPrevious)
+	if _, stderr, code := runSbplc(t, "", "compile", "--emit", "sbpl", "-o", out, bad); code != 1 {
 		t.Errorf("bad profile: exit %d (%s)", code, stderr)
 	}
 	bcAssertFile(t, out, bcPrevious)
@@ -262,14 +244,14 @@ func bcTrunc(s string) string {
 // Lint levels come from the nearest .sbplc.yaml.
 func TestCompileUsesLintConfig(t *testing.T) {
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(allow default)\n")
+	src := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(allow default)\n")
 	out := filepath.Join(dir, "flat.sb")
-	if _, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, src); code != 0 {
+	if _, stderr, code := runSbplc(t, "", "compile", "--emit", "sbpl", "-o", out, src); code != 0 {
 		t.Fatalf("without config: exit %d: %s", code, stderr)
 	}
-	bcWriteTemp(t, dir, ".sbplc.yaml", "rules:\n  allow-default: error\n")
+	writeFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  allow-default: error\n")
 	os.Remove(out)
-	_, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, src)
+	_, stderr, code := runSbplc(t, "", "compile", "--emit", "sbpl", "-o", out, src)
 	if code != 1 || !strings.Contains(stderr, "[allow-default]") {
 		t.Fatalf("with allow-default: error: exit %d: %s", code, stderr)
 	}
@@ -283,9 +265,9 @@ func TestCompileUsesLintConfig(t *testing.T) {
 // and no ${NAME} placeholder is ever written.
 func TestCompileUnsetParams(t *testing.T) {
 	dir := t.TempDir()
-	guarded := bcWriteTemp(t, dir, "g.sb", "(version 1)\n(deny default)\n(if (param \"SRC_DIR\")\n  (allow file-read* (subpath (param \"SRC_DIR\"))))\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
+	guarded := writeFile(t, filepath.Join(dir, "g.sb"), "(version 1)\n(deny default)\n(if (param \"SRC_DIR\")\n  (allow file-read* (subpath (param \"SRC_DIR\"))))\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
 	out := filepath.Join(dir, "flat.sb")
-	_, stderr, code := bcRun(t, "compile", "--emit", "sbpl", "-o", out, guarded)
+	_, stderr, code := runSbplc(t, "", "compile", "--emit", "sbpl", "-o", out, guarded)
 	if code != 0 {
 		t.Fatalf("guarded: exit %d: %s", code, stderr)
 	}
@@ -294,12 +276,12 @@ func TestCompileUnsetParams(t *testing.T) {
 		t.Errorf("the left-out rule is not explained:\n%s", stderr)
 	}
 
-	bad := bcWriteTemp(t, dir, "params.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"ROOT\")))\n")
+	bad := writeFile(t, filepath.Join(dir, "params.sb"), "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"ROOT\")))\n")
 	fake := &compile.Fake{Blob: []byte("never")}
 	bcWithFake(t, fake)
 	for _, emit := range []string{"sbpl", "json", "bytecode"} {
-		prev := bcWriteTemp(t, dir, "out."+emit, bcPrevious)
-		_, stderr, code := bcRun(t, "compile", "--emit", emit, "-o", prev, bad)
+		prev := writeFile(t, filepath.Join(dir, "out."+emit), bcPrevious)
+		_, stderr, code := runSbplc(t, "", "compile", "--emit", emit, "-o", prev, bad)
 		if code != 1 {
 			t.Errorf("--emit %s: exit %d, want 1:\n%s", emit, code, stderr)
 		}
@@ -321,11 +303,11 @@ func TestCompileUnsetParams(t *testing.T) {
 // says what to do (QA #4c), even with --no-lint.
 func TestCompileUnresolvedImport(t *testing.T) {
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "ks.sb", "(version 1)\n(deny default)\n(import \"system.sb\")\n(corefoundation)\n")
-	out := bcWriteTemp(t, dir, "ks.out", bcPrevious)
+	src := writeFile(t, filepath.Join(dir, "ks.sb"), "(version 1)\n(deny default)\n(import \"system.sb\")\n(corefoundation)\n")
+	out := writeFile(t, filepath.Join(dir, "ks.out"), bcPrevious)
 	for _, extra := range [][]string{nil, {"--no-lint"}} {
 		args := append([]string{"compile", "--emit", "sbpl", "-o", out}, extra...)
-		_, stderr, code := bcRun(t, append(args, src)...)
+		_, stderr, code := runSbplc(t, "", append(args, src)...)
 		if code != 1 {
 			t.Fatalf("%v: exit %d:\n%s", extra, code, stderr)
 		}
@@ -351,21 +333,21 @@ func TestCompileNativeBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := bcWriteTemp(t, dir, "p.sb", string(src))
+	p := writeFile(t, filepath.Join(dir, "p.sb"), string(src))
 	out := filepath.Join(dir, "p.bin")
-	if _, stderr, code := bcRun(t, "compile", "--backend", "native", "--no-lint", "-o", out, p); code != 0 {
+	if _, stderr, code := runSbplc(t, "", "compile", "--backend", "native", "--no-lint", "-o", out, p); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	bcAssertFile(t, out, string(bcReadVector(t, "sonoma14.4.1_domain_af_inet", "sonoma14.4.1_domain_af_inet.sb.bin")))
 
-	bad := bcWriteTemp(t, dir, "bad.sb", "(version 1)\n(deny default)\n(allow file-read* (regex #\"^/private/tmp/x\"))\n")
-	prev := bcWriteTemp(t, dir, "bad.bin", bcPrevious)
-	_, stderr, code := bcRun(t, "compile", "--backend", "native", "--no-lint", "-o", prev, bad)
+	bad := writeFile(t, filepath.Join(dir, "bad.sb"), "(version 1)\n(deny default)\n(allow file-read* (regex #\"^/private/tmp/x\"))\n")
+	prev := writeFile(t, filepath.Join(dir, "bad.bin"), bcPrevious)
+	_, stderr, code := runSbplc(t, "", "compile", "--backend", "native", "--no-lint", "-o", prev, bad)
 	if code != 1 || !strings.Contains(stderr, "bad.sb:3:19: error: native emitter: (regex ...): no hash-verified blob shows how libsandbox 14.4.1 encodes this filter; compile on macOS 14 with --backend libsandbox [native-unsupported]") {
 		t.Errorf("exit %d, stderr %s", code, stderr)
 	}
 	bcAssertFile(t, prev, bcPrevious)
-	if _, stderr, code := bcRun(t, "compile", "--backend", "gcc", "-o", out, p); code != 2 || !strings.Contains(stderr, "unknown --backend") {
+	if _, stderr, code := runSbplc(t, "", "compile", "--backend", "gcc", "-o", out, p); code != 2 || !strings.Contains(stderr, "unknown --backend") {
 		t.Errorf("bad backend: %d %s", code, stderr)
 	}
 }
@@ -373,13 +355,13 @@ func TestCompileNativeBackend(t *testing.T) {
 // TestFlatOutputIsCanonical: expand and compile --emit sbpl print fmt's
 // canonical layout (issue 12, item 10): fmt --check accepts their output.
 func TestFlatOutputIsCanonical(t *testing.T) {
-	p := queryFile(t, "p.sb", "(version 1)\n(deny default)\n(define (h p) (string-append \"/Users/me\" p))\n(allow file-read* file-write* (require-all (subpath (h \"/src\")) (require-not (literal (h \"/src/.env\")))) (subpath \"/usr\"))\n(allow mach-lookup (global-name \"com.apple.a\") (global-name \"com.apple.b\") (global-name \"com.apple.c\") (global-name \"com.apple.d\"))\n")
+	p := tempFile(t, "p.sb", "(version 1)\n(deny default)\n(define (h p) (string-append \"/Users/me\" p))\n(allow file-read* file-write* (require-all (subpath (h \"/src\")) (require-not (literal (h \"/src/.env\")))) (subpath \"/usr\"))\n(allow mach-lookup (global-name \"com.apple.a\") (global-name \"com.apple.b\") (global-name \"com.apple.c\") (global-name \"com.apple.d\"))\n")
 	for _, args := range [][]string{{"expand", p}, {"compile", "--emit", "sbpl", "--no-lint", "-o", "-", p}} {
-		out, errs, code := queryRun(t, "", args...)
+		out, errs, code := runSbplc(t, "", args...)
 		if code != 0 {
 			t.Fatalf("%v: %d %s", args, code, errs)
 		}
-		if _, errs, code := queryRun(t, out, "fmt", "--check", "-"); code != 0 {
+		if _, errs, code := runSbplc(t, out, "fmt", "--check", "-"); code != 0 {
 			t.Errorf("%v output is not canonical: %d %s\n%s", args[0], code, errs, out)
 		}
 	}

@@ -21,7 +21,7 @@ import (
 // descriptions) and the directive.
 func complete(t *testing.T, args ...string) ([]string, cobra.ShellCompDirective) {
 	t.Helper()
-	out, errs, code := parseRun(t, "", append([]string{"__complete"}, args...)...)
+	out, errs, code := runSbplc(t, "", append([]string{"__complete"}, args...)...)
 	if code != 0 {
 		t.Fatalf("__complete %q: exit %d, stderr %q", args, code, errs)
 	}
@@ -95,7 +95,7 @@ func TestCompleteFlagValues(t *testing.T) {
 		}
 	}
 	// Descriptions go with the values for zsh, fish and PowerShell.
-	out, _, _ := parseRun(t, "", "__complete", "rules", "--category", "")
+	out, _, _ := runSbplc(t, "", "__complete", "rules", "--category", "")
 	if !strings.Contains(out, "escape\tlets the process act outside the sandbox\n") {
 		t.Errorf("no category description in %q", out)
 	}
@@ -171,7 +171,7 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 			if flag == "model" {
 				bogus = "bogus=1"
 			}
-			_, errs, code := parseRun(t, "", append([]string{name, "--" + flag, bogus}, args...)...)
+			_, errs, code := runSbplc(t, "", append([]string{name, "--" + flag, bogus}, args...)...)
 			if code != exitUsage || !strings.Contains(errs, `"bogus"`) {
 				t.Errorf("%s --%s %s: exit %d, stderr %q; want a usage error quoting the value", name, flag, bogus, code, errs)
 				continue
@@ -189,7 +189,7 @@ func TestCompletedValuesAreAccepted(t *testing.T) {
 				t.Errorf("%s --%s: nothing completed", name, flag)
 			}
 			for _, v := range values {
-				_, errs, code := parseRun(t, "", append([]string{name, "--" + flag, v}, args...)...)
+				_, errs, code := runSbplc(t, "", append([]string{name, "--" + flag, v}, args...)...)
 				_, after, _ := strings.Cut(v, "=")
 				if code == exitUsage && (strings.Contains(errs, strconv.Quote(v)) || after != "" && strings.Contains(errs, strconv.Quote(after))) {
 					t.Errorf("%s --%s %s: refused: %s", name, flag, v, errs)
@@ -212,7 +212,7 @@ func TestBashCompletionScript(t *testing.T) {
 	}
 	bin, _ := buildSbplc(t)
 	script := filepath.Join(t.TempDir(), "sbplc.bash")
-	out, _, _ := parseRun(t, "", "completion", "bash")
+	out, _, _ := runSbplc(t, "", "completion", "bash")
 	if err := os.WriteFile(script, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ printf '%s\n' "${COMPREPLY[@]}"`
 // templates' names, each of which sbplc init accepts.
 func TestTemplateCompletion(t *testing.T) {
 	for _, cmd := range []string{"init", "run", "trace"} {
-		out, _, _ := parseRun(t, "", "__complete", cmd, "--template", "")
+		out, _, _ := runSbplc(t, "", "__complete", cmd, "--template", "")
 		for _, name := range templates.Names() {
 			if !strings.Contains(out, name+"\t") {
 				t.Errorf("%s --template: %s not offered:\n%s", cmd, name, out)
@@ -254,7 +254,7 @@ func TestTemplateCompletion(t *testing.T) {
 		}
 	}
 	for _, name := range templates.Names() {
-		if _, errs, code := parseRun(t, "", "init", "--template", name, "-o", filepath.Join(t.TempDir(), "p.sb")); code != 0 {
+		if _, errs, code := runSbplc(t, "", "init", "--template", name, "-o", filepath.Join(t.TempDir(), "p.sb")); code != 0 {
 			t.Errorf("init --template %s: exit %d %s", name, code, errs)
 		}
 	}

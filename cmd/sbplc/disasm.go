@@ -50,10 +50,8 @@ listed profile by profile; --member NAME disassembles one of them.`,
   sbplc disasm --target ios18 --member container collection.bin`,
 		Args: argsUsage(1, 1, "BLOB"),
 		RunE: func(c *cobra.Command, args []string) error {
-			switch format {
-			case "text", "json", "dot":
-			default:
-				return usageErrorf("unknown --format %q: use text, json or dot", format)
+			if err := checkFormat(format, "text", "json", "dot"); err != nil {
+				return err
 			}
 			l, err := blobLayout(target, c.ErrOrStderr())
 			if err != nil {

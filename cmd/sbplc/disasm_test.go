@@ -12,7 +12,7 @@ import (
 func TestDisasmFormats(t *testing.T) {
 	blob := bcVectorFile(t, strict1, strict1+".sb.bin")
 	for _, format := range []string{"text", "json", "dot"} {
-		stdout, stderr, code := bcRun(t, "disasm", "--format", format, blob)
+		stdout, stderr, code := runSbplc(t, "", "disasm", "--format", format, blob)
 		if code != 0 || stderr != "" {
 			t.Fatalf("%s: exit %d: %s", format, code, stderr)
 		}
@@ -23,11 +23,11 @@ func TestDisasmFormats(t *testing.T) {
 			t.Errorf("invalid JSON")
 		}
 	}
-	stdout, _, _ := bcRun(t, "disasm", "--all", blob)
+	stdout, _, _ := runSbplc(t, "", "disasm", "--all", blob)
 	if !strings.Contains(stdout, "storage-class-map") {
 		t.Errorf("--all does not list every operation")
 	}
-	if _, _, code := bcRun(t, "disasm", "--format", "svg", blob); code != 2 {
+	if _, _, code := runSbplc(t, "", "disasm", "--format", "svg", blob); code != 2 {
 		t.Errorf("bad --format: exit %d", code)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/lint"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/ruletable"
@@ -56,7 +57,7 @@ func TestGeneratedDocs(t *testing.T) {
 	}
 	for name, text := range pages {
 		path := filepath.Join("..", "..", "docs", name)
-		if os.Getenv("SBPLC_UPDATE") != "" {
+		if testutil.Update() {
 			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +69,7 @@ func TestGeneratedDocs(t *testing.T) {
 			continue
 		}
 		if string(old) != text {
-			t.Errorf("docs/%s is out of date (the command tree or the rule table changed): run %s\n%s", name, regenerate, firstDifference(string(old), text))
+			t.Errorf("docs/%s is out of date (the command tree or the rule table changed): run %s\n%s", name, regenerate, testutil.LineDiff(string(old), text))
 		}
 	}
 }
@@ -93,23 +94,6 @@ func TestGeneratedDocsFollowTheTree(t *testing.T) {
 	if !strings.Contains(renderRulesDoc(), "| ["+r.ID+"](../lint/docs/"+r.ID+".md) |") {
 		t.Error("docs/rules.md does not link unused-define to its document")
 	}
-}
-
-func firstDifference(old, new string) string {
-	ol, nl := strings.Split(old, "\n"), strings.Split(new, "\n")
-	for i := 0; i < len(ol) || i < len(nl); i++ {
-		var o, n string
-		if i < len(ol) {
-			o = ol[i]
-		}
-		if i < len(nl) {
-			n = nl[i]
-		}
-		if o != n {
-			return fmt.Sprintf("first difference at line %d:\n  committed: %s\n  generated: %s", i+1, o, n)
-		}
-	}
-	return ""
 }
 
 // docCommands lists the commands a user can run, depth first, in the
@@ -220,14 +204,7 @@ func renderRulesDoc() string {
 		list := byCat[c.Name]
 		sort.SliceStable(list, func(i, j int) bool { return list[i].Stage == "" && list[j].Stage != "" })
 		for _, r := range list {
-			def := "on"
-			if r.Off {
-				def = "off"
-			}
-			probes := "-"
-			if n := len(ruletable.ProbesOf(r.ID)); n > 0 {
-				probes = fmt.Sprint(n)
-			}
+			def, probes := ruleColumns(r.ID, r.Off)
 			var notes []string
 			if r.Stage != "" {
 				stage := r.Stage

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestAppSandboxExpand(t *testing.T) {
 		if ents != "" {
 			args = append(args, "--entitlements", ents)
 		}
-		stdout, stderr, code := bcRun(t, append(args, appSandbox)...)
+		stdout, stderr, code := runSbplc(t, "", append(args, appSandbox)...)
 		if code != 0 {
 			t.Fatalf("%s: exit %d\n%s", name, code, stderr)
 		}
@@ -31,7 +32,7 @@ func TestAppSandboxExpand(t *testing.T) {
 	}
 	// -D overrides a parameter of the App Sandbox's set, and the container
 	// follows the bundle id given.
-	stdout, _, code := bcRun(t, "expand", "--app-sandbox", "--target", "macos14", "-D", "_HOME=/Users/alice",
+	stdout, _, code := runSbplc(t, "", "expand", "--app-sandbox", "--target", "macos14", "-D", "_HOME=/Users/alice",
 		"-D", "application_bundle_id=org.example.editor", appSandbox)
 	if code != 0 || !strings.Contains(stdout, `(subpath "/Users/alice/Library/Containers/org.example.editor/Data")`) ||
 		!strings.Contains(stdout, `"org.example.editor.ServiceProvider"`) {
@@ -48,7 +49,7 @@ func TestEntitlementsListDiff(t *testing.T) {
 		"diff-groups":      {"diff", "--app-sandbox", "--target", "macos14", "--add", `com.apple.security.application-groups=["T.group.a","T.group.b"]`, appSandbox},
 		"diff-plist-print": {"diff", "--app-sandbox", "--target", "macos14", "--entitlements", "testdata/entitlements/app.plist", "--remove", "com.apple.security.network.client", "--add", "com.apple.security.print", appSandbox},
 	} {
-		stdout, stderr, code := bcRun(t, append([]string{"entitlements"}, args...)...)
+		stdout, stderr, code := runSbplc(t, "", append([]string{"entitlements"}, args...)...)
 		if code != 0 {
 			t.Fatalf("%s: exit %d\n%s", name, code, stderr)
 		}
@@ -70,16 +71,16 @@ func TestEntitlementsErrors(t *testing.T) {
 		{[]string{"entitlements", "diff", "--add", "=x", appSandbox}, 2, "expected KEY or KEY=VALUE"},
 		{[]string{"entitlements", "diff", "--add", "k=[1,", appSandbox}, 2, "--add k:"},
 	} {
-		_, stderr, code := bcRun(t, c.args...)
+		_, stderr, code := runSbplc(t, "", c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, want %d with %q:\n%s", c.args, code, c.code, c.want, stderr)
 		}
 	}
 	// A value of the wrong type reaching entitlement-value: libsandbox's words.
 	dir := t.TempDir()
-	p := bcWriteTemp(t, dir, "v.sb", "(version 1)\n(define (entitlement k) (cdr (assoc k *entitlements*)))\n(allow mach-lookup (require-entitlement \"k\" (entitlement-value (entitlement \"k\"))))\n")
-	j := bcWriteTemp(t, dir, "e.json", `{"k": ["a"]}`)
-	_, stderr, code := bcRun(t, "expand", "--entitlements", j, p)
+	p := writeFile(t, filepath.Join(dir, "v.sb"), "(version 1)\n(define (entitlement k) (cdr (assoc k *entitlements*)))\n(allow mach-lookup (require-entitlement \"k\" (entitlement-value (entitlement \"k\"))))\n")
+	j := writeFile(t, filepath.Join(dir, "e.json"), `{"k": ["a"]}`)
+	_, stderr, code := runSbplc(t, "", "expand", "--entitlements", j, p)
 	if code != 1 || !strings.Contains(stderr, "entitlement-value argument must be string or boolean") {
 		t.Errorf("wrong type: exit %d\n%s", code, stderr)
 	}
@@ -102,18 +103,18 @@ func TestAppleProfilesAnswer(t *testing.T) {
 			targets = append(targets, "macos10.15") // the others are copies of 14.4.1 files
 		}
 		for _, target := range targets {
-			_, stderr, code := bcRun(t, "expand", "-v", "--target", target, path)
+			_, stderr, code := runSbplc(t, "", "expand", "-v", "--target", target, path)
 			if code != 0 || strings.Contains(stderr, "error:") {
 				t.Errorf("%s (%s): expand exit %d\n%s", e.File, target, code, stderr)
 			}
 			if strings.Contains(e.Notes, "imports system.sb") && !strings.Contains(stderr, "using sbplc's model of system.sb for macOS "+strings.TrimPrefix(target, "macos")) {
 				t.Errorf("%s (%s): -v does not name the model:\n%s", e.File, target, stderr)
 			}
-			out, stderr, code := bcRun(t, "query", "--target", target, path, "file-read-data", "/private/etc/passwd")
+			out, stderr, code := runSbplc(t, "", "query", "--target", target, path, "file-read-data", "/private/etc/passwd")
 			if code == 2 || !(strings.HasPrefix(out, "allow") || strings.HasPrefix(out, "deny") || strings.HasPrefix(out, "unknown")) {
 				t.Errorf("%s (%s): query exit %d: %s\n%s", e.File, target, code, out, stderr)
 			}
-			out, stderr, code = bcRun(t, "audit", "--target", target, path)
+			out, stderr, code = runSbplc(t, "", "audit", "--target", target, path)
 			if code == 2 || out == "" {
 				t.Errorf("%s (%s): audit exit %d\n%s%s", e.File, target, code, out, stderr)
 			}

@@ -39,8 +39,8 @@ an error was reported.`,
   sbplc expand --format json profile.sb | jq '.rules[0]'`,
 		Args: argsUsage(1, 1, "FILE"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "sbpl" && format != "json" {
-				return usageErrorf("unknown --format %q: use sbpl or json", format)
+			if err := checkFormat(format, "sbpl", "json"); err != nil {
+				return err
 			}
 			opts, err := ef.driverOptions()
 			if err != nil {

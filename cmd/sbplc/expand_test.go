@@ -1,31 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func expandRun(t *testing.T, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(append([]string{"expand"}, args...), strings.NewReader(stdin), &out, &errb)
-	return out.String(), errb.String(), code
-}
-
-func expandDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 const expandProfile = `(version 1)
 (deny default)
@@ -37,7 +18,7 @@ const expandProfile = `(version 1)
 `
 
 func TestExpandCmd(t *testing.T) {
-	dir := expandDir(t, map[string]string{
+	dir := writeTree(t, map[string]string{
 		"p.sb":   expandProfile,
 		"lib.sb": "(allow file-read-metadata)\n",
 		"params": "# comment\nHOME=/Users/me\n",
@@ -54,38 +35,38 @@ func TestExpandCmd(t *testing.T) {
     (global-name "com.apple.a")
     (require-not (global-name "com.apple.b"))))
 `
-	out, errs, code := expandRun(t, "", "-D", "HOME=/Users/me", p)
+	out, errs, code := runSbplc(t, "", "expand", "-D", "HOME=/Users/me", p)
 	if code != 0 || out != want || errs != "" {
 		t.Fatalf("expand -D: code %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 	// --params FILE gives the same result.
-	out2, _, code := expandRun(t, "", "--params", filepath.Join(dir, "params"), p)
+	out2, _, code := runSbplc(t, "", "expand", "--params", filepath.Join(dir, "params"), p)
 	if code != 0 || out2 != want {
 		t.Fatalf("expand --params: code %d\n%s", code, out2)
 	}
 	// Fixed point: expanding the output prints the same text.
-	out3, errs, code := expandRun(t, out, "-")
+	out3, errs, code := runSbplc(t, out, "expand", "-")
 	if code != 0 || out3 != out {
 		t.Fatalf("expand of expand output differs (code %d):\n%s\nstderr: %s", code, out3, errs)
 	}
 	// Unbound params warn once and use ${NAME}.
-	out, errs, code = expandRun(t, "", p)
+	out, errs, code = runSbplc(t, "", "expand", p)
 	if code != 0 || !strings.Contains(out, `(subpath "${HOME}/Library")`) || strings.Count(errs, "[unbound-param]") != 1 {
 		t.Fatalf("unbound param: code %d\n%s\n%s", code, out, errs)
 	}
 	// --strict-params: the param is #f and the path filter fails, exit 1.
-	_, errs, code = expandRun(t, "", "--strict-params", p)
+	_, errs, code = runSbplc(t, "", "expand", "--strict-params", p)
 	if code != 1 || !strings.Contains(errs, "string-append: argument 1 must be a string, got boolean #f") {
 		t.Fatalf("strict params: code %d\n%s", code, errs)
 	}
 	// --prelude evaluates first in the same environment.
-	out, errs, code = expandRun(t, "", "--prelude", filepath.Join(dir, "pre.sb"), filepath.Join(dir, "use.sb"))
+	out, errs, code = runSbplc(t, "", "expand", "--prelude", filepath.Join(dir, "pre.sb"), filepath.Join(dir, "use.sb"))
 	if code != 0 || out != "(version 1)\n(allow process-fork)\n" {
 		t.Fatalf("prelude: code %d\n%s\n%s", code, out, errs)
 	}
 	// -I DIR finds imports elsewhere.
-	other := expandDir(t, map[string]string{"main.sb": "(version 1)\n(import \"lib.sb\")\n"})
-	out, errs, code = expandRun(t, "", "-I", dir, filepath.Join(other, "main.sb"))
+	other := writeTree(t, map[string]string{"main.sb": "(version 1)\n(import \"lib.sb\")\n"})
+	out, errs, code = runSbplc(t, "", "expand", "-I", dir, filepath.Join(other, "main.sb"))
 	if code != 0 || out != "(version 1)\n(allow file-read-metadata)\n" {
 		t.Fatalf("-I: code %d\n%s\n%s", code, out, errs)
 	}
@@ -93,7 +74,7 @@ func TestExpandCmd(t *testing.T) {
 
 func TestExpandCmdJSON(t *testing.T) {
 	src := "(version 1)\n(define (h) (allow file-read* (subpath \"/a\")))\n(h)\n"
-	out, errs, code := expandRun(t, src, "--format", "json", "-")
+	out, errs, code := runSbplc(t, src, "expand", "--format", "json", "-")
 	if code != 0 {
 		t.Fatalf("code %d: %s", code, errs)
 	}
@@ -128,7 +109,7 @@ func TestExpandCmdJSON(t *testing.T) {
 
 func TestExpandCmdErrors(t *testing.T) {
 	// Error diagnostics: positioned text on stderr, exit 1.
-	_, errs, code := expandRun(t, "(version 1)\n(allow file-raed*)\n", "-")
+	_, errs, code := runSbplc(t, "(version 1)\n(allow file-raed*)\n", "expand", "-")
 	if code != 1 || !strings.Contains(errs, `<stdin>:2:8: error: unknown operation file-raed*: libsandbox fails with "unbound variable: file-raed*"; did you mean file-read*? [unknown-operation]`) {
 		t.Fatalf("code %d\n%s", code, errs)
 	}
@@ -142,32 +123,32 @@ func TestExpandCmdErrors(t *testing.T) {
 		{"/nonexistent/profile.sb"},
 		{},
 	} {
-		if _, errs, code := expandRun(t, "", args...); code != 2 {
+		if _, errs, code := runSbplc(t, "", append([]string{"expand"}, args...)...); code != 2 {
 			t.Errorf("expand %v: code %d, want 2 (%s)", args, code, errs)
 		}
 	}
 	// -D without '=' says how to write it.
-	if _, errs, _ := expandRun(t, "", "-D", "HOME", "-"); !strings.Contains(errs, `-D "HOME": expected KEY=VALUE, e.g. -D HOME=/some/path`) {
+	if _, errs, _ := runSbplc(t, "", "expand", "-D", "HOME", "-"); !strings.Contains(errs, `-D "HOME": expected KEY=VALUE, e.g. -D HOME=/some/path`) {
 		t.Errorf("-D HOME: %s", errs)
 	}
 	// A malformed --params line is a usage error naming the line.
-	dir := expandDir(t, map[string]string{"bad": "A=1\nnot a pair\n"})
-	if _, errs, code := expandRun(t, "", "--params", filepath.Join(dir, "bad"), "-"); code != 2 || !strings.Contains(errs, "bad:2: expected KEY=VALUE") {
+	dir := writeTree(t, map[string]string{"bad": "A=1\nnot a pair\n"})
+	if _, errs, code := runSbplc(t, "", "expand", "--params", filepath.Join(dir, "bad"), "-"); code != 2 || !strings.Contains(errs, "bad:2: expected KEY=VALUE") {
 		t.Errorf("bad params file: code %d, %s", code, errs)
 	}
 }
 
 func TestExpandCmdOutputFile(t *testing.T) {
-	dir := expandDir(t, map[string]string{"out.sb": "keep me\n"})
+	dir := writeTree(t, map[string]string{"out.sb": "keep me\n"})
 	dst := filepath.Join(dir, "out.sb")
 	// Errors: the output file is left untouched.
-	if _, _, code := expandRun(t, "(allow nope)\n", "-o", dst, "-"); code != 1 {
+	if _, _, code := runSbplc(t, "(allow nope)\n", "expand", "-o", dst, "-"); code != 1 {
 		t.Fatalf("code %d", code)
 	}
 	if b, _ := os.ReadFile(dst); string(b) != "keep me\n" {
 		t.Fatalf("output file changed on error: %q", b)
 	}
-	if _, _, code := expandRun(t, "(version 1)\n(allow file-read*)\n", "-o", dst, "-"); code != 0 {
+	if _, _, code := runSbplc(t, "(version 1)\n(allow file-read*)\n", "expand", "-o", dst, "-"); code != 0 {
 		t.Fatalf("code %d", code)
 	}
 	if b, _ := os.ReadFile(dst); string(b) != "(version 1)\n(allow file-read*)\n" {
@@ -179,7 +160,7 @@ func TestExpandCmdOutputFile(t *testing.T) {
 // reaching a path filter, at the (param ...) call, through a helper.
 func TestExpandCmdStrictParamPath(t *testing.T) {
 	src := "(version 1)\n(define (under p) (subpath p))\n(allow file-read* (under (param \"ROOT\")))\n"
-	_, errs, code := expandRun(t, src, "--strict-params", "-")
+	_, errs, code := runSbplc(t, src, "expand", "--strict-params", "-")
 	want := "<stdin>:3:26: error: invalid data type of path filter; expected pattern, got boolean [filter-arg-type]\n"
 	if code != 1 || !strings.Contains(errs, want) {
 		t.Fatalf("code %d, want 1 and %q in:\n%s", code, want, errs)
@@ -196,31 +177,31 @@ func TestExpandCmdStrictParamPath(t *testing.T) {
 // directory first, then each -I DIR in order; a file found through -I
 // resolves its own imports relative to itself.
 func TestExpandCmdImportOrder(t *testing.T) {
-	main := expandDir(t, map[string]string{
+	main := writeTree(t, map[string]string{
 		"main.sb": "(version 1)\n(import \"a.sb\")\n(import \"b.sb\")\n",
 		"a.sb":    "(allow file-read* (literal \"/a-beside-main\"))\n",
 	})
-	i1 := expandDir(t, map[string]string{
+	i1 := writeTree(t, map[string]string{
 		"a.sb": "(allow file-read* (literal \"/a-in-i1\"))\n",
 		"b.sb": "(import \"c.sb\")\n",
 		"c.sb": "(allow file-read* (literal \"/c-beside-b\"))\n",
 	})
-	i2 := expandDir(t, map[string]string{
+	i2 := writeTree(t, map[string]string{
 		"b.sb": "(allow file-read* (literal \"/b-in-i2\"))\n",
 		"c.sb": "(allow file-read* (literal \"/c-in-i2\"))\n",
 	})
-	out, errs, code := expandRun(t, "", "-I", i1, "-I", i2, filepath.Join(main, "main.sb"))
+	out, errs, code := runSbplc(t, "", "expand", "-I", i1, "-I", i2, filepath.Join(main, "main.sb"))
 	want := "(version 1)\n(allow file-read* (literal \"/a-beside-main\"))\n(allow file-read* (literal \"/c-beside-b\"))\n"
 	if code != 0 || errs != "" || out != want {
 		t.Fatalf("code %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", code, out, want, errs)
 	}
 	// Not found: a warning naming every place searched, an opaque
 	// (import ...) kept in the output, exit 0.
-	if _, _, code = expandRun(t, "", filepath.Join(i2, "missing-main.sb")); code != 2 {
+	if _, _, code = runSbplc(t, "", "expand", filepath.Join(i2, "missing-main.sb")); code != 2 {
 		t.Fatalf("missing main file: code %d, want 2", code)
 	}
-	dir := expandDir(t, map[string]string{"m.sb": "(version 1)\n(import \"nowhere.sb\")\n(allow process-fork)\n"})
-	out, errs, code = expandRun(t, "", "-I", i1, filepath.Join(dir, "m.sb"))
+	dir := writeTree(t, map[string]string{"m.sb": "(version 1)\n(import \"nowhere.sb\")\n(allow process-fork)\n"})
+	out, errs, code = runSbplc(t, "", "expand", "-I", i1, filepath.Join(dir, "m.sb"))
 	if code != 0 || !strings.Contains(errs, `m.sb:2:1: warning: cannot find imported profile "nowhere.sb"`) ||
 		!strings.Contains(errs, filepath.Join(i1, "nowhere.sb")) || !strings.Contains(out, `(import "nowhere.sb")`) {
 		t.Fatalf("import-not-found: code %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
@@ -250,9 +231,8 @@ func TestSameCodeAcrossCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, args := range [][]string{{"expand", p}, {"query", p, "file-read-data", "/x"}, {"lint", p}} {
-			var out, errs strings.Builder
-			code := run(args, strings.NewReader(""), &out, &errs)
-			all := out.String() + errs.String()
+			out, errs, code := runSbplc(t, "", args...)
+			all := out + errs
 			if code != 1 || !strings.Contains(all, filepath.Join(dir, c.want)) {
 				t.Errorf("sbplc %s %s: code %d, want 1 and %q in\n%s", args[0], c.name, code, c.want, all)
 			}

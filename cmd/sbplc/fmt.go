@@ -61,7 +61,7 @@ FILE) reads standard input.`,
 			}
 			files, err := expandInputs(args, verboseOut(c))
 			if err != nil {
-				return usageErrorf("%v", err)
+				return err
 			}
 			if write {
 				for _, f := range files {

@@ -11,7 +11,7 @@ import (
 // among them the symlink check (/etc/hosts denied although both of its
 // spellings are allowed) and the Data-volume spelling.
 func TestGroundTruthRuntime(t *testing.T) {
-	out, errs, code := queryRun(t, "", "test", "--target", "macos14", "../../testdata/groundtruth/runtime")
+	out, errs, code := runSbplc(t, "", "test", "--target", "macos14", "../../testdata/groundtruth/runtime")
 	m := regexp.MustCompile(`(?m)^(\d+) passed, 0 failed$`).FindStringSubmatch(out)
 	if code != 0 || m == nil {
 		t.Fatalf("code %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)

@@ -132,9 +132,8 @@ func TestPreCommitHooks(t *testing.T) {
 		}
 		args := append(fields[1:], strings.Fields(h["args"])...)
 		args = append(args, files...)
-		var out, errOut bytes.Buffer
-		code := run(args, strings.NewReader(""), &out, &errOut)
-		return code, out.String() + errOut.String()
+		out, errs, code := runSbplc(t, "", args...)
+		return code, out + errs
 	}
 
 	t.Run("sbplc-lint", func(t *testing.T) {
@@ -197,18 +196,16 @@ func TestPreCommitHooks(t *testing.T) {
 // docs/editors.md, for each shell.
 func TestShellCompletions(t *testing.T) {
 	for shell, marker := range map[string]string{"bash": "__start_sbplc", "zsh": "#compdef sbplc", "fish": "complete -c sbplc", "powershell": "Register-ArgumentCompleter"} {
-		var out, errOut bytes.Buffer
-		if code := run([]string{"completion", shell}, strings.NewReader(""), &out, &errOut); code != 0 {
-			t.Fatalf("completion %s: exit %d: %s", shell, code, errOut.String())
+		out, errs, code := runSbplc(t, "", "completion", shell)
+		if code != 0 {
+			t.Fatalf("completion %s: exit %d: %s", shell, code, errs)
 		}
-		if !strings.Contains(out.String(), marker) {
+		if !strings.Contains(out, marker) {
 			t.Errorf("completion %s: output lacks %q", shell, marker)
 		}
 	}
 	// Dynamic completion of subcommands and flags goes through __complete.
-	var out, errOut bytes.Buffer
-	run([]string{"__complete", "ls"}, strings.NewReader(""), &out, &errOut)
-	if !strings.Contains(out.String(), "lsp") {
-		t.Errorf("__complete ls: %q lacks lsp", out.String())
+	if out, _, _ := runSbplc(t, "", "__complete", "ls"); !strings.Contains(out, "lsp") {
+		t.Errorf("__complete ls: %q lacks lsp", out)
 	}
 }

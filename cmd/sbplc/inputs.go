@@ -35,7 +35,7 @@ func isProfileName(name string) bool {
 // glob that matches nothing and a directory without profiles are errors.
 // What a directory walk leaves out (hidden directories, files with other
 // endings such as .conf, FIFOs and devices, dangling or looping links) is
-// listed on verbose when it is not nil.
+// listed on verbose when it is not nil. Its errors are usage errors.
 func expandInputs(args []string, verbose io.Writer) ([]string, error) {
 	var out []string
 	say := func(format string, a ...any) {
@@ -52,10 +52,10 @@ func expandInputs(args []string, verbose io.Writer) ([]string, error) {
 		if strings.ContainsAny(a, "*?[") {
 			m, err := filepath.Glob(a)
 			if err != nil {
-				return nil, fmt.Errorf("bad pattern %q: %v", a, err)
+				return nil, usageErrorf("bad pattern %q: %v", a, err)
 			}
 			if len(m) == 0 {
-				return nil, fmt.Errorf("%s: no files match", a)
+				return nil, usageErrorf("%s: no files match", a)
 			}
 			matches = m
 		}
@@ -98,13 +98,13 @@ func expandInputs(args []string, verbose io.Writer) ([]string, error) {
 				return nil
 			})
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", p, unwrapPathErr(err))
+				return nil, usageErrorf("%s: %v", p, unwrapPathErr(err))
 			}
 			if len(found) == 0 && skipped > 0 {
-				return nil, fmt.Errorf("%s: no regular profile files in this directory (skipped %d FIFO, socket, device or broken link(s): name one explicitly to read it, -v lists them)", p, skipped)
+				return nil, usageErrorf("%s: no regular profile files in this directory (skipped %d FIFO, socket, device or broken link(s): name one explicitly to read it, -v lists them)", p, skipped)
 			}
 			if len(found) == 0 {
-				return nil, fmt.Errorf("%s: no profile files (%s) in this directory", p, strings.Join(globNames(), ", "))
+				return nil, usageErrorf("%s: no profile files (%s) in this directory", p, strings.Join(globNames(), ", "))
 			}
 			sort.Strings(found)
 			out = append(out, found...)

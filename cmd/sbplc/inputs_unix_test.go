@@ -6,9 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sbplc/sbplc/internal/testutil"
 )
 
 // TestInputsSkipNonRegular checks that a directory walk takes regular files
@@ -17,9 +18,7 @@ import (
 func TestInputsSkipNonRegular(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.sb"), []byte("(version 1)\n"), 0o644)
-	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.sb"), 0o644); err != nil {
-		t.Skip(err)
-	}
+	testutil.MakeFIFO(t, filepath.Join(dir, "fifo.sb"))
 	os.Symlink("a.sb", filepath.Join(dir, "link.sb"))
 	os.Symlink("fifo.sb", filepath.Join(dir, "linkfifo.sb"))
 	got, err := expandInputs([]string{dir}, nil)
@@ -32,12 +31,12 @@ func TestInputsSkipNonRegular(t *testing.T) {
 	}
 	only := filepath.Join(dir, "only")
 	os.Mkdir(only, 0o755)
-	syscall.Mkfifo(filepath.Join(only, "x.sb"), 0o644)
+	testutil.MakeFIFO(t, filepath.Join(only, "x.sb"))
 	done := make(chan int, 1)
 	var errs string
 	go func() {
 		var code int
-		_, errs, code = parseRun(t, "", "parse", only)
+		_, errs, code = runSbplc(t, "", "parse", only)
 		done <- code
 	}()
 	select {
@@ -58,7 +57,7 @@ func TestInputTooLarge(t *testing.T) {
 		t.Skip(err)
 	}
 	for _, cmd := range []string{"parse", "lint"} {
-		_, errs, code := parseRun(t, "", cmd, "/dev/zero")
+		_, errs, code := runSbplc(t, "", cmd, "/dev/zero")
 		if code != 2 || len(errs) > 200 || !strings.Contains(errs, "/dev/zero: input is larger than 16777216 bytes") {
 			t.Errorf("%s /dev/zero: exit %d, %d bytes of stderr: %.200q", cmd, code, len(errs), errs)
 		}
@@ -69,10 +68,7 @@ func TestInputTooLarge(t *testing.T) {
 // streams it to its end.
 func TestLearnReadsFIFO(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "denials.fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip(err)
-	}
+	fifo := testutil.MakeFIFO(t, filepath.Join(dir, "denials.fifo"))
 	go func() {
 		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
 		if err != nil {
@@ -87,7 +83,7 @@ func TestLearnReadsFIFO(t *testing.T) {
 	var out, errs string
 	var code int
 	go func() {
-		out, errs, code = parseRun(t, "", "learn", fifo)
+		out, errs, code = runSbplc(t, "", "learn", fifo)
 		close(done)
 	}()
 	select {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -219,14 +219,14 @@ would add an error (nothing written), or a learned rule is ineffective;
 			}
 			if len(out.NewErrors) > 0 {
 				diag.WriteText(stderr, out.NewErrors, diag.TextOptions{Snippet: true})
-				fmt.Fprintf(stderr, "sbplc: the learned rules would add %s to %s; nothing written (please report this)\n", count(len(out.NewErrors), "error"), in.src.Name)
+				fmt.Fprintf(stderr, "sbplc: the learned rules would add %s to %s; nothing written (please report this)\n", diag.Count(len(out.NewErrors), "error"), in.src.Name)
 				return findings()
 			}
 			if write && out.Changed() {
 				if err := fsutil.WriteFile(profile, out.Text, fsutil.WriteOptions{Expect: in.stamp, Limit: fsutil.MaxInputSize}); err != nil {
 					return usageErrorf("-w: %v", err)
 				}
-				fmt.Fprintf(stderr, "%s: wrote %s\n", profile, count(len(out.Rules), "learned rule"))
+				fmt.Fprintf(stderr, "%s: wrote %s\n", profile, diag.Count(len(out.Rules), "learned rule"))
 			}
 			if out.Ineffective() > 0 {
 				return findings()
@@ -248,11 +248,6 @@ would add an error (nothing written), or a learned rule is ineffective;
 	fl.BoolVar(&noConfig, "no-config", false, "ignore "+config.FileName+" files")
 	ef.add(c)
 	return c
-}
-
-// count is "1 denial" or "3 denials".
-func count(n int, word string) string {
-	return plural(n, word, word+"s")
 }
 
 // logStats is what reading one log found.
@@ -309,12 +304,12 @@ func writeLogSummary(w, v io.Writer, logs []logStats, col *learn.Collector) {
 	for _, l := range logs {
 		names = append(names, l.name)
 	}
-	fmt.Fprintf(w, "sbplc learn: %s: %s read, %s", strings.Join(names, ", "), count(lines, "line"), count(col.Denials, "denial"))
+	fmt.Fprintf(w, "sbplc learn: %s: %s read, %s", strings.Join(names, ", "), diag.Count(lines, "line"), diag.Count(col.Denials, "denial"))
 	if col.Allows > 0 {
-		fmt.Fprintf(w, ", %s (not denials)", count(col.Allows, "allow report"))
+		fmt.Fprintf(w, ", %s (not denials)", diag.Count(col.Allows, "allow report"))
 	}
 	if unparseable > 0 {
-		fmt.Fprintf(w, ", %s", count(unparseable, "unparseable line"))
+		fmt.Fprintf(w, ", %s", diag.Count(unparseable, "unparseable line"))
 		if v == nil {
 			fmt.Fprint(w, " (-v lists them)")
 		}
@@ -324,7 +319,7 @@ func writeLogSummary(w, v io.Writer, logs []logStats, col *learn.Collector) {
 		fmt.Fprintln(w, "sbplc learn: no denials in the log: nothing to learn")
 	}
 	for _, u := range col.Unknown {
-		fmt.Fprintf(w, "%s:%d: warning: unknown operation %q (%s; a newer macOS?): no rule written\n", u.Example.Source, u.Example.Line, u.Text, count(u.Count, "denial"))
+		fmt.Fprintf(w, "%s:%d: warning: unknown operation %q (%s; a newer macOS?): no rule written\n", u.Example.Source, u.Example.Line, u.Text, diag.Count(u.Count, "denial"))
 	}
 	for _, u := range col.NoFilter {
 		fmt.Fprintf(w, "%s:%d: warning: %s\n", u.Example.Source, u.Example.Line, u.Text)
@@ -333,7 +328,7 @@ func writeLogSummary(w, v io.Writer, logs []logStats, col *learn.Collector) {
 		fmt.Fprintf(w, "%s:%d: note: %s\n", n.Example.Source, n.Example.Line, n.Text)
 	}
 	if col.PolicyN > 0 {
-		fmt.Fprintf(w, "sbplc learn: %s by the System Policy (the platform policy, not the profile: no rule can fix them)\n", count(col.PolicyN, "denial"))
+		fmt.Fprintf(w, "sbplc learn: %s by the System Policy (the platform policy, not the profile: no rule can fix them)\n", diag.Count(col.PolicyN, "denial"))
 		if v != nil {
 			for _, p := range col.Policy {
 				fmt.Fprintf(v, "  %s (%d) e.g. %s\n", p.Text, p.Count, p.Example)
@@ -341,23 +336,19 @@ func writeLogSummary(w, v io.Writer, logs []logStats, col *learn.Collector) {
 		}
 	}
 	if n := col.NoiseSkipped(); n > 0 {
-		fmt.Fprintf(w, "sbplc learn: skipped %s harmless for most programs (--all keeps them)\n", count(n, "denial"))
+		fmt.Fprintf(w, "sbplc learn: skipped %s harmless for most programs (--all keeps them)\n", diag.Count(n, "denial"))
 		if v != nil {
-			keys := make([]string, 0, len(col.Noise))
-			for k := range col.Noise {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
+			keys := slices.Sorted(maps.Keys(col.Noise))
 			for _, k := range keys {
 				fmt.Fprintf(v, "  noise: %s (%d)\n", k, col.Noise[k])
 			}
 		}
 	}
 	if col.Others > 0 {
-		fmt.Fprintf(w, "sbplc learn: skipped %s of other processes (--process, --pid)\n", count(col.Others, "denial"))
+		fmt.Fprintf(w, "sbplc learn: skipped %s of other processes (--process, --pid)\n", diag.Count(col.Others, "denial"))
 	}
 	if col.Dropped > 0 {
-		fmt.Fprintf(w, "sbplc learn: %s of more than %d distinct targets not kept\n", count(col.Dropped, "denial"), learn.MaxTargets)
+		fmt.Fprintf(w, "sbplc learn: %s of more than %d distinct targets not kept\n", diag.Count(col.Dropped, "denial"), learn.MaxTargets)
 	}
 	if procs := col.ProcessList(); len(procs) > 1 {
 		var parts []string
@@ -379,7 +370,7 @@ func writePlanSummary(w, v io.Writer, name string, p *learn.Plan) {
 		fmt.Fprintf(w, "sbplc learn: note: %s\n", n)
 	}
 	if p.AlreadyN > 0 {
-		fmt.Fprintf(w, "sbplc learn: %s already allowed by %s\n", count(p.AlreadyN, "denial"), name)
+		fmt.Fprintf(w, "sbplc learn: %s already allowed by %s\n", diag.Count(p.AlreadyN, "denial"), name)
 		if v != nil {
 			for _, a := range p.Already {
 				fmt.Fprintf(v, "  allowed: %s (%d)\n", a.Text, a.Count)
@@ -397,13 +388,13 @@ func writeRuleSummary(w io.Writer, name string, out *learn.Outcome) {
 		fmt.Fprintln(w, "sbplc learn: no rule to add")
 		return
 	}
-	fmt.Fprintf(w, "sbplc learn: %s:\n", count(len(out.Rules), "learned rule"))
+	fmt.Fprintf(w, "sbplc learn: %s:\n", diag.Count(len(out.Rules), "learned rule"))
 	for _, r := range out.Rules {
 		status := "effective"
 		if len(r.Ineffective) > 0 {
 			status = "INEFFECTIVE"
 		}
-		fmt.Fprintf(w, "  %s:%d: %s: %s, allows %s: %s\n", name, r.Line, strings.Join(r.Ops, " "), count(r.Denials, "denial"), strings.Join(r.Breadth, "; "), status)
+		fmt.Fprintf(w, "  %s:%d: %s: %s, allows %s: %s\n", name, r.Line, strings.Join(r.Ops, " "), diag.Count(r.Denials, "denial"), strings.Join(r.Breadth, "; "), status)
 		for _, s := range r.Ineffective {
 			fmt.Fprintf(w, "      ineffective: %s\n", s)
 		}

@@ -26,7 +26,7 @@ func learnGolden(t *testing.T, golden string, stdin string, args ...string) (str
 
 func learnGoldenAt(t *testing.T, path string, stdin string, args ...string) (string, int) {
 	t.Helper()
-	out, errs, code := parseRun(t, stdin, args...)
+	out, errs, code := runSbplc(t, stdin, args...)
 	got := "$ sbplc " + strings.Join(args, " ") + "\n# exit " + strconv.Itoa(code) + "\n# stderr\n" + errs + "# stdout\n" + out
 	testutil.Golden(t, path, got)
 	return out, code
@@ -80,7 +80,7 @@ func TestLearnWorkedExample(t *testing.T) {
 	if err := os.WriteFile(log, fixture, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, errs, code := parseRun(t, "", "init", "--template", "cli-tool", "-o", prof); code != 0 {
+	if _, errs, code := runSbplc(t, "", "init", "--template", "cli-tool", "-o", prof); code != 0 {
 		t.Fatalf("init: %d %s", code, errs)
 	}
 	args := []string{"learn", "--profile", prof, "-D", "HOME=/Users/me", "-D", "PROGRAM=/usr/bin/curl", "--process", "curl"}
@@ -88,19 +88,19 @@ func TestLearnWorkedExample(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "+;; ---- sbplc learn: begin") {
 		t.Fatalf("diff: exit %d\n%s", code, out)
 	}
-	if _, errs, code := parseRun(t, "", append(args, "-w", log)...); code != 0 || !strings.Contains(errs, "wrote 5 learned rules") {
+	if _, errs, code := runSbplc(t, "", append(args, "-w", log)...); code != 0 || !strings.Contains(errs, "wrote 5 learned rules") {
 		t.Fatalf("-w: exit %d\n%s", code, errs)
 	}
 	// Nothing is left to learn from the same log.
-	if _, errs, code := parseRun(t, "", append(args, "--format", "diff", log)...); code != 0 || !strings.Contains(errs, "no rule to add") {
+	if _, errs, code := runSbplc(t, "", append(args, "--format", "diff", log)...); code != 0 || !strings.Contains(errs, "no rule to add") {
 		t.Fatalf("second learn: exit %d\n%s", code, errs)
 	}
-	if out, errs, code := parseRun(t, "", "lint", "-D", "HOME=/Users/me", "-D", "PROGRAM=/usr/bin/curl", prof); code != 0 {
+	if out, errs, code := runSbplc(t, "", "lint", "-D", "HOME=/Users/me", "-D", "PROGRAM=/usr/bin/curl", prof); code != 0 {
 		t.Fatalf("lint: exit %d\n%s%s", code, out, errs)
 	}
 	// The template's policy tests now show the one thing the learned
 	// rules changed that the template promised: curl needs notifyd.
-	if out, errs, code := parseRun(t, "", "test", "--home", "/Users/me", "-D", "HOME=/Users/me", "-D", "PROJECT=/Users/me/src/app",
+	if out, errs, code := runSbplc(t, "", "test", "--home", "/Users/me", "-D", "HOME=/Users/me", "-D", "PROJECT=/Users/me/src/app",
 		"-D", "PROGRAM=/usr/local/bin/tool", prof); code != 1 || !strings.Contains(out, "15 passed, 1 failed") ||
 		!strings.Contains(out, "FAIL "+prof+":128: expect deny mach-lookup com.apple.system.notification_center: got allow, want deny") {
 		t.Fatalf("test: exit %d\n%s%s", code, out, errs)
@@ -113,7 +113,7 @@ func TestLearnWorkedExample(t *testing.T) {
 		if q[1] != "" {
 			qargs = append(qargs, q[1])
 		}
-		if out, _, _ := parseRun(t, "", qargs...); !strings.HasPrefix(out, "allow") {
+		if out, _, _ := runSbplc(t, "", qargs...); !strings.HasPrefix(out, "allow") {
 			t.Errorf("query %v: %s", q, out)
 		}
 	}
@@ -125,25 +125,14 @@ func TestLearnWorkedExample(t *testing.T) {
 	}
 }
 
-func learnTemp(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 const oneDenial = "Sandbox: tool(5) deny(1) file-read-data /private/etc/hosts\n"
 
 func TestLearnStdinAndNoDenials(t *testing.T) {
-	out, errs, code := parseRun(t, oneDenial, "learn", "-")
+	out, errs, code := runSbplc(t, oneDenial, "learn", "-")
 	if code != 0 || !strings.Contains(out, `(allow file-read-data (literal "/private/etc/hosts"))`) || !strings.Contains(errs, "<stdin>: 1 line read") {
 		t.Fatalf("stdin: exit %d\n%s%s", code, out, errs)
 	}
-	out, errs, code = parseRun(t, "Jul  1 09:29:14 host kernel[0]: AirPort: Link Up on en0\n", "learn", "-")
+	out, errs, code = runSbplc(t, "Jul  1 09:29:14 host kernel[0]: AirPort: Link Up on en0\n", "learn", "-")
 	if code != 0 || !strings.Contains(errs, "no denials in the log: nothing to learn") || !strings.Contains(errs, "no rule to add") {
 		t.Fatalf("no denials: exit %d\n%s%s", code, out, errs)
 	}
@@ -153,20 +142,20 @@ func TestLearnStdinAndNoDenials(t *testing.T) {
 }
 
 func TestLearnWriteAndMalformedProfile(t *testing.T) {
-	dir := learnTemp(t, map[string]string{
+	dir := writeTree(t, map[string]string{
 		"ok.sb":  "(version 1)\n(deny default)\n",
 		"bad.sb": "(version 1)\n(deny default)\n(allow file-frobnicate)\n",
 		"d.log":  oneDenial,
 	})
 	ok, bad, log := filepath.Join(dir, "ok.sb"), filepath.Join(dir, "bad.sb"), filepath.Join(dir, "d.log")
-	out, errs, code := parseRun(t, "", "learn", "--profile", bad, "-w", log)
+	out, errs, code := runSbplc(t, "", "learn", "--profile", bad, "-w", log)
 	if code != 1 || out != "" || !strings.Contains(errs, "has errors; fix them first") || !strings.Contains(errs, "unknown-operation") {
 		t.Fatalf("malformed: exit %d\n%s%s", code, out, errs)
 	}
 	if b, _ := os.ReadFile(bad); string(b) != "(version 1)\n(deny default)\n(allow file-frobnicate)\n" {
 		t.Fatalf("malformed profile was written: %q", b)
 	}
-	out, errs, code = parseRun(t, "", "learn", "--profile", ok, "-w", log)
+	out, errs, code = runSbplc(t, "", "learn", "--profile", ok, "-w", log)
 	if code != 0 || out != "" || !strings.Contains(errs, "wrote 1 learned rule") {
 		t.Fatalf("-w: exit %d\n%s%s", code, out, errs)
 	}
@@ -180,7 +169,7 @@ func TestLearnWriteAndMalformedProfile(t *testing.T) {
 	}
 	// Nothing to learn the second time: the file is not touched.
 	st1, _ := os.Stat(ok)
-	if _, errs, code = parseRun(t, "", "learn", "--profile", ok, "-w", log); code != 0 || !strings.Contains(errs, "1 denial already allowed") {
+	if _, errs, code = runSbplc(t, "", "learn", "--profile", ok, "-w", log); code != 0 || !strings.Contains(errs, "1 denial already allowed") {
 		t.Fatalf("second -w: exit %d\n%s", code, errs)
 	}
 	if st2, _ := os.Stat(ok); !st2.ModTime().Equal(st1.ModTime()) {
@@ -189,7 +178,7 @@ func TestLearnWriteAndMalformedProfile(t *testing.T) {
 }
 
 func TestLearnUsageErrors(t *testing.T) {
-	dir := learnTemp(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "d.log": oneDenial})
+	dir := writeTree(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "d.log": oneDenial})
 	p, log := filepath.Join(dir, "p.sb"), filepath.Join(dir, "d.log")
 	cases := []struct {
 		args []string
@@ -212,7 +201,7 @@ func TestLearnUsageErrors(t *testing.T) {
 		{[]string{"learn", "--profile", p, "--target", "macos99", log}, "unknown --target"},
 	}
 	for _, c := range cases {
-		_, errs, code := parseRun(t, "", c.args...)
+		_, errs, code := runSbplc(t, "", c.args...)
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, errs, c.want)
 		}
@@ -224,24 +213,24 @@ func TestLearnUsageErrors(t *testing.T) {
 
 func TestLearnUnknownOperationAndUnparseable(t *testing.T) {
 	log := oneDenial + "Sandbox: tool(5) deny(1) file-frobnicate /x\nSandbox: tool(5) deny(1) ???\n"
-	_, errs, code := parseRun(t, log, "learn", "-")
+	_, errs, code := runSbplc(t, log, "learn", "-")
 	if code != 0 || !strings.Contains(errs, `<stdin>:2: warning: unknown operation "file-frobnicate"`) || !strings.Contains(errs, "1 unparseable line (-v lists them)") {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
-	_, errs, _ = parseRun(t, log, "learn", "-v", "-")
+	_, errs, _ = runSbplc(t, log, "learn", "-v", "-")
 	if !strings.Contains(errs, "<stdin>:3: unparseable: ") {
 		t.Errorf("-v does not list the unparseable line:\n%s", errs)
 	}
 }
 
 func TestLearnFormats(t *testing.T) {
-	dir := learnTemp(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "d.log": oneDenial})
+	dir := writeTree(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "d.log": oneDenial})
 	p, log := filepath.Join(dir, "p.sb"), filepath.Join(dir, "d.log")
-	out, _, code := parseRun(t, "", "learn", "--profile", p, "--format", "diff", log)
+	out, _, code := runSbplc(t, "", "learn", "--profile", p, "--format", "diff", log)
 	if code != 0 || !strings.HasPrefix(out, "--- a/"+p+"\n+++ b/"+p+"\n") || !strings.Contains(out, "+(allow file-read-data") {
 		t.Fatalf("diff: %d\n%s", code, out)
 	}
-	out, _, code = parseRun(t, "", "learn", "--profile", p, "--format", "json", log)
+	out, _, code = runSbplc(t, "", "learn", "--profile", p, "--format", "json", log)
 	var j struct {
 		Profile string
 		Denials int
@@ -267,10 +256,10 @@ func TestLearnInteractive(t *testing.T) {
 	defer func() { reviewTerminal = old }()
 	log := "Sandbox: tool(5) deny(1) file-read-data /opt/x/a\nSandbox: tool(5) deny(1) file-read-data /opt/x/b\n" +
 		"Sandbox: tool(5) deny(1) mach-lookup com.example.a\nSandbox: tool(5) deny(1) sysctl-read kern.x\n"
-	dir := learnTemp(t, map[string]string{"d.log": log})
+	dir := writeTree(t, map[string]string{"d.log": log})
 	// file-read-data: widen (to dir), accept; mach-lookup: deny quietly;
 	// sysctl-read: an unknown answer, then skip.
-	out, errs, code := parseRun(t, "w\na\nd\nhuh\ns\n", "learn", "-i", filepath.Join(dir, "d.log"))
+	out, errs, code := runSbplc(t, "w\na\nd\nhuh\ns\n", "learn", "-i", filepath.Join(dir, "d.log"))
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -286,21 +275,21 @@ func TestLearnInteractive(t *testing.T) {
 		t.Errorf("prompts:\n%s", errs)
 	}
 	// The input ends before every rule is answered: nothing is written.
-	out, errs, code = parseRun(t, "a\n", "learn", "-i", filepath.Join(dir, "d.log"))
+	out, errs, code = runSbplc(t, "a\n", "learn", "-i", filepath.Join(dir, "d.log"))
 	if code != 2 || out != "" || !strings.Contains(errs, "review ended before every rule was answered") {
 		t.Errorf("short input: exit %d\n%s%s", code, out, errs)
 	}
 }
 
 func TestLearnHelp(t *testing.T) {
-	out, _, code := parseRun(t, "", "learn", "--help")
+	out, _, code := runSbplc(t, "", "learn", "--help")
 	if code != 0 || !strings.Contains(out, "Exit status (learn): 0") || !strings.Contains(out, "log stream ... | sbplc learn -") {
 		t.Fatalf("help:\n%s", out)
 	}
 }
 
 func TestInit(t *testing.T) {
-	out, _, code := parseRun(t, "", "init", "--list")
+	out, _, code := runSbplc(t, "", "init", "--list")
 	if code != 0 || len(strings.Split(strings.TrimSpace(out), "\n")) != len(templates.List()) {
 		t.Fatalf("--list: %d\n%s", code, out)
 	}
@@ -309,31 +298,31 @@ func TestInit(t *testing.T) {
 			t.Errorf("--list lacks %s", tpl.Name)
 		}
 	}
-	out, _, code = parseRun(t, "", "init")
+	out, _, code = runSbplc(t, "", "init")
 	if min, _ := templates.Get("minimal"); code != 0 || out != string(min.Text) {
 		t.Errorf("init without --template: exit %d", code)
 	}
 	dir := t.TempDir()
 	f := filepath.Join(dir, "agent.sb")
-	if _, errs, code := parseRun(t, "", "init", "-t", "agent", "-o", f); code != 0 || !strings.Contains(errs, "wrote the agent template") {
+	if _, errs, code := runSbplc(t, "", "init", "-t", "agent", "-o", f); code != 0 || !strings.Contains(errs, "wrote the agent template") {
 		t.Fatalf("-o: %d %s", code, errs)
 	}
-	if out, errs, code := parseRun(t, "", "lint", f); code != 0 || out != "" {
+	if out, errs, code := runSbplc(t, "", "lint", f); code != 0 || out != "" {
 		t.Errorf("the written template is not lint-clean: %d\n%s%s", code, out, errs)
 	}
-	if _, errs, code := parseRun(t, "", "init", "-t", "agent", "-o", f); code != 2 || !strings.Contains(errs, "exists: not overwriting it") {
+	if _, errs, code := runSbplc(t, "", "init", "-t", "agent", "-o", f); code != 2 || !strings.Contains(errs, "exists: not overwriting it") {
 		t.Errorf("existing -o: %d %s", code, errs)
 	}
-	if _, _, code := parseRun(t, "", "init", "-t", "cli-tool", "-o", f, "--force"); code != 0 {
+	if _, _, code := runSbplc(t, "", "init", "-t", "cli-tool", "-o", f, "--force"); code != 0 {
 		t.Errorf("--force: %d", code)
 	}
 	if b, _ := os.ReadFile(f); !strings.HasPrefix(string(b), ";; sbplc template cli-tool:") {
 		t.Errorf("--force did not overwrite")
 	}
-	if _, errs, code := parseRun(t, "", "init", "-t", "nope"); code != 2 || !strings.Contains(errs, `unknown template "nope": use no-internet`) {
+	if _, errs, code := runSbplc(t, "", "init", "-t", "nope"); code != 2 || !strings.Contains(errs, `unknown template "nope": use no-internet`) {
 		t.Errorf("unknown template: %d %s", code, errs)
 	}
-	if _, errs, code := parseRun(t, "", "init", "-o", filepath.Join(dir, "missing", "x.sb")); code != 2 || !strings.Contains(errs, "cannot write") {
+	if _, errs, code := runSbplc(t, "", "init", "-o", filepath.Join(dir, "missing", "x.sb")); code != 2 || !strings.Contains(errs, "cannot write") {
 		t.Errorf("unwritable -o: %d %s", code, errs)
 	}
 }
@@ -345,7 +334,7 @@ func TestLearnNoiseFromConfig(t *testing.T) {
 	log := "Sandbox: tool(41) deny(1) file-read-data /dev/dtracehelper\nSandbox: tool(41) deny(1) mach-lookup com.example.chatty\nSandbox: tool(41) deny(1) mach-lookup com.example.needed\n"
 	logPath := filepath.Join(dir, "d.log")
 	os.WriteFile(logPath, []byte(log), 0o644)
-	out, errs, code := parseRun(t, "", "learn", logPath)
+	out, errs, code := runSbplc(t, "", "learn", logPath)
 	if code != 0 || strings.Contains(out, "/dev/dtracehelper") || !strings.Contains(out, "com.example.chatty") || !strings.Contains(errs, "skipped 1 denial harmless") {
 		t.Fatalf("defaults: %d\n%s%s", code, out, errs)
 	}
@@ -353,7 +342,7 @@ func TestLearnNoiseFromConfig(t *testing.T) {
 	wd, _ := os.Getwd()
 	defer os.Chdir(wd)
 	os.Chdir(dir)
-	out, errs, code = parseRun(t, "", "learn", "d.log")
+	out, errs, code = runSbplc(t, "", "learn", "d.log")
 	if code != 0 || !strings.Contains(out, "/dev/dtracehelper") || strings.Contains(out, "com.example.chatty") || !strings.Contains(out, "com.example.needed") {
 		t.Errorf("with learn.noise: %d\n%s%s", code, out, errs)
 	}

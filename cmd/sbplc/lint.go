@@ -79,7 +79,7 @@ usage, configuration and I/O errors.`,
 			}
 			files, err := expandInputs(args, verboseOut(c))
 			if err != nil {
-				return usageErrorf("%v", err)
+				return err
 			}
 			// Read every input first (stdin once), then check in parallel.
 			type job struct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,24 +10,6 @@ import (
 
 	"github.com/sbplc/sbplc/lint"
 )
-
-func lintRunCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(args, strings.NewReader(stdin), &out, &errb)
-	return code, out.String(), errb.String()
-}
-
-func lintWriteFile(t *testing.T, path, text string) string {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // lintClosed closes what the version 1 built-in defaults leave open (so
 // the tests see only the findings they are about); it keeps line numbers.
@@ -42,8 +23,8 @@ const lintBad = `(version 1)
 
 func TestLintTextAndExit(t *testing.T) {
 	dir := t.TempDir()
-	p := lintWriteFile(t, filepath.Join(dir, "p.sb"), lintBad)
-	code, out, errs := lintRunCmd(t, "", "lint", "--no-config", p)
+	p := writeFile(t, filepath.Join(dir, "p.sb"), lintBad)
+	out, errs, code := runSbplc(t, "", "lint", "--no-config", p)
 	if code != exitFindings {
 		t.Fatalf("exit %d, want 1; stderr %s", code, errs)
 	}
@@ -62,14 +43,14 @@ func TestLintTextAndExit(t *testing.T) {
 		t.Errorf("summary: %q", errs)
 	}
 	// Fail level: info findings only -> exit 0 at the default level.
-	clean := lintWriteFile(t, filepath.Join(dir, "c.sb"), "(version 1)\n(deny default)"+lintClosed+"\n(allow file-read* (subpath \"/Users/ana/proj\"))\n")
-	if code, _, _ := lintRunCmd(t, "", "lint", "--no-config", clean); code != exitOK {
+	clean := writeFile(t, filepath.Join(dir, "c.sb"), "(version 1)\n(deny default)"+lintClosed+"\n(allow file-read* (subpath \"/Users/ana/proj\"))\n")
+	if _, _, code := runSbplc(t, "", "lint", "--no-config", clean); code != exitOK {
 		t.Errorf("info-only file: exit %d, want 0", code)
 	}
-	if code, _, _ := lintRunCmd(t, "", "lint", "--no-config", "--fail-on", "info", clean); code != exitFindings {
+	if _, _, code := runSbplc(t, "", "lint", "--no-config", "--fail-on", "info", clean); code != exitFindings {
 		t.Errorf("--fail-on info: exit %d, want 1", code)
 	}
-	if code, _, _ := lintRunCmd(t, "", "lint", "--no-config", "--disable", "unresolved-symlink-path", p); code != exitOK {
+	if _, _, code := runSbplc(t, "", "lint", "--no-config", "--disable", "unresolved-symlink-path", p); code != exitOK {
 		t.Errorf("--disable: exit %d, want 0", code)
 	}
 }
@@ -82,19 +63,19 @@ func TestLintUsageErrors(t *testing.T) {
 		{"lint", "/nonexistent/p.sb"},
 		{"lint", "--target", "macos1", "x.sb"},
 	} {
-		code, _, errs := lintRunCmd(t, "", args...)
+		_, errs, code := runSbplc(t, "", args...)
 		if code != exitUsage || !strings.HasPrefix(errs, "sbplc: ") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, errs)
 		}
 	}
-	_, _, errs := lintRunCmd(t, "", "lint", "--disable", "shadowed-rul", "x.sb")
+	_, errs, _ := runSbplc(t, "", "lint", "--disable", "shadowed-rul", "x.sb")
 	if !strings.Contains(errs, "did you mean shadowed-rule") {
 		t.Errorf("no suggestion: %q", errs)
 	}
 }
 
 func TestLintJSON(t *testing.T) {
-	code, out, _ := lintRunCmd(t, lintBad, "lint", "--no-config", "--format", "json", "-")
+	out, _, code := runSbplc(t, lintBad, "lint", "--no-config", "--format", "json", "-")
 	if code != exitFindings {
 		t.Fatalf("exit %d", code)
 	}
@@ -119,47 +100,15 @@ func TestLintJSON(t *testing.T) {
 		t.Errorf("fix edit = %v", edit)
 	}
 	// A clean file is an empty array, not null.
-	_, out, _ = lintRunCmd(t, "(version 1)\n(deny default)"+lintClosed+"\n", "lint", "--no-config", "--format", "json", "-")
+	out, _, _ = runSbplc(t, "(version 1)\n(deny default)"+lintClosed+"\n", "lint", "--no-config", "--format", "json", "-")
 	if strings.TrimSpace(out) != "[]" {
 		t.Errorf("clean JSON = %q", out)
 	}
 }
 
 func TestLintSARIF(t *testing.T) {
-	_, out, _ := lintRunCmd(t, lintBad, "lint", "--no-config", "--format", "sarif", "-")
-	var log struct {
-		Version string `json:"version"`
-		Runs    []struct {
-			Tool struct {
-				Driver struct {
-					Name  string `json:"name"`
-					Rules []struct {
-						ID   string `json:"id"`
-						Help struct {
-							Text string `json:"text"`
-						} `json:"help"`
-					} `json:"rules"`
-				} `json:"driver"`
-			} `json:"tool"`
-			Results []struct {
-				RuleID    string `json:"ruleId"`
-				RuleIndex int    `json:"ruleIndex"`
-				Level     string `json:"level"`
-				Locations []struct {
-					PhysicalLocation struct {
-						Region struct {
-							StartLine   int `json:"startLine"`
-							StartColumn int `json:"startColumn"`
-						} `json:"region"`
-					} `json:"physicalLocation"`
-				} `json:"locations"`
-				Fixes []any `json:"fixes"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal([]byte(out), &log); err != nil {
-		t.Fatalf("bad SARIF: %v", err)
-	}
+	out, _, _ := runSbplc(t, lintBad, "lint", "--no-config", "--format", "sarif", "-")
+	log := decodeSARIF(t, out)
 	if log.Version != "2.1.0" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "sbplc" {
 		t.Fatalf("SARIF header: %+v", log)
 	}
@@ -171,7 +120,7 @@ func TestLintSARIF(t *testing.T) {
 		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
 			t.Errorf("ruleIndex %d names %s, result is %s", r.RuleIndex, run.Tool.Driver.Rules[r.RuleIndex].ID, r.RuleID)
 		}
-		if !strings.Contains(run.Tool.Driver.Rules[r.RuleIndex].Help.Text, "## Avoid") {
+		if h := run.Tool.Driver.Rules[r.RuleIndex].Help; h == nil || !strings.Contains(h.Text, "## Avoid") {
 			t.Errorf("rule %s has no help text", r.RuleID)
 		}
 	}
@@ -183,7 +132,7 @@ func TestLintSARIF(t *testing.T) {
 }
 
 func TestLintGitHub(t *testing.T) {
-	_, out, _ := lintRunCmd(t, lintBad, "lint", "--no-config", "--format", "github", "-")
+	out, _, _ := runSbplc(t, lintBad, "lint", "--no-config", "--format", "github", "-")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	want := `::error file=<stdin>,line=3,col=29,endLine=3,endColumn=37,title=unresolved-symlink-path::/tmp is a symlink`
 	if !strings.HasPrefix(lines[0], want) {
@@ -196,15 +145,15 @@ func TestLintGitHub(t *testing.T) {
 
 func TestLintConfigAndIgnores(t *testing.T) {
 	dir := t.TempDir()
-	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), `rules:
+	writeFile(t, filepath.Join(dir, ".sbplc.yaml"), `rules:
   unresolved-symlink-path: warning
   hardcoded-home: off
 ignore:
   - "vendor/**"
 `)
-	p := lintWriteFile(t, filepath.Join(dir, "sub", "p.sb"), lintBad)
-	lintWriteFile(t, filepath.Join(dir, "vendor", "v.sb"), "(allow file-write-creat)\n")
-	code, out, errs := lintRunCmd(t, "", "lint", dir)
+	p := writeFile(t, filepath.Join(dir, "sub", "p.sb"), lintBad)
+	writeFile(t, filepath.Join(dir, "vendor", "v.sb"), "(allow file-write-creat)\n")
+	out, errs, code := runSbplc(t, "", "lint", dir)
 	if code != exitOK {
 		t.Errorf("exit %d (errors downgraded to warnings should pass): %s %s", code, out, errs)
 	}
@@ -215,25 +164,25 @@ ignore:
 		t.Errorf("disabled rule or ignored file reported:\n%s", out)
 	}
 	// Flags win over the file.
-	if _, out, _ := lintRunCmd(t, "", "lint", "--enable", "hardcoded-home", p); !strings.Contains(out, "hardcoded-home") {
+	if out, _, _ := runSbplc(t, "", "lint", "--enable", "hardcoded-home", p); !strings.Contains(out, "hardcoded-home") {
 		t.Errorf("--enable did not override the config:\n%s", out)
 	}
 	// A broken config is a positioned diagnostic in the configuration
 	// file, and a usage error (exit 2); the defaults apply meanwhile.
-	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  x: loud\n")
-	code, out, _ = lintRunCmd(t, "", "lint", p)
+	writeFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  x: loud\n")
+	out, _, code = runSbplc(t, "", "lint", p)
 	if code != exitUsage || !strings.Contains(out, `.sbplc.yaml:2:6: error: unknown level "loud" for x (want error, warning, info or off); using the defaults [config]`) {
 		t.Errorf("bad config: exit %d, %q", code, out)
 	}
 	// An unknown rule in the config is a warning, not fatal.
-	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  shadowed-rul: off\n")
-	code, out, _ = lintRunCmd(t, "", "lint", p)
+	writeFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  shadowed-rul: off\n")
+	out, _, code = runSbplc(t, "", "lint", p)
 	if code != exitFindings || !strings.Contains(out, `.sbplc.yaml:2:3: warning: unknown rule "shadowed-rul"; did you mean shadowed-rule? [config]`) {
 		t.Errorf("unknown config rule: exit %d, %q", code, out)
 	}
 	// --config names the file explicitly.
-	cfg := lintWriteFile(t, filepath.Join(t.TempDir(), "lint.yaml"), "rules:\n  unresolved-symlink-path: off\n")
-	if code, out, _ := lintRunCmd(t, "", "lint", "--config", cfg, p); code != exitOK || strings.Contains(out, "unresolved-symlink-path") {
+	cfg := writeFile(t, filepath.Join(t.TempDir(), "lint.yaml"), "rules:\n  unresolved-symlink-path: off\n")
+	if out, _, code := runSbplc(t, "", "lint", "--config", cfg, p); code != exitOK || strings.Contains(out, "unresolved-symlink-path") {
 		t.Errorf("--config: exit %d\n%s", code, out)
 	}
 }
@@ -243,11 +192,11 @@ ignore:
 func TestLintParallelDeterministic(t *testing.T) {
 	dir := t.TempDir()
 	for i := 0; i < 40; i++ {
-		lintWriteFile(t, filepath.Join(dir, fmt.Sprintf("p%02d.sb", i)), fmt.Sprintf("(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp/%d\"))\n", i))
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("p%02d.sb", i)), fmt.Sprintf("(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp/%d\"))\n", i))
 	}
-	_, one, _ := lintRunCmd(t, "", "lint", "--no-config", "--jobs", "1", "--format", "json", dir)
+	one, _, _ := runSbplc(t, "", "lint", "--no-config", "--jobs", "1", "--format", "json", dir)
 	for _, j := range []string{"4", "16"} {
-		_, many, _ := lintRunCmd(t, "", "lint", "--no-config", "--jobs", j, "--format", "json", dir)
+		many, _, _ := runSbplc(t, "", "lint", "--no-config", "--jobs", j, "--format", "json", dir)
 		if many != one {
 			t.Fatalf("--jobs %s output differs from --jobs 1", j)
 		}
@@ -259,22 +208,22 @@ func TestLintParallelDeterministic(t *testing.T) {
 
 func TestLintHomeFlag(t *testing.T) {
 	src := "(version 1)\n(deny default)\n(allow file-read* (subpath \"/home/ana\"))\n"
-	_, out, _ := lintRunCmd(t, src, "lint", "--no-config", "-")
+	out, _, _ := runSbplc(t, src, "lint", "--no-config", "-")
 	if strings.Contains(out, "readable-ssh-keys") {
 		t.Fatalf("probe home should default to /Users/...:\n%s", out)
 	}
-	_, out, _ = lintRunCmd(t, src, "lint", "--no-config", "--home", "/home/ana", "-")
+	out, _, _ = runSbplc(t, src, "lint", "--no-config", "--home", "/home/ana", "-")
 	if !strings.Contains(out, "/home/ana/.ssh/id_rsa") {
 		t.Errorf("--home not used by probes:\n%s", out)
 	}
 }
 
 func TestRulesCmd(t *testing.T) {
-	code, out, _ := lintRunCmd(t, "", "rules")
+	out, _, code := runSbplc(t, "", "rules")
 	if code != 0 || !strings.HasPrefix(out, "ID ") || !strings.Contains(out, "shadowed-rule") {
 		t.Fatalf("rules: %d\n%s", code, out)
 	}
-	_, out, _ = lintRunCmd(t, "", "rules", "--format", "json")
+	out, _, _ = runSbplc(t, "", "rules", "--format", "json")
 	var rs []ruleJSON
 	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) < 40 {
 		t.Fatalf("rules json: %v (%d rules)", err, len(rs))
@@ -284,26 +233,26 @@ func TestRulesCmd(t *testing.T) {
 			t.Errorf("incomplete rule %+v", r)
 		}
 	}
-	_, out, _ = lintRunCmd(t, "", "rules", "--category", "secrets")
+	out, _, _ = runSbplc(t, "", "rules", "--category", "secrets")
 	if strings.Contains(out, "shadowed-rule") || !strings.Contains(out, "readable-ssh-keys") {
 		t.Errorf("--category secrets:\n%s", out)
 	}
-	if code, _, _ := lintRunCmd(t, "", "rules", "--category", "nope"); code != exitUsage {
+	if _, _, code := runSbplc(t, "", "rules", "--category", "nope"); code != exitUsage {
 		t.Errorf("unknown category: exit %d", code)
 	}
 }
 
 func TestExplainCmd(t *testing.T) {
-	code, out, _ := lintRunCmd(t, "", "explain", "unresolved-symlink-path")
+	out, _, code := runSbplc(t, "", "explain", "unresolved-symlink-path")
 	if code != 0 || !strings.HasPrefix(out, "unresolved-symlink-path  (category paths, default severity error, on by default)") ||
 		!strings.Contains(out, "## Avoid") || !strings.Contains(out, "## Prefer") || !strings.Contains(out, "## Rationale") {
 		t.Fatalf("explain: %d\n%s", code, out)
 	}
-	_, out, _ = lintRunCmd(t, "", "explain", "complex-regex")
+	out, _, _ = runSbplc(t, "", "explain", "complex-regex")
 	if !strings.Contains(out, "max-length: 200") {
 		t.Errorf("options not shown:\n%s", out)
 	}
-	code, _, errs := lintRunCmd(t, "", "explain", "shadowed-rul")
+	_, errs, code := runSbplc(t, "", "explain", "shadowed-rul")
 	if code != exitUsage || !strings.Contains(errs, "did you mean shadowed-rule") {
 		t.Errorf("unknown rule: %d %q", code, errs)
 	}
@@ -311,8 +260,8 @@ func TestExplainCmd(t *testing.T) {
 
 func TestLintFix(t *testing.T) {
 	dir := t.TempDir()
-	p := lintWriteFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp/x/\"))\n(allow file-write-create (subpath \"/private/var/../tmp\"))\n(allow file-raed*)\n")
-	code, out, errs := lintRunCmd(t, "", "lint", "--no-config", "--fix", p)
+	p := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n(allow file-write* (subpath \"/tmp/x/\"))\n(allow file-write-create (subpath \"/private/var/../tmp\"))\n(allow file-raed*)\n")
+	out, errs, code := runSbplc(t, "", "lint", "--no-config", "--fix", p)
 	got, err := os.ReadFile(p)
 	if err != nil {
 		t.Fatal(err)
@@ -330,7 +279,7 @@ func TestLintFix(t *testing.T) {
 	}
 	// Nothing left to fix: the file is not rewritten.
 	st1, _ := os.Stat(p)
-	lintRunCmd(t, "", "lint", "--no-config", "--fix", p)
+	runSbplc(t, "", "lint", "--no-config", "--fix", p)
 	st2, _ := os.Stat(p)
 	if !st1.ModTime().Equal(st2.ModTime()) {
 		t.Error("file rewritten without fixes")
@@ -346,11 +295,11 @@ func TestExamplesLintAndAudit(t *testing.T) {
 		t.Fatalf("examples: %v %v", files, err)
 	}
 	for _, f := range files {
-		code, out, errs := lintRunCmd(t, "", "lint", "--no-config", "--enable", "all", "--fail-on", "info", f)
+		out, errs, code := runSbplc(t, "", "lint", "--no-config", "--enable", "all", "--fail-on", "info", f)
 		if code != 0 || out != "" {
 			t.Errorf("lint --enable all %s: exit %d\n%s%s", f, code, out, errs)
 		}
-		code, out, errs = lintRunCmd(t, "", "audit", "--fail-on", "info", f)
+		out, errs, code = runSbplc(t, "", "audit", "--fail-on", "info", f)
 		if code != 0 || strings.Contains(out, "  allow ") {
 			t.Errorf("audit %s: exit %d\n%s%s", f, code, out, errs)
 		}
@@ -360,12 +309,12 @@ func TestExamplesLintAndAudit(t *testing.T) {
 // TestLintFragmentFlag: --fragment drops missing-version for an included
 // fragment; without it the fragment is an error at its first form.
 func TestLintFragmentFlag(t *testing.T) {
-	f := lintWriteFile(t, filepath.Join(t.TempDir(), "frag.sb"), "; included by main.sb\n(allow file-read* (subpath \"/usr\"))\n")
-	code, out, _ := lintRunCmd(t, "", "lint", "--no-config", f)
+	f := writeFile(t, filepath.Join(t.TempDir(), "frag.sb"), "; included by main.sb\n(allow file-read* (subpath \"/usr\"))\n")
+	out, _, code := runSbplc(t, "", "lint", "--no-config", f)
 	if code != exitFindings || !strings.Contains(out, "frag.sb:2:1: error: profile has no (version 1) form") {
 		t.Errorf("without --fragment: exit %d\n%s", code, out)
 	}
-	code, out, _ = lintRunCmd(t, "", "lint", "--no-config", "--fragment", f)
+	out, _, code = runSbplc(t, "", "lint", "--no-config", "--fragment", f)
 	if code != 0 || strings.Contains(out, "missing-version") {
 		t.Errorf("--fragment: exit %d\n%s", code, out)
 	}
@@ -375,27 +324,8 @@ func TestLintFragmentFlag(t *testing.T) {
 // registry (`sbplc rules`), stage codes such as syntax-error included, and
 // `sbplc explain` knows every code a result carries.
 func TestLintSARIFRulesAreTheRegistry(t *testing.T) {
-	_, out, errs := lintRunCmd(t, "(version 1)\n(deny default)\n(allow file-read* (subpath 1))\n(allow file-read*\n", "lint", "--no-config", "--format", "sarif", "-")
-	var log struct {
-		Runs []struct {
-			Tool struct {
-				Driver struct {
-					Rules []struct {
-						ID   string `json:"id"`
-						Help *struct {
-							Text string `json:"text"`
-						} `json:"help"`
-					} `json:"rules"`
-				} `json:"driver"`
-			} `json:"tool"`
-			Results []struct {
-				RuleID string `json:"ruleId"`
-			} `json:"results"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal([]byte(out), &log); err != nil {
-		t.Fatalf("bad SARIF: %v\n%s%s", err, out, errs)
-	}
+	out, _, _ := runSbplc(t, "(version 1)\n(deny default)\n(allow file-read* (subpath 1))\n(allow file-read*\n", "lint", "--no-config", "--format", "sarif", "-")
+	log := decodeSARIF(t, out)
 	run := log.Runs[0]
 	all := lint.All()
 	if len(run.Tool.Driver.Rules) != len(all) {
@@ -409,7 +339,7 @@ func TestLintSARIFRulesAreTheRegistry(t *testing.T) {
 	seen := map[string]bool{}
 	for _, res := range run.Results {
 		seen[res.RuleID] = true
-		if code, out, _ := lintRunCmd(t, "", "explain", res.RuleID); code != 0 || !strings.Contains(out, "## Avoid") {
+		if out, _, code := runSbplc(t, "", "explain", res.RuleID); code != 0 || !strings.Contains(out, "## Avoid") {
 			t.Errorf("explain %s: exit %d\n%s", res.RuleID, code, out)
 		}
 	}
@@ -423,17 +353,17 @@ func TestLintSARIFRulesAreTheRegistry(t *testing.T) {
 // 12 item 16, issue 13); the editor follows the same policy.
 func TestSyntaxErrorCannotBeSuppressed(t *testing.T) {
 	dir := t.TempDir()
-	p := lintWriteFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n; sbplc:ignore syntax-error not really\n(allow file-read* (literal \"/private/x\")\n")
-	code, out, _ := lintRunCmd(t, "", "lint", "--no-config", p)
+	p := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n; sbplc:ignore syntax-error not really\n(allow file-read* (literal \"/private/x\")\n")
+	out, _, code := runSbplc(t, "", "lint", "--no-config", p)
 	if code != exitFindings || !strings.Contains(out, "error: list is never closed") || !strings.Contains(out, "sbplc:ignore cannot hide syntax-error") {
 		t.Errorf("ignore comment: exit %d\n%s", code, out)
 	}
-	code, out, _ = lintRunCmd(t, "", "lint", "--no-config", "--disable", "syntax-error,correctness", p)
+	out, _, code = runSbplc(t, "", "lint", "--no-config", "--disable", "syntax-error,correctness", p)
 	if code != exitFindings || !strings.Contains(out, "error: list is never closed") {
 		t.Errorf("--disable: exit %d\n%s", code, out)
 	}
-	lintWriteFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  syntax-error: info\n")
-	if code, out, _ := lintRunCmd(t, "", "lint", p); code != exitFindings || !strings.Contains(out, "error: list is never closed") {
+	writeFile(t, filepath.Join(dir, ".sbplc.yaml"), "rules:\n  syntax-error: info\n")
+	if out, _, code := runSbplc(t, "", "lint", p); code != exitFindings || !strings.Contains(out, "error: list is never closed") {
 		t.Errorf("configured level: exit %d\n%s", code, out)
 	}
 }

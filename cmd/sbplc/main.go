@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -49,6 +50,16 @@ func findings() error { return &exitError{Code: exitFindings} }
 // usageErrorf reports a usage or I/O problem (exit 2).
 func usageErrorf(format string, args ...any) error {
 	return &exitError{Code: exitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// checkFormat is the usage error for a --format value that is not one of
+// choices ("unknown --format "x": use text, json or sarif"), or nil.
+func checkFormat(format string, choices ...string) error {
+	if slices.Contains(choices, format) {
+		return nil
+	}
+	last := len(choices) - 1
+	return usageErrorf("unknown --format %q: use %s or %s", format, strings.Join(choices[:last], ", "), choices[last])
 }
 
 // argsUsage is the cobra argument check of a command taking between least

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -9,7 +10,7 @@ import (
 )
 
 func TestVersion(t *testing.T) {
-	out, errs, code := parseRun(t, "", "version")
+	out, errs, code := runSbplc(t, "", "version")
 	re := regexp.MustCompile(`^sbplc \S+ ` + runtime.GOOS + "/" + runtime.GOARCH + ` go\S+\n$`)
 	if code != 0 || errs != "" || !re.MatchString(out) {
 		t.Errorf("version: code %d, stdout %q, stderr %q", code, out, errs)
@@ -17,10 +18,10 @@ func TestVersion(t *testing.T) {
 	old := version
 	version = "v1.2.3"
 	defer func() { version = old }()
-	if out, _, _ := parseRun(t, "", "version"); !strings.HasPrefix(out, "sbplc v1.2.3 ") {
+	if out, _, _ := runSbplc(t, "", "version"); !strings.HasPrefix(out, "sbplc v1.2.3 ") {
 		t.Errorf("release version: %q", out)
 	}
-	if _, errs, code := parseRun(t, "", "version", "extra"); code != 2 || errs == "" {
+	if _, errs, code := runSbplc(t, "", "version", "extra"); code != 2 || errs == "" {
 		t.Errorf("version with an argument: code %d, stderr %q", code, errs)
 	}
 }
@@ -35,7 +36,7 @@ func TestMainUsageErrors(t *testing.T) {
 		{[]string{"parse", "-x", "a.sb"}, "unknown shorthand flag: 'x'"},
 	}
 	for _, tt := range tests {
-		_, errs, code := parseRun(t, "", tt.args...)
+		_, errs, code := runSbplc(t, "", tt.args...)
 		if code != 2 {
 			t.Errorf("%v: exit %d, want 2", tt.args, code)
 		}
@@ -49,7 +50,7 @@ func TestMainUsageErrors(t *testing.T) {
 }
 
 func TestMainHelp(t *testing.T) {
-	out, errs, code := parseRun(t, "", "--help")
+	out, errs, code := runSbplc(t, "", "--help")
 	if code != 0 || errs != "" {
 		t.Fatalf("help: code %d, stderr %q", code, errs)
 	}
@@ -58,9 +59,30 @@ func TestMainHelp(t *testing.T) {
 			t.Errorf("help lacks %q:\n%s", want, out)
 		}
 	}
-	out, _, code = parseRun(t, "", "parse", "--help")
+	out, _, code = runSbplc(t, "", "parse", "--help")
 	if code != 0 || !strings.Contains(out, "sbplc parse --format sexpr profile.sb") || !strings.Contains(out, "Exit status") {
 		t.Errorf("parse help: code %d\n%s", code, out)
+	}
+}
+
+// TestCheckFormat: the --format check names the choices in one sentence,
+// as a usage error.
+func TestCheckFormat(t *testing.T) {
+	if err := checkFormat("json", "text", "json"); err != nil {
+		t.Errorf("a known format: %v", err)
+	}
+	for _, c := range []struct {
+		choices []string
+		want    string
+	}{
+		{[]string{"text", "json"}, `unknown --format "xml": use text or json`},
+		{[]string{"text", "json", "sarif"}, `unknown --format "xml": use text, json or sarif`},
+	} {
+		err := checkFormat("xml", c.choices...)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.Code != exitUsage || err.Error() != c.want {
+			t.Errorf("checkFormat(xml, %v) = %v, want the usage error %q", c.choices, err, c.want)
+		}
 	}
 }
 
@@ -81,10 +103,10 @@ func TestExamplesAreClean(t *testing.T) {
 	if err != nil || len(files) < 2 {
 		t.Fatalf("examples: %v %v", files, err)
 	}
-	if out, errs, code := parseRun(t, "", "parse", dir); code != 0 || out != "" || errs != "" {
+	if out, errs, code := runSbplc(t, "", "parse", dir); code != 0 || out != "" || errs != "" {
 		t.Errorf("parse examples/: code %d\n%s%s", code, out, errs)
 	}
-	out, errs, code := parseRun(t, "", "lint", dir)
+	out, errs, code := runSbplc(t, "", "lint", dir)
 	if code != 0 || strings.Contains(out, ": warning:") || strings.Contains(out, ": error:") || strings.Contains(out, ": info:") {
 		t.Errorf("lint examples/: code %d\n%s%s", code, out, errs)
 	}

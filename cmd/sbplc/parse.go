@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -47,12 +48,12 @@ usage or I/O error.`,
   cat profile.sb | sbplc parse --format json -`,
 		Args: requireInputs,
 		RunE: func(c *cobra.Command, args []string) error {
-			if !oneOf(format, parseFormats) {
+			if !slices.Contains(parseFormats, format) {
 				return usageErrorf("unknown --format %q: use %s", format, strings.Join(parseFormats, ", "))
 			}
 			files, err := expandInputs(args, verboseOut(c))
 			if err != nil {
-				return usageErrorf("%v", err)
+				return err
 			}
 			var all diag.List
 			results := []jsonParseResult{}
@@ -111,13 +112,4 @@ usage or I/O error.`,
 	}
 	c.Flags().StringVar(&format, "format", "none", "tree output on stdout: "+strings.Join(parseFormats, ", "))
 	return c
-}
-
-func oneOf(s string, list []string) bool {
-	for _, x := range list {
-		if s == x {
-			return true
-		}
-	}
-	return false
 }

@@ -1,53 +1,27 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// parseRun runs sbplc in-process and returns stdout, stderr and the exit code.
-func parseRun(t *testing.T, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(args, strings.NewReader(stdin), &out, &errb)
-	return out.String(), errb.String(), code
-}
-
-// parseTree writes files (relative name -> text) under a temporary directory.
-func parseTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, text := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 const parseGood = "(version 1)\n(deny default)\n(allow file-read* (subpath \"/usr\"))\n"
 
 func TestParseExitCodes(t *testing.T) {
-	dir := parseTree(t, map[string]string{
+	dir := writeTree(t, map[string]string{
 		"good.sb": parseGood,
 		"bad.sb":  "(version 1)\n(allow file-read* @x)\n(deny default\n",
 	})
 	good, bad := filepath.Join(dir, "good.sb"), filepath.Join(dir, "bad.sb")
 
-	out, errs, code := parseRun(t, "", "parse", good)
+	out, errs, code := runSbplc(t, "", "parse", good)
 	if code != 0 || out != "" || errs != "" {
 		t.Errorf("clean file: code %d, stdout %q, stderr %q", code, out, errs)
 	}
 
-	_, errs, code = parseRun(t, "", "parse", good, bad)
+	_, errs, code = runSbplc(t, "", "parse", good, bad)
 	if code != 1 {
 		t.Errorf("syntax errors: exit %d, want 1", code)
 	}
@@ -61,35 +35,35 @@ func TestParseExitCodes(t *testing.T) {
 		}
 	}
 
-	_, errs, code = parseRun(t, "", "parse", filepath.Join(dir, "missing.sb"))
+	_, errs, code = runSbplc(t, "", "parse", filepath.Join(dir, "missing.sb"))
 	if code != 2 || !strings.Contains(errs, "missing.sb: no such file or directory") {
 		t.Errorf("missing file: code %d, stderr %q", code, errs)
 	}
 	// A file that cannot be read does not hide the others' errors.
-	_, errs, code = parseRun(t, "", "parse", bad, filepath.Join(dir, "missing.sb"), filepath.Join(dir, "gone.sb"))
+	_, errs, code = runSbplc(t, "", "parse", bad, filepath.Join(dir, "missing.sb"), filepath.Join(dir, "gone.sb"))
 	if code != 2 || !strings.Contains(errs, bad+":2:19: error") ||
 		!strings.Contains(errs, "sbplc: "+filepath.Join(dir, "missing.sb")+": no such file or directory\nsbplc: "+filepath.Join(dir, "gone.sb")) {
 		t.Errorf("missing file among others: code %d, stderr %q", code, errs)
 	}
 
-	_, errs, code = parseRun(t, "", "parse", "--format", "xml", good)
+	_, errs, code = runSbplc(t, "", "parse", "--format", "xml", good)
 	if code != 2 || !strings.Contains(errs, `unknown --format "xml": use none, sexpr, json`) {
 		t.Errorf("bad format: code %d, stderr %q", code, errs)
 	}
 
-	_, errs, code = parseRun(t, "", "parse", "--bogus", good)
+	_, errs, code = runSbplc(t, "", "parse", "--bogus", good)
 	if code != 2 || !strings.Contains(errs, "unknown flag: --bogus") || !strings.Contains(errs, "sbplc parse --help") {
 		t.Errorf("bad flag: code %d, stderr %q", code, errs)
 	}
 
-	_, errs, code = parseRun(t, "", "parse")
+	_, errs, code = runSbplc(t, "", "parse")
 	if code != 2 || !strings.Contains(errs, "no input files") {
 		t.Errorf("no arguments: code %d, stderr %q", code, errs)
 	}
 }
 
 func TestParseFormatSexpr(t *testing.T) {
-	out, errs, code := parseRun(t, "(allow file-read* (literal \"/a\")) ; c\n'x\n", "parse", "--format", "sexpr", "-")
+	out, errs, code := runSbplc(t, "(allow file-read* (literal \"/a\")) ; c\n'x\n", "parse", "--format", "sexpr", "-")
 	if code != 0 || errs != "" {
 		t.Fatalf("code %d, stderr %q", code, errs)
 	}
@@ -106,8 +80,8 @@ func TestParseFormatSexpr(t *testing.T) {
 		t.Errorf("sexpr output:\n%s\nwant:\n%s", out, want)
 	}
 
-	dir := parseTree(t, map[string]string{"a.sb": "a\n", "b.sb": "b\n"})
-	out, _, code = parseRun(t, "", "parse", "--format", "sexpr", dir)
+	dir := writeTree(t, map[string]string{"a.sb": "a\n", "b.sb": "b\n"})
+	out, _, code = runSbplc(t, "", "parse", "--format", "sexpr", dir)
 	wantMulti := ";; " + filepath.Join(dir, "a.sb") + "\n(symbol @1:1-1:2 a)\n;; " + filepath.Join(dir, "b.sb") + "\n(symbol @1:1-1:2 b)\n"
 	if code != 0 || out != wantMulti {
 		t.Errorf("several files: code %d, output:\n%s\nwant:\n%s", code, out, wantMulti)
@@ -115,7 +89,7 @@ func TestParseFormatSexpr(t *testing.T) {
 }
 
 func TestParseFormatJSON(t *testing.T) {
-	out, errs, code := parseRun(t, "(a \"<b>\" #t 7)\n) ; c\n", "parse", "--format=json", "-")
+	out, errs, code := runSbplc(t, "(a \"<b>\" #t 7)\n) ; c\n", "parse", "--format=json", "-")
 	if code != 1 {
 		t.Fatalf("code %d, want 1 (stray paren); stderr %q", code, errs)
 	}
@@ -172,21 +146,21 @@ func TestParseFormatJSON(t *testing.T) {
 	}
 
 	// A clean file still has an empty diagnostics array, never null.
-	out, _, _ = parseRun(t, "x", "parse", "--format", "json", "-")
+	out, _, _ = runSbplc(t, "x", "parse", "--format", "json", "-")
 	if !strings.Contains(out, `"diagnostics": []`) {
 		t.Errorf("clean file JSON: %s", out)
 	}
 }
 
 func TestParseStdin(t *testing.T) {
-	_, errs, code := parseRun(t, "(version 1\n", "parse", "-")
+	_, errs, code := runSbplc(t, "(version 1\n", "parse", "-")
 	if code != 1 || !strings.HasPrefix(errs, "<stdin>:1:1: error: list is never closed") {
 		t.Errorf("code %d, stderr %q", code, errs)
 	}
 }
 
 func TestParseExpandsDirectoriesAndGlobs(t *testing.T) {
-	root := parseTree(t, map[string]string{
+	root := writeTree(t, map[string]string{
 		"tree/a.sb":         parseGood,
 		"tree/b.sbpl":       parseGood,
 		"tree/c.sb.in":      "#include \"a.sb\"\n" + parseGood,
@@ -199,7 +173,7 @@ func TestParseExpandsDirectoriesAndGlobs(t *testing.T) {
 		"empty/readme.txt":  "",
 	})
 	dir := filepath.Join(root, "tree")
-	out, errs, code := parseRun(t, "", "parse", "--format", "sexpr", dir)
+	out, errs, code := runSbplc(t, "", "parse", "--format", "sexpr", dir)
 	if code != 0 || errs != "" {
 		t.Errorf("directory: code %d, stderr %q", code, errs)
 	}
@@ -214,7 +188,7 @@ func TestParseExpandsDirectoriesAndGlobs(t *testing.T) {
 		}
 	}
 
-	_, errs, code = parseRun(t, "", "parse", filepath.Join(root, "glob", "*.sb"))
+	_, errs, code = runSbplc(t, "", "parse", filepath.Join(root, "glob", "*.sb"))
 	if code != 1 || !strings.Contains(errs, filepath.Join(root, "glob", "x.sb")+":1:1: error: list is never closed") {
 		t.Errorf("glob: code %d, stderr %q", code, errs)
 	}
@@ -222,16 +196,16 @@ func TestParseExpandsDirectoriesAndGlobs(t *testing.T) {
 		t.Errorf("glob matched a .txt file: %s", errs)
 	}
 
-	_, errs, code = parseRun(t, "", "parse", filepath.Join(root, "nothing*.sb"))
+	_, errs, code = runSbplc(t, "", "parse", filepath.Join(root, "nothing*.sb"))
 	if code != 2 || !strings.Contains(errs, "no files match") {
 		t.Errorf("empty glob: code %d, stderr %q", code, errs)
 	}
-	_, errs, code = parseRun(t, "", "parse", filepath.Join(root, "empty"))
+	_, errs, code = runSbplc(t, "", "parse", filepath.Join(root, "empty"))
 	if code != 2 || !strings.Contains(errs, "no profile files (*.sb, *.sbpl, *.sb.in)") {
 		t.Errorf("directory without profiles: code %d, stderr %q", code, errs)
 	}
 	// A file named explicitly is read whatever its extension.
-	_, errs, code = parseRun(t, "", "parse", filepath.Join(dir, "notes.txt"))
+	_, errs, code = runSbplc(t, "", "parse", filepath.Join(dir, "notes.txt"))
 	if code != 1 || !strings.Contains(errs, "notes.txt:1:1") {
 		t.Errorf("explicit file: code %d, stderr %q", code, errs)
 	}

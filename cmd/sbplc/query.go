@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -148,12 +149,26 @@ func loadEngine(c *cobra.Command, name string, ef *evalFlags, po policy.Options,
 	return &loadedProfile{src: res.Src, res: res, engine: e, home: home}, nil
 }
 
-// rulesText is "1 filtered rule" or "N filtered rules".
-func rulesText(n int) string {
-	if n == 1 {
-		return "1 filtered rule"
+// loadEach loads each profile of names with loadEngine (choosing its home)
+// and calls f with it. When there are several, a profile with errors
+// (loadEngine has reported them) is counted in broken and skipped, so that
+// the others are still checked.
+func loadEach(c *cobra.Command, names []string, ef *evalFlags, po policy.Options, f func(name string, lp *loadedProfile) error) (broken int, err error) {
+	for _, name := range names {
+		lp, err := loadEngine(c, name, ef, po, true)
+		var ee *exitError
+		if errors.As(err, &ee) && ee.Code == exitFindings && len(names) > 1 {
+			broken++
+			continue
+		}
+		if err != nil {
+			return broken, err
+		}
+		if err := f(name, lp); err != nil {
+			return broken, err
+		}
 	}
-	return fmt.Sprintf("%d filtered rules", n)
+	return broken, nil
 }
 
 // stepText renders one step of the fallback chain.
@@ -163,19 +178,19 @@ func stepText(s policy.Step) string {
 		return s.Op + " (filtered rule matched)"
 	case policy.HowUnfiltered:
 		if s.Tried > 0 {
-			return fmt.Sprintf("%s (%s, none matched; unfiltered rule)", s.Op, rulesText(s.Tried))
+			return fmt.Sprintf("%s (%s, none matched; unfiltered rule)", s.Op, diag.Count(s.Tried, "filtered rule"))
 		}
 		return s.Op + " (unfiltered rule)"
 	case policy.HowTerminal:
 		if s.Tried > 0 {
-			return fmt.Sprintf("%s (%s, none matched; built-in default)", s.Op, rulesText(s.Tried))
+			return fmt.Sprintf("%s (%s, none matched; built-in default)", s.Op, diag.Count(s.Tried, "filtered rule"))
 		}
 		return s.Op + " (built-in default)"
 	}
 	if s.Tried == 0 {
 		return s.Op + " (no rules)"
 	}
-	return fmt.Sprintf("%s (%s, none matched)", s.Op, rulesText(s.Tried))
+	return fmt.Sprintf("%s (%s, none matched)", s.Op, diag.Count(s.Tried, "filtered rule"))
 }
 
 // alsoText says that the user's own rule gives the implicit rule's answer
@@ -347,8 +362,8 @@ errors, 2 for usage errors.`,
   sbplc query --assume require-entitlement=true app.sb file-read-data /x`,
 		Args: argsUsage(2, 3, "PROFILE", "OPERATION", "RESOURCE"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageErrorf("unknown --format %q: use text or json", format)
+			if err := checkFormat(format, "text", "json"); err != nil {
+				return err
 			}
 			po, err := policyOptions(&ef, &pf)
 			if err != nil {

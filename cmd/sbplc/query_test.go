@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -11,24 +9,6 @@ import (
 
 	"github.com/sbplc/sbplc/policy"
 )
-
-// queryRun runs sbplc in-process and returns stdout, stderr and the exit code.
-func queryRun(t *testing.T, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(args, strings.NewReader(stdin), &out, &errb)
-	return out.String(), errb.String(), code
-}
-
-// queryFile writes a profile into a fresh directory and returns its path.
-func queryFile(t *testing.T, name, text string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 const queryProfile = `(version 1)
 (deny default)
@@ -40,8 +20,8 @@ const queryProfile = `(version 1)
 `
 
 func TestQueryText(t *testing.T) {
-	p := queryFile(t, "q.sb", queryProfile)
-	out, errs, code := queryRun(t, "", "query", "-D", "HOME=/Users/me", p, "file-read-data", "/Users/me/proj/.env")
+	p := tempFile(t, "q.sb", queryProfile)
+	out, errs, code := runSbplc(t, "", "query", "-D", "HOME=/Users/me", p, "file-read-data", "/Users/me/proj/.env")
 	if code != 0 || errs != "" {
 		t.Fatalf("code %d, stderr %q", code, errs)
 	}
@@ -52,7 +32,7 @@ func TestQueryText(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", out, want)
 	}
 	// Default decision, canonicalised resource.
-	out, _, code = queryRun(t, "", "query", "-D", "HOME=/Users/me", p, "file-write-data", "/tmp/../tmp/x")
+	out, _, code = runSbplc(t, "", "query", "-D", "HOME=/Users/me", p, "file-write-data", "/tmp/../tmp/x")
 	want = "deny\n" +
 		"  rule:     " + p + ":2:1: (deny default)\n" +
 		"  chain:    file-write-data (no rules) -> file-write* (no rules) -> file* (no rules) -> default (unfiltered rule)\n" +
@@ -61,24 +41,24 @@ func TestQueryText(t *testing.T) {
 		t.Errorf("code %d, got:\n%s\nwant:\n%s", code, out, want)
 	}
 	// Built-in default.
-	out, _, _ = queryRun(t, "", "query", "-D", "HOME=/Users/me", p, "process-info-pidinfo", "others")
+	out, _, _ = runSbplc(t, "", "query", "-D", "HOME=/Users/me", p, "process-info-pidinfo", "others")
 	if !strings.HasPrefix(out, "allow\n  rule:     none: the built-in default of process-info*\n") {
 		t.Errorf("terminal default:\n%s", out)
 	}
 	// Unknown with the reason and a way to decide.
-	out, _, code = queryRun(t, "", "query", "-D", "HOME=/Users/me", p, "file-read-data", "/e/x")
+	out, _, code = runSbplc(t, "", "query", "-D", "HOME=/Users/me", p, "file-read-data", "/e/x")
 	if code != 0 || !strings.HasPrefix(out, "unknown\n") || !strings.Contains(out, "--assume entitlement=true|false") {
 		t.Errorf("unknown answer:\n%s", out)
 	}
-	out, _, _ = queryRun(t, "", "query", "-D", "HOME=/Users/me", "--assume", "require-entitlement=true", p, "file-read-data", "/e/x")
+	out, _, _ = runSbplc(t, "", "query", "-D", "HOME=/Users/me", "--assume", "require-entitlement=true", p, "file-read-data", "/e/x")
 	if !strings.HasPrefix(out, "allow\n") {
 		t.Errorf("--assume true:\n%s", out)
 	}
 }
 
 func TestQueryJSON(t *testing.T) {
-	p := queryFile(t, "q.sb", queryProfile)
-	out, _, code := queryRun(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "network-outbound", "tcp:*:443")
+	p := tempFile(t, "q.sb", queryProfile)
+	out, _, code := runSbplc(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "network-outbound", "tcp:*:443")
 	if code != 0 {
 		t.Fatalf("code %d", code)
 	}
@@ -100,12 +80,12 @@ func TestQueryJSON(t *testing.T) {
 		t.Errorf("chain = %v", ch)
 	}
 	// A built-in default has rule null.
-	out, _, _ = queryRun(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "file-clone", "/x")
+	out, _, _ = runSbplc(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "file-clone", "/x")
 	if !strings.Contains(out, `"rule": null`) || !strings.Contains(out, `"decision": "allow"`) {
 		t.Errorf("terminal json = %s", out)
 	}
 	// The operation whose built-in default decides is listed once.
-	out, _, _ = queryRun(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "process-info-pidinfo", "others")
+	out, _, _ = runSbplc(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "process-info-pidinfo", "others")
 	var term struct {
 		Chain []string `json:"chain"`
 	}
@@ -116,8 +96,8 @@ func TestQueryJSON(t *testing.T) {
 
 // TestQueryJSONShape pins the exact top-level keys of the JSON answer.
 func TestQueryJSONShape(t *testing.T) {
-	p := queryFile(t, "q.sb", queryProfile)
-	out, _, _ := queryRun(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "file-read-data", "/tmp/../x")
+	p := tempFile(t, "q.sb", queryProfile)
+	out, _, _ := runSbplc(t, "", "query", "--format", "json", "-D", "HOME=/Users/me", p, "file-read-data", "/tmp/../x")
 	var got map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
@@ -149,7 +129,7 @@ func TestQueryUnresolvedImport(t *testing.T) {
 		{"file-read*", "/w/x", "allow\n"},
 		{"file-read-data", "/s/x", "allow\n"},
 	} {
-		out, _, code := queryRun(t, src, "query", "-", c.op, c.res)
+		out, _, code := runSbplc(t, src, "query", "-", c.op, c.res)
 		if code != 0 || !strings.HasPrefix(out, c.want) {
 			t.Errorf("%s %s: code %d\n%s", c.op, c.res, code, out)
 		}
@@ -157,7 +137,7 @@ func TestQueryUnresolvedImport(t *testing.T) {
 }
 
 func TestQueryErrors(t *testing.T) {
-	p := queryFile(t, "q.sb", queryProfile)
+	p := tempFile(t, "q.sb", queryProfile)
 	for _, c := range []struct {
 		args []string
 		code int
@@ -181,20 +161,20 @@ func TestQueryErrors(t *testing.T) {
 		{[]string{"query", "--sbpl-version", "9", p, "file-read-data", "/x"}, 2, "SBPL versions are 1 to 3"},
 		{[]string{"query", "-I", filepath.Join(t.TempDir(), "nonexistent-dir"), p, "file-read-data", "/x"}, 2, "nonexistent-dir: no such file or directory"},
 	} {
-		_, errs, code := queryRun(t, "", c.args...)
+		_, errs, code := runSbplc(t, "", c.args...)
 		if code != c.code || !strings.Contains(errs, c.msg) {
 			t.Errorf("%v: code %d, stderr %q; want %d and %q", c.args[1:], code, errs, c.code, c.msg)
 		}
 	}
 	// The question is checked before the profile: a usage error is not
 	// preceded by the profile's warnings.
-	warns := queryFile(t, "w.sb", "(version 1)\n(import \"nowhere.sb\")\n")
-	if _, errs, code := queryRun(t, "", "query", warns, "file-raed-data", "/x"); code != 2 || strings.Contains(errs, "nowhere.sb") {
+	warns := tempFile(t, "w.sb", "(version 1)\n(import \"nowhere.sb\")\n")
+	if _, errs, code := runSbplc(t, "", "query", warns, "file-raed-data", "/x"); code != 2 || strings.Contains(errs, "nowhere.sb") {
 		t.Errorf("usage error after the profile's warnings: %d %q", code, errs)
 	}
 	// A profile with errors is refused with its diagnostics.
-	bad := queryFile(t, "bad.sb", "(version 1)\n(allow file-read* (literal \"/x\")\n")
-	out, errs, code := queryRun(t, "", "query", bad, "file-read-data", "/x")
+	bad := tempFile(t, "bad.sb", "(version 1)\n(allow file-read* (literal \"/x\")\n")
+	out, errs, code := runSbplc(t, "", "query", bad, "file-read-data", "/x")
 	if code != 1 || out != "" || !strings.Contains(errs, "bad.sb:2:") || !strings.Contains(errs, "fix them first") {
 		t.Errorf("bad profile: code %d, stdout %q, stderr %q", code, out, errs)
 	}
@@ -202,44 +182,44 @@ func TestQueryErrors(t *testing.T) {
 
 func TestQueryStdinAndModel(t *testing.T) {
 	src := "(version 1)\n(deny default)\n(allow file-read-data (subpath \"/x\"))\n(deny file-read* (subpath \"/x\"))\n"
-	out, _, code := queryRun(t, src, "query", "-", "file-read-data", "/x/y")
+	out, _, code := runSbplc(t, src, "query", "-", "file-read-data", "/x/y")
 	if code != 0 || !strings.HasPrefix(out, "allow\n") || !strings.Contains(out, "<stdin>:3:1") {
 		t.Errorf("stdin: %d %s", code, out)
 	}
-	out, _, _ = queryRun(t, src, "query", "--model", "specific-beats-wildcard=false", "-", "file-read-data", "/x/y")
+	out, _, _ = runSbplc(t, src, "query", "--model", "specific-beats-wildcard=false", "-", "file-read-data", "/x/y")
 	if !strings.HasPrefix(out, "deny\n") {
 		t.Errorf("expansion model: %s", out)
 	}
-	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "--model", "trust-guessed-fallbacks=false", "-", "file-graft", "/x")
+	out, _, _ = runSbplc(t, "(version 1)(deny default)", "query", "--model", "trust-guessed-fallbacks=false", "-", "file-graft", "/x")
 	if !strings.HasPrefix(out, "unknown\n") || !strings.Contains(out, "file-graft -> file*") {
 		t.Errorf("trust-guessed-fallbacks=false: %s", out)
 	}
-	helpOut, _, _ := queryRun(t, "", "query", "--help")
+	helpOut, _, _ := runSbplc(t, "", "query", "--help")
 	for _, c := range policy.Choices() {
 		if !strings.Contains(helpOut, c.Key) {
 			t.Errorf("--model help does not list %s", c.Key)
 		}
 	}
-	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "--no-implicit", "-", "signal", "self")
+	out, _, _ = runSbplc(t, "(version 1)(deny default)", "query", "--no-implicit", "-", "signal", "self")
 	if !strings.HasPrefix(out, "deny\n") {
 		t.Errorf("--no-implicit: %s", out)
 	}
-	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "-", "signal", "self")
+	out, _, _ = runSbplc(t, "(version 1)(deny default)", "query", "-", "signal", "self")
 	if !strings.HasPrefix(out, "allow\n") || !strings.Contains(out, "implicit policy") {
 		t.Errorf("implicit: %s", out)
 	}
 	// Under (version 2) file-clone has no built-in allow (measured on
 	// 14.4.1): it falls back to default; under (version 3) nothing is
 	// measured.
-	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "--sbpl-version", "2", "-", "file-clone", "/x")
+	out, _, _ = runSbplc(t, "(version 1)(deny default)", "query", "--sbpl-version", "2", "-", "file-clone", "/x")
 	if !strings.HasPrefix(out, "deny\n") || !strings.Contains(out, "default") {
 		t.Errorf("--sbpl-version 2: %s", out)
 	}
-	out, _, _ = queryRun(t, "(version 1)(deny default)", "query", "--sbpl-version", "3", "-", "file-clone", "/x")
+	out, _, _ = runSbplc(t, "(version 1)(deny default)", "query", "--sbpl-version", "3", "-", "file-clone", "/x")
 	if !strings.HasPrefix(out, "unknown\n") || !strings.Contains(out, "version 3") {
 		t.Errorf("--sbpl-version 3: %s", out)
 	}
-	out, _, _ = queryRun(t, "(version 1)(deny default)(allow file-read* (require-all (subpath \"/d\") (vnode-type DIRECTORY)))",
+	out, _, _ = runSbplc(t, "(version 1)(deny default)(allow file-read* (require-all (subpath \"/d\") (vnode-type DIRECTORY)))",
 		"query", "--vnode-type", "directory", "-", "file-read-data", "/d/e")
 	if !strings.HasPrefix(out, "allow\n") {
 		t.Errorf("--vnode-type: %s", out)
@@ -247,20 +227,20 @@ func TestQueryStdinAndModel(t *testing.T) {
 }
 
 func TestQueryHomePlaceholder(t *testing.T) {
-	p := queryFile(t, "h.sb", queryProfile)
+	p := tempFile(t, "h.sb", queryProfile)
 	// Without -D HOME the evaluator leaves ${HOME}; --home resolves it.
-	out, errs, code := queryRun(t, "", "query", "--home", "/Users/me/", p, "file-read-data", "/Users/me/proj/.env")
+	out, errs, code := runSbplc(t, "", "query", "--home", "/Users/me/", p, "file-read-data", "/Users/me/proj/.env")
 	if code != 0 || !strings.HasPrefix(out, "deny\n") || !strings.Contains(out, ":5:1:") {
 		t.Errorf("--home: code %d\n%s", code, out)
 	}
 	if !strings.Contains(errs, `param "HOME" is not set`) {
 		t.Errorf("the unbound-param warning should still be shown: %q", errs)
 	}
-	out, _, _ = queryRun(t, "", "query", p, "file-read-data", "/Users/me/proj/.env")
+	out, _, _ = runSbplc(t, "", "query", p, "file-read-data", "/Users/me/proj/.env")
 	if !strings.HasPrefix(out, "unknown\n") || !strings.Contains(out, "HOME") {
 		t.Errorf("no home: %s", out)
 	}
-	_, errs, code = queryRun(t, "", "query", "--home", "relative", p, "file-read-data", "/x")
+	_, errs, code = runSbplc(t, "", "query", "--home", "relative", p, "file-read-data", "/x")
 	if code != 2 || !strings.Contains(errs, "absolute") {
 		t.Errorf("relative --home: %d %q", code, errs)
 	}
@@ -269,7 +249,7 @@ func TestQueryHomePlaceholder(t *testing.T) {
 // TestQueryTarget: --target selects the built-in defaults and implicit
 // rules (mach-task-read (target self) is injected from macos14 on).
 func TestQueryTarget(t *testing.T) {
-	p := queryFile(t, "t.sb", "(version 1)\n(deny default)\n")
+	p := tempFile(t, "t.sb", "(version 1)\n(deny default)\n")
 	for _, c := range []struct{ target, op, res, want string }{
 		{"macos14", "mach-task-read", "self", "allow\n  rule:     <implicit policy>: (allow mach-task-read (target self)) ; implicit policy rule\n"},
 		{"macos10.15", "mach-task-read", "self", "deny\n  rule:     " + p + ":2:1: (deny default)\n"},
@@ -279,12 +259,12 @@ func TestQueryTarget(t *testing.T) {
 		if c.res != "" {
 			args = append(args, c.res)
 		}
-		out, errs, code := queryRun(t, "", args...)
+		out, errs, code := runSbplc(t, "", args...)
 		if code != 0 || !strings.HasPrefix(out, c.want) {
 			t.Errorf("%s %s %s: code %d, stderr %q, got:\n%s\nwant prefix:\n%s", c.target, c.op, c.res, code, errs, out, c.want)
 		}
 	}
-	if _, errs, code := queryRun(t, "", "query", "--target", "macos9", p, "signal", "self"); code != 2 || !strings.Contains(errs, "unknown --target") {
+	if _, errs, code := runSbplc(t, "", "query", "--target", "macos9", p, "signal", "self"); code != 2 || !strings.Contains(errs, "unknown --target") {
 		t.Errorf("bad target: code %d, %q", code, errs)
 	}
 }
@@ -293,15 +273,15 @@ func TestQueryTarget(t *testing.T) {
 // rule, both are reported (QA #20); chain steps count rules in the right
 // number (QA #18).
 func TestQueryAlso(t *testing.T) {
-	p := queryFile(t, "q7.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \"/a\"))\n(allow file-link (literal \"/b\"))\n(allow file-link (literal \"/c\"))\n\n(allow signal (target self))\n")
-	out, _, code := queryRun(t, "", "query", p, "signal", "self")
+	p := tempFile(t, "q7.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \"/a\"))\n(allow file-link (literal \"/b\"))\n(allow file-link (literal \"/c\"))\n\n(allow signal (target self))\n")
+	out, _, code := runSbplc(t, "", "query", p, "signal", "self")
 	want := "allow\n" +
 		"  rule:     <implicit policy>: (allow signal (target self)) ; implicit policy rule\n" +
 		"  also:     your rule at " + p + ":7:1 allows it too: (allow signal (target self))\n"
 	if code != 0 || !strings.HasPrefix(out, want) {
 		t.Errorf("got:\n%s\nwant prefix:\n%s", out, want)
 	}
-	out, _, _ = queryRun(t, "", "query", "--format", "json", p, "signal", "self")
+	out, _, _ = runSbplc(t, "", "query", "--format", "json", p, "signal", "self")
 	var j struct {
 		Also *struct {
 			Line int    `json:"line"`
@@ -317,7 +297,7 @@ func TestQueryAlso(t *testing.T) {
 		// file-graft's default ends a chain that walked file*: not "file-graft" twice.
 		{"file-graft", "/x", "  chain:    file-graft (no rules) -> file* (no rules) -> built-in default of file-graft\n"},
 	} {
-		out, _, _ := queryRun(t, "", "query", p, c.op, c.res)
+		out, _, _ := runSbplc(t, "", "query", p, c.op, c.res)
 		if !strings.Contains(out, c.chain) {
 			t.Errorf("%s %s:\n%s\nwant %s", c.op, c.res, out, c.chain)
 		}
@@ -327,12 +307,12 @@ func TestQueryAlso(t *testing.T) {
 // A lookup through a root symlink is also checked as file-read-metadata
 // on the link: the answer says so when that check decided.
 func TestQuerySymlinkLookup(t *testing.T) {
-	p := queryFile(t, "l.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \"/etc/hosts\") (literal \"/private/etc/hosts\"))\n(allow file-read-metadata (literal \"/tmp\"))\n")
-	out, _, code := queryRun(t, "", "query", p, "file-read-data", "/etc/hosts")
+	p := tempFile(t, "l.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \"/etc/hosts\") (literal \"/private/etc/hosts\"))\n(allow file-read-metadata (literal \"/tmp\"))\n")
+	out, _, code := runSbplc(t, "", "query", p, "file-read-data", "/etc/hosts")
 	if code != 0 || !strings.HasPrefix(out, "deny\n") || !strings.Contains(out, "  link:     the lookup crosses the symlink /etc") {
 		t.Errorf("code %d:\n%s", code, out)
 	}
-	out, _, code = queryRun(t, "", "query", p, "file-read-metadata", "/tmp")
+	out, _, code = runSbplc(t, "", "query", p, "file-read-metadata", "/tmp")
 	if code != 0 || !strings.HasPrefix(out, "allow\n  rule:     "+p+":4:1:") {
 		t.Errorf("lstat of the link: code %d:\n%s", code, out)
 	}
@@ -343,9 +323,9 @@ func TestQuerySymlinkLookup(t *testing.T) {
 // diagnostics (issue 19, item 7).
 func TestQueryEscapesUserText(t *testing.T) {
 	evil := "/private/tmp/\u202eevil\x1b[31m"
-	p := queryFile(t, "e.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \""+evil+"\"))\n; expect allow file-read-data "+evil+"\n")
+	p := tempFile(t, "e.sb", "(version 1)\n(deny default)\n(allow file-read* (literal \""+evil+"\"))\n; expect allow file-read-data "+evil+"\n")
 	for _, args := range [][]string{{"query", p, "file-read-data", evil}, {"test", p}} {
-		out, _, code := queryRun(t, "", args...)
+		out, _, code := runSbplc(t, "", args...)
 		if code != 0 || strings.ContainsAny(out, "\x1b\u202e") || !strings.Contains(out, `\u202eevil\x1b[31m`) {
 			t.Errorf("%v: code %d, output %q", args[0], code, out)
 		}

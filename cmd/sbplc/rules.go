@@ -63,14 +63,7 @@ share. 'sbplc explain RULE-ID' prints a rule's full documentation.`,
 				tw := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tCATEGORY\tSEVERITY\tDEFAULT\tPROBES\tSUMMARY")
 				for _, r := range sel {
-					def := "on"
-					if r.Off {
-						def = "off"
-					}
-					probes := "-"
-					if n := len(ruletable.ProbesOf(r.ID)); n > 0 {
-						probes = fmt.Sprint(n)
-					}
+					def, probes := ruleColumns(r.ID, r.Off)
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Category, r.Severity, def, probes, r.Summary)
 				}
 				return tw.Flush()
@@ -101,6 +94,21 @@ share. 'sbplc explain RULE-ID' prints a rule's full documentation.`,
 	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	c.Flags().StringVar(&category, "category", "", "list only this category")
 	return c
+}
+
+// ruleColumns are a rule's DEFAULT column ("on" or "off") and its PROBES
+// column (how many audit probes report it, "-" for none), as `sbplc rules`
+// and docs/rules.md print them.
+func ruleColumns(id string, off bool) (def, probes string) {
+	def = "on"
+	if off {
+		def = "off"
+	}
+	probes = "-"
+	if n := len(ruletable.ProbesOf(id)); n > 0 {
+		probes = fmt.Sprint(n)
+	}
+	return def, probes
 }
 
 // securityCategories are the rule categories whose findings weaken the

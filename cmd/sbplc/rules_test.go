@@ -11,7 +11,7 @@ import (
 // TestRulesFromTable: `sbplc rules` lists the rule table with each rule's
 // probes, suppressibility and typed options.
 func TestRulesFromTable(t *testing.T) {
-	out, _, _ := queryRun(t, "", "rules", "--format", "json")
+	out, _, _ := runSbplc(t, "", "rules", "--format", "json")
 	var rs []ruleJSON
 	if err := json.Unmarshal([]byte(out), &rs); err != nil {
 		t.Fatal(err)
@@ -32,27 +32,27 @@ func TestRulesFromTable(t *testing.T) {
 	if r := by["complex-regex"]; len(r.Options) != 2 || r.Options[0] != (optionJSON{"max-length", "int", "200"}) || r.Params["max-length"] != "200" {
 		t.Errorf("complex-regex options = %+v", r)
 	}
-	out, _, _ = queryRun(t, "", "rules", "--category", "escape")
+	out, _, _ = runSbplc(t, "", "rules", "--category", "escape")
 	if !strings.Contains(out, "PROBES") || !strings.Contains(out, "launchservices-open") || strings.Contains(out, "readable-ssh-keys") {
 		t.Errorf("rules --category escape:\n%s", out)
 	}
-	_, _, code := queryRun(t, "", "rules", "--category", "security")
+	_, _, code := runSbplc(t, "", "rules", "--category", "security")
 	if code != exitUsage {
 		t.Errorf("--category security (not a category): exit %d", code)
 	}
 }
 
 func TestExplainFromTable(t *testing.T) {
-	out, _, _ := queryRun(t, "", "explain", "case-variant-deny")
+	out, _, _ := runSbplc(t, "", "explain", "case-variant-deny")
 	if !strings.Contains(out, "## Probes (reported at warning") || !strings.Contains(out, "EV017  file-read-data ~/.SSH/id_rsa") ||
 		!strings.Contains(out, "only while a filtered deny rule denies file-read-data ~/.ssh/id_rsa") {
 		t.Errorf("explain case-variant-deny:\n%s", out)
 	}
-	out, _, _ = queryRun(t, "", "explain", "eval-limit")
+	out, _, _ = runSbplc(t, "", "explain", "eval-limit")
 	if !strings.Contains(out, "cannot suppress") {
 		t.Errorf("explain eval-limit does not say it cannot be suppressed:\n%s", out)
 	}
-	out, _, _ = queryRun(t, "", "explain", "complex-regex")
+	out, _, _ = runSbplc(t, "", "explain", "complex-regex")
 	if !strings.Contains(out, "max-length: 200   (default; a non-negative integer)") {
 		t.Errorf("explain complex-regex options:\n%s", out)
 	}
@@ -71,27 +71,11 @@ func TestSARIFRuleMetadata(t *testing.T) {
 			t.Errorf("%s: SARIF rule %+v, row %+v", sr.ID, sr, row)
 		}
 	}
-	p := queryFile(t, "a.sb", "(version 1)\n(deny default)\n(allow file-read*)\n")
-	out, _, _ := queryRun(t, "", "audit", "--format", "sarif", p)
-	var sarif struct {
-		Runs []struct {
-			Tool struct {
-				Driver struct {
-					Rules []struct {
-						ID               string `json:"id"`
-						ShortDescription struct {
-							Text string `json:"text"`
-						} `json:"shortDescription"`
-						DefaultConfiguration struct {
-							Level string `json:"level"`
-						} `json:"defaultConfiguration"`
-					} `json:"rules"`
-				} `json:"driver"`
-			} `json:"tool"`
-		} `json:"runs"`
-	}
-	if err := json.Unmarshal([]byte(out), &sarif); err != nil || len(sarif.Runs) != 1 {
-		t.Fatalf("sarif: %v\n%s", err, out)
+	p := tempFile(t, "a.sb", "(version 1)\n(deny default)\n(allow file-read*)\n")
+	out, _, _ := runSbplc(t, "", "audit", "--format", "sarif", p)
+	sarif := decodeSARIF(t, out)
+	if len(sarif.Runs) != 1 {
+		t.Fatalf("sarif: %d runs\n%s", len(sarif.Runs), out)
 	}
 	found := false
 	for _, r := range sarif.Runs[0].Tool.Driver.Rules {

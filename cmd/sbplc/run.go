@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -296,11 +297,7 @@ func stdinOf(c *cobra.Command) io.Reader {
 // comments before it.
 func writeDryRun(w io.Writer, p *preparedProfile, command []string) {
 	fmt.Fprintf(w, "; sbplc run --dry-run: the profile %s as sbplc evaluates it\n", p.src.Name)
-	keys := make([]string, 0, len(p.params))
-	for k := range p.params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.params))
 	if len(keys) == 0 {
 		fmt.Fprintln(w, "; params: none")
 	}

@@ -18,38 +18,29 @@ import (
 
 	"github.com/sbplc/sbplc/compile"
 	"github.com/sbplc/sbplc/internal/fsutil"
+	"github.com/sbplc/sbplc/internal/testutil"
+	"github.com/sbplc/sbplc/internal/trace"
 )
 
-// testApplier is the child stage's applier in this test binary (no
-// sandbox: it stands in for libsandbox). SBPLC_TEST_APPLY in the stage's
-// environment chooses what it does:
+// testApplier is the child stage's applier in this test binary: the
+// shared fake (no sandbox; SBPLC_TEST_APPLY chooses what it does,
+// SBPLC_TEST_MARK records the profile), and one more choice:
 //
-//	""      record the profile in $SBPLC_TEST_MARK (when set), succeed
-//	"fail"  fail as libsandbox refusing (EPERM)
-//	"kill"  die by SIGKILL before the exec
-//	"deny"  report "DENY <pid> process-exec*" in $FEED, as a sandbox would
-//	        report an exec it is about to deny (trace_test.go)
+//	SBPLC_TEST_APPLY=deny  report "DENY <pid> process-exec*" in $FEED, as a
+//	                       sandbox would report an exec it is about to deny
+//	                       (trace_test.go), then succeed
 type testApplier struct{}
 
 func (testApplier) Apply(bytecode []byte) error {
-	switch os.Getenv("SBPLC_TEST_APPLY") {
-	case "deny":
+	if os.Getenv("SBPLC_TEST_APPLY") == "deny" {
 		f, err := os.OpenFile(os.Getenv("FEED"), os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(f, "DENY %d process-exec*\n", os.Getpid())
 		f.Close()
-	case "fail":
-		return fmt.Errorf("sandbox_apply: %w", syscall.EPERM)
-	case "kill":
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		time.Sleep(time.Second)
 	}
-	if mark := os.Getenv("SBPLC_TEST_MARK"); mark != "" {
-		return os.WriteFile(mark, bytecode, 0o644)
-	}
-	return nil
+	return testutil.FakeApplier{Env: "SBPLC_TEST"}.Apply(bytecode)
 }
 
 // fakeBytecode is what the fake libsandbox compiles every profile to.
@@ -63,7 +54,7 @@ const fakeBytecode = "fake compiled profile"
 //	SBPLC_TEST_COMPILE=load        libsandbox cannot be loaded
 //	SBPLC_TEST_TEMPLATES=DIR       --template NAME reads DIR/NAME.sb
 //	SBPLC_TEST_MAIN=1              run as sbplc's main (signal handling included)
-//	SBPLC_TEST_FAKE_LOG=FEED       act as `log stream`: the ready line, then FEED's lines (trace_test.go)
+//	SBPLC_TEST_FAKE_LOG=FEED       act as `log stream`: noise, the ready line, then FEED's lines (testutil.FakeLogStream)
 //	SBPLC_TEST_TRACE=FEED          trace uses that fake stream, /proc and the fake learner
 func testHooks() {
 	switch v := os.Getenv("SBPLC_TEST_COMPILE"); {
@@ -82,7 +73,7 @@ func testHooks() {
 		}
 	}
 	if feed := os.Getenv("SBPLC_TEST_FAKE_LOG"); feed != "" {
-		fakeLogStream(feed)
+		testutil.FakeLogStream(feed, trace.ReadyPrefix+` "fake"`, "")
 	}
 	if feed := os.Getenv("SBPLC_TEST_TRACE"); feed != "" {
 		installTraceFakes(feed)
@@ -107,7 +98,7 @@ const runProfile = "(version 1)\n(deny default)\n(allow process-exec*)\n(allow f
 func touchArgs(path string) []string { return []string{"/bin/sh", "-c", `echo ran > "$0"`, path} }
 
 func TestRunUsage(t *testing.T) {
-	dir := parseTree(t, map[string]string{"p.sb": runProfile})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile})
 	p := filepath.Join(dir, "p.sb")
 	fakeCompile(t, &compile.Fake{Blob: []byte(fakeBytecode)})
 	tests := []struct {
@@ -125,7 +116,7 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"run", "--target", "macos99", p, "--", "ls"}, `unknown --target "macos99"`},
 	}
 	for _, tt := range tests {
-		_, errs, code := parseRun(t, "", tt.args...)
+		_, errs, code := runSbplc(t, "", tt.args...)
 		if code != 2 || !strings.Contains(errs, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tt.args, code, errs, tt.want)
 		}
@@ -136,11 +127,11 @@ func TestRunOffMac(t *testing.T) {
 	if runtime.GOOS == "darwin" {
 		t.Skip("libsandbox is here")
 	}
-	dir := parseTree(t, map[string]string{"p.sb": runProfile})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile})
 	ran := filepath.Join(dir, "ran")
 	for _, cmd := range []string{"run", "trace"} {
 		args := append([]string{cmd, filepath.Join(dir, "p.sb"), "--"}, touchArgs(ran)...)
-		_, errs, code := parseRun(t, "", args...)
+		_, errs, code := runSbplc(t, "", args...)
 		if code != 2 || !strings.Contains(errs, "needs macOS (libsandbox)") || !strings.Contains(errs, "--dry-run") || !strings.Contains(errs, "sbplc audit") {
 			t.Errorf("%s off a Mac: exit %d, stderr %q", cmd, code, errs)
 		}
@@ -148,26 +139,26 @@ func TestRunOffMac(t *testing.T) {
 			t.Fatalf("%s ran COMMAND off a Mac", cmd)
 		}
 	}
-	_, errs, code := parseRun(t, "", "audit", "--live", filepath.Join(dir, "p.sb"))
+	_, errs, code := runSbplc(t, "", "audit", "--live", filepath.Join(dir, "p.sb"))
 	if code != 2 || !strings.Contains(errs, "needs macOS (libsandbox)") || !strings.Contains(errs, "sbplc audit") {
 		t.Errorf("audit --live off a Mac: exit %d, stderr %q", code, errs)
 	}
 }
 
 func TestRunDryRun(t *testing.T) {
-	dir := parseTree(t, map[string]string{
+	dir := writeTree(t, map[string]string{
 		"p.sb":   "(version 1)\n(deny default)\n(allow file-read* (subpath (param \"HOME\")))\n",
 		"bad.sb": "(version 1)\n(allow file-read-dataa)\n",
 	})
 	// No libsandbox needed: the real backend is never asked.
-	out, errs, code := parseRun(t, "", "run", "--dry-run", "-D", "HOME=/Users/me", filepath.Join(dir, "p.sb"), "--", "ls", "-l", "a b")
+	out, errs, code := runSbplc(t, "", "run", "--dry-run", "-D", "HOME=/Users/me", filepath.Join(dir, "p.sb"), "--", "ls", "-l", "a b")
 	want := "; sbplc run --dry-run: the profile " + filepath.Join(dir, "p.sb") + " as sbplc evaluates it\n" +
 		"; param HOME=/Users/me\n; command: ls -l 'a b'\n" +
 		"(version 1)\n(deny default)\n(allow file-read* (subpath \"/Users/me\"))\n"
 	if code != 0 || out != want {
 		t.Errorf("dry-run: exit %d, stderr %q, stdout:\n%s\nwant:\n%s", code, errs, out, want)
 	}
-	out, errs, code = parseRun(t, "", "run", "--dry-run", filepath.Join(dir, "bad.sb"))
+	out, errs, code = runSbplc(t, "", "run", "--dry-run", filepath.Join(dir, "bad.sb"))
 	if code != 1 || out != "" || !strings.Contains(errs, "bad.sb:2:") {
 		t.Errorf("dry-run of a bad profile: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
@@ -177,7 +168,7 @@ func TestRunDryRun(t *testing.T) {
 // exec: COMMAND would create a file, and must not; the status is 126 (127
 // when COMMAND is not found) and the message says what failed.
 func TestRunFailClosed(t *testing.T) {
-	dir := parseTree(t, map[string]string{
+	dir := writeTree(t, map[string]string{
 		"p.sb":        runProfile,
 		"lint.sb":     "(version 1)\n(deny default)\n(allow file-read-dataa)\n",
 		"syntax.sb":   "(version 1)\n(allow default\n",
@@ -241,7 +232,7 @@ func TestRunFailClosed(t *testing.T) {
 				command = touchArgs(ran)
 			}
 			args := append(append(append([]string{"run"}, tt.args...), "--"), command...)
-			out, errs, code := parseRun(t, "", args...)
+			out, errs, code := runSbplc(t, "", args...)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, errs)
 			}
@@ -261,12 +252,12 @@ func TestRunFailClosed(t *testing.T) {
 }
 
 func TestRunRunsCommand(t *testing.T) {
-	dir := parseTree(t, map[string]string{"p.sb": runProfile, "tmpl/agent.sb": runProfile})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile, "tmpl/agent.sb": runProfile})
 	mark := filepath.Join(dir, "mark")
 	f := &compile.Fake{Blob: []byte(fakeBytecode)}
 	fakeCompile(t, f)
 	t.Setenv("SBPLC_TEST_MARK", mark)
-	out, errs, code := parseRun(t, "in\n", "run", "-D", "HOME=/Users/me", filepath.Join(dir, "p.sb"), "--",
+	out, errs, code := runSbplc(t, "in\n", "run", "-D", "HOME=/Users/me", filepath.Join(dir, "p.sb"), "--",
 		"/bin/sh", "-c", `test -f "$SBPLC_TEST_MARK" && cat && echo "args: $*"; exit 3`, "sh", "a b", "c")
 	if code != 3 || out != "in\nargs: a b c\n" || errs != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
@@ -280,14 +271,14 @@ func TestRunRunsCommand(t *testing.T) {
 		t.Errorf("libsandbox requests: %+v", rs)
 	}
 	// Warnings stay out of COMMAND's standard error unless -v.
-	if _, errs, code := parseRun(t, "", "run", "-v", filepath.Join(dir, "p.sb"), "--", "true"); code != 0 || !strings.Contains(errs, "[implicit-preamble-allows]") {
+	if _, errs, code := runSbplc(t, "", "run", "-v", filepath.Join(dir, "p.sb"), "--", "true"); code != 0 || !strings.Contains(errs, "[implicit-preamble-allows]") {
 		t.Errorf("-v: exit %d, stderr %q", code, errs)
 	}
 	// --template goes through the template source.
 	old := templateSource
 	templateSource = func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, "tmpl", name+".sb")) }
 	defer func() { templateSource = old }()
-	if _, errs, code := parseRun(t, "", "run", "--template", "agent", "--", "true"); code != 0 {
+	if _, errs, code := runSbplc(t, "", "run", "--template", "agent", "--", "true"); code != 0 {
 		t.Errorf("--template: exit %d, stderr %q", code, errs)
 	}
 }
@@ -354,7 +345,7 @@ func exitCode(t *testing.T, cmd *exec.Cmd) int {
 // TestRunForwardsSignals: SIGINT and SIGTERM sent to sbplc alone reach
 // COMMAND, and sbplc waits for it and exits with its status.
 func TestRunForwardsSignals(t *testing.T) {
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": runProfile}), "p.sb")
+	p := tempFile(t, "p.sb", runProfile)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		script := fmt.Sprintf(`trap 'echo caught; exit 7' %d; echo ready; i=0; while [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`, int(sig))
 		cmd, stderr, out := sbplcProcess(t, "run", p, "--", "/bin/sh", "-c", script)
@@ -370,7 +361,7 @@ func TestRunForwardsSignals(t *testing.T) {
 // TestRunDeathBySignal: COMMAND killed by signal N gives 128+N, reported
 // the way shells do (silent for SIGINT and SIGPIPE).
 func TestRunDeathBySignal(t *testing.T) {
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": runProfile}), "p.sb")
+	p := tempFile(t, "p.sb", runProfile)
 	for _, tt := range []struct {
 		sig  syscall.Signal
 		want string
@@ -394,7 +385,7 @@ func TestRunDryRunUsage(t *testing.T) {
 		{"run", "--dry-run", "--template", "nosuch", "--", "true"},
 		{"run", "--dry-run", filepath.Join(t.TempDir(), "missing.sb"), "--", "true"},
 	} {
-		if _, errs, code := parseRun(t, "", args...); code != 2 {
+		if _, errs, code := runSbplc(t, "", args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, errs)
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,57 +10,23 @@ import (
 	"github.com/sbplc/sbplc/ruletable"
 )
 
-// sarifLog is the part of a SARIF log these tests read.
-type sarifLog struct {
-	Runs []struct {
-		Tool struct {
-			Driver struct {
-				Version string `json:"version"`
-				Rules   []struct {
-					ID         string         `json:"id"`
-					Name       string         `json:"name"`
-					HelpURI    string         `json:"helpUri"`
-					Properties map[string]any `json:"properties"`
-				} `json:"rules"`
-			} `json:"driver"`
-		} `json:"tool"`
-		Results []struct {
-			RuleID    string `json:"ruleId"`
-			Locations []struct {
-				PhysicalLocation struct {
-					ArtifactLocation struct {
-						URI         string `json:"uri"`
-						Description *struct {
-							Text string `json:"text"`
-						} `json:"description"`
-					} `json:"artifactLocation"`
-				} `json:"physicalLocation"`
-			} `json:"locations"`
-			Fingerprints map[string]string `json:"partialFingerprints"`
-		} `json:"results"`
-	} `json:"runs"`
-}
-
 // TestLintSARIFValidates: lint's SARIF, with the whole rule table, for a
 // file whose name needs percent-encoding, an absolute path and standard
 // input, passes the SARIF 2.1.0 schema and the validator's rules.
 func TestLintSARIFValidates(t *testing.T) {
 	dir := t.TempDir()
-	odd := lintWriteFile(t, filepath.Join(dir, "a #1%.sb"), lintBad)
-	abs := lintWriteFile(t, filepath.Join(dir, "abs.sb"), lintBad)
+	odd := writeFile(t, filepath.Join(dir, "a #1%.sb"), lintBad)
+	abs := writeFile(t, filepath.Join(dir, "abs.sb"), lintBad)
 	rel, err := filepath.Rel(mustGetwd(t), odd)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{rel}, {abs}, {"-"}} {
-		_, out, errs := lintRunCmd(t, lintBad, append([]string{"lint", "--no-config", "--format", "sarif"}, args...)...)
+		out, errs, _ := runSbplc(t, lintBad, append([]string{"lint", "--no-config", "--format", "sarif"}, args...)...)
 		if p := sarifcheck.Check([]byte(out)); len(p) != 0 {
 			t.Fatalf("lint %v: invalid SARIF:\n%s\n%s", args, strings.Join(p, "\n"), errs)
 		}
-		var log sarifLog
-		if err := json.Unmarshal([]byte(out), &log); err != nil {
-			t.Fatal(err)
-		}
+		log := decodeSARIF(t, out)
 		loc := log.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation
 		switch args[0] {
 		case "-":
@@ -99,11 +64,8 @@ func mustGetwd(t *testing.T) string {
 // security-severity (from their default severity) and precision; the
 // tool version is numeric.
 func TestSARIFHelpAndSecurity(t *testing.T) {
-	_, out, _ := lintRunCmd(t, lintBad, "lint", "--no-config", "--format", "sarif", "-")
-	var log sarifLog
-	if err := json.Unmarshal([]byte(out), &log); err != nil {
-		t.Fatal(err)
-	}
+	out, _, _ := runSbplc(t, lintBad, "lint", "--no-config", "--format", "sarif", "-")
+	log := decodeSARIF(t, out)
 	d := log.Runs[0].Tool.Driver
 	if d.Version == "" || d.Version[0] < '0' || d.Version[0] > '9' {
 		t.Errorf("tool version %q is not numeric", d.Version)
@@ -142,8 +104,8 @@ func TestSARIFHelpAndSecurity(t *testing.T) {
 
 // TestAuditSARIFValidates: audit's SARIF passes the same checks.
 func TestAuditSARIFValidates(t *testing.T) {
-	p := queryFile(t, "agent.sb", auditAgent)
-	out, _, _ := queryRun(t, "", "audit", "--format", "sarif", p)
+	p := tempFile(t, "agent.sb", auditAgent)
+	out, _, _ := runSbplc(t, "", "audit", "--format", "sarif", p)
 	if problems := sarifcheck.Check([]byte(out)); len(problems) != 0 {
 		t.Fatalf("invalid SARIF:\n%s", strings.Join(problems, "\n"))
 	}

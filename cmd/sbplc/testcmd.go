@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -78,8 +77,8 @@ has errors), 2 for usage errors or when there is nothing to test.`,
   sbplc test --format json profile.sb`,
 		Args: argsUsage(1, 2, "PROFILE", "TESTFILE"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageErrorf("unknown --format %q: use text or json", format)
+			if err := checkFormat(format, "text", "json"); err != nil {
+				return err
 			}
 			po, err := policyOptions(&ef, &pf)
 			if err != nil {
@@ -93,22 +92,13 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 					return usageErrorf("%s is a directory or pattern: a TESTFILE goes with one profile", args[0])
 				}
 				if profiles, err = expandInputs(args[:1], verboseOut(c)); err != nil {
-					return usageErrorf("%v", err)
+					return err
 				}
 			}
 			var results []policy.CaseResult
 			var bad diag.List
-			broken := 0 // profiles with errors: their cases cannot run
-			for _, name := range profiles {
-				lp, err := loadEngine(c, name, &ef, po, true)
-				var ee *exitError
-				if errors.As(err, &ee) && ee.Code == exitFindings && len(profiles) > 1 {
-					broken++
-					continue
-				}
-				if err != nil {
-					return err
-				}
+			// broken counts the profiles with errors: their cases cannot run.
+			broken, err := loadEach(c, profiles, &ef, po, func(name string, lp *loadedProfile) error {
 				// The profile's own expectations, then the TESTFILE's.
 				xs, pbad := policy.ParseExpectations(lp.src, lp.home, false)
 				where := lp.src.Name
@@ -126,7 +116,7 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 						if v := verboseOut(c); v != nil {
 							fmt.Fprintf(v, "sbplc: %s: skipped: no expectations\n", name)
 						}
-						continue
+						return nil
 					}
 					return usageErrorf("%s: no expectations found: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", where)
 				}
@@ -134,6 +124,10 @@ has errors), 2 for usage errors or when there is nothing to test.`,
 				for _, x := range xs {
 					results = append(results, lp.engine.Check(x))
 				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			if len(results) == 0 && len(bad) == 0 && broken == 0 {
 				return usageErrorf("%s: no profile there has expectations: write `; expect allow|deny OPERATION RESOURCE` lines (see 'sbplc test --help')", args[0])

@@ -18,8 +18,8 @@ const testProfile = `(version 1)
 `
 
 func TestTestPasses(t *testing.T) {
-	p := queryFile(t, "t.sb", testProfile)
-	out, errs, code := queryRun(t, "", "test", p)
+	p := tempFile(t, "t.sb", testProfile)
+	out, errs, code := runSbplc(t, "", "test", p)
 	if code != 0 || errs != "" {
 		t.Fatalf("code %d, stderr %q\n%s", code, errs, out)
 	}
@@ -36,8 +36,8 @@ func TestTestPasses(t *testing.T) {
 }
 
 func TestTestFailures(t *testing.T) {
-	p := queryFile(t, "t.sb", testProfile+"; expect allow file-read-data /etc/passwd\n; expect deny rule=3 file-read-data /usr/local/secret/x\n")
-	out, _, code := queryRun(t, "", "test", p)
+	p := tempFile(t, "t.sb", testProfile+"; expect allow file-read-data /etc/passwd\n; expect deny rule=3 file-read-data /usr/local/secret/x\n")
+	out, _, code := runSbplc(t, "", "test", p)
 	if code != 1 {
 		t.Fatalf("code %d\n%s", code, out)
 	}
@@ -53,9 +53,9 @@ func TestTestFailures(t *testing.T) {
 }
 
 func TestTestSeparateFile(t *testing.T) {
-	p := queryFile(t, "t.sb", "(version 1)\n(allow default)\n(deny network*)\n")
-	x := queryFile(t, "t.expect", "# network is closed\nexpect deny network-outbound tcp:*:443\n; expect allow file-read-data ~/x\nexpect unknown file-read-data /x\nnot an expectation\n")
-	out, errs, code := queryRun(t, "", "test", "--home", "/Users/me", p, x)
+	p := tempFile(t, "t.sb", "(version 1)\n(allow default)\n(deny network*)\n")
+	x := tempFile(t, "t.expect", "# network is closed\nexpect deny network-outbound tcp:*:443\n; expect allow file-read-data ~/x\nexpect unknown file-read-data /x\nnot an expectation\n")
+	out, errs, code := runSbplc(t, "", "test", "--home", "/Users/me", p, x)
 	if code != 1 {
 		t.Fatalf("code %d\n%s", code, out)
 	}
@@ -71,31 +71,31 @@ func TestTestSeparateFile(t *testing.T) {
 // TestTestBothSources: with a TESTFILE the profile's inline expectations
 // still run (issue 12, item 13); the help's example profile passes.
 func TestTestBothSources(t *testing.T) {
-	p := queryFile(t, "t.sb", testProfile)
-	x := queryFile(t, "t.expect", "expect deny file-read-data /private/etc/passwd\n")
-	out, _, code := queryRun(t, "", "test", p, x)
+	p := tempFile(t, "t.sb", testProfile)
+	x := tempFile(t, "t.expect", "expect deny file-read-data /private/etc/passwd\n")
+	out, _, code := runSbplc(t, "", "test", p, x)
 	if code != 0 || !strings.Contains(out, "PASS "+p+":5:") || !strings.Contains(out, "PASS "+x+":1:") || !strings.Contains(out, "4 passed, 0 failed") {
 		t.Fatalf("code %d\n%s", code, out)
 	}
 	// The example in 'sbplc test --help', as a profile: its comment line
 	// is not part of a resource.
-	help, _, _ := queryRun(t, "", "test", "--help")
+	help, _, _ := runSbplc(t, "", "test", "--help")
 	var lines []string
 	for _, l := range strings.Split(help, "\n") {
 		if t := strings.TrimSpace(l); strings.HasPrefix(t, "; ") {
 			lines = append(lines, t)
 		}
 	}
-	ex := queryFile(t, "ex.sb", "(version 1)\n(deny default)\n(allow file-read* (require-all (subpath \"/Users/me/x\") (require-entitlement \"e\")))\n"+strings.Join(lines, "\n")+"\n")
-	out, errs, code := queryRun(t, "", "test", ex)
+	ex := tempFile(t, "ex.sb", "(version 1)\n(deny default)\n(allow file-read* (require-all (subpath \"/Users/me/x\") (require-entitlement \"e\")))\n"+strings.Join(lines, "\n")+"\n")
+	out, errs, code := runSbplc(t, "", "test", ex)
 	if !strings.Contains(out, "expect unknown file-read-data /Users/me/x\n") || !strings.Contains(out, "PASS "+ex+":7:") {
 		t.Errorf("help example: code %d\n%s%s", code, out, errs)
 	}
 }
 
 func TestTestJSONAndUsage(t *testing.T) {
-	p := queryFile(t, "t.sb", testProfile)
-	out, _, code := queryRun(t, "", "test", "--format", "json", p)
+	p := tempFile(t, "t.sb", testProfile)
+	out, _, code := runSbplc(t, "", "test", "--format", "json", p)
 	var got struct {
 		Cases []struct {
 			Line int    `json:"line"`
@@ -114,8 +114,8 @@ func TestTestJSONAndUsage(t *testing.T) {
 	if len(got.Cases) != 3 || got.Passed != 3 || got.Failed != 0 || got.Cases[1].Rule.Line != 4 || got.Cases[1].Got != "deny" {
 		t.Errorf("json: %+v", got)
 	}
-	empty := queryFile(t, "e.sb", "(version 1)\n(deny default)\n")
-	_, errs, code := queryRun(t, "", "test", empty)
+	empty := tempFile(t, "e.sb", "(version 1)\n(deny default)\n")
+	_, errs, code := runSbplc(t, "", "test", empty)
 	if code != 2 || !strings.Contains(errs, "no expectations found") {
 		t.Errorf("no expectations: code %d, %q", code, errs)
 	}
@@ -125,7 +125,7 @@ func TestTestJSONAndUsage(t *testing.T) {
 // rule=builtin a built-in default; a user rule the implicit policy
 // duplicates can be named by its line, and the output names both.
 func TestTestRuleForms(t *testing.T) {
-	p := queryFile(t, "r.sb", `(version 1)
+	p := tempFile(t, "r.sb", `(version 1)
 (deny default)
 (allow signal (target self))
 ; expect deny rule=default file-read-data /x
@@ -135,7 +135,7 @@ func TestTestRuleForms(t *testing.T) {
 ; expect deny rule=default file-link /x
 ; expect deny rule=builtin file-read-data /x
 `)
-	out, _, code := queryRun(t, "", "test", p)
+	out, _, code := runSbplc(t, "", "test", p)
 	if code != 1 {
 		t.Fatalf("code %d\n%s", code, out)
 	}
@@ -167,13 +167,13 @@ func TestTestDirectory(t *testing.T) {
 	writeT("b.sb", "(version 1)\n(deny default)\n; expect deny file-read-data /private/etc/passwd\n; expect allow process-fork\n")
 	writeT("none.sb", "(version 1)\n(deny default)\n")
 	writeT("broken.sb", "(version 1)\n(allow file-raed*)\n; expect allow process-fork\n")
-	out, errs, code := queryRun(t, "", "test", "-v", dir)
+	out, errs, code := runSbplc(t, "", "test", "-v", dir)
 	if code != 1 || !strings.Contains(out, "4 passed, 2 failed (1 profile(s) with errors could not be tested)") ||
 		!strings.Contains(out, "FAIL "+filepath.Join(dir, "b.sb")+":4: expect allow process-fork") ||
 		!strings.Contains(errs, "none.sb: skipped: no expectations") || !strings.Contains(errs, "broken.sb:2:8: error: unknown operation") {
 		t.Errorf("code %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
-	if _, errs, code := queryRun(t, "", "test", dir, filepath.Join(dir, "a.sb")); code != 2 || !strings.Contains(errs, "a TESTFILE goes with one profile") {
+	if _, errs, code := runSbplc(t, "", "test", dir, filepath.Join(dir, "a.sb")); code != 2 || !strings.Contains(errs, "a TESTFILE goes with one profile") {
 		t.Errorf("directory and TESTFILE: %d %s", code, errs)
 	}
 }

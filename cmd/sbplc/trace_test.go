@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,23 +18,6 @@ import (
 	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/internal/trace"
 )
-
-// fakeLogStream is this test binary acting as `log stream`: it writes its
-// pid to FEED.pid, says it is live, and prints FEED's lines as they are
-// appended, until it is stopped.
-func fakeLogStream(feed string) {
-	os.WriteFile(feed+".pid", []byte(strconv.Itoa(os.Getpid())), 0o644)
-	fmt.Println(trace.ReadyPrefix + ` "fake"`)
-	off := 0
-	for {
-		data, _ := os.ReadFile(feed)
-		if len(data) > off {
-			os.Stdout.Write(data[off:])
-			off = len(data)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // traceLearnerFake reads report lines "DENY PID OP" and proposes
 // "(allow OP)" for each OP the profile does not have yet.
@@ -99,26 +81,15 @@ func fakeTrace(t *testing.T) (feed string, l *traceLearnerFake) {
 	return feed, l
 }
 
-// logGone reports whether the fake log stream has exited and been reaped.
-func logGone(t *testing.T, feed string) bool {
-	t.Helper()
-	data, err := os.ReadFile(feed + ".pid")
-	if err != nil {
-		t.Fatalf("the log stream never started: %v", err)
-	}
-	pid, _ := strconv.Atoi(string(data))
-	return syscall.Kill(pid, 0) == syscall.ESRCH
-}
-
 // denyScript is a COMMAND whose process and child report denials; an
 // unrelated process's report is in the feed too.
 const denyScript = `echo "DENY 1 mach-lookup" >> "$FEED"; echo "DENY $$ file-read-data" >> "$FEED"; /bin/sh -c 'sleep 0.2; echo "DENY $$ network-outbound" >> "$FEED"'`
 
 func TestTraceProposes(t *testing.T) {
 	feed, l := fakeTrace(t)
-	dir := parseTree(t, map[string]string{"p.sb": runProfile})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile})
 	p := filepath.Join(dir, "p.sb")
-	out, errs, code := parseRun(t, "", "trace", "-D", "HOME=/Users/me", p, "--", "/bin/sh", "-c", denyScript)
+	out, errs, code := runSbplc(t, "", "trace", "-D", "HOME=/Users/me", p, "--", "/bin/sh", "-c", denyScript)
 	if code != 1 {
 		t.Errorf("exit %d, want 1 (rules proposed, not written); stderr %q", code, errs)
 	}
@@ -137,16 +108,16 @@ func TestTraceProposes(t *testing.T) {
 	if len(l.requests) != 1 || l.requests[0].Params["HOME"] != "/Users/me" || l.requests[0].Profile.Name != p {
 		t.Errorf("learn requests: %+v", l.requests)
 	}
-	if !logGone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("trace left the log stream running")
 	}
 }
 
 func TestTraceIterateWrites(t *testing.T) {
 	_, l := fakeTrace(t)
-	dir := parseTree(t, map[string]string{"p.sb": runProfile})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile})
 	p := filepath.Join(dir, "p.sb")
-	out, errs, code := parseRun(t, "", "trace", "--iterate", "5", "-w", p, "--", "/bin/sh", "-c", denyScript)
+	out, errs, code := runSbplc(t, "", "trace", "--iterate", "5", "-w", p, "--", "/bin/sh", "-c", denyScript)
 	if code != 0 {
 		t.Errorf("exit %d; stderr %q", code, errs)
 	}
@@ -165,7 +136,7 @@ func TestTraceIterateWrites(t *testing.T) {
 
 func TestTraceFailures(t *testing.T) {
 	feed, _ := fakeTrace(t)
-	dir := parseTree(t, map[string]string{"p.sb": runProfile, "lint.sb": "(version 1)\n(allow file-read-dataa)\n"})
+	dir := writeTree(t, map[string]string{"p.sb": runProfile, "lint.sb": "(version 1)\n(allow file-read-dataa)\n"})
 	p := filepath.Join(dir, "p.sb")
 	ran := filepath.Join(dir, "ran")
 	for _, tt := range []struct {
@@ -180,7 +151,7 @@ func TestTraceFailures(t *testing.T) {
 		{[]string{filepath.Join(dir, "none.sb")}, 126, "none.sb: no such file or directory"},
 	} {
 		args := append(append(append([]string{"trace"}, tt.args...), "--"), touchArgs(ran)...)
-		_, errs, code := parseRun(t, "", args...)
+		_, errs, code := runSbplc(t, "", args...)
 		if code != tt.code || !strings.Contains(errs, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d, %q", tt.args, code, errs, tt.code, tt.want)
 		}
@@ -192,7 +163,7 @@ func TestTraceFailures(t *testing.T) {
 	traceLearner = func(*driver.Driver, map[string]string, string, string) (trace.Learner, error) {
 		return nil, trace.ErrNoLearner
 	}
-	_, errs, code := parseRun(t, "", append([]string{"trace", p, "--"}, touchArgs(ran)...)...)
+	_, errs, code := runSbplc(t, "", append([]string{"trace", p, "--"}, touchArgs(ran)...)...)
 	if code != 2 || !strings.Contains(errs, "the learn stage (package learn) is not part of this build") {
 		t.Errorf("no learner: exit %d, stderr %q", code, errs)
 	}
@@ -206,16 +177,16 @@ func TestTraceFailures(t *testing.T) {
 // stream is stopped with it.
 func TestTraceTimeout(t *testing.T) {
 	feed, _ := fakeTrace(t)
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": runProfile}), "p.sb")
+	p := tempFile(t, "p.sb", runProfile)
 	start := time.Now()
-	_, errs, code := parseRun(t, "", "trace", "--timeout", "300ms", p, "--", "/bin/sh", "-c", `echo "DENY $$ file-read-data" >> "$FEED"; exec sleep 30`)
+	_, errs, code := runSbplc(t, "", "trace", "--timeout", "300ms", p, "--", "/bin/sh", "-c", `echo "DENY $$ file-read-data" >> "$FEED"; exec sleep 30`)
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("trace took %v", d)
 	}
 	if code != 1 || !strings.Contains(errs, "ran longer than --timeout 300ms and was stopped") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
-	if !logGone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("the log stream was left running")
 	}
 }
@@ -224,10 +195,10 @@ func TestTraceTimeout(t *testing.T) {
 // own report (same pid) is kept and learned from.
 func TestTraceStageDenial(t *testing.T) {
 	_, l := fakeTrace(t)
-	dir := parseTree(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "noshebang": "true\n"})
+	dir := writeTree(t, map[string]string{"p.sb": "(version 1)\n(deny default)\n", "noshebang": "true\n"})
 	os.Chmod(filepath.Join(dir, "noshebang"), 0o755)
 	t.Setenv("SBPLC_TEST_APPLY", "deny")
-	out, errs, code := parseRun(t, "", "trace", filepath.Join(dir, "p.sb"), "--", filepath.Join(dir, "noshebang"))
+	out, errs, code := runSbplc(t, "", "trace", filepath.Join(dir, "p.sb"), "--", filepath.Join(dir, "noshebang"))
 	if code != 1 || !strings.Contains(out, "COMMAND exited 126; 1 report line(s)") || !strings.Contains(out, "+ (allow process-exec*)") {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
@@ -244,7 +215,7 @@ func TestTraceInterrupt(t *testing.T) {
 	}
 	feed := filepath.Join(t.TempDir(), "feed")
 	os.WriteFile(feed, nil, 0o644)
-	p := filepath.Join(parseTree(t, map[string]string{"p.sb": runProfile}), "p.sb")
+	p := tempFile(t, "p.sb", runProfile)
 	t.Setenv("SBPLC_TEST_TRACE", feed)
 	cmd, stderr, out := sbplcProcess(t, "trace", p, "--", "/bin/sh", "-c", `echo ready; exec sleep 30`)
 	waitLine(t, out, "ready")
@@ -252,7 +223,7 @@ func TestTraceInterrupt(t *testing.T) {
 	if code := exitCode(t, cmd); code != 130 || !strings.Contains(stderr.String(), "interrupt after 1 round(s)") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
-	if !logGone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("the log stream was left running")
 	}
 }

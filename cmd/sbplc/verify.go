@@ -76,8 +76,8 @@ probes allowed), 1 on structural errors, disagreements, or - with
   sbplc verify --strict --profile profile.sb -D ROOT=/private/tmp profile.sb.bin`,
 		Args: argsUsage(1, 1, "BLOB"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageErrorf("unknown --format %q: use text or json", format)
+			if err := checkFormat(format, "text", "json"); err != nil {
+				return err
 			}
 			failOnUnknown = failOnUnknown || strict
 			if failOnUnknown && profile == "" {
@@ -214,9 +214,9 @@ func writeCrossCheck(c *cobra.Command, blob, profile string, rep *compile.Report
 		if failOnUnknown {
 			sev, tail = "error", "they were not compared, and --strict is set"
 		}
-		fmt.Fprintf(&b, "%s: %s: %s undecidable: %s [cross-check]\n", blob, sev, plural(rep.Undecided, "probe is", "probes are"), tail)
+		fmt.Fprintf(&b, "%s: %s: %s undecidable: %s [cross-check]\n", blob, sev, diag.Plural(rep.Undecided, "probe is", "probes are"), tail)
 		for _, g := range rep.UndecidedWhy {
-			fmt.Fprintf(&b, "  note: %s: %s (first: %s)\n", plural(g.Count, "probe", "probes"), g.Reason, g.Example)
+			fmt.Fprintf(&b, "  note: %s: %s (first: %s)\n", diag.Plural(g.Count, "probe", "probes"), g.Reason, g.Example)
 		}
 	}
 	c.ErrOrStderr().Write([]byte(b.String()))
@@ -229,14 +229,6 @@ func writeCrossCheck(c *cobra.Command, blob, profile string, rep *compile.Report
 	}
 	fmt.Fprintf(c.OutOrStdout(), "%s: cross-check against %s: %d operations, %d probes, %d agree, %d disagree, %d undecidable (not compared): %s\n",
 		blob, profile, rep.Operations, rep.Probes, rep.Agree, len(rep.Disagreements), rep.Undecided, verdict)
-}
-
-// plural renders "1 probe is" / "3 probes are".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // writeVerifyJSON prints verify's result as one JSON object.

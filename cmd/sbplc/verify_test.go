@@ -12,22 +12,22 @@ import (
 
 func TestVerifyVectors(t *testing.T) {
 	blob := bcVectorFile(t, strict1, strict1+".sb.bin")
-	stdout, stderr, code := bcRun(t, "verify", blob)
+	stdout, stderr, code := runSbplc(t, "", "verify", blob)
 	if code != 0 || !strings.Contains(stdout, "structure ok (macos14: 7 nodes, 190 operations, 2 pool items)") || stderr != "" {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
 	src := bcVectorFile(t, strict1, "strict_1.sb.INFERRED")
-	stdout, stderr, code = bcRun(t, "verify", "--profile", src, blob)
+	stdout, stderr, code = runSbplc(t, "", "verify", "--profile", src, blob)
 	if code != 0 || !strings.Contains(stdout, "0 disagree") {
 		t.Fatalf("--profile: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
 	// Params reach the evaluator.
 	pp := "sonoma14.4.1_param_path_root_private_tmp"
-	stdout, stderr, code = bcRun(t, "verify", "--profile", bcVectorFile(t, pp, "param_path.sb"), "-D", "ROOT=/private/tmp", bcVectorFile(t, pp, pp+".sb.bin"))
+	stdout, stderr, code = runSbplc(t, "", "verify", "--profile", bcVectorFile(t, pp, "param_path.sb"), "-D", "ROOT=/private/tmp", bcVectorFile(t, pp, pp+".sb.bin"))
 	if code != 0 || !strings.Contains(stdout, "0 disagree, 0 undecidable") {
 		t.Fatalf("params: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
-	_, stderr, code = bcRun(t, "verify", "--profile", bcVectorFile(t, pp, "param_path.sb"), "-D", "ROOT=/private/var", bcVectorFile(t, pp, pp+".sb.bin"))
+	_, stderr, code = runSbplc(t, "", "verify", "--profile", bcVectorFile(t, pp, "param_path.sb"), "-D", "ROOT=/private/var", bcVectorFile(t, pp, pp+".sb.bin"))
 	if code != 1 || !strings.Contains(stderr, "file-read* path=/private/tmp: blob says allow (node 5), ") {
 		t.Fatalf("wrong param: exit %d\nstderr %s", code, stderr)
 	}
@@ -35,8 +35,8 @@ func TestVerifyVectors(t *testing.T) {
 
 func TestVerifyDisagreement(t *testing.T) {
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
-	_, stderr, code := bcRun(t, "verify", "--profile", src, bcVectorFile(t, strict1, strict1+".sb.bin"))
+	src := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
+	_, stderr, code := runSbplc(t, "", "verify", "--profile", src, bcVectorFile(t, strict1, strict1+".sb.bin"))
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -63,7 +63,7 @@ func TestVerifyCorruptBlobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, cmd := range []string{"verify", "disasm"} {
-			_, stderr, code := bcRun(t, cmd, p)
+			_, stderr, code := runSbplc(t, "", cmd, p)
 			if code != 1 || !strings.Contains(stderr, p+": ") || !strings.Contains(stderr, ": error: ") {
 				t.Errorf("%s %s: exit %d, stderr %q", cmd, name, code, stderr)
 			}
@@ -80,20 +80,20 @@ func TestVerifyUsage(t *testing.T) {
 		{"verify", "--profile", "/nonexistent.sb", blob},
 		{"verify", t.TempDir()},
 	} {
-		if _, stderr, code := bcRun(t, args...); code != 2 {
+		if _, stderr, code := runSbplc(t, "", args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
 		}
 	}
 	// An unverified layout is a warning. (A Sonoma blob read with the
 	// 16-byte Sequoia header still passes the bounds checks: nothing in a
 	// blob says which release wrote it, which is why --target exists.)
-	_, stderr, code := bcRun(t, "verify", "--target", "macos15", blob)
+	_, stderr, code := runSbplc(t, "", "verify", "--target", "macos15", blob)
 	if code != 0 || !strings.Contains(stderr, "warning: layout macos15 is unverified: no hash-verified blob confirms it") {
 		t.Errorf("macos15: exit %d: %s", code, stderr)
 	}
 	// The 15.2+ vocabulary has no operation table: say that nothing was
 	// cross-checked instead of claiming agreement.
-	_, stderr, _ = bcRun(t, "verify", "--target", "macos15", "--profile", bcVectorFile(t, strict1, "strict_1.sb.INFERRED"), blob)
+	_, stderr, _ = runSbplc(t, "", "verify", "--target", "macos15", "--profile", bcVectorFile(t, strict1, "strict_1.sb.INFERRED"), blob)
 	if !strings.Contains(stderr, "nothing was cross-checked") {
 		t.Errorf("macos15 --profile: %s", stderr)
 	}
@@ -102,8 +102,8 @@ func TestVerifyUsage(t *testing.T) {
 func TestVerifyJSON(t *testing.T) {
 	blob := bcVectorFile(t, strict1, strict1+".sb.bin")
 	dir := t.TempDir()
-	src := bcWriteTemp(t, dir, "p.sb", "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
-	stdout, stderr, code := bcRun(t, "verify", "--format", "json", "--profile", src, blob)
+	src := writeFile(t, filepath.Join(dir, "p.sb"), "(version 1)\n(deny default)\n(allow file-read* (subpath \"/private/tmp/strict_ok\"))\n(allow file-read* (literal \"/private/etc/hosts\"))\n")
+	stdout, stderr, code := runSbplc(t, "", "verify", "--format", "json", "--profile", src, blob)
 	if code != 1 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -128,8 +128,8 @@ func TestVerifyJSON(t *testing.T) {
 		t.Errorf("first disagreement %+v", d)
 	}
 	// A corrupt blob: ok false, the findings listed, exit 1.
-	bad := bcWriteTemp(t, dir, "bad.bin", "\x00\x00\x07\x00")
-	stdout, _, code = bcRun(t, "verify", "--format", "json", bad)
+	bad := writeFile(t, filepath.Join(dir, "bad.bin"), "\x00\x00\x07\x00")
+	stdout, _, code = runSbplc(t, "", "verify", "--format", "json", bad)
 	if code != 1 || !strings.Contains(stdout, `"ok": false`) || !strings.Contains(stdout, `"severity": "error"`) {
 		t.Errorf("corrupt: exit %d\n%s", code, stdout)
 	}
@@ -140,7 +140,7 @@ func TestVerifyJSON(t *testing.T) {
 func TestVerifyUndecidable(t *testing.T) {
 	pp := "sonoma14.4.1_param_path_root_private_tmp"
 	prof, blob := bcVectorFile(t, pp, "param_path.sb"), bcVectorFile(t, pp, pp+".sb.bin")
-	stdout, stderr, code := bcRun(t, "verify", "--profile", prof, blob)
+	stdout, stderr, code := runSbplc(t, "", "verify", "--profile", prof, blob)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -155,15 +155,15 @@ func TestVerifyUndecidable(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	_, stderr, code = bcRun(t, "verify", "--strict", "--profile", prof, blob)
+	_, stderr, code = runSbplc(t, "", "verify", "--strict", "--profile", prof, blob)
 	if code != 1 || !strings.Contains(stderr, "error: 20 probes are undecidable") {
 		t.Errorf("--fail-on-unknown: exit %d:\n%s", code, stderr)
 	}
-	if _, stderr, code := bcRun(t, "verify", "--strict", blob); code != 2 || !strings.Contains(stderr, "--strict needs --profile") {
+	if _, stderr, code := runSbplc(t, "", "verify", "--strict", blob); code != 2 || !strings.Contains(stderr, "--strict needs --profile") {
 		t.Errorf("--fail-on-unknown without --profile: exit %d: %s", code, stderr)
 	}
 	// With the param, nothing is undecidable and the flag changes nothing.
-	if _, stderr, code := bcRun(t, "verify", "--fail-on-unknown", "--profile", prof, "-D", "ROOT=/private/tmp", blob); code != 0 {
+	if _, stderr, code := runSbplc(t, "", "verify", "--fail-on-unknown", "--profile", prof, "-D", "ROOT=/private/tmp", blob); code != 0 {
 		t.Errorf("with -D: exit %d:\n%s", code, stderr)
 	}
 	for _, flag := range []bool{false, true} {
@@ -171,7 +171,7 @@ func TestVerifyUndecidable(t *testing.T) {
 		if flag {
 			args = append(args, "--fail-on-unknown")
 		}
-		stdout, _, code := bcRun(t, args...)
+		stdout, _, code := runSbplc(t, "", args...)
 		var got struct {
 			OK         bool `json:"ok"`
 			CrossCheck struct {
@@ -205,12 +205,11 @@ func TestBlobSizeLimit(t *testing.T) {
 	}
 	want := ": larger than 16 MiB, the limit for an input; not a compiled profile"
 	for _, cmd := range []string{"verify", "disasm"} {
-		if _, stderr, code := bcRun(t, cmd, p); code != 2 || !strings.Contains(stderr, p+want) {
+		if _, stderr, code := runSbplc(t, "", cmd, p); code != 2 || !strings.Contains(stderr, p+want) {
 			t.Errorf("%s: exit %d, stderr %q", cmd, code, stderr)
 		}
-		var out, errb bytes.Buffer
-		if code := run([]string{cmd, "-"}, bytes.NewReader(big), &out, &errb); code != 2 || !strings.Contains(errb.String(), "<stdin>"+want) {
-			t.Errorf("%s -: exit %d, stderr %q", cmd, code, errb.String())
+		if _, stderr, code := runSbplc(t, string(big), cmd, "-"); code != 2 || !strings.Contains(stderr, "<stdin>"+want) {
+			t.Errorf("%s -: exit %d, stderr %q", cmd, code, stderr)
 		}
 	}
 }
@@ -238,7 +237,7 @@ func TestVerifyTrailingBytes(t *testing.T) {
 				if err := os.WriteFile(p, append(append([]byte(nil), orig...), bytes.Repeat([]byte{fill}, n)...), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				_, stderr, code := bcRun(t, "verify", p)
+				_, stderr, code := runSbplc(t, "", "verify", p)
 				want := fmt.Sprintf("%s: offset 0x%x: error: %d trailing ", p, len(orig), n)
 				if code != 1 || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "after the end of the profile") ||
 					!strings.HasSuffix(stderr, "[bytecode-trailing]\n") || strings.Count(stderr, "\n") != 1 {
@@ -254,7 +253,7 @@ func TestVerifyTrailingBytes(t *testing.T) {
 	for _, v := range [][2]string{{"snowleopard_xnusandbox_sample1", "sample1.sb.bin"}, {"ios13.0_17A577_bundle", "17A577-sb_bundle.bin"}} {
 		p := filepath.Join(tmp, "legacy.bin")
 		os.WriteFile(p, append(bcReadVector(t, v[0], v[1]), 0, 0, 0), 0o644)
-		if _, stderr, code := bcRun(t, "verify", p); code != 1 || !strings.Contains(stderr, ": error: ") {
+		if _, stderr, code := runSbplc(t, "", "verify", p); code != 1 || !strings.Contains(stderr, ": error: ") {
 			t.Errorf("%s + 3 bytes: exit %d, stderr %q", v[0], code, stderr)
 		}
 	}
@@ -282,7 +281,7 @@ func TestVerifyFindingsCapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cmd := range []string{"verify", "disasm"} {
-		_, stderr, code := bcRun(t, cmd, p)
+		_, stderr, code := runSbplc(t, "", cmd, p)
 		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 		// The 2 warnings: node 2's edges go back to nodes 1 and 0.
 		want := p + ": error: and 59902 more problems (59900 errors, 2 warnings) not listed: only the first 100 are reported [bytecode-limit]"
@@ -290,7 +289,7 @@ func TestVerifyFindingsCapped(t *testing.T) {
 			t.Errorf("%s: exit %d, %d lines, last %q", cmd, code, len(lines), lines[len(lines)-1])
 		}
 	}
-	stdout, _, _ := bcRun(t, "verify", "--format", "json", p)
+	stdout, _, _ := runSbplc(t, "", "verify", "--format", "json", p)
 	var got struct {
 		Findings []struct{ Code string } `json:"findings"`
 	}
@@ -313,7 +312,7 @@ func TestVerifyNamesForeignFormats(t *testing.T) {
 		p := filepath.Join(dir, "x.bin")
 		os.WriteFile(p, c.data, 0o644)
 		for _, cmd := range []string{"verify", "disasm"} {
-			if _, stderr, code := bcRun(t, cmd, p); code != 1 || !strings.Contains(stderr, p+": "+c.want) {
+			if _, stderr, code := runSbplc(t, "", cmd, p); code != 1 || !strings.Contains(stderr, p+": "+c.want) {
 				t.Errorf("%s: exit %d, stderr %q, want %q", cmd, code, stderr, c.want)
 			}
 		}
@@ -328,18 +327,18 @@ func TestVerifyStrictAliases(t *testing.T) {
 	dir := t.TempDir()
 	blob := bcVectorFile(t, strict1, strict1+".sb.bin")
 	src := string(bcReadVector(t, strict1, "strict_1.sb.INFERRED"))
-	unknown := bcWriteTemp(t, dir, "u.sb", src+"(allow load-unsigned-code)\n")
-	out, stderr, code := bcRun(t, "verify", "--profile", unknown, blob)
+	unknown := writeFile(t, filepath.Join(dir, "u.sb"), src+"(allow load-unsigned-code)\n")
+	out, stderr, code := runSbplc(t, "", "verify", "--profile", unknown, blob)
 	if code != 0 || !strings.Contains(stderr, "names load-unsigned-code, which is not in the 14.4.1 operation table") || !strings.Contains(out, "1 undecidable") {
 		t.Errorf("exit %d\n%s\n%s", code, out, stderr)
 	}
 	for _, flag := range []string{"--strict", "--fail-on-unknown"} {
-		if _, stderr, code := bcRun(t, "verify", flag, "--profile", unknown, blob); code != 1 || !strings.Contains(stderr, "--strict is set") {
+		if _, stderr, code := runSbplc(t, "", "verify", flag, "--profile", unknown, blob); code != 1 || !strings.Contains(stderr, "--strict is set") {
 			t.Errorf("%s: exit %d %s", flag, code, stderr)
 		}
 	}
-	alias := bcWriteTemp(t, dir, "a.sb", src+"(allow iokit-open (iokit-user-client-class \"X\"))\n")
-	if _, stderr, code := bcRun(t, "verify", "--profile", alias, blob); code != 1 || !strings.Contains(stderr, "error: iokit-open-user-client") {
+	alias := writeFile(t, filepath.Join(dir, "a.sb"), src+"(allow iokit-open (iokit-user-client-class \"X\"))\n")
+	if _, stderr, code := runSbplc(t, "", "verify", "--profile", alias, blob); code != 1 || !strings.Contains(stderr, "error: iokit-open-user-client") {
 		t.Errorf("iokit-open: exit %d %s", code, stderr)
 	}
 }

@@ -3,23 +3,20 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sbplc/sbplc/internal/testutil"
 )
 
 // verify and disasm refuse a FIFO or a device named as the blob instead of
 // blocking on it or reading it forever (issue 19 item 3); "-" still reads
 // standard input.
 func TestBlobNotRegularRefused(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "blob.fifo")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip(err)
-	}
+	fifo := testutil.MakeFIFO(t, filepath.Join(t.TempDir(), "blob.fifo"))
 	for _, c := range []struct{ file, want string }{
 		{fifo, fifo + ": a FIFO, not a regular file: sbplc reads only regular files here (to read a pipe or device, redirect it to standard input and name the blob -)"},
 		{"/dev/zero", "/dev/zero: a character device, not a regular file"},
@@ -34,7 +31,7 @@ func TestBlobNotRegularRefused(t *testing.T) {
 			}
 			done := make(chan result, 1)
 			go func() {
-				_, stderr, code := bcRun(t, cmd, c.file)
+				_, stderr, code := runSbplc(t, "", cmd, c.file)
 				done <- result{stderr, code}
 			}()
 			select {
@@ -49,10 +46,9 @@ func TestBlobNotRegularRefused(t *testing.T) {
 	}
 	blob := bcReadVector(t, strict1, strict1+".sb.bin")
 	for _, cmd := range []string{"verify", "disasm"} {
-		var out, errb bytes.Buffer
-		code := run([]string{cmd, "-"}, bytes.NewReader(blob), &out, &errb)
-		if code != 0 || errb.Len() != 0 || !strings.Contains(out.String(), "<stdin>") {
-			t.Errorf("%s -: exit %d, stdout %.100q, stderr %q", cmd, code, out.String(), errb.String())
+		out, errs, code := runSbplc(t, string(blob), cmd, "-")
+		if code != 0 || errs != "" || !strings.Contains(out, "<stdin>") {
+			t.Errorf("%s -: exit %d, stdout %.100q, stderr %q", cmd, code, out, errs)
 		}
 	}
 }

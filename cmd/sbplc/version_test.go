@@ -39,12 +39,12 @@ func TestReadBuildVersion(t *testing.T) {
 // TestVersionFlag: 'sbplc --version' prints what 'sbplc version' prints,
 // and -v still means --verbose.
 func TestVersionFlag(t *testing.T) {
-	want, _, _ := parseRun(t, "", "version")
-	got, errs, code := parseRun(t, "", "--version")
+	want, _, _ := runSbplc(t, "", "version")
+	got, errs, code := runSbplc(t, "", "--version")
 	if code != 0 || got != want || errs != "" {
 		t.Errorf("--version: exit %d, %q (stderr %q), want %q", code, got, errs, want)
 	}
-	_, errs, code = parseRun(t, "", "-v", "rules", "--category", "style")
+	_, errs, code = runSbplc(t, "", "-v", "rules", "--category", "style")
 	if code != 0 || strings.Contains(errs, "version") {
 		t.Errorf("-v rules: exit %d, stderr %q", code, errs)
 	}

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sbplc/sbplc/internal/testutil"
 )
 
 func TestReadRegular(t *testing.T) {
@@ -42,13 +42,7 @@ func TestReadRegular(t *testing.T) {
 // TestReadRegularRefusesSpecialFiles: devices, /dev/stdin and FIFOs are
 // refused at once (no read, no wait for a writer).
 func TestReadRegularRefusesSpecialFiles(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no FIFOs")
-	}
-	fifo := filepath.Join(t.TempDir(), "fifo.sb")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip(err)
-	}
+	fifo := testutil.MakeFIFO(t, filepath.Join(t.TempDir(), "fifo.sb"))
 	for _, name := range []string{"/dev/zero", "/dev/null", fifo, "/dev/stdin"} {
 		if _, err := os.Stat(name); err != nil {
 			continue

@@ -14,26 +14,17 @@ import (
 	"testing"
 
 	"github.com/sbplc/sbplc/eval"
+	"github.com/sbplc/sbplc/internal/testutil"
 	"github.com/sbplc/sbplc/policy"
 	"github.com/sbplc/sbplc/sandbox"
 	"github.com/sbplc/sbplc/source"
 )
 
-// testApplier stands in for libsandbox in the child stage: no sandbox
-// (every attempt that can be made here is allowed), or a refusal when
-// LIVE_TEST_APPLY=fail.
-type testApplier struct{}
-
-func (testApplier) Apply([]byte) error {
-	if os.Getenv("LIVE_TEST_APPLY") == "fail" {
-		return fmt.Errorf("sandbox_apply: %w", syscall.EPERM)
-	}
-	return nil
-}
-
 func TestMain(m *testing.M) {
 	sandbox.RegisterFunc(FuncName, ChildProbe)
-	sandbox.MainWith(testApplier{})
+	// The child stage applies no sandbox (every attempt that can be made
+	// here is allowed), or refuses when LIVE_TEST_APPLY=fail.
+	sandbox.MainWith(testutil.FakeApplier{Env: "LIVE_TEST"})
 	os.Exit(m.Run())
 }
 

@@ -33,16 +33,10 @@ const CodeActionWait = 5 * time.Second
 // names in the request's context (which may lie outside the range). It
 // answers from the analysis of the current text, waiting for it when the
 // request arrives first.
-func (s *Server) codeAction(params json.RawMessage) (any, *ResponseError) {
-	var p CodeActionParams
-	if e := decode(params, &p); e != nil {
-		return nil, e
-	}
+func (s *Server) codeAction(p *CodeActionParams) (any, *ResponseError) {
 	if len(p.Context.Only) > 0 && !wantsQuickfix(p.Context.Only) {
 		return []CodeAction{}, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	d, e := s.lookupDoc(p.TextDocument.URI)
 	if e != nil {
 		return nil, e

@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -18,22 +17,15 @@ var completionKinds = map[Kind]int{
 	KindKeyword:   CompletionKindKeyword,
 }
 
-func (s *Server) completion(params json.RawMessage) (any, *ResponseError) {
-	var p CompletionParams
-	if e := decode(params, &p); e != nil {
-		return nil, e
-	}
+func (s *Server) completion(p *CompletionParams) (any, *ResponseError) {
 	empty := CompletionList{Items: []CompletionItem{}}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, e := s.lookupDoc(p.TextDocument.URI)
+	d, off, e := s.lookupPosition(&p.TextDocumentPositionParams)
 	if e != nil {
 		return nil, e
 	}
 	if s.opts.Vocab == nil {
 		return empty, nil
 	}
-	off := toOffset(d.src, p.Position)
 	pos := locate(d.parsed(), off, true)
 	if pos.inert || len(pos.want) == 0 {
 		return empty, nil

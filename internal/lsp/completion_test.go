@@ -36,11 +36,8 @@ func TestCompletion(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
-			text, pos := cursor(t, tc.text)
 			c := initialized(t, Options{Vocab: fakeVocab{}})
-			c.open("file:///c.sb", text)
-			var list CompletionList
-			c.callInto("textDocument/completion", map[string]any{"textDocument": map[string]any{"uri": "file:///c.sb"}, "position": pos}, &list)
+			list, text := c.completeAt("file:///c.sb", tc.text)
 			var got []string
 			for _, it := range list.Items {
 				got = append(got, it.Label)
@@ -86,10 +83,7 @@ func TestCompletionEmbedded(t *testing.T) {
 		{"(allow file-read* (with no-rep|", "no-report"},
 		{"(allow file-read* (vnode-type DIR|", "DIRECTORY"},
 	} {
-		text, pos := cursor(t, tc.text)
-		c.open("file:///e.sb", text)
-		var list CompletionList
-		c.callInto("textDocument/completion", map[string]any{"textDocument": map[string]any{"uri": "file:///e.sb"}, "position": pos}, &list)
+		list, _ := c.completeAt("file:///e.sb", tc.text)
 		found := false
 		for _, it := range list.Items {
 			found = found || it.Label == tc.want

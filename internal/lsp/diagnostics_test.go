@@ -24,9 +24,7 @@ func TestPublishOnOpenChangeClose(t *testing.T) {
 		t.Fatalf("diagnostic %+v, want range %+v code fake-rule warning", d, want)
 	}
 	c.change(uri, 2, "(version 1)\n(allow good-op)\n")
-	if p := c.diagnostics(); *p.Version != 2 || len(p.Diagnostics) != 0 {
-		t.Fatalf("after fix: %+v", p)
-	}
+	c.published(2, 0) // fixed
 	c.change(uri, 3, "(version 1)\n(allow \"unterminated\n")
 	if p := c.diagnostics(); *p.Version != 3 || len(p.Diagnostics) == 0 || p.Diagnostics[0].Severity != SeverityError {
 		t.Fatalf("syntax error not published: %+v", p)
@@ -54,10 +52,7 @@ func TestDebounce(t *testing.T) {
 	for v := 2; v <= 20; v++ {
 		c.change(uri, v, strings.Repeat("(allow bad-op)\n", v))
 	}
-	p := c.diagnostics()
-	if *p.Version != 20 || len(p.Diagnostics) != 20 {
-		t.Fatalf("published version %d with %d diagnostics, want version 20 with 20", *p.Version, len(p.Diagnostics))
-	}
+	c.published(20, 20)
 	c.noDiagnostics(100 * time.Millisecond)
 	if n := len(a.texts()); n != 1 {
 		t.Fatalf("analysed %d times, want once", n)
@@ -94,10 +89,7 @@ func TestStaleResultDropped(t *testing.T) {
 	if got := <-started; !strings.Contains(got, "v2") {
 		t.Fatalf("second analysis of %q", got)
 	}
-	p := c.diagnostics()
-	if *p.Version != 2 || len(p.Diagnostics) != 0 {
-		t.Fatalf("published %+v, want version 2 without findings", p)
-	}
+	c.published(2, 0)
 	c.noDiagnostics(50 * time.Millisecond)
 }
 
@@ -128,10 +120,7 @@ func TestOneAnalysisAtATime(t *testing.T) {
 	if got := <-started; !strings.Contains(got, "v3") {
 		t.Fatalf("after version 1, analysed %q, want version 3", got)
 	}
-	p := c.diagnostics()
-	if *p.Version != 3 || len(p.Diagnostics) != 3 {
-		t.Fatalf("published %+v, want version 3 with 3 findings", p)
-	}
+	c.published(3, 3)
 	c.noDiagnostics(50 * time.Millisecond)
 	if n := len(a.texts()); n != 2 {
 		t.Fatalf("%d analyses, want 2", n)
@@ -146,10 +135,7 @@ func TestOutOfOrderChange(t *testing.T) {
 	c.diagnostics()
 	c.change(uri, 5, "(allow bad-op)")
 	c.change(uri, 4, "(allow good-op)")
-	p := c.diagnostics()
-	if *p.Version != 5 || len(p.Diagnostics) != 1 {
-		t.Fatalf("published %+v, want version 5 with one finding", p)
-	}
+	c.published(5, 1)
 }
 
 func TestAnalyzerPanicBecomesDiagnostic(t *testing.T) {

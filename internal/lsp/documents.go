@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/sbplc/sbplc/ast"
@@ -91,16 +90,10 @@ func (d *document) name() string {
 	return d.uri
 }
 
-func (s *Server) didOpen(params json.RawMessage) (any, *ResponseError) {
-	var p DidOpenTextDocumentParams
-	if e := decode(params, &p); e != nil {
-		return nil, e
-	}
+func (s *Server) didOpen(p *DidOpenTextDocumentParams) (any, *ResponseError) {
 	if p.TextDocument.URI == "" {
 		return nil, errorf(CodeInvalidParams, "didOpen: textDocument.uri is empty")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	d := s.docs[p.TextDocument.URI]
 	if d == nil {
 		if len(s.docs) >= MaxDocuments {
@@ -113,13 +106,7 @@ func (s *Server) didOpen(params json.RawMessage) (any, *ResponseError) {
 	return nil, nil
 }
 
-func (s *Server) didChange(params json.RawMessage) (any, *ResponseError) {
-	var p DidChangeTextDocumentParams
-	if e := decode(params, &p); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) didChange(p *DidChangeTextDocumentParams) (any, *ResponseError) {
 	d := s.docs[p.TextDocument.URI]
 	if d == nil {
 		return nil, errorf(CodeInvalidParams, "didChange: document %s is not open", p.TextDocument.URI)
@@ -139,13 +126,7 @@ func (s *Server) didChange(params json.RawMessage) (any, *ResponseError) {
 	return nil, nil
 }
 
-func (s *Server) didSave(params json.RawMessage) (any, *ResponseError) {
-	var p DidSaveTextDocumentParams
-	if e := decode(params, &p); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) didSave(p *DidSaveTextDocumentParams) (any, *ResponseError) {
 	if d := s.docs[p.TextDocument.URI]; d != nil {
 		// The configuration or imported files may have changed with the save.
 		s.schedule(d)
@@ -153,13 +134,7 @@ func (s *Server) didSave(params json.RawMessage) (any, *ResponseError) {
 	return nil, nil
 }
 
-func (s *Server) didClose(params json.RawMessage) (any, *ResponseError) {
-	var p DidCloseTextDocumentParams
-	if e := decode(params, &p); e != nil {
-		return nil, e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Server) didClose(p *DidCloseTextDocumentParams) (any, *ResponseError) {
 	d := s.docs[p.TextDocument.URI]
 	if d == nil {
 		return nil, nil
@@ -188,6 +163,16 @@ func (s *Server) lookupDoc(uri string) (*document, *ResponseError) {
 		return nil, errorf(CodeInvalidParams, "document %s is not open", uri)
 	}
 	return d, nil
+}
+
+// lookupPosition returns the open document of p and the byte offset of its
+// position, with s.mu held by the caller.
+func (s *Server) lookupPosition(p *TextDocumentPositionParams) (*document, int, *ResponseError) {
+	d, e := s.lookupDoc(p.TextDocument.URI)
+	if e != nil {
+		return nil, 0, e
+	}
+	return d, toOffset(d.src, p.Position), nil
 }
 
 // mapOffset maps offset off of text cur to the corresponding offset of text

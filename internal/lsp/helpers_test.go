@@ -164,6 +164,17 @@ func (c *client) diagnostics() PublishDiagnosticsParams {
 	}
 }
 
+// published waits for the next publishDiagnostics notification and checks
+// that it is of version with n findings.
+func (c *client) published(version int32, n int) PublishDiagnosticsParams {
+	c.t.Helper()
+	p := c.diagnostics()
+	if p.Version == nil || *p.Version != version || len(p.Diagnostics) != n {
+		c.t.Fatalf("published %+v, want version %d with %d findings", p, version, n)
+	}
+	return p
+}
+
 // noDiagnostics asserts that nothing is published within d.
 func (c *client) noDiagnostics(d time.Duration) {
 	c.t.Helper()
@@ -185,12 +196,41 @@ func (c *client) change(uri string, version int, text string) {
 		"contentChanges": []map[string]any{{"text": text}}})
 }
 
+// hoverAt opens uri with marked, a text whose | is the cursor, and asks
+// for the hover there.
+func (c *client) hoverAt(uri, marked string) (*Hover, Position) {
+	c.t.Helper()
+	text, pos := cursor(c.t, marked)
+	c.open(uri, text)
+	var h *Hover
+	c.callInto("textDocument/hover", docParams(uri, pos), &h)
+	return h, pos
+}
+
+// completeAt opens uri with marked, a text whose | is the cursor, and asks
+// for the completions there; it returns them and the text without the |.
+func (c *client) completeAt(uri, marked string) (CompletionList, string) {
+	c.t.Helper()
+	text, pos := cursor(c.t, marked)
+	c.open(uri, text)
+	var list CompletionList
+	c.callInto("textDocument/completion", docParams(uri, pos), &list)
+	return list, text
+}
+
 func (c *client) shutdownExit() int {
 	c.t.Helper()
 	if _, err := c.call("shutdown", nil); err != nil {
 		c.t.Fatalf("shutdown: %v", err)
 	}
 	c.notify("exit", nil)
+	return c.exitCode()
+}
+
+// exitCode waits for the server to end its session and returns its exit
+// code.
+func (c *client) exitCode() int {
+	c.t.Helper()
 	select {
 	case code := <-c.exit:
 		return code

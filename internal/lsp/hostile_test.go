@@ -4,9 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sbplc/sbplc/internal/testutil"
 )
 
 // TestHostileImports: a document importing /dev/stdin, /dev/zero or a FIFO
@@ -14,10 +15,7 @@ import (
 // reader takes regular files only (issue 19, items 1-3).
 func TestHostileImports(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo.sb")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip(err)
-	}
+	fifo := testutil.MakeFIFO(t, filepath.Join(dir, "fifo.sb"))
 	c := initialized(t, Options{Analyzer: NewLintAnalyzer()})
 	for i, target := range []string{"/dev/stdin", "/dev/zero", fifo} {
 		if _, err := os.Stat(target); err != nil {

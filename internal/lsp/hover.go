@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,21 +10,11 @@ import (
 // allKinds is the lookup order for a symbol whose position says nothing.
 var allKinds = []Kind{KindKeyword, KindOperation, KindFilter, KindModifier}
 
-func (s *Server) hover(params json.RawMessage) (any, *ResponseError) {
-	var p TextDocumentPositionParams
-	if e := decode(params, &p); e != nil {
+func (s *Server) hover(p *TextDocumentPositionParams) (any, *ResponseError) {
+	d, off, e := s.lookupPosition(p)
+	if e != nil || s.opts.Vocab == nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	d, e := s.lookupDoc(p.TextDocument.URI)
-	if e != nil {
-		return nil, e
-	}
-	if s.opts.Vocab == nil {
-		return nil, nil
-	}
-	off := toOffset(d.src, p.Position)
 	tree := d.parsed()
 	pos := locate(tree, off, false)
 	if pos.sym == nil && d.good != nil && d.good != tree {

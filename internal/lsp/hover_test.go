@@ -33,11 +33,8 @@ func TestHover(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.text, func(t *testing.T) {
-			text, pos := cursor(t, tc.text)
 			c := initialized(t, Options{Vocab: fakeVocab{}})
-			c.open("file:///h.sb", text)
-			var h *Hover
-			c.callInto("textDocument/hover", docParams("file:///h.sb", pos), &h)
+			h, pos := c.hoverAt("file:///h.sb", tc.text)
 			if tc.want == "" {
 				if h != nil {
 					t.Fatalf("hover %q, want none", h.Contents.Value)
@@ -136,10 +133,7 @@ func TestHoverEmbedded(t *testing.T) {
 		{"(ver|sion 1)", "(version"},
 		{"(allow file-read* (subpath (pa|ram \"HOME\")))", "#f"},
 	} {
-		text, pos := cursor(t, tc.text)
-		c.open("file:///e.sb", text)
-		var h *Hover
-		c.callInto("textDocument/hover", docParams("file:///e.sb", pos), &h)
+		h, _ := c.hoverAt("file:///e.sb", tc.text)
 		if h == nil || !strings.Contains(h.Contents.Value, tc.want) {
 			t.Errorf("hover in %q: %+v, want %q", tc.text, h, tc.want)
 		}
@@ -157,10 +151,7 @@ func TestHoverIgnoreDirective(t *testing.T) {
 		{"; sbplc:ignore no-such-ru|le x\n", ""},
 		{"; just a comm|ent\n", ""},
 	} {
-		text, pos := cursor(t, tc.text)
-		c.open("file:///d.sb", text)
-		var h *Hover
-		c.callInto("textDocument/hover", docParams("file:///d.sb", pos), &h)
+		h, _ := c.hoverAt("file:///d.sb", tc.text)
 		if tc.want == "" {
 			if h != nil {
 				t.Errorf("hover in %q: %q, want none", tc.text, h.Contents.Value)

@@ -230,14 +230,14 @@ func init() {
 	handlers = map[string]handler{
 		"initialized":             func(*Server, json.RawMessage) (any, *ResponseError) { return nil, nil },
 		"shutdown":                (*Server).shutdown,
-		"textDocument/didOpen":    (*Server).didOpen,
-		"textDocument/didChange":  (*Server).didChange,
-		"textDocument/didSave":    (*Server).didSave,
-		"textDocument/didClose":   (*Server).didClose,
-		"textDocument/hover":      (*Server).hover,
-		"textDocument/completion": (*Server).completion,
+		"textDocument/didOpen":    locked((*Server).didOpen),
+		"textDocument/didChange":  locked((*Server).didChange),
+		"textDocument/didSave":    locked((*Server).didSave),
+		"textDocument/didClose":   locked((*Server).didClose),
+		"textDocument/hover":      locked((*Server).hover),
+		"textDocument/completion": locked((*Server).completion),
 		"textDocument/formatting": (*Server).formatting,
-		"textDocument/codeAction": (*Server).codeAction,
+		"textDocument/codeAction": locked((*Server).codeAction),
 		"workspace/didChangeConfiguration": func(s *Server, _ json.RawMessage) (any, *ResponseError) {
 			s.reanalyzeAll()
 			return nil, nil
@@ -246,6 +246,20 @@ func init() {
 			s.reanalyzeAll()
 			return nil, nil
 		},
+	}
+}
+
+// locked is the handler that decodes its params into a P and runs f with
+// s.mu held (the document handlers).
+func locked[P any](f func(s *Server, p *P) (any, *ResponseError)) handler {
+	return func(s *Server, params json.RawMessage) (any, *ResponseError) {
+		var p P
+		if e := decode(params, &p); e != nil {
+			return nil, e
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return f(s, &p)
 	}
 }
 

@@ -85,7 +85,7 @@ func TestLifecycleErrors(t *testing.T) {
 		t.Fatalf("request after shutdown: %v", err)
 	}
 	c.notify("exit", nil)
-	if code := <-c.exit; code != 0 {
+	if code := c.exitCode(); code != 0 {
 		t.Fatalf("exit code %d", code)
 	}
 }
@@ -93,26 +93,16 @@ func TestLifecycleErrors(t *testing.T) {
 func TestExitWithoutShutdown(t *testing.T) {
 	c := initialized(t, Options{})
 	c.notify("exit", nil)
-	select {
-	case code := <-c.exit:
-		if code != 1 {
-			t.Fatalf("exit without shutdown: code %d, want 1", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no exit")
+	if code := c.exitCode(); code != 1 {
+		t.Fatalf("exit without shutdown: code %d, want 1", code)
 	}
 }
 
 func TestEOFEndsSession(t *testing.T) {
 	c := initialized(t, Options{})
 	c.in.Close()
-	select {
-	case code := <-c.exit:
-		if code != 1 {
-			t.Fatalf("EOF without shutdown: code %d, want 1", code)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no exit on EOF")
+	if code := c.exitCode(); code != 1 {
+		t.Fatalf("EOF without shutdown: code %d, want 1", code)
 	}
 }
 

@@ -167,12 +167,13 @@ func Golden(t testing.TB, path, got string) {
 		t.Fatalf("%v (run with SBPLC_UPDATE=1 to create it)", err)
 	}
 	if string(want) != got {
-		t.Errorf("%s differs from the output (run with SBPLC_UPDATE=1 to refresh):\n%s", path, lineDiff(string(want), got))
+		t.Errorf("%s differs from the output (run with SBPLC_UPDATE=1 to refresh):\n%s", path, LineDiff(string(want), got))
 	}
 }
 
-// lineDiff is a small line-by-line difference for failure messages.
-func lineDiff(want, got string) string {
+// LineDiff is a small line-by-line difference for failure messages: the
+// first 20 lines that differ, each with its number.
+func LineDiff(want, got string) string {
 	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
 	var b strings.Builder
 	n := len(wl)

@@ -10,11 +10,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,55 +22,14 @@ import (
 
 // TestMain lets the test binary act as a fake `log stream`
 // (TRACE_FAKE_LOG=FEED): it prints the ready line, then every line
-// appended to FEED, until SIGTERM. TRACE_FAKE_LOG_MODE changes that:
-// "noready" never says it is live, "die" exits at once with a message,
-// "stubborn" ignores SIGTERM, "stderr-ready" says it is live on standard
-// error. It writes its pid to FEED.pid.
+// appended to FEED, until SIGTERM; TRACE_FAKE_LOG_MODE is its mode
+// (testutil.FakeLogStream).
 func TestMain(m *testing.M) {
 	if feed := os.Getenv("TRACE_FAKE_LOG"); feed != "" {
-		fakeLog(feed, os.Getenv("TRACE_FAKE_LOG_MODE"))
+		testutil.FakeLogStream(feed, ReadyPrefix+` "fake predicate"`, os.Getenv("TRACE_FAKE_LOG_MODE"))
 		return
 	}
 	os.Exit(m.Run())
-}
-
-func fakeLog(feed, mode string) {
-	os.WriteFile(feed+".pid", []byte(strconv.Itoa(os.Getpid())), 0o644)
-	if mode == "stubborn" {
-		signal.Ignore(syscall.SIGTERM)
-	}
-	if mode != "stderr-ready" {
-		// Before the ready line on the same output: never kept.
-		fmt.Println("noise before the stream is live")
-	}
-	switch mode {
-	case "die":
-		fmt.Fprintln(os.Stderr, "log: Cannot run while sandboxed")
-		os.Exit(64)
-	case "noready":
-		time.Sleep(time.Minute)
-		os.Exit(0)
-	}
-	off := int64(0)
-	if mode == "stderr-ready" {
-		// Reports on standard output before the ready line on standard
-		// error: the order of two pipes is unknown, and they are kept.
-		data, _ := os.ReadFile(feed)
-		os.Stdout.Write(data)
-		off = int64(len(data))
-		time.Sleep(50 * time.Millisecond)
-		fmt.Fprintln(os.Stderr, ReadyPrefix+` "fake predicate"`)
-	} else {
-		fmt.Println(ReadyPrefix + ` "fake predicate"`)
-	}
-	for {
-		data, _ := os.ReadFile(feed)
-		if int64(len(data)) > off {
-			os.Stdout.Write(data[off:])
-			off = int64(len(data))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // fakeSource runs this binary as the fake log, fed from feed.
@@ -83,18 +40,6 @@ func fakeSource(feed, mode string) Source {
 		cmd.Env = append(os.Environ(), "TRACE_FAKE_LOG="+feed, "TRACE_FAKE_LOG_MODE="+mode)
 		return cmd
 	}
-}
-
-// gone reports whether the fake log whose pid is in feed.pid has exited
-// and been reaped.
-func gone(t *testing.T, feed string) bool {
-	t.Helper()
-	data, err := os.ReadFile(feed + ".pid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, _ := strconv.Atoi(string(data))
-	return syscall.Kill(pid, 0) == syscall.ESRCH
 }
 
 func appendLine(t *testing.T, feed, line string) {
@@ -223,7 +168,7 @@ func testStream(t *testing.T, mode string) {
 			t.Errorf("line %d: %q, want %q", i, lines[i], want[i])
 		}
 	}
-	if !gone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("the log process is still there after Stop")
 	}
 }
@@ -242,7 +187,7 @@ func TestStreamFailures(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%s: took %v", tt.mode, d)
 		}
-		if !gone(t, feed) {
+		if !testutil.LogStreamGone(t, feed) {
 			t.Errorf("%s: the log process was left behind", tt.mode)
 		}
 	}
@@ -267,7 +212,7 @@ func TestStreamStubborn(t *testing.T) {
 	if d := time.Since(start); d > 3*stopWait {
 		t.Errorf("Stop took %v", d)
 	}
-	if !gone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("the stubborn log process was left behind")
 	}
 }
@@ -301,7 +246,7 @@ func TestSessionRun(t *testing.T) {
 	if res.Status != 3 || strings.Join(got, ",") != "parent,child" || res.Seen != 3 || res.Procs < 2 {
 		t.Errorf("result: status %d, kept %q, seen %d, procs %d", res.Status, got, res.Seen, res.Procs)
 	}
-	if !gone(t, feed) {
+	if !testutil.LogStreamGone(t, feed) {
 		t.Error("the log process was left behind")
 	}
 }

@@ -12,7 +12,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -79,11 +81,7 @@ func walk(v any, path string, out *[]string) {
 			walk(e, fmt.Sprintf("%s[%d]", path, i), out)
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(v))
 		for _, k := range keys {
 			e := v[k]
 			p := path + "." + k

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/format"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -523,11 +525,7 @@ func sameNames(a, b []Value) bool {
 }
 
 func keysText(ids map[string]int) string {
-	ks := make([]string, 0, len(ids))
-	for k := range ids {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
+	ks := slices.Sorted(maps.Keys(ids))
 	return strings.Join(ks, ", ")
 }
 
@@ -791,11 +789,9 @@ func sentence(b *strings.Builder, format string, args ...any) {
 	fmt.Fprintf(b, format, args...)
 }
 
-func sortedVersions(ids map[string]int) []string {
-	ks := make([]string, 0, len(ids))
-	for k := range ids {
-		ks = append(ks, k)
-	}
+// sortedVersions returns m's keys, OS versions, in version order.
+func sortedVersions[V any](m map[string]V) []string {
+	ks := slices.Collect(maps.Keys(m))
 	sort.Slice(ks, func(i, k int) bool { return versionLess(ks[i], ks[k]) })
 	return ks
 }
@@ -1026,11 +1022,7 @@ func ids(m map[string]int) string {
 	if len(m) == 0 {
 		return "nil"
 	}
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Slice(ks, func(i, k int) bool { return versionLess(ks[i], ks[k]) })
+	ks := sortedVersions(m)
 	parts := make([]string, len(ks))
 	for i, k := range ks {
 		parts[i] = fmt.Sprintf("{%s, %d}", q(k), m[k])
@@ -1199,27 +1191,12 @@ func (m *Model) Emit() ([]byte, error) {
 	w.p("// are built when the tables are first used, not at initialisation.\n")
 	w.p("func newTargetDefaults() map[string]map[int]map[string]DefaultRule {\n")
 	w.p("return map[string]map[int]map[string]DefaultRule{\n")
-	keys := make([]string, 0, len(m.Defaults))
-	for k := range m.Defaults {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, k int) bool { return versionLess(keys[i], keys[k]) })
-	for _, key := range keys {
+	for _, key := range sortedVersions(m.Defaults) {
 		w.p("%s: {\n", q(key))
-		vs := make([]int, 0, len(m.Defaults[key]))
-		for v := range m.Defaults[key] {
-			vs = append(vs, v)
-		}
-		sort.Ints(vs)
-		for _, v := range vs {
+		for _, v := range slices.Sorted(maps.Keys(m.Defaults[key])) {
 			w.p("%d: {\n", v)
 			set := m.Defaults[key][v]
-			names := make([]string, 0, len(set))
-			for n := range set {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
+			for _, n := range slices.Sorted(maps.Keys(set)) {
 				d := set[n]
 				src := ""
 				if d.Measured {

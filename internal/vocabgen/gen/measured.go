@@ -2,6 +2,8 @@ package gen
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -107,11 +109,7 @@ func (m *Model) applyMeasured() error {
 		if f == nil || f.Form != "base-filter" {
 			return fmt.Errorf("bytecode vectors: filter %s is not a base filter", fname)
 		}
-		syms := make([]string, 0, len(vals))
-		for s := range vals {
-			syms = append(syms, s)
-		}
-		sort.Strings(syms)
+		syms := slices.Sorted(maps.Keys(vals))
 		vs := append([]Value(nil), f.Values...)
 		var proved []string
 		for _, s := range syms {
